@@ -1,0 +1,85 @@
+"""The channel partner portal: `create_app()` builds the Flask application."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_login import current_user
+
+from .config import PROJECT_ROOT, config_for
+from .extensions import babel, csrf, db, login_manager, migrate
+
+
+def select_locale() -> str:
+    """User preference, then the browser's Accept-Language, then English."""
+    from flask import current_app
+
+    languages = list(current_app.config["LANGUAGES"])
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = request.cookies.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def create_app(config: str | type | None = None) -> Flask:
+    config_class = config if isinstance(config, type) else config_for(config)
+    config_class.check()
+    app = Flask(
+        __name__,
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_object(config_class)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    from . import sqlite_support
+
+    sqlite_support.register(app)
+
+    from .models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+    from .rendering import register_template_helpers
+
+    register_template_helpers(app)
+
+    from .admin import bp as admin_bp
+    from .audit import bp as audit_bp
+    from .auth import bp as auth_bp
+    from .errors import register_error_handlers
+    from .health import bp as health_bp
+    from .imports import bp as imports_bp
+    from .main import bp as main_bp
+    from .partners import bp as partners_bp
+
+    for blueprint in (auth_bp, main_bp, partners_bp, imports_bp, audit_bp, health_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        return response
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app

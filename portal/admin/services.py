@@ -1,0 +1,108 @@
+"""Creating and managing portal users."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from ..audit.services import record_event
+from ..extensions import db
+from ..models import Partner, Role, Territory, User
+from ..security import Perm, ensure
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class UserError(ValueError):
+    """A user cannot be created or changed as asked; the message says why."""
+
+
+def create_user(
+    *,
+    email: str,
+    password: str,
+    role: str,
+    name: str = "",
+    partner_code: str | None = None,
+    territory_codes: tuple[str, ...] = (),
+    actor=None,
+    locale: str | None = None,
+) -> User:
+    """Create a login. Partner roles need a partner; channel managers need territories."""
+    if actor is not None:
+        ensure(actor, Perm.MANAGE_USERS)
+    try:
+        email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise UserError(f"invalid e-mail address: {exc}") from None
+    try:
+        role_enum = Role(role)
+    except ValueError:
+        raise UserError(
+            f"unknown role {role!r}; use one of {', '.join(r.value for r in Role)}"
+        ) from None
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise UserError(f"a user with e-mail {email} already exists")
+    partner = None
+    if role_enum.is_partner:
+        if not partner_code:
+            raise UserError("partner roles need --partner CODE")
+        partner = db.session.scalar(select(Partner).where(Partner.code == partner_code))
+        if partner is None:
+            raise UserError(f"unknown partner code {partner_code!r}")
+    elif partner_code:
+        raise UserError("only partner roles belong to a partner")
+    territories = []
+    if role_enum is Role.CHANNEL_MANAGER:
+        if not territory_codes:
+            raise UserError("channel managers need at least one --territory CODE")
+        found = db.session.scalars(
+            select(Territory).where(Territory.code.in_(territory_codes))
+        ).all()
+        missing = sorted(set(territory_codes) - {t.code for t in found})
+        if missing:
+            raise UserError(f"unknown territory code(s): {', '.join(missing)}")
+        territories = list(found)
+    elif territory_codes:
+        raise UserError("only channel managers are assigned territories")
+    user = User(
+        email=email,
+        name=name or email.split("@")[0],
+        role=role_enum.value,
+        partner=partner,
+        territories=territories,
+        locale=locale,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record_event(
+        actor,
+        "user.create",
+        user,
+        after={
+            "email": email,
+            "role": role_enum.value,
+            "partner": partner_code,
+            "territories": sorted(territory_codes),
+        },
+    )
+    return user
+
+
+def set_active(user: User, active: bool, *, actor) -> User:
+    ensure(actor, Perm.MANAGE_USERS)
+    if user.id == actor.id and not active:
+        raise UserError("you cannot deactivate yourself")
+    before = {"active": user.active}
+    user.active = active
+    record_event(
+        actor,
+        "user.activate" if active else "user.deactivate",
+        user,
+        before=before,
+        after={"active": active},
+    )
+    return user

@@ -1,0 +1,31 @@
+"""The `portal` console script: a Flask CLI group bound to the app factory."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import FlaskGroup
+
+from . import create_app
+
+
+def _make_app():
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_make_app, add_version_option=False)
+def cli():
+    """Channel partner portal."""
+
+
+def register_commands(app) -> None:
+    from .admin.commands import users
+    from .audit.commands import audit
+    from .imports.commands import import_command
+    from .launcher import up, worker
+
+    for command in (users, audit, import_command, up, worker):
+        app.cli.add_command(command)
+
+
+if __name__ == "__main__":
+    cli()

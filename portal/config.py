@@ -1,0 +1,106 @@
+"""Configuration. This module is the only place that reads environment variables."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot produce a safe configuration."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+class Config:
+    """Production defaults; every value can be overridden from the environment."""
+
+    ENV_NAME = "production"
+    SECRET_KEY = _env("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = _env("REDIS_URL")
+    EMBEDDED_REDIS_PATH = str(INSTANCE_DIR / "redis.db")
+    BASE_CURRENCY = _env("BASE_CURRENCY", "USD")
+    UPLOAD_DIR = _env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    MAX_CONTENT_LENGTH = int(_env("MAX_UPLOAD_MB", "200")) * 1024 * 1024
+    IMPORT_MAX_ERRORS = 200
+    LOGIN_RATE_LIMIT = int(_env("LOGIN_RATE_LIMIT", "5"))
+    LOGIN_RATE_WINDOW_SECONDS = int(_env("LOGIN_RATE_WINDOW_SECONDS", "900"))
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env("SESSION_COOKIE_SECURE", "1") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    WTF_CSRF_TIME_LIMIT = 3600 * 12
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
+    LANGUAGES = {"en": "English", "fr": "Français"}
+    RQ_QUEUES = ("default",)
+    RQ_JOB_TIMEOUT = 3600
+    TASK_STALE_AFTER_SECONDS = 300
+    WORKER_HEARTBEAT_KEY = "portal:workers"
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start production without an explicit secret key."""
+        if not cls.SECRET_KEY:
+            raise ConfigError(
+                "SECRET_KEY is not set. Set it to a long random value in the environment "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+
+
+class DevelopmentConfig(Config):
+    """The embedded default used by `portal up`: SQLite file, local Redis, insecure cookies."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+
+    @classmethod
+    def check(cls) -> None:
+        return None
+
+
+class TestConfig(Config):
+    """Test suite: PostgreSQL and Redis on localhost unless told otherwise."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = _env(
+        "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+    REDIS_URL = _env("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    WTF_CSRF_ENABLED = True
+    UPLOAD_DIR = _env("TEST_UPLOAD_DIR", "/tmp/portal-test-uploads")  # noqa: S108
+
+    @classmethod
+    def check(cls) -> None:
+        return None
+
+
+CONFIGS = {"production": Config, "development": DevelopmentConfig, "test": TestConfig}
+
+
+def config_for(name: str | None = None) -> type[Config]:
+    """Pick the configuration by name, else PORTAL_ENV; without either, a DATABASE_URL means
+    production and its absence means the embedded development default."""
+    key = name or _env("PORTAL_ENV") or ("production" if _env("DATABASE_URL") else "development")
+    try:
+        return CONFIGS[key]
+    except KeyError:
+        raise ConfigError(f"Unknown PORTAL_ENV {key!r}; use one of {', '.join(CONFIGS)}") from None

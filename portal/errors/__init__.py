@@ -1,0 +1,54 @@
+"""Error pages that say what happened and leak nothing about why."""
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from ..extensions import db
+from ..security import Forbidden
+
+MESSAGES = {
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Please go back and try again."),
+    ),
+    403: (_l("Not allowed"), _l("You do not have permission to see this page.")),
+    404: (
+        _l("Not found"),
+        _l("There is nothing here. It may have moved, or you may not have access."),
+    ),
+    405: (_l("Not allowed"), _l("This action is not available here.")),
+    413: (_l("File too large"), _l("The uploaded file is larger than allowed.")),
+    429: (_l("Slow down"), _l("Too many requests. Please wait a moment and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged.")),
+}
+
+CSRF_MESSAGE = _l(
+    "Your form expired or was not sent from this site. Please reload the page and try again."
+)
+
+
+def _render(code: int, detail=None):
+    title, message = MESSAGES[code]
+    return render_template(
+        "errors/error.html", code=code, title=title, message=detail or message
+    ), code
+
+
+def register_error_handlers(app) -> None:
+    for code in MESSAGES:
+        app.register_error_handler(code, lambda e, code=code: _render(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _render(400, detail=CSRF_MESSAGE)
+
+    @app.errorhandler(Forbidden)
+    def forbidden(error):
+        db.session.rollback()
+        return _render(403)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return _render(500)

@@ -1,0 +1,40 @@
+from datetime import date
+
+from flask import redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from ..models import Role
+from ..partners import services as partner_services
+from . import bp
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+@bp.get("/")
+def home():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    today = date.today()
+    start = quarter_start(today)
+    partner = current_user.partner
+    return render_template(
+        "main/dashboard.html",
+        role=Role(current_user.role),
+        today=today,
+        quarter_start=start,
+        totals=partner_services.sales_totals(current_user, start=start, end=today),
+        partner_count=partner_services.count(partner_services.partners_query(current_user)),
+        partner=partner,
+        assignment=partner_services.current_assignments([partner.id])[partner.id]
+        if partner
+        else None,
+        recent_sales=partner_services.recent_sales(current_user),
+    )

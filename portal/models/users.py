@@ -1,0 +1,72 @@
+"""People who log in, their role, and the territories a channel manager manages."""
+
+from __future__ import annotations
+
+import enum
+
+from flask_login import UserMixin
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .partners import Partner
+from .territories import Territory
+from .types import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    PARTNER_USER = "partner_user"
+    PARTNER_ADMIN = "partner_admin"
+    CHANNEL_MANAGER = "channel_manager"
+    FINANCE = "finance"
+    ADMIN = "admin"
+
+    @property
+    def is_partner(self) -> bool:
+        return self in (Role.PARTNER_USER, Role.PARTNER_ADMIN)
+
+
+manager_territories = Table(
+    "manager_territories",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("territory_id", ForeignKey("territories.id"), primary_key=True),
+)
+
+PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hashing method name, not a password
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at = mapped_column(UTCDateTime, nullable=True)
+
+    partner: Mapped[Partner | None] = relationship()
+    territories: Mapped[list[Territory]] = relationship(secondary=manager_territories)
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

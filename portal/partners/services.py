@@ -1,0 +1,119 @@
+"""Queries behind the partner, sales and territory pages; every one goes through visible_to."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Partner, PartnerTerritory, PartnerTier, Product, SaleLine, Territory
+from ..models.partners import current_range
+from ..security import visible_to
+
+
+def partners_query(user, search: str = ""):
+    stmt = select(Partner).order_by(Partner.code)
+    if search:
+        pattern = f"%{search.lower()}%"
+        stmt = stmt.where(
+            func.lower(Partner.name).like(pattern) | func.lower(Partner.code).like(pattern)
+        )
+    return visible_to(stmt, user, Partner)
+
+
+def current_assignments(
+    partner_ids: list[int], on: date | None = None
+) -> dict[int, tuple[str, str]]:
+    """(territory name, tier) on `on` for each partner id, in two set-based queries."""
+    day = on or date.today()
+    territories = dict(
+        db.session.execute(
+            select(PartnerTerritory.partner_id, Territory.name)
+            .join(Territory, Territory.id == PartnerTerritory.territory_id)
+            .where(
+                PartnerTerritory.partner_id.in_(partner_ids), current_range(PartnerTerritory, day)
+            )
+        ).all()
+    )
+    tiers = dict(
+        db.session.execute(
+            select(PartnerTier.partner_id, PartnerTier.tier).where(
+                PartnerTier.partner_id.in_(partner_ids), current_range(PartnerTier, day)
+            )
+        ).all()
+    )
+    return {pid: (territories.get(pid, ""), tiers.get(pid, "")) for pid in partner_ids}
+
+
+def sales_query(
+    user, *, partner_id: int | None = None, start: date | None = None, end: date | None = None
+):
+    stmt = (
+        select(SaleLine)
+        .options(selectinload(SaleLine.partner), selectinload(SaleLine.product))
+        .order_by(SaleLine.sold_on.desc(), SaleLine.id.desc())
+    )
+    if partner_id:
+        stmt = stmt.where(SaleLine.partner_id == partner_id)
+    if start:
+        stmt = stmt.where(SaleLine.sold_on >= start)
+    if end:
+        stmt = stmt.where(SaleLine.sold_on <= end)
+    return visible_to(stmt, user, SaleLine)
+
+
+def sales_totals(user, *, start: date | None = None, end: date | None = None):
+    """Line count and exact amount per currency over the lines the user may see."""
+    stmt = (
+        select(SaleLine.currency, func.count(), func.sum(SaleLine.amount))
+        .group_by(SaleLine.currency)
+        .order_by(SaleLine.currency)
+    )
+    if start:
+        stmt = stmt.where(SaleLine.sold_on >= start)
+    if end:
+        stmt = stmt.where(SaleLine.sold_on <= end)
+    return db.session.execute(visible_to(stmt, user, SaleLine)).all()
+
+
+def territory_tree(user) -> list[Territory]:
+    """Visible territories in tree order (by path), with their partner counts today."""
+    return list(
+        db.session.scalars(visible_to(select(Territory), user, Territory).order_by(Territory.path))
+    )
+
+
+def partner_counts_by_territory(territory_ids: list[int]) -> dict[int, int]:
+    rows = db.session.execute(
+        select(PartnerTerritory.territory_id, func.count())
+        .where(
+            PartnerTerritory.territory_id.in_(territory_ids),
+            current_range(PartnerTerritory, date.today()),
+        )
+        .group_by(PartnerTerritory.territory_id)
+    ).all()
+    return dict(rows)
+
+
+def product_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Product))
+
+
+def sales_totals_for_partner(user, partner_id: int):
+    stmt = (
+        select(SaleLine.currency, func.count(), func.sum(SaleLine.amount))
+        .where(SaleLine.partner_id == partner_id)
+        .group_by(SaleLine.currency)
+        .order_by(SaleLine.currency)
+    )
+    return db.session.execute(visible_to(stmt, user, SaleLine)).all()
+
+
+def count(stmt) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+
+
+def recent_sales(user, limit: int = 8) -> list[SaleLine]:
+    return list(db.session.scalars(sales_query(user).limit(limit)))

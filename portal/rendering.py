@@ -1,0 +1,71 @@
+"""Template helpers: locale-aware money, numbers and dates, and the navigation for each role."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import get_currency_precision
+from flask import current_app
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    gettext,
+)
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .security import Perm, can
+
+NAVIGATION = (
+    ("main.dashboard", _l("Dashboard"), None),
+    ("partners.index", _l("Partners"), Perm.VIEW_PARTNERS),
+    ("partners.sales", _l("Sales"), Perm.VIEW_SALES),
+    ("partners.territories", _l("Territories"), Perm.VIEW_TERRITORIES),
+    ("imports.index", _l("Imports"), Perm.IMPORT_DATA),
+    ("audit.index", _l("Audit log"), Perm.VIEW_AUDIT),
+    ("admin.users", _l("Users"), Perm.MANAGE_USERS),
+    ("health.index", _l("System health"), Perm.VIEW_HEALTH),
+)
+
+
+def money(amount: Decimal | None, currency: str) -> str:
+    """Round half-up to the currency's minor unit first, then format for the user's locale."""
+    if amount is None:
+        return ""
+    quantum = Decimal(1).scaleb(-get_currency_precision(currency))
+    return format_currency(amount.quantize(quantum, rounding=ROUND_HALF_UP), currency)
+
+
+def import_error_message(error: dict) -> str:
+    """Translate a stored row error: its English template is the catalog key."""
+    return gettext(error["message"], **(error.get("params") or {}))
+
+
+def navigation_for(user) -> list[tuple[str, str]]:
+    if not user.is_authenticated:
+        return []
+    return [
+        (endpoint, label) for endpoint, label, perm in NAVIGATION if perm is None or can(user, perm)
+    ]
+
+
+def register_template_helpers(app) -> None:
+    app.jinja_env.filters.update(
+        money=money,
+        date=lambda d, fmt="medium": format_date(d, fmt) if d else "",
+        datetime=lambda d, fmt="medium": format_datetime(d, fmt) if d else "",
+        number=lambda n: format_decimal(n) if n is not None else "",
+    )
+
+    @app.context_processor
+    def inject_shell():
+        return {
+            "navigation": navigation_for(current_user),
+            "current_locale": str(get_locale()),
+            "languages": current_app.config["LANGUAGES"],
+            "can": lambda perm: can(current_user, Perm(perm)),
+            "import_error_message": import_error_message,
+        }

@@ -1,0 +1,196 @@
+"""Who may do what, and what they may see: the one permission table and the one scoping function.
+
+Every view declares the permission it needs with `@requires`; every service re-checks with
+`ensure`; every list query and every lookup by id goes through `visible_to` / `get_visible_or_404`.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, select
+
+from .extensions import db
+from .models import Partner, PartnerTerritory, Role, Territory, User, manager_territories
+from .models.partners import current_range
+
+
+class Perm(enum.StrEnum):
+    VIEW_PARTNERS = "view_partners"
+    VIEW_SALES = "view_sales"
+    EXPORT_SALES = "export_sales"
+    VIEW_TERRITORIES = "view_territories"
+    IMPORT_DATA = "import_data"
+    VIEW_AUDIT = "view_audit"
+    EXPORT_AUDIT = "export_audit"
+    MANAGE_USERS = "manage_users"
+    VIEW_HEALTH = "view_health"
+    APPROVE_PARTNER_WORK = "approve_partner_work"
+    MANAGE_PROGRAMS = "manage_programs"
+    RUN_CALCULATIONS = "run_calculations"
+    APPROVE_CALCULATIONS = "approve_calculations"
+
+
+P = Perm
+PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.PARTNER_USER: frozenset({P.VIEW_PARTNERS, P.VIEW_SALES, P.EXPORT_SALES}),
+    Role.PARTNER_ADMIN: frozenset({P.VIEW_PARTNERS, P.VIEW_SALES, P.EXPORT_SALES}),
+    Role.CHANNEL_MANAGER: frozenset(
+        {P.VIEW_PARTNERS, P.VIEW_SALES, P.EXPORT_SALES, P.VIEW_TERRITORIES, P.APPROVE_PARTNER_WORK}
+    ),
+    Role.FINANCE: frozenset(
+        {
+            P.VIEW_PARTNERS,
+            P.VIEW_SALES,
+            P.EXPORT_SALES,
+            P.VIEW_TERRITORIES,
+            P.IMPORT_DATA,
+            P.VIEW_AUDIT,
+            P.EXPORT_AUDIT,
+            P.VIEW_HEALTH,
+            P.MANAGE_PROGRAMS,
+            P.RUN_CALCULATIONS,
+            P.APPROVE_CALCULATIONS,
+        }
+    ),
+    Role.ADMIN: frozenset(
+        {
+            P.VIEW_PARTNERS,
+            P.VIEW_SALES,
+            P.EXPORT_SALES,
+            P.VIEW_TERRITORIES,
+            P.IMPORT_DATA,
+            P.VIEW_AUDIT,
+            P.EXPORT_AUDIT,
+            P.MANAGE_USERS,
+            P.VIEW_HEALTH,
+        }
+    ),
+}
+
+
+class Forbidden(Exception):
+    """The actor lacks the permission, or the object is outside what they may touch."""
+
+
+def can(user, perm: Perm) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    return perm in PERMISSIONS.get(Role(user.role), frozenset())
+
+
+def ensure(user, perm: Perm, obj=None) -> None:
+    """Raise Forbidden unless `user` holds `perm` (and may see `obj`, when given)."""
+    if not can(user, perm):
+        raise Forbidden(perm)
+    if obj is not None and not is_visible(obj, user):
+        raise Forbidden(perm)
+
+
+def ensure_not_maker(actor, maker_id: int | None) -> None:
+    """Maker–checker: nobody approves what they themselves submitted, ran or requested."""
+    if maker_id is not None and actor.id == maker_id:
+        raise Forbidden("maker_checker")
+
+
+def requires(perm: Perm):
+    """View decorator: 401 for anonymous users (login redirect), 403 without the permission."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from .extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not can(current_user, perm):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def managed_partner_ids(user, on: date | None = None) -> Select:
+    """Ids of partners whose territory on `on` lies in one of the manager's subtrees."""
+    day = on or date.today()
+    managed = (
+        select(Territory.path)
+        .join(manager_territories, manager_territories.c.territory_id == Territory.id)
+        .where(manager_territories.c.user_id == user.id)
+        .subquery()
+    )
+    inside = db.exists().where(Territory.path.startswith(managed.c.path, autoescape=False))
+    return (
+        select(PartnerTerritory.partner_id)
+        .join(Territory, Territory.id == PartnerTerritory.territory_id)
+        .where(current_range(PartnerTerritory, day), inside)
+    )
+
+
+def managed_territory_filter(user):
+    """SQL predicate on Territory: inside one of the manager's subtrees."""
+    managed = (
+        select(Territory.path)
+        .join(manager_territories, manager_territories.c.territory_id == Territory.id)
+        .where(manager_territories.c.user_id == user.id)
+    ).subquery()
+    return db.exists().where(Territory.path.startswith(managed.c.path, autoescape=False))
+
+
+def _partner_column(model):
+    if model is Partner:
+        return Partner.id
+    if model is User:
+        return User.partner_id
+    return getattr(model, "partner_id", None)
+
+
+def visible_to(stmt: Select, user, model=None) -> Select:
+    """Restrict `stmt` (a select over `model`) to the rows `user` may see."""
+    model = model or stmt.column_descriptions[0]["entity"]
+    role = Role(user.role)
+    if role in (Role.FINANCE, Role.ADMIN):
+        return stmt
+    if model is Territory:
+        if role is Role.CHANNEL_MANAGER:
+            return stmt.where(managed_territory_filter(user))
+        return stmt.where(db.false())
+    column = _partner_column(model)
+    if column is None:
+        raise TypeError(f"{model.__name__} has no scoping rule; add one to security.visible_to")
+    if role.is_partner:
+        if user.partner_id is None:
+            return stmt.where(db.false())
+        return stmt.where(column == user.partner_id)
+    if role is Role.CHANNEL_MANAGER:
+        return stmt.where(column.in_(managed_partner_ids(user)))
+    return stmt.where(db.false())
+
+
+def is_visible(obj, user) -> bool:
+    model = type(obj)
+    return (
+        db.session.execute(
+            visible_to(select(model.id), user, model).where(model.id == obj.id)
+        ).first()
+        is not None
+    )
+
+
+def get_visible_or_404(model, object_id, user=None):
+    """Load one object by id through the scoping rule; anything not visible is a 404."""
+    user = user or current_user
+    try:
+        object_id = int(object_id)
+    except (TypeError, ValueError):
+        abort(404)
+    found = db.session.scalar(visible_to(select(model), user, model).where(model.id == object_id))
+    if found is None:
+        abort(404)
+    return found

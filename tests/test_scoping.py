@@ -1,0 +1,106 @@
+"""Partners never see each other; managers see their subtree only — by every route and id."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import Partner, SaleLine, Territory
+from portal.security import Perm, can, visible_to
+
+TREE = {
+    "WORLD": None,
+    "EMEA": "WORLD",
+    "DACH": "EMEA",
+    "DE-S": "DACH",
+    "FR": "EMEA",
+    "AMER": "WORLD",
+}
+
+
+@pytest.fixture
+def world(make):
+    t = make.tree(TREE)
+    net = make.category("NET")
+    sw = make.product("SW-1", net)
+    acme = make.partner("ACME", t["DE-S"])
+    beta = make.partner("BETA", t["FR"], currency="EUR", country="FR")
+    return {
+        "t": t,
+        "acme": acme,
+        "beta": beta,
+        "acme_sale": make.sale(acme, sw, "100.00"),
+        "beta_sale": make.sale(beta, sw, "200.00"),
+        "acme_user": make.user("partner_user", partner=acme),
+        "dach_manager": make.user("channel_manager", territories=[t["DACH"]]),
+        "finance": make.user("finance"),
+    }
+
+
+def _codes(db, user, model=Partner):
+    return set(db.session.scalars(visible_to(select(model.code), user, model)))
+
+
+def test_partner_user_sees_only_own_partner(db, world):
+    assert _codes(db, world["acme_user"]) == {"ACME"}
+    lines = db.session.scalars(visible_to(select(SaleLine), world["acme_user"], SaleLine)).all()
+    assert [line.id for line in lines] == [world["acme_sale"].id]
+
+
+def test_manager_of_dach_sees_germany_south_but_not_france(db, world):
+    assert _codes(db, world["dach_manager"]) == {"ACME"}
+    assert _codes(db, world["dach_manager"], Territory) == {"DACH", "DE-S"}
+
+
+def test_manager_scope_follows_effective_dated_move(db, make, world):
+    make.move(world["beta"], world["t"]["DE-S"], date(2000, 1, 1))
+    assert _codes(db, world["dach_manager"]) == {"ACME", "BETA"}
+
+
+def test_finance_sees_everything(db, world):
+    assert _codes(db, world["finance"]) == {"ACME", "BETA"}
+
+
+def test_partner_user_cannot_import_or_view_audit(world):
+    assert not can(world["acme_user"], Perm.IMPORT_DATA)
+    assert not can(world["acme_user"], Perm.VIEW_AUDIT)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/partners/{beta}",
+        "/sales/{beta_sale}",
+        "/sales?partner={beta}",
+        "/sales/export.csv?partner={beta}",
+    ],
+)
+def test_partner_user_guessing_ids_gets_404(login, world, path):
+    client = login(world["acme_user"])
+    url = path.format(beta=world["beta"].id, beta_sale=world["beta_sale"].id)
+    assert client.get(url).status_code == 404
+
+
+def test_lists_and_exports_never_show_another_partner(login, world):
+    client = login(world["acme_user"])
+    for url in ("/partners", "/sales", "/sales/export.csv", "/dashboard"):
+        body = client.get(url).get_data(as_text=True)
+        assert "BETA" not in body, url
+    export = client.get("/sales/export.csv").get_data(as_text=True)
+    assert world["acme_sale"].external_id in export
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/imports/", "/audit/", "/audit/export.csv", "/health/", "/admin/users", "/territories"],
+)
+def test_partner_user_is_refused_back_office_pages(login, world, path):
+    assert login(world["acme_user"]).get(path).status_code == 403
+
+
+def test_manager_guessing_france_partner_gets_404(login, world):
+    client = login(world["dach_manager"])
+    assert client.get(f"/partners/{world['beta'].id}").status_code == 404
+    assert client.get(f"/partners/{world['acme'].id}").status_code == 200
+    page = client.get("/partners").get_data(as_text=True)
+    assert "ACME" in page and "BETA" not in page
