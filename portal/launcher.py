@@ -20,17 +20,20 @@ from flask.cli import with_appcontext
 @with_appcontext
 def worker(burst, queues):
     """Run an RQ worker (with RQ's scheduler) inside the app."""
-    from rq import Queue, Worker
+    from rq import Queue
 
-    from workflows.enqueue import schedule_sweeper
+    from workflows.periodic import ensure_scheduled
 
     from .redis_conn import get_redis
+    from .worker import PortalWorker
 
     connection = get_redis()
     names = queues or current_app.config["RQ_QUEUES"]
     if not burst:
-        schedule_sweeper(connection)
-    rq_worker = Worker([Queue(n, connection=connection) for n in names], connection=connection)
+        ensure_scheduled(connection)
+    rq_worker = PortalWorker(
+        [Queue(n, connection=connection) for n in names], connection=connection
+    )
     rq_worker.work(with_scheduler=True, burst=burst)
 
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import flask_babel
 import pytest
 from flask import g
 from flask.testing import FlaskClient
@@ -47,6 +48,7 @@ class Client(FlaskClient):
     def open(self, *args, **kwargs):
         g.pop("_login_user", None)
         g.pop("csrf_token", None)
+        flask_babel.refresh()
         return super().open(*args, **kwargs)
 
 
@@ -124,6 +126,12 @@ def client(app, db, redis):
 @pytest.fixture
 def make(db):
     return factories.Factory(db.session)
+
+
+@pytest.fixture
+def make_committed(committed_db):
+    """Factories writing through the real session; the test commits what other processes need."""
+    return factories.Factory(committed_db.session)
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

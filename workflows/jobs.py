@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from flask import current_app
 
 from portal.extensions import db
+from portal.redis_conn import get_redis
 
-from . import enqueue, tasks
+from . import enqueue, periodic, tasks
 
-log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 
 
@@ -32,22 +31,17 @@ def run_task(task_id: int) -> str:
     return "done"
 
 
+@periodic.periodic("sweep", every=timedelta(minutes=1))
 def sweep() -> int:
-    """Re-queue tasks whose worker died mid-run, then schedule the next sweep."""
+    """Re-queue tasks whose worker died mid-run (stale heartbeat)."""
     db.engine.dispose(close=False)
-    stale_after = timedelta(seconds=current_app.config["TASK_STALE_AFTER_SECONDS"])
-    requeued = 0
-    for task_id in tasks.stale_tasks(stale_after):
-        task = db.session.get(tasks.Task, task_id)
-        if task.attempts >= MAX_ATTEMPTS:
-            task.status, task.error = "failed", "worker stopped responding too many times"
-            task.finished_at = tasks.utcnow()
-        else:
-            task.status = "queued"
+    try:
+        stale_after = timedelta(seconds=current_app.config["TASK_STALE_AFTER_SECONDS"])
+        requeue = tasks.requeue_stale(stale_after, max_attempts=MAX_ATTEMPTS)
         db.session.commit()
-        if task.status == "queued":
-            enqueue.run_task(task_id, attempt=task.attempts)
-            requeued += 1
-    db.session.remove()
-    enqueue.schedule_sweeper()
-    return requeued
+        for task_id, attempt in requeue:
+            enqueue.run_task(task_id, attempt=attempt)
+        return len(requeue)
+    finally:
+        db.session.remove()
+        periodic.schedule_next(get_redis(), "sweep")

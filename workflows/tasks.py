@@ -71,11 +71,19 @@ def finish(task_id: int, error: str | None = None) -> None:
     db.session.commit()
 
 
-def stale_tasks(older_than: timedelta) -> list[int]:
-    """Running tasks whose heartbeat stopped: their worker died."""
+def requeue_stale(older_than: timedelta, *, max_attempts: int) -> list[tuple[int, int]]:
+    """Running tasks whose heartbeat stopped (their worker died): back to queued, or failed
+    after `max_attempts`. Returns (task id, attempt) pairs to enqueue after commit."""
     cutoff = utcnow() - older_than
-    return list(
-        db.session.scalars(
-            select(Task.id).where(Task.status == "running", Task.heartbeat_at < cutoff)
-        )
-    )
+    stale = db.session.scalars(
+        select(Task).where(Task.status == "running", Task.heartbeat_at < cutoff).with_for_update()
+    ).all()
+    requeue = []
+    for task in stale:
+        if task.attempts >= max_attempts:
+            task.status, task.finished_at = "failed", utcnow()
+            task.error = "the worker stopped responding too many times"
+        else:
+            task.status = "queued"
+            requeue.append((task.id, task.attempts))
+    return requeue

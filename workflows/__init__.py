@@ -1,0 +1,1 @@
+"""Background work and domain processes: jobs, state machines and the calculation engine."""
