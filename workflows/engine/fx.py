@@ -1,0 +1,111 @@
+"""Currency conversion shared by the SQL and reference paths: sum per rate group, convert, add up.
+
+The database sums exact line amounts per (payee, line currency, line rate, program rate); each
+group is then converted here at 50 significant digits (half-even), the conversions are added in
+sorted group order, and the total is quantized to 10 decimal places (half-even) before any tier
+math. Doing it in exactly this order is what makes the set-based path and the line-by-line
+reference byte-identical.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, localcontext
+
+from workflows.engine.money import EXACT, HIGH_PRECISION, require_decimal
+from workflows.engine.periods import effective_on
+
+MEASURE_PLACES = 10
+MEASURE_QUANTUM = Decimal(1).scaleb(-MEASURE_PLACES)
+
+RateHistory = Sequence[tuple[date, Decimal]]
+
+
+@dataclass(frozen=True)
+class FxGroup:
+    """Exact sum of line amounts that share a line currency and both FX rates."""
+
+    currency: str
+    rate_line: Decimal
+    rate_prog: Decimal
+    amount: Decimal
+
+    @property
+    def key(self) -> tuple[str, Decimal, Decimal]:
+        """Lines with the same key convert together."""
+        return (self.currency, self.rate_line, self.rate_prog)
+
+
+def rate_on(history: RateHistory, day: date) -> Decimal | None:
+    """The rate whose valid_from is the latest on or before the day; None when there is none."""
+    return effective_on(history, day)
+
+
+def rate_for(
+    currency: str, day: date, fx_rates: Mapping[str, RateHistory], base_currency: str
+) -> Decimal | None:
+    """Value of one unit of the currency in the base currency on the day; the base itself is 1."""
+    if currency == base_currency:
+        return Decimal(1)
+    return rate_on(fx_rates.get(currency, ()), day)
+
+
+def convert_group(sum_amount: Decimal, rate_line: Decimal, rate_prog: Decimal) -> Decimal:
+    """Converted = sum × rate_line / rate_prog at 50 significant digits, not yet quantized."""
+    amount = require_decimal(sum_amount, "sum_amount")
+    line, prog = require_decimal(rate_line, "rate_line"), require_decimal(rate_prog, "rate_prog")
+    if line <= 0 or prog <= 0:
+        raise ValueError(f"FX rates must be positive, got {line} and {prog}")
+    with localcontext(HIGH_PRECISION):
+        return amount * line / prog
+
+
+def quantize_measure(value: Decimal) -> Decimal:
+    """A measure always has exactly 10 decimal places (half-even), and zero is never negative."""
+    measure = value.quantize(MEASURE_QUANTUM, rounding=ROUND_HALF_EVEN, context=HIGH_PRECISION)
+    return measure.copy_abs() if measure.is_zero() else measure
+
+
+def measure_from_groups(groups: Iterable[FxGroup]) -> Decimal:
+    """Revenue measure: merge groups by key (exactly), convert each, add in key order, quantize."""
+    merged: dict[tuple[str, Decimal, Decimal], Decimal] = {}
+    with localcontext(EXACT):
+        for group in groups:
+            merged[group.key] = merged.get(group.key, Decimal(0)) + group.amount
+    total = Decimal(0)
+    with localcontext(HIGH_PRECISION):
+        for key in sorted(merged):
+            total += convert_group(merged[key], key[1], key[2])
+    return quantize_measure(total)
+
+
+def measure_from_quantities(quantities: Iterable[Decimal]) -> Decimal:
+    """Quantity measure: the exact sum of line quantities (returns are negative), quantized."""
+    total = Decimal(0)
+    with localcontext(EXACT):
+        for quantity in quantities:
+            total += require_decimal(quantity, "quantity")
+    return quantize_measure(total)
+
+
+def points_for_line(
+    amount: Decimal,
+    points_per_unit: Decimal,
+    *,
+    rate_line: Decimal = Decimal(1),
+    rate_prog: Decimal = Decimal(1),
+) -> int:
+    """Points = trunc(amount × rate_line / rate_prog × points per unit), toward zero, per line."""
+    value = require_decimal(amount)
+    per_unit = require_decimal(points_per_unit, "points_per_unit")
+    line, prog = require_decimal(rate_line, "rate_line"), require_decimal(rate_prog, "rate_prog")
+    if line <= 0 or prog <= 0:
+        raise ValueError(f"FX rates must be positive, got {line} and {prog}")
+    with localcontext(EXACT):
+        numerator = value * line * per_unit
+    # Dividing last and rounding that division toward zero keeps the quotient at or below the true
+    # value, so truncation never gains a point that 50-digit rounding invented.
+    with localcontext(HIGH_PRECISION) as context:
+        context.rounding = ROUND_DOWN
+        quotient = numerator / prog
+    return int(quotient.to_integral_value(rounding=ROUND_DOWN))

@@ -1,0 +1,69 @@
+"""Exact money: Decimal amounts, ISO 4217 minor units and the one half-up rounding per payee."""
+
+from collections.abc import Mapping
+from decimal import (
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+)
+from types import MappingProxyType
+
+# Conversions divide, so they round; 50 significant digits keeps that far below any minor unit.
+HIGH_PRECISION = Context(
+    prec=50, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
+)
+# Sums and tier products must be exact: Inexact is trapped, so a silent rounding becomes an error.
+EXACT = Context(
+    prec=50, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact]
+)
+
+MINOR_UNITS: Mapping[str, int] = MappingProxyType(
+    {
+        **dict.fromkeys(
+            "AED ARS AUD BGN BRL CAD CHF CNY COP CZK DKK EGP EUR GBP HKD HUF IDR ILS INR KES "
+            "MAD MXN MYR NGN NOK NZD PEN PHP PKR PLN QAR RON RSD RUB SAR SEK SGD THB TRY TWD "
+            "UAH USD ZAR".split(),
+            2,
+        ),
+        **dict.fromkeys("CLP ISK JPY KRW PYG UGX VND XAF XOF".split(), 0),
+        **dict.fromkeys("BHD JOD KWD OMR TND".split(), 3),
+    }
+)
+
+
+class UnknownCurrencyError(ValueError):
+    """A currency code the engine has no minor unit for."""
+
+
+def require_decimal(value: object, name: str = "amount") -> Decimal:
+    """Money and measures enter the engine as Decimal (or int); a binary float is always a bug."""
+    if isinstance(value, float):
+        raise TypeError(f"{name} must be a Decimal, not a float ({value!r})")
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"{name} must be a finite number, not {number}")
+    return number
+
+
+def minor_unit(currency: str) -> int:
+    """Decimal places of the currency's minor unit (2 for USD and EUR, 0 for JPY, 3 for KWD)."""
+    try:
+        return MINOR_UNITS[currency]
+    except KeyError:
+        raise UnknownCurrencyError(f"unknown currency code {currency!r}") from None
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """Half-up (ties away from zero) to the currency's minor unit: 2.675 USD → 2.68, 0.5 JPY → 1."""
+    value = require_decimal(amount)
+    quantum = Decimal(1).scaleb(-minor_unit(currency))
+    rounded = value.quantize(quantum, rounding=ROUND_HALF_UP, context=HIGH_PRECISION)
+    # -0.004 rounds to -0.00; a signed zero would make equal results print differently.
+    return rounded.copy_abs() if rounded.is_zero() else rounded

@@ -1,0 +1,186 @@
+"""Program specs: YAML or JSON text becomes an immutable ProgramSpec, or every problem is listed."""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from workflows.engine.i18n import N_
+from workflows.engine.kinds import KINDS
+from workflows.engine.loading import DocumentError, load_document
+from workflows.engine.spec_checks import FIELDS, INVALID, Checker, canonical_decimal
+from workflows.engine.spec_types import (
+    Eligibility,
+    KnownCodes,
+    Measure,
+    Payee,
+    Problem,
+    ProgramSpec,
+    SpecError,
+    Tiers,
+)
+from workflows.engine.tiers import Band, Mode
+
+__all__ = [
+    "Band",
+    "Eligibility",
+    "KnownCodes",
+    "Measure",
+    "Mode",
+    "Payee",
+    "Problem",
+    "ProgramSpec",
+    "SpecError",
+    "Tiers",
+    "canonical_json",
+    "parse_spec",
+    "spec_from_dict",
+    "spec_hash",
+    "spec_to_dict",
+    "validate_references",
+]
+
+_UNKNOWN_CODE = {
+    "territories": N_("Unknown territory code %(code)s."),
+    "partner_tiers": N_("Unknown partner tier %(code)s."),
+    "categories": N_("Unknown product category code %(code)s."),
+    "skus": N_("Unknown SKU %(code)s."),
+}
+
+
+def parse_spec(
+    text: str, *, fmt: str | None = None, known: KnownCodes | None = None
+) -> ProgramSpec:
+    """Read one program from YAML or JSON text, numbers exact; SpecError lists every problem."""
+    try:
+        data = load_document(text, fmt)
+    except DocumentError as exc:
+        problem = Problem(
+            "",
+            N_("The spec is not valid %(format)s: %(error)s"),
+            {"format": exc.format, "error": exc.detail},
+        )
+        raise SpecError([problem]) from None
+    return spec_from_dict(data, known=known)
+
+
+def spec_from_dict(data: Any, *, known: KnownCodes | None = None) -> ProgramSpec:
+    """Validate plain data (loaded, or stored by spec_to_dict); with known, check references too."""
+    checker = Checker()
+    root = checker.mapping(data, "", tuple(FIELDS))
+    if root is None:
+        raise SpecError(checker.problems)
+    parsed = {
+        name: checker.field(root, "", name, parse, default)
+        for name, (parse, default) in FIELDS.items()
+    }
+    valid = {name: value for name, value in parsed.items() if value is not INVALID}
+    given = frozenset(name for name in FIELDS if root.get(name) is not None)
+    _check_kind_rules(checker, valid, given)
+    if known is not None and isinstance(valid.get("eligible"), Eligibility):
+        checker.problems.extend(_reference_problems(valid["eligible"], known))
+    if checker.problems:
+        raise SpecError(checker.problems)
+    return ProgramSpec(**valid)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _check_kind_rules(checker: Checker, valid: Mapping[str, Any], given: frozenset[str]) -> None:
+    """Each kind declares the fields it needs and the ones it fixes; claims need claim_required."""
+    kind = valid.get("kind")
+    calculator = KINDS.get(kind) if isinstance(kind, str) else None
+    if calculator is not None:
+        for name in sorted(calculator.required_fields - given):
+            checker.add(name, N_("Required for %(kind)s programs."), kind=kind)
+        for name, expected in calculator.fixed_fields.items():
+            if name not in valid or valid[name] == expected:
+                continue
+            if expected is None:
+                checker.add(name, N_("Not used by %(kind)s programs."), kind=kind)
+            else:
+                checker.add(
+                    name,
+                    N_("Must be %(expected)s for %(kind)s programs."),
+                    expected=_shown(expected),
+                    kind=kind,
+                )
+    threshold_flagged = any(p.path == "claim_approval_threshold" for p in checker.problems)
+    if (
+        valid.get("claim_approval_threshold") is not None
+        and valid.get("claim_required") is False
+        and not threshold_flagged
+    ):
+        checker.add(
+            "claim_approval_threshold",
+            N_("Only used when claim_required is true."),
+        )
+
+
+def _reference_problems(eligible: Eligibility, known: KnownCodes) -> list[Problem]:
+    problems = []
+    for name, template in _UNKNOWN_CODE.items():
+        known_codes = getattr(known, name)
+        for code in getattr(eligible, name):
+            if code not in known_codes:
+                problems.append(Problem(f"eligible.{name}", template, {"code": code}))
+    return problems
+
+
+def validate_references(spec: ProgramSpec, known: KnownCodes) -> list[Problem]:
+    """Every territory, tier, category and SKU the spec names must exist among the known codes."""
+    return _reference_problems(spec.eligible, known)
+
+
+def _number(value: Any) -> str | None:
+    return None if value is None else format(canonical_decimal(value), "f")
+
+
+def spec_to_dict(spec: ProgramSpec) -> dict[str, Any]:
+    """Canonical plain form for stored versions: every field, Decimals as strings, dates ISO."""
+    eligible = spec.eligible
+    tiers: Tiers | None = spec.tiers
+    return {
+        "code": spec.code,
+        "name": spec.name,
+        "kind": spec.kind,
+        "currency": spec.currency,
+        "period": None
+        if spec.period is None
+        else {"start": spec.period.start.isoformat(), "end": spec.period.end.isoformat()},
+        "eligible": {
+            "territories": sorted(eligible.territories),
+            "partner_tiers": sorted(eligible.partner_tiers),
+            "categories": sorted(eligible.categories),
+            "skus": sorted(eligible.skus),
+            "registered_deals_only": eligible.registered_deals_only,
+        },
+        "measure": str(spec.measure),
+        "growth": spec.growth,
+        "payee": str(spec.payee),
+        "tiers": None
+        if tiers is None
+        else {
+            "mode": str(tiers.mode),
+            "bands": [{"from": _number(b.from_), "rate": _number(b.rate)} for b in tiers.bands],
+        },
+        "cap": _number(spec.cap),
+        "points_per_unit": _number(spec.points_per_unit),
+        "expires_after_days": spec.expires_after_days,
+        "claim_required": spec.claim_required,
+        "claim_approval_threshold": _number(spec.claim_approval_threshold),
+    }
+
+
+def canonical_json(spec: ProgramSpec) -> str:
+    """The one JSON text of a spec: sorted keys, no spaces, UTF-8 characters kept."""
+    return json.dumps(spec_to_dict(spec), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def spec_hash(spec: ProgramSpec) -> str:
+    """SHA-256 of the canonical JSON: equal specs, however written, hash alike."""
+    return hashlib.sha256(canonical_json(spec).encode("utf-8")).hexdigest()
