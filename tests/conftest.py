@@ -1,5 +1,8 @@
 """Fixtures: the app on real PostgreSQL (or SQLite), one rolled-back transaction per test.
 
+Each test session creates its own database and claims its own Redis database number, so
+sessions running side by side never disturb each other.
+
 TEST_DATABASE_URL picks the database (default: PostgreSQL `test` on 127.0.0.1); TEST_REDIS_URL
 the Redis (default: 127.0.0.1 db 15). Both must be running: tests fail, never skip, without them.
 """
@@ -11,13 +14,15 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import flask_babel
 import pytest
 from flask import g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal import create_app
@@ -30,16 +35,70 @@ from . import factories
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _reset_database(app) -> None:
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("sqlite"):
-        path = url.removeprefix("sqlite:///")
-        if path and path != ":memory:" and os.path.exists(path):
-            os.remove(path)
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _private_database(base_url: str) -> str:
+    """Each test session works in its own database beside the configured one, so concurrent
+    sessions never drop each other's schema; databases of dead sessions are removed."""
+    url = make_url(base_url)
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database or "portal-test.db")
+        private = path.with_name(f"{path.stem}_{os.getpid()}{path.suffix}")
+        private.unlink(missing_ok=True)
+        return url.set(database=str(private)).render_as_string(hide_password=False)
+    name = f"{url.database}_{os.getpid()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        stale = conn.execute(
+            text("SELECT datname FROM pg_database WHERE datname ~ :pattern"),
+            {"pattern": f"^{url.database}_[0-9]+$"},
+        ).scalars()
+        for old in stale:
+            if old == name or not _pid_alive(int(old.rsplit("_", 1)[1])):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_private_database(private_url: str) -> None:
+    url = make_url(private_url)
+    if url.get_backend_name() == "sqlite":
+        Path(url.database).unlink(missing_ok=True)
         return
-    with _db.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+REDIS_LOCK_KEY = "portal-test-session"
+
+
+def _private_redis(base_url: str) -> str:
+    """Claim a Redis database number no other running test session uses (1–15)."""
+    parsed = urlsplit(base_url)
+    for number in range(1, 16):
+        candidate = urlunsplit((parsed.scheme, parsed.netloc, f"/{number}", "", ""))
+        conn = redis_from_url(candidate)
+        try:
+            owner = conn.get(REDIS_LOCK_KEY)
+            if owner is not None and int(owner) != os.getpid() and _pid_alive(int(owner)):
+                continue
+            conn.flushdb()
+            conn.set(REDIS_LOCK_KEY, os.getpid())
+            return candidate
+        finally:
+            conn.close()
+    raise RuntimeError("no free Redis database for this test session (15 sessions running?)")
 
 
 class Client(FlaskClient):
@@ -54,14 +113,23 @@ class Client(FlaskClient):
 
 @pytest.fixture(scope="session")
 def app():
-    app = create_app(TestConfig)
+    class SessionConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = _private_database(TestConfig.SQLALCHEMY_DATABASE_URI)
+        REDIS_URL = _private_redis(TestConfig.REDIS_URL)
+
+    app = create_app(SessionConfig)
     app.test_client_class = Client
-    with app.app_context():
-        _reset_database(app)
-        upgrade(directory=str(PROJECT_ROOT / "migrations"))
-        yield app
-        _db.session.remove()
-        _db.engine.dispose()
+    try:
+        with app.app_context():
+            upgrade(directory=str(PROJECT_ROOT / "migrations"))
+            yield app
+            _db.session.remove()
+            _db.engine.dispose()
+    finally:
+        _drop_private_database(SessionConfig.SQLALCHEMY_DATABASE_URI)
+        cleanup = redis_from_url(SessionConfig.REDIS_URL)
+        cleanup.flushdb()
+        cleanup.close()
 
 
 @pytest.fixture(scope="session")
@@ -113,8 +181,10 @@ def redis(app):
     """The real Redis the app uses, emptied before the test."""
     connection = redis_from_url(app.config["REDIS_URL"])
     connection.flushdb()
+    connection.set(REDIS_LOCK_KEY, os.getpid())
     yield connection
     connection.flushdb()
+    connection.set(REDIS_LOCK_KEY, os.getpid())
     connection.close()
 
 
