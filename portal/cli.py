@@ -20,10 +20,11 @@ def cli():
 def register_commands(app) -> None:
     from .admin.commands import users
     from .audit.commands import audit
+    from .demo.commands import demo
     from .imports.commands import import_command
     from .launcher import up, worker
 
-    for command in (users, audit, import_command, up, worker):
+    for command in (users, audit, import_command, up, worker, demo):
         app.cli.add_command(command)
 
 

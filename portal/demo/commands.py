@@ -1,0 +1,84 @@
+"""`portal demo`: load the demo data set (idempotent) and print the logins."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..extensions import db
+from .build import DemoSummary, load_demo
+
+COUNTED = (
+    ("territories", "territories"),
+    ("categories", "categories"),
+    ("products", "products"),
+    ("partners", "partners"),
+    ("fx_rates", "FX rates"),
+    ("sale_lines", "sales lines"),
+    ("returns", "returns"),
+    ("deal_lines", "lines on registered deals"),
+    ("users", "users"),
+)
+
+
+@click.command("demo")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Generate sales up to this day instead of today (YYYY-MM-DD).",
+)
+@with_appcontext
+def demo(today):
+    """Load realistic demo data (safe to run again) and print one login per role."""
+    day = today.date() if today else date.today()
+    try:
+        summary = load_demo(db.session, today=day)
+        db.session.commit()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        reason = getattr(exc, "orig", None) or exc
+        raise click.ClickException(
+            f"could not load the demo data ({reason}). Is the database up to date? "
+            "Run `portal db upgrade` first."
+        ) from None
+    click.echo(_headline(summary))
+    click.echo()
+    click.echo(_logins_table(summary))
+
+
+def _headline(summary: DemoSummary) -> str:
+    counts = ", ".join(f"{summary.counts[key]:,} {label}" for key, label in COUNTED)
+    if summary.already_present:
+        lines = ["Demo data already present; nothing changed.", f"{counts}."]
+    else:
+        dates = summary.dates
+        lines = [
+            f"Demo data loaded: {sum(summary.inserted.values()):,} rows added.",
+            f"{counts}.",
+            f"Partners moved territory on {dates.move_on.isoformat()}; "
+            f"tiers changed on {dates.retier_on.isoformat()}.",
+        ]
+    if summary.sales_span:
+        first, last = summary.sales_span
+        lines.append(
+            f"Sales from {first.isoformat()} to {last.isoformat()} "
+            "(previous quarter in full, current quarter to date)."
+        )
+    return "\n".join(lines)
+
+
+def _logins_table(summary: DemoSummary) -> str:
+    header = ("role", "e-mail", "password", "can see")
+    rows = [header] + [
+        (login.role, login.email, summary.password, login.sees) for login in summary.logins
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(line.rstrip() for line in lines)

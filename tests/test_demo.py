@@ -1,0 +1,308 @@
+"""`portal demo`: a realistic, deterministic, idempotent data set whose printed logins work."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from portal.admin.services import MIN_PASSWORD_LENGTH
+from portal.demo import load_demo
+from portal.demo.data import LOGINS, PASSWORD
+from portal.demo.generate import demo_dates, quarter_start
+from portal.models import (
+    AuditEvent,
+    Category,
+    FxRate,
+    Partner,
+    PartnerTerritory,
+    PartnerTier,
+    Product,
+    SaleLine,
+    Territory,
+    User,
+    manager_territories,
+)
+from portal.models.partners import current_range
+from portal.security import visible_to
+
+from .conftest import csrf_token
+
+TODAY = date(2026, 9, 10)
+PREVIOUS_QUARTER = (date(2026, 4, 1), date(2026, 6, 30))
+CURRENT_QUARTER = (date(2026, 7, 1), TODAY)
+TABLES = (
+    Territory,
+    Category,
+    Product,
+    Partner,
+    PartnerTerritory,
+    PartnerTier,
+    FxRate,
+    SaleLine,
+    User,
+)
+
+
+@pytest.fixture
+def demo(db):
+    return load_demo(db.session, today=TODAY)
+
+
+def _row_counts(session) -> dict[str, int]:
+    counts = {
+        model.__tablename__: session.scalar(select(func.count()).select_from(model))
+        for model in TABLES
+    }
+    counts["manager_territories"] = session.scalar(
+        select(func.count()).select_from(manager_territories)
+    )
+    return counts
+
+
+def _demo_loads(session) -> int:
+    return session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "demo.load"))
+
+
+def _lines(session, first: str, last: str) -> list[tuple]:
+    return session.execute(
+        select(
+            SaleLine.external_id,
+            SaleLine.partner_id,
+            SaleLine.product_id,
+            SaleLine.sold_on,
+            SaleLine.quantity,
+            SaleLine.amount,
+            SaleLine.currency,
+            SaleLine.deal_ref,
+        )
+        .where(SaleLine.external_id.between(first, last))
+        .order_by(SaleLine.external_id)
+    ).all()
+
+
+def test_loading_twice_adds_nothing(db, demo):
+    assert not demo.already_present
+    before = _row_counts(db.session)
+
+    again = load_demo(db.session, today=TODAY)
+    next_month = load_demo(db.session, today=TODAY + timedelta(days=30))
+
+    assert again.already_present and next_month.already_present
+    assert again.counts == next_month.counts == demo.counts
+    assert next_month.sales_span == demo.sales_span == (PREVIOUS_QUARTER[0], TODAY)
+    assert _row_counts(db.session) == before
+    assert _demo_loads(db.session) == 1
+
+
+def test_missing_parts_are_restored_identically_without_duplicates(db, demo):
+    before = _row_counts(db.session)
+    original = _lines(db.session, "DEMO-000100", "DEMO-000124")
+    db.session.execute(delete(User).where(User.email == "partner.fr@demo.example"))
+    db.session.execute(
+        delete(SaleLine).where(SaleLine.external_id.between("DEMO-000100", "DEMO-000124"))
+    )
+
+    again = load_demo(db.session, today=TODAY)
+
+    assert not again.already_present
+    assert {kind: n for kind, n in again.inserted.items() if n} == {"sale_lines": 25, "users": 1}
+    assert _row_counts(db.session) == before
+    restored = _lines(db.session, "DEMO-000100", "DEMO-000124")
+    assert [row[1:] for row in restored] == [row[1:] for row in original]
+    assert _demo_loads(db.session) == 2
+
+
+def test_territory_tree_has_three_regions_and_four_levels(db, demo):
+    world = db.session.scalar(select(Territory).where(Territory.code == "WORLD"))
+    regions = db.session.scalars(
+        select(Territory.code).where(Territory.parent_id == world.id)
+    ).all()
+    assert {"EMEA", "AMER", "APAC"} <= set(regions)
+    assert db.session.scalar(select(func.max(Territory.depth))) == 3
+    germany_south = db.session.scalar(select(Territory).where(Territory.code == "DE-SOUTH"))
+    assert germany_south.depth == 3 and germany_south.path.startswith(world.path)
+    leaf_depths = db.session.scalars(
+        select(Territory.depth)
+        .join(PartnerTerritory, PartnerTerritory.territory_id == Territory.id)
+        .distinct()
+    ).all()
+    assert leaf_depths == [3]
+
+
+def test_partners_groups_moves_and_tier_changes(db, demo):
+    dates = demo_dates(TODAY)
+    assert dates.move_on == date(2026, 8, 15)
+    assert db.session.scalar(select(func.count(Partner.id))) >= 40
+    branches = db.session.scalars(select(Partner).where(Partner.parent_id.is_not(None))).all()
+    assert len({b.parent_id for b in branches}) >= 3
+    assert all(b.depth == 1 and b.root_id == b.parent_id for b in branches)
+
+    moved = db.session.scalars(
+        select(Partner)
+        .join(PartnerTerritory)
+        .where(PartnerTerritory.valid_from.between(*CURRENT_QUARTER))
+    ).all()
+    assert moved
+    for partner in moved:
+        before = partner.territory_on(dates.move_on - timedelta(days=1))
+        after = partner.territory_on(dates.move_on)
+        assert before is not None and after is not None and before.id != after.id
+
+    ranks = {"registered": 0, "silver": 1, "gold": 2, "platinum": 3}
+    changes = [
+        ranks[p.tier_on(dates.retier_on)] - ranks[p.tier_on(dates.retier_on - timedelta(days=1))]
+        for p in db.session.scalars(select(Partner)).all()
+    ]
+    assert any(c > 0 for c in changes) and any(c < 0 for c in changes)
+    assert set(db.session.scalars(select(PartnerTier.tier).distinct())) == set(ranks)
+
+    # every partner has exactly one territory and tier on any day of the period
+    for day in (dates.start, dates.move_on, TODAY):
+        for model in (PartnerTerritory, PartnerTier):
+            covered = db.session.scalar(
+                select(func.count(model.id)).where(current_range(model, day))
+            )
+            assert covered == demo.counts["partners"]
+
+
+def test_products_sit_in_a_category_tree(db, demo):
+    assert db.session.scalar(select(func.count(Product.id))) >= 50
+    assert db.session.scalar(select(func.max(Category.depth))) == 2
+    switches = db.session.scalar(select(Category).where(Category.code == "SWITCHES"))
+    networking = db.session.scalar(select(Category).where(Category.code == "NET"))
+    assert switches.path.startswith(networking.path)
+    in_networking = db.session.scalar(
+        select(func.count(Product.id))
+        .join(Category)
+        .where(Category.path.startswith(networking.path))
+    )
+    assert in_networking >= 15
+
+
+def test_fx_rates_cover_every_currency_on_every_day(db, demo):
+    currencies = set(db.session.scalars(select(Partner.currency).distinct()))
+    assert {"USD", "EUR", "GBP", "JPY"} <= currencies
+    for currency in currencies | {"USD", "EUR", "GBP", "JPY"}:
+        rates = db.session.scalars(
+            select(FxRate).where(FxRate.currency == currency).order_by(FxRate.valid_from)
+        ).all()
+        assert rates[0].valid_from <= PREVIOUS_QUARTER[0], currency
+        assert rates[-1].valid_to is None and TODAY - rates[-1].valid_from < timedelta(days=7)
+        for earlier, later in zip(rates, rates[1:], strict=False):
+            assert earlier.valid_to == later.valid_from == earlier.valid_from + timedelta(days=7)
+        assert all(isinstance(r.rate, Decimal) and r.rate > 0 for r in rates)
+    usd = db.session.scalars(select(FxRate.rate).where(FxRate.currency == "USD")).all()
+    assert set(usd) == {Decimal(1)}
+
+
+def test_sales_cover_previous_and_current_quarter(db, demo):
+    def count(*where) -> int:
+        return db.session.scalar(select(func.count(SaleLine.id)).where(*where))
+
+    total = count()
+    assert total >= 3000
+    assert demo.counts["sale_lines"] == total
+    assert quarter_start(TODAY) == CURRENT_QUARTER[0]
+    assert count(SaleLine.sold_on.between(*CURRENT_QUARTER)) >= 1000
+    assert count(SaleLine.sold_on.between(*PREVIOUS_QUARTER)) >= 1000
+    first, last = db.session.execute(
+        select(func.min(SaleLine.sold_on), func.max(SaleLine.sold_on))
+    ).one()
+    assert first == PREVIOUS_QUARTER[0] and TODAY - last < timedelta(days=3)
+    assert count(SaleLine.sold_on > TODAY) == 0
+
+    returns = db.session.scalars(select(SaleLine).where(SaleLine.quantity < 0)).all()
+    assert 5 <= len(returns) < total / 20
+    assert all(line.amount < 0 for line in returns)
+    assert count(SaleLine.quantity > 0, SaleLine.amount <= 0) == 0
+    assert count(SaleLine.deal_ref.is_not(None)) >= 10
+    assert count(SaleLine.external_id.not_like("DEMO-______")) == 0
+    assert db.session.scalar(select(SaleLine.external_id).order_by(SaleLine.id).limit(1)) == (
+        "DEMO-000001"
+    )
+    mismatched = count(SaleLine.partner_id == Partner.id, SaleLine.currency != Partner.currency)
+    assert mismatched == 0
+
+    # a moved partner sold on both sides of its move
+    dates = demo_dates(TODAY)
+    nordlicht = db.session.scalar(select(Partner.id).where(Partner.code == "NORDLICHT"))
+    assert count(SaleLine.partner_id == nordlicht, SaleLine.sold_on < dates.move_on) > 0
+    assert count(SaleLine.partner_id == nordlicht, SaleLine.sold_on >= dates.move_on) > 0
+
+
+def test_load_is_audited_with_counts(db, demo):
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "demo.load"))
+    assert event.after["counts"]["sale_lines"] == demo.counts["sale_lines"]
+    assert event.after["inserted"]["partners"] == demo.counts["partners"]
+    created = db.session.scalars(
+        select(AuditEvent.after).where(AuditEvent.action == "user.create")
+    ).all()
+    assert {a["email"] for a in created} == {login.email for login in LOGINS}
+
+
+def test_one_login_per_role():
+    roles = [login.role for login in LOGINS]
+    assert set(roles) == {"admin", "finance", "channel_manager", "partner_admin", "partner_user"}
+    assert roles.count("finance") == 2
+    assert len(PASSWORD) >= MIN_PASSWORD_LENGTH
+
+
+def test_every_printed_login_signs_in_through_the_form(app, db, redis, demo):
+    for login in demo.logins:
+        client = app.test_client()
+        token = csrf_token(client)
+        response = client.post(
+            "/login", data={"email": login.email, "password": PASSWORD, "csrf_token": token}
+        )
+        assert response.status_code == 302, (login.email, response.get_data(as_text=True))
+        assert client.get("/dashboard").status_code == 200, login.email
+
+
+def test_logins_see_what_the_table_says(db, demo):
+    def user(email):
+        return db.session.scalar(select(User).where(User.email == email))
+
+    def visible(email) -> set[str]:
+        return set(db.session.scalars(visible_to(select(Partner.code), user(email), Partner)))
+
+    everyone = set(db.session.scalars(select(Partner.code)))
+    assert visible("finance@demo.example") == everyone
+    dach = visible("manager.dach@demo.example")
+    emea = visible("manager.emea@demo.example")
+    assert {"ALPENNETZ", "HANSE-WIEN", "HELVETIA-NETCOM"} <= dach < emea < everyone
+    assert "LUMIERE-RESEAUX" in emea - dach and "KEYSTONE-GROUP" not in emea
+    assert visible("partner.admin@demo.example") == {"ALPENNETZ"}
+    assert visible("partner.user@demo.example") == {"ALPENNETZ"}
+    assert visible("partner.fr@demo.example") == {"LUMIERE-RESEAUX"}
+    assert user("partner.fr@demo.example").locale == "fr"
+
+
+def test_cli_loads_once_and_prints_the_logins(app, committed_db):
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["demo", "--today", TODAY.isoformat()])
+
+    assert first.exit_code == 0, first.output
+    assert "Demo data loaded" in first.output
+    for login in LOGINS:
+        assert login.email in first.output
+    assert PASSWORD in first.output
+    lines = committed_db.session.scalar(select(func.count(SaleLine.id)))
+    assert f"{lines:,} sales lines" in first.output
+    assert "Sales from 2026-04-01 to 2026-09-10" in first.output
+    assert "moved territory on 2026-08-15" in first.output
+
+    second = runner.invoke(args=["demo", "--today", TODAY.isoformat()])
+
+    assert second.exit_code == 0, second.output
+    assert "already present" in second.output
+    assert "Sales from 2026-04-01 to 2026-09-10" in second.output
+    assert all(login.email in second.output for login in LOGINS)
+    assert committed_db.session.scalar(select(func.count(SaleLine.id))) == lines
+
+
+def test_cli_rejects_a_bad_date(app):
+    result = app.test_cli_runner().invoke(args=["demo", "--today", "10/09/2026"])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output and "--today" in result.output
