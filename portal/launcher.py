@@ -50,6 +50,10 @@ def _start_embedded_redis(instance: Path) -> tuple[object, str]:
     return server, f"unix://{server.socket_file}"
 
 
+def _stop(signum, frame):
+    raise SystemExit(0)
+
+
 @click.command("up")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
@@ -72,10 +76,12 @@ def up(host, port, no_demo):
         )
     )
     click.echo(f"portal running on http://{host}:{port}/ — press Ctrl+C to stop")
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stop)
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         for child in children:
