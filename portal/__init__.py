@@ -57,6 +57,7 @@ def create_app(config: str | type | None = None) -> Flask:
     from .admin import bp as admin_bp
     from .audit import bp as audit_bp
     from .auth import bp as auth_bp
+    from .deals import bp as deals_bp
     from .errors import register_error_handlers
     from .health import bp as health_bp
     from .imports import bp as imports_bp
@@ -65,6 +66,21 @@ def create_app(config: str | type | None = None) -> Flask:
 
     for blueprint in (auth_bp, main_bp, partners_bp, imports_bp, audit_bp, health_bp, admin_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(deals_bp)
+    from .calc import bp as calc_bp
+    from .programs import bp as programs_bp
+
+    app.register_blueprint(programs_bp)
+    app.register_blueprint(calc_bp)
+    from .agreements import bp as agreements_bp
+    from .onboarding import bp as onboarding_bp
+    from .resources import bp as resources_bp
+    from .team import bp as team_bp
+
+    app.register_blueprint(onboarding_bp)
+    app.register_blueprint(agreements_bp)
+    app.register_blueprint(team_bp)
+    app.register_blueprint(resources_bp)
     register_error_handlers(app)
 
     @app.after_request

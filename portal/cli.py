@@ -20,12 +20,16 @@ def cli():
 def register_commands(app) -> None:
     from .admin.commands import users
     from .audit.commands import audit
+    from .calc.commands import calc, payouts
+    from .deals.commands import deals
     from .demo.commands import demo
     from .imports.commands import import_command
     from .launcher import up, worker
+    from .programs.commands import programs
 
-    for command in (users, audit, import_command, up, worker, demo):
+    for command in (users, audit, import_command, up, worker, demo, programs, calc, payouts):
         app.cli.add_command(command)
+    app.cli.add_command(deals)
 
 
 if __name__ == "__main__":

@@ -44,11 +44,52 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
-    LANGUAGES = {"en": "English", "fr": "Français"}
+    LANGUAGES = {
+        "en": "English",
+        "fr": "Français",
+        "de": "Deutsch",
+        "es": "Español",
+        "ja": "日本語",
+    }
     RQ_QUEUES = ("default",)
     RQ_JOB_TIMEOUT = 3600
     TASK_STALE_AFTER_SECONDS = 300
     WORKER_HEARTBEAT_KEY = "portal:workers"
+    # Calculation runs: one shard job per CALC_LINES_PER_SHARD lines in the period (at most
+    # CALC_MAX_SHARDS). Every payee shard reads the whole period, so shards pay off only when
+    # more workers and database cores are free than one query uses (docs/benchmarks.md). A shard
+    # whose heartbeat is older than CALC_STALE_AFTER_SECONDS is re-queued by the sweeper,
+    # CALC_MAX_ATTEMPTS times at most.
+    CALC_LINES_PER_SHARD = int(_env("CALC_LINES_PER_SHARD", "2000000"))
+    CALC_MAX_SHARDS = int(_env("CALC_MAX_SHARDS", "8"))
+    CALC_JOB_TIMEOUT = int(_env("CALC_JOB_TIMEOUT", "3600"))
+    CALC_HEARTBEAT_SECONDS = int(_env("CALC_HEARTBEAT_SECONDS", "10"))
+    CALC_STALE_AFTER_SECONDS = int(_env("CALC_STALE_AFTER_SECONDS", "120"))
+    CALC_MAX_ATTEMPTS = 3
+    CALC_UNUSABLE_LIST_CAP = 200
+    CALC_WORK_MEM = _env("CALC_WORK_MEM", "64MB")  # PostgreSQL work_mem for a shard's GROUP BY
+    PUBLIC_URL = _env("PUBLIC_URL", "http://127.0.0.1:5000")  # links in e-mails
+    MAIL_SERVER = _env("MAIL_SERVER")  # unset: mails are written to MAIL_OUTBOX_DIR as .eml
+    MAIL_PORT = int(_env("MAIL_PORT", "587"))
+    MAIL_USE_TLS = _env("MAIL_USE_TLS", "1") == "1"  # STARTTLS
+    MAIL_USE_SSL = _env("MAIL_USE_SSL", "0") == "1"  # implicit TLS (port 465)
+    MAIL_USERNAME = _env("MAIL_USERNAME")
+    MAIL_PASSWORD = _env("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Partner Portal <noreply@localhost>")
+    MAIL_OUTBOX_DIR = _env("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+    MAIL_MAX_ATTEMPTS = 5
+    DEAL_PROTECTION_DAYS = int(_env("DEAL_PROTECTION_DAYS", "90"))
+    DEAL_REMINDER_DAYS = 14
+    DEAL_REVIEW_TARGET_HOURS = 48
+    # Onboarding: verification links, invitations, rate limits, review target, uploaded documents.
+    VERIFY_EMAIL_MAX_AGE_SECONDS = int(_env("VERIFY_EMAIL_MAX_AGE_HOURS", "48")) * 3600
+    INVITATION_VALID_DAYS = int(_env("INVITATION_VALID_DAYS", "14"))
+    REGISTRATION_RATE_LIMIT = int(_env("REGISTRATION_RATE_LIMIT", "5"))
+    REGISTRATION_RATE_WINDOW_SECONDS = int(_env("REGISTRATION_RATE_WINDOW_SECONDS", "3600"))
+    VERIFY_RESEND_RATE_LIMIT = int(_env("VERIFY_RESEND_RATE_LIMIT", "3"))
+    VERIFY_RESEND_RATE_WINDOW_SECONDS = int(_env("VERIFY_RESEND_RATE_WINDOW_SECONDS", "3600"))
+    APPLICATION_REVIEW_TARGET_HOURS = 48
+    DOCUMENT_MAX_BYTES = int(_env("DOCUMENT_MAX_MB", "10")) * 1024 * 1024
 
     @classmethod
     def check(cls) -> None:
@@ -87,6 +128,8 @@ class TestConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = True
     UPLOAD_DIR = _env("TEST_UPLOAD_DIR", "/tmp/portal-test-uploads")  # noqa: S108
+    MAIL_SERVER = None
+    MAIL_OUTBOX_DIR = _env("TEST_MAIL_OUTBOX_DIR", "/tmp/portal-test-outbox")  # noqa: S108
 
     @classmethod
     def check(cls) -> None:

@@ -21,12 +21,24 @@ from .security import Perm, can
 
 NAVIGATION = (
     ("main.dashboard", _l("Dashboard"), None),
+    ("onboarding.status", _l("My application"), Perm.APPLY_AS_PARTNER),
     ("partners.index", _l("Partners"), Perm.VIEW_PARTNERS),
     ("partners.sales", _l("Sales"), Perm.VIEW_SALES),
+    ("deals.index", _l("Deals"), Perm.VIEW_DEALS),
+    ("deals.queue", _l("Deal reviews"), Perm.REVIEW_DEALS),
+    ("onboarding.applications", _l("Applications"), Perm.VIEW_APPLICATIONS),
+    ("team.index", _l("Team"), Perm.MANAGE_TEAM),
+    ("resources.index", _l("Resources"), Perm.VIEW_RESOURCES),
     ("partners.territories", _l("Territories"), Perm.VIEW_TERRITORIES),
     ("imports.index", _l("Imports"), Perm.IMPORT_DATA),
+    ("programs.index", _l("Programs"), Perm.MANAGE_PROGRAMS),
+    ("calc.run_list", _l("Calculations"), Perm.RUN_CALCULATIONS),
+    ("calc.rewards", _l("Rewards"), Perm.VIEW_CALC_RESULTS),
+    ("calc.payouts", _l("Payouts"), Perm.EXPORT_PAYOUTS),
     ("audit.index", _l("Audit log"), Perm.VIEW_AUDIT),
     ("admin.users", _l("Users"), Perm.MANAGE_USERS),
+    ("onboarding.rules", _l("Country rules"), Perm.MANAGE_COUNTRY_RULES),
+    ("agreements.index", _l("Agreements"), Perm.PUBLISH_AGREEMENTS),
     ("health.index", _l("System health"), Perm.VIEW_HEALTH),
 )
 

@@ -15,8 +15,21 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 
 from .extensions import db
-from .models import Partner, PartnerTerritory, Role, Territory, User, manager_territories
+from .models import (
+    ApplicationDocument,
+    CalcResult,
+    Partner,
+    PartnerApplication,
+    PartnerTerritory,
+    PayoutLine,
+    Resource,
+    Role,
+    Territory,
+    User,
+    manager_territories,
+)
 from .models.partners import current_range
+from .models.resources import targets_partner
 
 
 class Perm(enum.StrEnum):
@@ -33,14 +46,65 @@ class Perm(enum.StrEnum):
     MANAGE_PROGRAMS = "manage_programs"
     RUN_CALCULATIONS = "run_calculations"
     APPROVE_CALCULATIONS = "approve_calculations"
+    VIEW_CALC_RESULTS = "view_calc_results"
+    CLOSE_PERIODS = "close_periods"
+    EXPORT_PAYOUTS = "export_payouts"
+    VIEW_DEALS = "view_deals"
+    REGISTER_DEALS = "register_deals"
+    REVIEW_DEALS = "review_deals"
+    EXPORT_DEALS = "export_deals"
+    APPLY_AS_PARTNER = "apply_as_partner"
+    VIEW_APPLICATIONS = "view_applications"
+    REVIEW_APPLICATIONS = "review_applications"
+    MANAGE_COUNTRY_RULES = "manage_country_rules"
+    PUBLISH_AGREEMENTS = "publish_agreements"
+    ACCEPT_AGREEMENTS = "accept_agreements"
+    MANAGE_TEAM = "manage_team"
+    VIEW_RESOURCES = "view_resources"
+    PUBLISH_RESOURCES = "publish_resources"
 
 
 P = Perm
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
-    Role.PARTNER_USER: frozenset({P.VIEW_PARTNERS, P.VIEW_SALES, P.EXPORT_SALES}),
-    Role.PARTNER_ADMIN: frozenset({P.VIEW_PARTNERS, P.VIEW_SALES, P.EXPORT_SALES}),
+    Role.PARTNER_USER: frozenset(
+        {
+            P.VIEW_PARTNERS,
+            P.VIEW_SALES,
+            P.EXPORT_SALES,
+            P.VIEW_DEALS,
+            P.REGISTER_DEALS,
+            P.VIEW_CALC_RESULTS,
+            P.VIEW_RESOURCES,
+        }
+    ),
+    Role.PARTNER_ADMIN: frozenset(
+        {
+            P.VIEW_PARTNERS,
+            P.VIEW_SALES,
+            P.EXPORT_SALES,
+            P.VIEW_DEALS,
+            P.REGISTER_DEALS,
+            P.VIEW_CALC_RESULTS,
+            P.VIEW_RESOURCES,
+            P.MANAGE_TEAM,
+            P.ACCEPT_AGREEMENTS,
+        }
+    ),
     Role.CHANNEL_MANAGER: frozenset(
-        {P.VIEW_PARTNERS, P.VIEW_SALES, P.EXPORT_SALES, P.VIEW_TERRITORIES, P.APPROVE_PARTNER_WORK}
+        {
+            P.VIEW_PARTNERS,
+            P.VIEW_SALES,
+            P.EXPORT_SALES,
+            P.VIEW_TERRITORIES,
+            P.APPROVE_PARTNER_WORK,
+            P.VIEW_DEALS,
+            P.REVIEW_DEALS,
+            P.EXPORT_DEALS,
+            P.VIEW_CALC_RESULTS,
+            P.VIEW_APPLICATIONS,
+            P.REVIEW_APPLICATIONS,
+            P.VIEW_RESOURCES,
+        }
     ),
     Role.FINANCE: frozenset(
         {
@@ -55,6 +119,14 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.MANAGE_PROGRAMS,
             P.RUN_CALCULATIONS,
             P.APPROVE_CALCULATIONS,
+            P.VIEW_DEALS,
+            P.EXPORT_DEALS,
+            P.VIEW_CALC_RESULTS,
+            P.CLOSE_PERIODS,
+            P.EXPORT_PAYOUTS,
+            P.PUBLISH_AGREEMENTS,
+            P.VIEW_RESOURCES,
+            P.PUBLISH_RESOURCES,
         }
     ),
     Role.ADMIN: frozenset(
@@ -68,8 +140,15 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.EXPORT_AUDIT,
             P.MANAGE_USERS,
             P.VIEW_HEALTH,
+            P.VIEW_DEALS,
+            P.VIEW_APPLICATIONS,
+            P.MANAGE_COUNTRY_RULES,
+            P.PUBLISH_AGREEMENTS,
+            P.VIEW_RESOURCES,
+            P.PUBLISH_RESOURCES,
         }
     ),
+    Role.APPLICANT: frozenset({P.APPLY_AS_PARTNER, P.ACCEPT_AGREEMENTS}),
 }
 
 
@@ -148,6 +227,8 @@ def _partner_column(model):
         return Partner.id
     if model is User:
         return User.partner_id
+    if model in (CalcResult, PayoutLine):
+        return model.payee_id  # a partner sees what it is paid; a manager, payees in scope
     return getattr(model, "partner_id", None)
 
 
@@ -161,6 +242,8 @@ def visible_to(stmt: Select, user, model=None) -> Select:
         if role is Role.CHANNEL_MANAGER:
             return stmt.where(managed_territory_filter(user))
         return stmt.where(db.false())
+    if model in _OWN_SCOPES:
+        return stmt.where(_OWN_SCOPES[model](user, role))
     column = _partner_column(model)
     if column is None:
         raise TypeError(f"{model.__name__} has no scoping rule; add one to security.visible_to")
@@ -171,6 +254,39 @@ def visible_to(stmt: Select, user, model=None) -> Select:
     if role is Role.CHANNEL_MANAGER:
         return stmt.where(column.in_(managed_partner_ids(user)))
     return stmt.where(db.false())
+
+
+def _application_scope(user, role: Role):
+    """Applicants see their own application; managers those routed into their subtrees."""
+    if role is Role.APPLICANT:
+        return PartnerApplication.applicant_id == user.id
+    if role is Role.CHANNEL_MANAGER:
+        routed = select(Territory.id).where(managed_territory_filter(user))
+        return PartnerApplication.territory_id.in_(routed)
+    return db.false()
+
+
+def _application_document_scope(user, role: Role):
+    """A supporting document is visible to whoever may see its application."""
+    applications = select(PartnerApplication.id).where(_application_scope(user, role))
+    return ApplicationDocument.application_id.in_(applications)
+
+
+def _resource_scope(user, role: Role):
+    """Managers see the whole active library; a partner only what targets its tier and
+    territory (finance and admin, who publish, see everything)."""
+    if role is Role.CHANNEL_MANAGER:
+        return Resource.active.is_(True)
+    if role.is_partner and user.partner_id is not None:
+        return targets_partner(user.partner_id, date.today())
+    return db.false()
+
+
+_OWN_SCOPES = {
+    PartnerApplication: _application_scope,
+    ApplicationDocument: _application_document_scope,
+    Resource: _resource_scope,
+}
 
 
 def is_visible(obj, user) -> bool:

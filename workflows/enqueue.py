@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
+
 from flask import current_app
 from rq import Queue, Retry
 
@@ -22,4 +25,75 @@ def run_task(task_id: int, attempt: int = 0) -> None:
         result_ttl=24 * 3600,
         failure_ttl=7 * 24 * 3600,
         retry=Retry(max=2, interval=[5, 30]),
+    )
+
+
+def pending_mail() -> None:
+    """Queue delivery of the e-mails this session stored (call right after commit)."""
+    from portal.mail import take_pending
+
+    for message_id in take_pending():
+        send_mail(message_id)
+
+
+def send_mail(message_id: int) -> None:
+    queue().enqueue(
+        "workflows.jobs.send_mail",
+        message_id,
+        job_id=f"mail-{message_id}-{uuid.uuid4().hex[:8]}",
+        job_timeout=120,
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+        retry=Retry(max=3, interval=[30, 300, 1800]),
+    )
+
+
+def expire_deals(as_of: date) -> None:
+    """Run the deal expiry pass for `as_of` now (the daily chain runs it for today)."""
+    queue().enqueue(
+        "workflows.jobs.expire_deals",
+        as_of.isoformat(),
+        job_id=f"expire-deals-{as_of.isoformat()}-{uuid.uuid4().hex[:8]}",
+        job_timeout=1800,
+        result_ttl=24 * 3600,
+        failure_ttl=7 * 24 * 3600,
+    )
+
+
+def calc_shard_job_id(run_id: int, shard: int, attempt: int) -> str:
+    return f"calc-{run_id}-shard-{shard}-{attempt}"
+
+
+def calc_shards(run_id: int, shards: list[tuple[int, int]]) -> None:
+    """Queue (shard, attempt) jobs of a committed calculation run, in one round trip."""
+    timeout = current_app.config["CALC_JOB_TIMEOUT"]
+    queue().enqueue_many(
+        [
+            Queue.prepare_data(
+                "workflows.calc.jobs.run_shard",
+                args=(run_id, shard),
+                job_id=calc_shard_job_id(run_id, shard, attempt),
+                timeout=timeout,
+                result_ttl=24 * 3600,
+                failure_ttl=7 * 24 * 3600,
+            )
+            for shard, attempt in shards
+        ]
+    )
+
+
+def calc_run(run_id: int, shards_total: int) -> None:
+    """Queue every shard of a freshly started run."""
+    calc_shards(run_id, [(shard, 0) for shard in range(shards_total)])
+
+
+def calc_fan_in(run_id: int) -> None:
+    """Queue the job that totals a run whose shards are all done (a repeat is harmless)."""
+    queue().enqueue(
+        "workflows.calc.jobs.finish_run",
+        run_id,
+        job_id=f"calc-{run_id}-fan-in",
+        job_timeout=current_app.config["CALC_JOB_TIMEOUT"],
+        result_ttl=24 * 3600,
+        failure_ttl=7 * 24 * 3600,
     )

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 
 from portal.extensions import db
+from portal.mail import delivery as mail_delivery
+from portal.models import utcnow
 from portal.redis_conn import get_redis
 
 from . import enqueue, periodic, tasks
+from .calc import jobs as _calc_jobs  # noqa: F401 - shard, fan-in and sweeper jobs
+from .deals import expiry as deal_expiry
+from .imports import task as _import_task  # noqa: F401 - registers the "import" task handler
 
 MAX_ATTEMPTS = 3
 
@@ -45,3 +50,47 @@ def sweep() -> int:
     finally:
         db.session.remove()
         periodic.schedule_next(get_redis(), "sweep")
+
+
+def send_mail(message_id: int) -> str:
+    """Deliver one outbox message (SMTP or .eml file); failures re-raise so RQ retries."""
+    db.engine.dispose(close=False)
+    try:
+        return mail_delivery.deliver(message_id)
+    finally:
+        db.session.remove()
+
+
+@periodic.periodic("mail_sweep", every=timedelta(minutes=5))
+def resend_stalled_mail() -> int:
+    """Queue again the e-mails whose delivery job was lost (e.g. Redis restarted)."""
+    db.engine.dispose(close=False)
+    try:
+        stalled = mail_delivery.stalled_message_ids()
+        db.session.rollback()
+        for message_id in stalled:
+            enqueue.send_mail(message_id)
+        return len(stalled)
+    finally:
+        db.session.remove()
+        periodic.schedule_next(get_redis(), "mail_sweep")
+
+
+@periodic.periodic("expire_deals", every=timedelta(days=1))
+def expire_deals(as_of: str | None = None) -> dict:
+    """Expire approved deal registrations past protection and send expiry reminders.
+
+    The daily chain calls it without `as_of` (today, UTC) and re-arms itself; explicit runs
+    (tests, operators re-running a day) pass an ISO date and leave the chain alone.
+    """
+    db.engine.dispose(close=False)
+    try:
+        day = date.fromisoformat(as_of) if as_of else utcnow().date()
+        outcome = deal_expiry.expire_deals(day)
+        db.session.commit()
+        enqueue.pending_mail()
+        return outcome.summary()
+    finally:
+        db.session.remove()
+        if as_of is None:
+            periodic.schedule_next(get_redis(), "expire_deals")

@@ -2,14 +2,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
 
 IMPORT_KINDS = (
-    ("territories", _l("Territories")),
-    ("partners", _l("Partners")),
-    ("categories", _l("Product categories")),
-    ("products", _l("Products")),
-    ("fx", _l("FX rates")),
-    ("sales", _l("Sales lines")),
+    SelectChoice("territories", _l("Territories")),
+    SelectChoice("partners", _l("Partners")),
+    SelectChoice("categories", _l("Product categories")),
+    SelectChoice("products", _l("Products")),
+    SelectChoice("fx", _l("FX rates")),
+    SelectChoice("sales", _l("Sales lines")),
 )
 
 

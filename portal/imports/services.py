@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 
+from workflows.imports import task as _import_task  # noqa: F401 - registers the task handler
 from workflows.tasks import create_task
 
 from ..audit.services import record_event

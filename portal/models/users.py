@@ -21,6 +21,7 @@ class Role(enum.StrEnum):
     CHANNEL_MANAGER = "channel_manager"
     FINANCE = "finance"
     ADMIN = "admin"
+    APPLICANT = "applicant"  # registered online, no partner yet: sees only their own application
 
     @property
     def is_partner(self) -> bool:

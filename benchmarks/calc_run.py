@@ -1,0 +1,415 @@
+"""A settlement run executed by RQ workers vs a bare GROUP BY over the same table, on PostgreSQL.
+
+Loads the generated data set (5,000 partners in 500 groups, a 4-level territory tree, 500 SKUs,
+1,000,000 sales lines over 2026-Q3 in five currencies) into its own database with COPY, then in
+one run times, on the same machine and data:
+
+  * the bare aggregate `SELECT partner_id, SUM(amount) FROM sale_lines GROUP BY partner_id`;
+  * a settlement run of a retroactive rebate (payee partner_group, eligible: the EMEA territory
+    subtree and the HW category subtree), from start_run to the row saying done, executed by
+    1 and then 2 `portal worker` processes against a private Redis started for the benchmark.
+
+It prints the medians, the ratios and the targets (run <= 3x the bare aggregate; 2 workers no
+slower than 1), and checks the two runs wrote identical result lines.
+
+    python benchmarks/generate.py --lines 1000000      # once; writes benchmarks/data/
+    python benchmarks/calc_run.py                      # --reload to rebuild the database
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+TARGET_RATIO = 3.0
+REPEATS = 5
+POLL = 0.02  # seconds between looks at the run row
+PROGRAM = """
+code: BENCH-EMEA-HW
+name: EMEA hardware group rebate (benchmark)
+kind: rebate
+currency: USD
+period: 2026-Q3
+eligible: {territories: [EMEA], categories: [HW]}
+measure: revenue
+payee: partner_group
+tiers: {mode: retroactive, bands: [{from: 0, rate: 0.01}, {from: 100000, rate: 0.02},
+                                   {from: 250000, rate: 0.035}]}
+"""
+BARE = "SELECT partner_id, SUM(amount) FROM sale_lines GROUP BY partner_id"
+
+
+def scaled(text: str, places: int = 4) -> int:
+    return int(Decimal(text).scaleb(places))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_redis() -> tuple[subprocess.Popen, str]:
+    """A private, throw-away Redis, so no test session or other benchmark shares its queues."""
+    server = shutil.which("redis-server")
+    if server is None:
+        raise SystemExit("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(0.3)
+    return process, f"redis://127.0.0.1:{port}/0"
+
+
+def load_database(server: str, name: str, data: Path, env: dict[str, str]) -> None:
+    """Recreate the database, migrate it, and COPY the generated CSV files in."""
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run([sys.executable, "-m", "portal.cli", "db", "upgrade"], env=env, check=True)
+    from portal.models.trees import compute_paths
+
+    def rows(kind: str):
+        with (data / f"{kind}.csv").open(encoding="utf-8", newline="") as handle:
+            yield from csv.DictReader(handle)
+
+    with psycopg.connect(f"{server}/{name}") as conn:
+
+        def tree(table: str, nodes: list[dict], extra=lambda node: {}) -> dict[str, int]:
+            ids = {node["code"]: index for index, node in enumerate(nodes, start=1)}
+            parents = {ids[n["code"]]: ids.get(n["parent_code"]) for n in nodes}
+            paths = compute_paths(parents)
+            for node in nodes:
+                own = ids[node["code"]]
+                path, depth = paths[own]
+                values = {
+                    "id": own,
+                    "code": node["code"],
+                    "name": node["name"],
+                    "parent_id": parents[own],
+                    "path": path,
+                    "depth": depth,
+                    "root_id": int(path.split("/")[1]),
+                    **extra(node),
+                }
+                columns = ", ".join(values)
+                marks = ", ".join(["%s"] * len(values))
+                insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+                conn.execute(insert, list(values.values()))
+            conn.execute(f"SELECT setval('{table}_id_seq', {len(nodes)})")
+            return ids
+
+        territories = tree("territories", list(rows("territories")))
+        categories = tree("categories", list(rows("categories")))
+        products = {}
+        for index, product in enumerate(rows("products"), start=1):
+            conn.execute(
+                "INSERT INTO products (id, sku, name, category_id) VALUES (%s, %s, %s, %s)",
+                (index, product["sku"], product["name"], categories[product["category_code"]]),
+            )
+            products[product["sku"]] = index
+        partner_rows = list(rows("partners"))
+        partners = tree(
+            "partners",
+            partner_rows,
+            lambda p: {"country": p["country"], "currency": p["currency"], "created_at": "now()"},
+        )
+        with conn.cursor().copy(
+            "COPY partner_territories (partner_id, territory_id, valid_from) FROM STDIN"
+        ) as copy:
+            for p in partner_rows:
+                copy.write_row(
+                    (partners[p["code"]], territories[p["territory_code"]], "1970-01-01")
+                )
+        with conn.cursor().copy(
+            "COPY partner_tiers (partner_id, tier, valid_from) FROM STDIN"
+        ) as copy:
+            for p in partner_rows:
+                copy.write_row((partners[p["code"]], p["tier"], "1970-01-01"))
+        with conn.cursor().copy("COPY fx_rates (currency, rate, valid_from) FROM STDIN") as copy:
+            for fx in rows("fx"):
+                copy.write_row((fx["currency"], scaled(fx["rate"], 10), fx["valid_from"]))
+        conn.execute(
+            "UPDATE fx_rates f SET valid_to = (SELECT min(n.valid_from) FROM fx_rates n"
+            " WHERE n.currency = f.currency AND n.valid_from > f.valid_from)"
+        )
+        columns = (
+            "external_id, partner_id, product_id, sold_on, quantity, amount, currency, deal_ref"
+        )
+        with conn.cursor().copy(f"COPY sale_lines ({columns}) FROM STDIN") as copy:
+            for line in rows("sales"):
+                copy.write_row(
+                    (
+                        line["external_id"],
+                        partners[line["partner_code"]],
+                        products[line["sku"]],
+                        line["sold_on"],
+                        scaled(line["quantity"]),
+                        scaled(line["amount"]),
+                        line["currency"],
+                        line["deal_ref"] or None,
+                    )
+                )
+    with psycopg.connect(f"{server}/{name}", autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+def machine(dsn: str) -> str:
+    memory = next(
+        int(line.split()[1]) // 1024 // 1024
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    with psycopg.connect(dsn) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+    python = platform.python_version()
+    return f"{os.cpu_count()} CPUs ({cpu}), {memory} GiB RAM, PostgreSQL {version}, Python {python}"
+
+
+def time_bare(dsn: str) -> list[float]:
+    timings = []
+    with psycopg.connect(dsn) as conn:
+        for _ in range(REPEATS + 1):
+            started = time.perf_counter()
+            conn.execute(BARE).fetchall()
+            timings.append(time.perf_counter() - started)
+    return timings[1:]  # the first one warms the cache
+
+
+def time_query(program, period) -> list[float]:
+    """The shard's one GROUP BY and the tier math, without RQ: where the run's time goes."""
+    from flask import current_app
+
+    from portal.extensions import db
+    from workflows.calc.compute import compute_shard
+    from workflows.calc.loaders import make_scope
+    from workflows.calc.runs import version_of
+    from workflows.engine import spec_from_dict
+
+    spec = spec_from_dict(version_of(program).spec)
+    timings = []
+    for _ in range(REPEATS + 1):
+        started = time.perf_counter()
+        scope = make_scope(db.session, spec, period, base_currency="USD")
+        compute_shard(db.session, scope, work_mem=current_app.config["CALC_WORK_MEM"])
+        timings.append(time.perf_counter() - started)
+        db.session.rollback()
+    return timings[1:]
+
+
+def spawn_workers(count: int, env: dict[str, str]) -> list[subprocess.Popen]:
+    from rq import Worker
+
+    from portal.redis_conn import get_redis
+
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "portal.cli", "worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(count)
+    ]
+    deadline = time.monotonic() + 60
+    while len(Worker.all(connection=get_redis())) < count:
+        if time.monotonic() > deadline:
+            raise SystemExit("workers did not start")
+        time.sleep(0.1)
+    return workers
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=30)
+
+
+def timed_run(program, period, shards: int | None = None) -> tuple[float, int]:
+    """Seconds from start_run to the run row saying done (created, queued, computed, fanned in)."""
+    from sqlalchemy import text
+
+    from portal.actors import SYSTEM
+    from portal.extensions import db
+    from workflows import enqueue
+    from workflows.calc import runs
+
+    started = time.perf_counter()
+    run = runs.start_run(program, period, kind="settlement", actor=SYSTEM, shards=shards)
+    run_id, shards = run.id, run.shards_total
+    db.session.commit()
+    enqueue.calc_run(run_id, shards)
+    poll = text("SELECT status, error FROM calc_runs WHERE id = :id")
+    while True:
+        status, error = db.session.execute(poll, {"id": run_id}).one()
+        db.session.rollback()
+        if status == "done":
+            return time.perf_counter() - started, run_id
+        if status == "failed":
+            raise SystemExit(f"run {run_id} failed: {error}")
+        time.sleep(POLL)
+
+
+def breakdown(run_id: int) -> str:
+    """Where the time went: created → each shard's start and end → done, in milliseconds."""
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
+    created, finished = db.session.execute(
+        text("SELECT created_at, finished_at FROM calc_runs WHERE id = :id"), {"id": run_id}
+    ).one()
+    shards = db.session.execute(
+        text(
+            "SELECT shard, started_at, finished_at FROM calc_shards WHERE run_id = :id"
+            " ORDER BY started_at"
+        ),
+        {"id": run_id},
+    ).all()
+    db.session.rollback()
+
+    def ms(moment) -> int:
+        return round((moment - created).total_seconds() * 1000)
+
+    parts = [f"shard {n} {ms(start)}–{ms(end)} ms" for n, start, end in shards]
+    return "; ".join([*parts, f"done at {ms(finished)} ms"])
+
+
+def result_lines(run_id: int) -> list[tuple]:
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
+    stmt = text(
+        "SELECT payee_id, measure, band_from, rate, raw_amount, amount, explanation::text"
+        " FROM calc_results WHERE run_id = :id ORDER BY payee_id"
+    )
+    rows = db.session.execute(stmt, {"id": run_id}).all()
+    db.session.rollback()
+    return [tuple(row) for row in rows]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / "data")
+    parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default="bench_calc")
+    parser.add_argument("--reload", action="store_true", help="rebuild the database first")
+    parser.add_argument("--shards", type=int, help="shards per run (default: sized by config)")
+    args = parser.parse_args()
+    if not (args.data / "sales.csv").exists():
+        raise SystemExit(f"{args.data / 'sales.csv'} is missing: run benchmarks/generate.py first")
+    dsn = f"{args.server}/{args.database}"
+    redis_server, redis_url = start_redis()
+    env = dict(
+        os.environ,
+        PORTAL_ENV="development",
+        DATABASE_URL=dsn.replace("postgresql://", "postgresql+psycopg://", 1),
+        REDIS_URL=redis_url,
+    )
+    os.environ.update(env)  # the portal reads its configuration when it is imported
+    try:
+        with psycopg.connect(f"{args.server}/postgres", autocommit=True) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (args.database,)
+            ).fetchone()
+        if args.reload or not exists:
+            started = time.perf_counter()
+            load_database(args.server, args.database, args.data, env)
+            print(
+                f"loaded {args.data} into {args.database} in {time.perf_counter() - started:.1f} s"
+            )
+        report(dsn, env, args.shards)
+    finally:
+        redis_server.terminate()
+        redis_server.wait(timeout=10)
+
+
+def report(dsn: str, env: dict[str, str], shards: int | None) -> None:
+    from sqlalchemy import select
+
+    from portal import create_app
+    from portal.actors import SYSTEM
+    from portal.extensions import db
+    from portal.models import Program
+    from portal.programs.services import save_program
+    from workflows.engine import parse_period
+
+    app = create_app("development")
+    with app.app_context():
+        save_program(PROGRAM, actor=SYSTEM)
+        db.session.commit()
+        program = db.session.scalar(select(Program).where(Program.code == "BENCH-EMEA-HW"))
+        lines = db.session.execute(db.text("SELECT count(*) FROM sale_lines")).scalar()
+        db.session.rollback()
+        period = parse_period("2026-Q3")
+        print(f"machine: {machine(dsn)}")
+        print(f"data: {lines:,} sales lines; program {program.code} settlement for {period.label}")
+        bare = time_bare(dsn)
+        print(f"bare GROUP BY: median {statistics.median(bare):.3f} s  (runs {_list(bare)})")
+        query = time_query(program, period)
+        print(f"the run's GROUP BY alone, in process: median {statistics.median(query):.3f} s")
+        medians, last_runs = {}, {}
+        for count in (1, 2):
+            workers = spawn_workers(count, env)
+            try:
+                timed_run(program, period, shards)  # warm-up: worker imports, caches
+                timings = []
+                for _ in range(REPEATS):
+                    seconds, run_id = timed_run(program, period, shards)
+                    timings.append(seconds)
+                medians[count], last_runs[count] = statistics.median(timings), run_id
+                sizes = db.session.execute(
+                    db.text("SELECT shards_total, payee_count FROM calc_runs WHERE id = :id"),
+                    {"id": run_id},
+                ).one()
+                db.session.rollback()
+                print(
+                    f"settlement run, {count} worker(s): median {medians[count]:.3f} s "
+                    f"(runs {_list(timings)}; {sizes[0]} shards, {sizes[1]} payees)"
+                )
+                print(f"    last run: {breakdown(run_id)}")
+            finally:
+                stop(workers)
+        same = result_lines(last_runs[1]) == result_lines(last_runs[2])
+        ratio = medians[1] / statistics.median(bare)
+        ratio_2 = medians[2] / statistics.median(bare)
+        print(f"run / bare: {ratio:.2f}x with 1 worker, {ratio_2:.2f}x with 2", end=" ")
+        print(f"(target <= {TARGET_RATIO}x)")
+        print(f"2 workers / 1 worker: {medians[2] / medians[1]:.2f} (target <= 1.00)")
+        print(f"identical result lines with 1 and 2 workers: {same}")
+        print(f"as of {date.today().isoformat()}")
+
+
+def _list(values: list[float]) -> str:
+    return ", ".join(f"{v:.3f}" for v in values)
+
+
+if __name__ == "__main__":
+    main()

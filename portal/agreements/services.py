@@ -1,0 +1,148 @@
+"""Versioned partner agreements: publishing, the current version, acceptance and the gate."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, select
+
+from workflows.onboarding.errors import OnboardingError
+
+from ..audit.services import record_event
+from ..extensions import db
+from ..models import AgreementAcceptance, AgreementVersion, User, utcnow
+from ..security import Perm, ensure
+
+
+def current_version(day: date | None = None) -> AgreementVersion | None:
+    """The highest version already in effect on `day` (today, UTC, by default)."""
+    day = day or utcnow().date()
+    return db.session.scalar(
+        select(AgreementVersion)
+        .where(AgreementVersion.effective_on <= day)
+        .order_by(AgreementVersion.version.desc())
+        .limit(1)
+    )
+
+
+def has_accepted(user, version: AgreementVersion) -> bool:
+    """Whether `user` (or, for a partner user, anyone of their organisation) accepted `version`.
+
+    The agreement binds the organisation: one partner admin's acceptance covers the others.
+    """
+    accepted = exists().where(AgreementAcceptance.version_id == version.id)
+    if user.partner_id is None:
+        accepted = accepted.where(AgreementAcceptance.user_id == user.id)
+    else:
+        colleagues = select(User.id).where(User.partner_id == user.partner_id)
+        accepted = accepted.where(AgreementAcceptance.user_id.in_(colleagues))
+    return bool(db.session.scalar(select(accepted)))
+
+
+def pending_version_for(user) -> AgreementVersion | None:
+    """The current version when the user (their organisation) has not accepted it yet."""
+    version = current_version()
+    if version is None or has_accepted(user, version):
+        return None
+    return version
+
+
+def accept_version(
+    version: AgreementVersion, *, actor, ip: str | None, application=None
+) -> AgreementAcceptance:
+    """Record that `actor` accepts `version` (only the current one); accepting twice is a no-op."""
+    ensure(actor, Perm.ACCEPT_AGREEMENTS)
+    current = current_version()
+    if current is None or current.id != version.id:
+        raise OnboardingError(_l("This is not the current version of the partner agreement."))
+    existing = db.session.scalar(
+        select(AgreementAcceptance).where(
+            AgreementAcceptance.version_id == version.id, AgreementAcceptance.user_id == actor.id
+        )
+    )
+    if existing is not None:
+        return existing
+    acceptance = AgreementAcceptance(
+        version_id=version.id,
+        user_id=actor.id,
+        partner_id=actor.partner_id,
+        application_id=getattr(application, "id", None),
+        accepted_at=utcnow(),
+        ip=ip,
+    )
+    db.session.add(acceptance)
+    db.session.flush()
+    record_event(
+        actor,
+        "agreement.accept",
+        acceptance,
+        after={
+            "version": version.version,
+            "partner_id": actor.partner_id,
+            "application_id": acceptance.application_id,
+        },
+        ip=ip,
+    )
+    return acceptance
+
+
+def publish_version(*, title: str, body: str, effective_on: date, actor) -> AgreementVersion:
+    """A new version takes effect on `effective_on` (today or later, never before the latest)."""
+    ensure(actor, Perm.PUBLISH_AGREEMENTS)
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title:
+        raise OnboardingError(_l("Give the agreement a title."), field="title")
+    if not body:
+        raise OnboardingError(_l("Write the text of the agreement."), field="body")
+    if effective_on < utcnow().date():
+        raise OnboardingError(_l("The effective date cannot be in the past."), field="effective_on")
+    latest = db.session.scalar(
+        select(AgreementVersion).order_by(AgreementVersion.version.desc()).limit(1)
+    )
+    if latest is not None and effective_on < latest.effective_on:
+        raise OnboardingError(
+            _l(
+                "Version %(version)s takes effect on %(date)s; a newer version cannot start "
+                "earlier.",
+                version=latest.version,
+                date=latest.effective_on.isoformat(),
+            ),
+            field="effective_on",
+        )
+    version = AgreementVersion(
+        version=(latest.version + 1) if latest else 1,
+        title=title,
+        body=body,
+        effective_on=effective_on,
+        published_at=utcnow(),
+        published_by_id=actor.id,
+    )
+    db.session.add(version)
+    db.session.flush()
+    record_event(
+        actor,
+        "agreement.publish",
+        version,
+        after={
+            "version": version.version,
+            "title": title,
+            "effective_on": effective_on.isoformat(),
+        },
+    )
+    return version
+
+
+def versions_with_counts() -> list[tuple[AgreementVersion, int]]:
+    """Every version, newest first, with how many people accepted it."""
+    counts = (
+        select(AgreementAcceptance.version_id, func.count().label("n"))
+        .group_by(AgreementAcceptance.version_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(AgreementVersion, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.version_id == AgreementVersion.id)
+        .order_by(AgreementVersion.version.desc())
+    ).all()
+    return [(version, count) for version, count in rows]

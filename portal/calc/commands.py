@@ -1,0 +1,198 @@
+"""`portal calc run|results|approve|close|reopen` and `portal payouts export`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import contextmanager
+
+import click
+from flask.cli import with_appcontext
+from redis.exceptions import RedisError
+from sqlalchemy import select
+
+from workflows import enqueue
+from workflows.calc import runs, settlement
+from workflows.calc.errors import CalcError
+from workflows.engine import Period, PeriodError, parse_period
+
+from ..actors import actor_for
+from ..csv_export import csv_rows
+from ..extensions import db
+from ..models import CalcRun, Program
+from ..redis_conn import RedisNotConfigured
+from ..security import Forbidden
+
+
+@contextmanager
+def refusals():
+    """Domain refusals become a readable message and exit code 1, with nothing changed."""
+    try:
+        yield
+    except CalcError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.render()) from None
+    except Forbidden:
+        db.session.rollback()
+        raise click.ClickException("not allowed for this user (see --as)") from None
+
+
+def _program(code: str) -> Program:
+    program = db.session.scalar(select(Program).where(Program.code == code))
+    if program is None:
+        raise click.ClickException(f"no program with code {code}")
+    return program
+
+
+def _period(text: str | None) -> Period | None:
+    if text is None:
+        return None
+    try:
+        return parse_period(text)
+    except PeriodError as exc:
+        raise click.ClickException(exc.render()) from None
+
+
+def _run(run_id: int) -> CalcRun:
+    run = db.session.get(CalcRun, run_id)
+    if run is None:
+        raise click.ClickException(f"no calculation run {run_id}")
+    return run
+
+
+@click.group("calc")
+def calc():
+    """Calculation runs."""
+
+
+@calc.command("run")
+@click.argument("code")
+@click.option("--period", help="2026-Q3, 2026-07, 2026 or 2026-07-01..2026-09-30.")
+@click.option("--settlement", is_flag=True, help="A settlement run (the period must have ended).")
+@click.option("--wait", is_flag=True, help="Block until the run ends; exit 1 if it failed.")
+@click.option("--shards", type=click.IntRange(1, 64), help="Shard jobs (default: by size).")
+@click.option("--timeout", type=int, default=3600, show_default=True, help="Seconds to --wait.")
+@click.option("--as", "email", help="Act as this user (permission checks and audit).")
+@with_appcontext
+def run_command(code, period, settlement, wait, shards, timeout, email):
+    """Start a run of a program's current version; prints run_id=<id>."""
+    kind = "settlement" if settlement else "accrual"
+    with refusals():
+        run = runs.start_run(
+            _program(code), _period(period), kind=kind, actor=actor_for(email), shards=shards
+        )
+    db.session.commit()
+    click.echo(f"run_id={run.id}")
+    sys.stdout.flush()
+    try:
+        enqueue.calc_run(run.id, run.shards_total)
+    except (RedisError, RedisNotConfigured) as exc:
+        raise click.ClickException(
+            f"run {run.id} is recorded but could not be queued ({exc}); "
+            "the sweeper queues it again once Redis is reachable"
+        ) from None
+    if wait:
+        _wait_for(run.id, timeout)
+
+
+def _wait_for(run_id: int, timeout: int) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        row = db.session.execute(
+            select(
+                CalcRun.status,
+                CalcRun.error,
+                CalcRun.payee_count,
+                CalcRun.total_amount,
+                CalcRun.currency,
+                CalcRun.unusable_count,
+            ).where(CalcRun.id == run_id)
+        ).one()
+        db.session.rollback()  # a fresh snapshot on every poll
+        if row.status == "done":
+            click.echo(
+                f"status=done payees={row.payee_count} total={row.total_amount:f} "
+                f"currency={row.currency} unusable_lines={row.unusable_count}"
+            )
+            return
+        if row.status == "failed":
+            raise click.ClickException(f"run {run_id} failed: {row.error}")
+        if time.monotonic() > deadline:
+            raise click.ClickException(f"run {run_id} still {row.status} after {timeout} s")
+        time.sleep(0.2)
+
+
+@calc.command("results")
+@click.argument("run_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option("--as", "email", help="Act as this user (only the payees they may see).")
+@with_appcontext
+def results(run_id, fmt, email):
+    """Print a run's payee lines as CSV."""
+    run = _run(run_id)
+    if run.status != "done":
+        raise click.ClickException(f"run {run_id} is {run.status}, not done")
+    with refusals():
+        rows = settlement.result_rows(run, actor_for(email))
+    db.session.commit()
+    for chunk in csv_rows(settlement.RESULT_COLUMNS, rows):
+        click.echo(chunk, nl=False)
+
+
+@calc.command("approve")
+@click.argument("run_id", type=int)
+@click.option("--as", "email", required=True, help="The approver (not who started the run).")
+@with_appcontext
+def approve(run_id, email):
+    """Approve a settlement run: write its payout lines (settled − already paid)."""
+    with refusals():
+        lines = settlement.approve_run(_run(run_id), actor=actor_for(email))
+    db.session.commit()
+    click.echo(f"approved run_id={run_id} payout_lines={len(lines)}")
+
+
+@calc.command("close")
+@click.argument("code")
+@click.option("--period", required=True)
+@click.option("--as", "email", help="Act as this user (permission checks and audit).")
+@with_appcontext
+def close(code, period, email):
+    """Close a program's period: runs and approvals are refused until it is reopened."""
+    with refusals():
+        closure = settlement.close_period(_program(code), _period(period), actor=actor_for(email))
+    db.session.commit()
+    click.echo(f"closed program={code} period={closure.period_label}")
+
+
+@calc.command("reopen")
+@click.argument("code")
+@click.option("--period", required=True)
+@click.option("--as", "email", help="Act as this user (permission checks and audit).")
+@with_appcontext
+def reopen(code, period, email):
+    """Reopen a closed period (audited)."""
+    with refusals():
+        closure = settlement.reopen_period(_program(code), _period(period), actor=actor_for(email))
+    db.session.commit()
+    click.echo(f"reopened program={code} period={closure.period_label}")
+
+
+@click.group("payouts")
+def payouts():
+    """Payout lines."""
+
+
+@payouts.command("export")
+@click.option("--period", required=True, help="Lines of the program periods within this one.")
+@click.option("--program", "code", help="Only this program.")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option("--as", "email", help="Act as this user (permission checks and audit).")
+@with_appcontext
+def export(period, code, fmt, email):
+    """Print payout lines as CSV (spreadsheet formulas neutralised)."""
+    program = _program(code) if code else None
+    with refusals():
+        rows = settlement.payout_rows(_period(period), actor_for(email), program)
+    db.session.commit()
+    for chunk in csv_rows(settlement.PAYOUT_COLUMNS, rows):
+        click.echo(chunk, nl=False)

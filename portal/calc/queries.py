@@ -1,0 +1,174 @@
+"""Queries behind the calculation pages; result and payout lists go through visible_to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
+from typing import Any
+
+from flask import request
+from flask_babel import gettext
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from workflows.calc.loaders import AMOUNT_SCALE, RATE_SCALE, scaled
+from workflows.calc.runs import run_lines
+from workflows.engine import HIGH_PRECISION
+from workflows.engine.i18n import render_message
+
+from ..extensions import db
+from ..models import (
+    CalcResult,
+    CalcRun,
+    CalcUnusableLine,
+    ClosedPeriod,
+    Partner,
+    PayoutLine,
+    Product,
+    Program,
+    SaleLine,
+)
+from ..security import visible_to
+
+UNUSABLE_SHOWN = 50
+
+
+def runs_query():
+    return select(CalcRun).options(selectinload(CalcRun.program)).order_by(CalcRun.id.desc())
+
+
+def results_query(run: CalcRun, user):
+    stmt = (
+        select(CalcResult)
+        .options(selectinload(CalcResult.payee))
+        .where(CalcResult.run_id == run.id)
+        .order_by(CalcResult.amount.desc(), CalcResult.payee_id)
+    )
+    return visible_to(stmt, user, CalcResult)
+
+
+def rewards_query(user):
+    """Result lines of finished runs the user may see: partners their own, managers their scope."""
+    stmt = (
+        select(CalcResult)
+        .join(CalcRun, CalcRun.id == CalcResult.run_id)
+        .options(selectinload(CalcResult.payee), selectinload(CalcResult.run))
+        .where(CalcRun.status == "done")
+        .order_by(CalcRun.id.desc(), CalcResult.payee_id)
+    )
+    return visible_to(stmt, user, CalcResult)
+
+
+def unusable_lines(run: CalcRun) -> list[dict[str, Any]]:
+    """The first lines the run could not use, with the reason in the reader's language."""
+    rows = db.session.execute(
+        select(CalcUnusableLine, SaleLine, Partner.code)
+        .join(SaleLine, SaleLine.id == CalcUnusableLine.sale_line_id)
+        .join(Partner, Partner.id == SaleLine.partner_id)
+        .where(CalcUnusableLine.run_id == run.id)
+        .order_by(SaleLine.sold_on, SaleLine.id)
+        .limit(UNUSABLE_SHOWN)
+    ).all()
+    return [
+        {
+            "line": line,
+            "partner_code": partner_code,
+            "reason": render_message(unusable.template, unusable.params, gettext),
+        }
+        for unusable, line, partner_code in rows
+    ]
+
+
+def explanation(result: CalcResult) -> list[str]:
+    return [render_message(s["template"], s["params"], gettext) for s in result.explanation]
+
+
+@dataclass
+class Page:
+    """Just what the pager macro needs, for queries db.paginate cannot page (plain rows)."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def contributing_lines(run: CalcRun, result: CalcResult, per_page: int = 50) -> Page:
+    """The payee's eligible lines, re-selected with the run's own filters, one page at a time."""
+    stmt = run_lines(run).contributing_lines(result.payee_id)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    partners = _codes(Partner.code, Partner.id, {r.partner_id for r in rows})
+    skus = _codes(Product.sku, Product.id, {r.product_id for r in rows})
+    items = []
+    for row in rows:
+        amount = scaled(row.amount, AMOUNT_SCALE)
+        rate_line, rate_prog = scaled(row.rate_line, RATE_SCALE), scaled(row.rate_prog, RATE_SCALE)
+        items.append(
+            {
+                "id": row.id,
+                "external_id": row.external_id,
+                "sold_on": row.sold_on,
+                "partner_code": partners.get(row.partner_id, ""),
+                "sku": skus.get(row.product_id, ""),
+                "quantity": scaled(row.quantity, AMOUNT_SCALE),
+                "amount": amount,
+                "currency": row.currency,
+                "deal_ref": row.deal_ref,
+                "rate": HIGH_PRECISION.divide(rate_line, rate_prog),
+                "converted": HIGH_PRECISION.divide(amount * rate_line, rate_prog),
+            }
+        )
+    return Page(items, page, per_page, total)
+
+
+def _codes(code_column, id_column, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(id_column, code_column).where(id_column.in_(ids))).all())
+
+
+def payouts_query(user, program_id: int | None = None):
+    stmt = (
+        select(PayoutLine)
+        .options(selectinload(PayoutLine.payee), selectinload(PayoutLine.program))
+        .order_by(PayoutLine.id.desc())
+    )
+    if program_id:
+        stmt = stmt.where(PayoutLine.program_id == program_id)
+    return visible_to(stmt, user, PayoutLine)
+
+
+def closures_query():
+    return (
+        select(ClosedPeriod)
+        .options(selectinload(ClosedPeriod.program))
+        .order_by(ClosedPeriod.id.desc())
+    )
+
+
+def program_choices() -> list[SelectChoice]:
+    programs = db.session.scalars(select(Program).order_by(Program.code))
+    return [SelectChoice(p.id, f"{p.code} · {p.name}") for p in programs]

@@ -1,0 +1,182 @@
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from workflows import enqueue
+from workflows.calc import runs, settlement
+from workflows.calc.errors import CalcError
+from workflows.engine import PeriodError, parse_period
+
+from ..csv_export import csv_response
+from ..extensions import db
+from ..forms import ConfirmForm
+from ..models import CalcResult, CalcRun, ClosedPeriod, Program
+from ..pagination import paginate
+from ..security import Perm, get_visible_or_404, requires
+from . import bp, queries
+from .forms import ClosePeriodForm, StartRunForm
+
+
+def _refused(exc: CalcError | PeriodError) -> None:
+    db.session.rollback()
+    flash(exc.render(_), "danger")
+
+
+@bp.post("/programs/<int:program_id>/runs")
+@requires(Perm.RUN_CALCULATIONS)
+def start(program_id):
+    program = db.get_or_404(Program, program_id)
+    form = StartRunForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        run = runs.start_run(
+            program, parse_period(form.period.data), kind=form.kind.data, actor=current_user
+        )
+    except (CalcError, PeriodError) as exc:
+        _refused(exc)
+        return redirect(url_for("programs.detail", program_id=program.id))
+    db.session.commit()
+    enqueue.calc_run(run.id, run.shards_total)
+    return redirect(url_for("calc.run", run_id=run.id))
+
+
+@bp.get("/runs")
+@requires(Perm.RUN_CALCULATIONS)
+def run_list():
+    return render_template("calc/runs.html", page=paginate(queries.runs_query(), per_page=25))
+
+
+@bp.get("/runs/<int:run_id>")
+@requires(Perm.RUN_CALCULATIONS)
+def run(run_id):
+    run = db.get_or_404(CalcRun, run_id)
+    page = paginate(queries.results_query(run, current_user)) if run.status == "done" else None
+    return render_template(
+        "calc/run.html",
+        run=run,
+        page=page,
+        unusable=queries.unusable_lines(run) if run.unusable_count else [],
+        form=ConfirmForm(),
+    )
+
+
+@bp.get("/runs/<int:run_id>/status.json")
+@requires(Perm.RUN_CALCULATIONS)
+def status(run_id):
+    run = db.get_or_404(CalcRun, run_id)
+    return jsonify(
+        status=run.status,
+        percent=run.percent,
+        finished=run.finished,
+        message=_("%(done)s of %(total)s shards", done=run.shards_done, total=run.shards_total),
+    )
+
+
+@bp.post("/runs/<int:run_id>/approve")
+@requires(Perm.APPROVE_CALCULATIONS)
+def approve(run_id):
+    run = db.get_or_404(CalcRun, run_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        lines = settlement.approve_run(run, actor=current_user)
+    except CalcError as exc:
+        _refused(exc)
+    else:
+        db.session.commit()
+        flash(_("Approved: %(count)s payout lines written.", count=len(lines)), "success")
+    return redirect(url_for("calc.run", run_id=run_id))
+
+
+@bp.get("/runs/<int:run_id>/results.csv")
+@requires(Perm.RUN_CALCULATIONS)
+def results_csv(run_id):
+    run = db.get_or_404(CalcRun, run_id)
+    if run.status != "done":
+        abort(404)
+    rows = settlement.result_rows(run, current_user)
+    db.session.commit()
+    return csv_response(f"run-{run.id}.csv", settlement.RESULT_COLUMNS, rows)
+
+
+@bp.get("/rewards")
+@requires(Perm.VIEW_CALC_RESULTS)
+def rewards():
+    return render_template("calc/rewards.html", page=paginate(queries.rewards_query(current_user)))
+
+
+@bp.get("/results/<int:result_id>")
+@requires(Perm.VIEW_CALC_RESULTS)
+def result(result_id):
+    result = get_visible_or_404(CalcResult, result_id)
+    if result.run.status != "done":
+        abort(404)
+    return render_template(
+        "calc/result.html",
+        result=result,
+        run=result.run,
+        sentences=queries.explanation(result),
+        page=queries.contributing_lines(result.run, result),
+    )
+
+
+@bp.route("/periods", methods=["GET", "POST"])
+@requires(Perm.CLOSE_PERIODS)
+def periods():
+    form = ClosePeriodForm()
+    form.program_id.choices = queries.program_choices()
+    if form.validate_on_submit():
+        try:
+            program = db.get_or_404(Program, form.program_id.data)
+            settlement.close_period(program, parse_period(form.period.data), actor=current_user)
+        except (CalcError, PeriodError) as exc:
+            _refused(exc)
+        else:
+            db.session.commit()
+            flash(_("Period closed."), "success")
+            return redirect(url_for("calc.periods"))
+    page = paginate(queries.closures_query(), per_page=25)
+    return render_template("calc/periods.html", form=form, page=page, confirm=ConfirmForm())
+
+
+@bp.post("/periods/<int:closure_id>/reopen")
+@requires(Perm.CLOSE_PERIODS)
+def reopen(closure_id):
+    closure = db.get_or_404(ClosedPeriod, closure_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    period = parse_period(f"{closure.period_start}..{closure.period_end}")
+    try:
+        settlement.reopen_period(closure.program, period, actor=current_user)
+    except CalcError as exc:
+        _refused(exc)
+    else:
+        db.session.commit()
+        flash(_("Period reopened."), "success")
+    return redirect(url_for("calc.periods"))
+
+
+@bp.get("/payouts")
+@requires(Perm.EXPORT_PAYOUTS)
+def payouts():
+    program_id = request.args.get("program", type=int)
+    page = paginate(queries.payouts_query(current_user, program_id))
+    return render_template(
+        "calc/payouts.html", page=page, programs=queries.program_choices(), program_id=program_id
+    )
+
+
+@bp.get("/payouts/export.csv")
+@requires(Perm.EXPORT_PAYOUTS)
+def payouts_csv():
+    try:
+        period = parse_period(request.args.get("period", ""))
+    except PeriodError as exc:
+        _refused(exc)
+        return redirect(url_for("calc.payouts"))
+    program_id = request.args.get("program", type=int)
+    program = db.get_or_404(Program, program_id) if program_id else None
+    rows = settlement.payout_rows(period, current_user, program)
+    db.session.commit()
+    return csv_response(f"payouts-{period.label}.csv", settlement.PAYOUT_COLUMNS, rows)

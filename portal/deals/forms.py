@@ -1,0 +1,185 @@
+"""Forms of the deal registration pages; choices that depend on the data are set per request."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from babel import Locale
+from babel.numbers import get_currency_precision, list_currencies
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+
+from workflows.deals.matching import name_tokens, normalise_domain
+from workflows.deals.states import REJECTION_REASONS
+
+MAX_AMOUNT = Decimal("999999999999")
+KNOWN_CURRENCIES = frozenset(list_currencies())
+NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"})  # CLDR regions, not countries
+
+
+def country_choices() -> list[SelectChoice]:
+    """ISO country codes with their names in the user's language, sorted by name."""
+    names = Locale.parse(str(get_locale() or "en")).territories
+    countries = sorted(
+        (name, code)
+        for code, name in names.items()
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+    )
+    return [SelectChoice("", ""), *(SelectChoice(code, name) for name, code in countries)]
+
+
+def _finite(form, field) -> None:
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Enter an amount such as 12500.00."))
+
+
+def amount_validators(required_message) -> list:
+    return [
+        InputRequired(required_message),
+        _finite,
+        NumberRange(
+            min=Decimal("0.01"), max=MAX_AMOUNT, message=_l("Enter an amount greater than zero.")
+        ),
+    ]
+
+
+def _positive_with_currency_places(form, field) -> None:
+    currency = (form.currency.data or "").strip().upper()
+    if field.data is None or currency not in KNOWN_CURRENCIES:
+        return
+    places = get_currency_precision(currency)
+    if field.data != field.data.quantize(Decimal(1).scaleb(-places)):
+        raise ValidationError(
+            _l(
+                "%(currency)s amounts have at most %(places)s decimals.",
+                currency=currency,
+                places=places,
+            )
+        )
+
+
+class DealForm(FlaskForm):
+    customer_name = StringField(
+        _l("End customer (company name)"),
+        validators=[
+            DataRequired(_l("Enter the end customer's company name.")),
+            Length(max=200, message=_l("At most %(max)d characters, please.")),
+        ],
+    )
+    domain = StringField(
+        _l("Customer web or e-mail domain"),
+        description=_l("For example acme.com: matches subdomains such as eu.acme.com."),
+        validators=[Optional(), Length(max=253)],
+    )
+    country = SelectField(
+        _l("Customer country"), validators=[DataRequired(_l("Choose the customer's country."))]
+    )
+    categories = SelectMultipleField(_l("Product categories"), coerce=int)
+    products = SelectMultipleField(_l("Products"), coerce=int)
+    estimated_value = DecimalField(
+        _l("Estimated value"),
+        places=None,
+        validators=[
+            *amount_validators(_l("Enter the estimated value.")),
+            _positive_with_currency_places,
+        ],
+    )
+    currency = StringField(
+        _l("Currency"),
+        validators=[DataRequired(_l("Enter the currency, for example EUR.")), Length(max=3)],
+    )
+    expected_close_on = DateField(
+        _l("Expected close date"),
+        validators=[InputRequired(_l("Enter the expected close date as YYYY-MM-DD."))],
+    )
+    notes = TextAreaField(_l("Notes for the channel manager"), validators=[Length(max=4000)])
+    save_draft = SubmitField(_l("Save draft"))
+    submit = SubmitField(_l("Submit for approval"))
+
+    def validate_customer_name(self, field) -> None:
+        if field.data and not name_tokens(field.data):
+            raise ValidationError(_l("Enter the company name with letters or digits."))
+
+    def validate_domain(self, field) -> None:
+        try:
+            field.data = normalise_domain(field.data)
+        except ValueError:
+            raise ValidationError(
+                _l("Enter a web or e-mail domain such as acme.com (or leave it empty).")
+            ) from None
+
+    def validate_currency(self, field) -> None:
+        field.data = (field.data or "").strip().upper()
+        if field.data not in KNOWN_CURRENCIES:
+            raise ValidationError(
+                _l("%(value)s is not a currency code: use 3 letters such as EUR.", value=field.data)
+            )
+
+    def validate_expected_close_on(self, field) -> None:
+        if field.data and field.data < date.today():
+            raise ValidationError(_l("The expected close date cannot be in the past."))
+
+    def validate_categories(self, field) -> None:
+        if not field.data and not self.products.data:
+            raise ValidationError(_l("Choose at least one product category or product."))
+
+
+class ReasonForm(FlaskForm):
+    """Withdraw, report lost: a reason in free text."""
+
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(_l("Give a reason.")), Length(max=2000)],
+    )
+
+
+class NoteForm(FlaskForm):
+    """Approve, return for information, request or refuse an extension."""
+
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class WonForm(FlaskForm):
+    amount = DecimalField(
+        _l("Won amount"),
+        places=None,
+        validators=amount_validators(_l("Enter the amount won.")),
+    )
+    won_on = DateField(_l("Won on"), validators=[InputRequired(_l("Enter the date, YYYY-MM-DD."))])
+
+
+class RejectForm(FlaskForm):
+    reason = SelectField(
+        _l("Reason"),
+        choices=[SelectChoice(code, label) for code, label in REJECTION_REASONS.items()],
+        validators=[DataRequired(_l("Choose a reason from the list."))],
+    )
+    note = TextAreaField(_l("Explanation for the partner"), validators=[Length(max=2000)])
+
+
+class ExtensionGrantForm(FlaskForm):
+    new_date = DateField(
+        _l("Protected until"), validators=[InputRequired(_l("Enter the new date, YYYY-MM-DD."))]
+    )
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])

@@ -1,0 +1,199 @@
+"""Deal registration pages: partners register and follow deals, managers review them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from workflows import enqueue
+from workflows.deals.errors import DealError
+from workflows.deals.states import TRANSITIONS, transition
+
+from ..csv_export import csv_response
+from ..extensions import db
+from ..models import DealRegistration, Partner, Territory
+from ..pagination import paginate
+from ..security import Perm, get_visible_or_404, requires
+from . import bp, presenters, services
+from .forms import (
+    DealForm,
+    ExtensionGrantForm,
+    NoteForm,
+    ReasonForm,
+    RejectForm,
+    WonForm,
+    country_choices,
+)
+
+EXPORT_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button on the detail page: its form, the state-machine event, and the event's data."""
+
+    form: type
+    event: str
+    data: Callable
+    done: object
+
+
+ACTIONS = {
+    "withdraw": Action(
+        ReasonForm, "withdraw", lambda f: {"reason": f.reason.data}, _l("Registration withdrawn.")
+    ),
+    "won": Action(
+        WonForm,
+        "report_won",
+        lambda f: {"amount": f.amount.data, "won_on": f.won_on.data},
+        _l("Congratulations: the deal is reported won."),
+    ),
+    "lost": Action(
+        ReasonForm, "report_lost", lambda f: {"reason": f.reason.data}, _l("Deal reported lost.")
+    ),
+    "extension": Action(
+        NoteForm, "request_extension", lambda f: {"note": f.note.data}, _l("Extension requested.")
+    ),
+    "approve": Action(
+        NoteForm, "approve", lambda f: {"note": f.note.data}, _l("Registration approved.")
+    ),
+    "reject": Action(
+        RejectForm,
+        "reject",
+        lambda f: {"reason": f.reason.data, "note": f.note.data},
+        _l("Registration rejected."),
+    ),
+    "return": Action(
+        NoteForm, "return", lambda f: {"note": f.note.data}, _l("Returned to the partner.")
+    ),
+    "extension-grant": Action(
+        ExtensionGrantForm,
+        "grant_extension",
+        lambda f: {"new_date": f.new_date.data, "note": f.note.data},
+        _l("Extension granted."),
+    ),
+    "extension-refuse": Action(
+        NoteForm, "refuse_extension", lambda f: {"note": f.note.data}, _l("Extension refused.")
+    ),
+}
+
+
+@bp.context_processor
+def deal_labels() -> dict:
+    return presenters.template_context(ACTIONS)
+
+
+def _filters() -> services.Filters:
+    territory_id = request.args.get("territory", type=int)
+    partner_id = request.args.get("partner", type=int)
+    return services.Filters(
+        state=request.args.get("state") or None,
+        age=request.args.get("age") or None,
+        territory=get_visible_or_404(Territory, territory_id) if territory_id else None,
+        partner_id=get_visible_or_404(Partner, partner_id).id if partner_id else None,
+    )
+
+
+@bp.get("/deals")
+@requires(Perm.VIEW_DEALS)
+def index():
+    page = paginate(services.deals_query(current_user, _filters()))
+    flags = services.conflict_flags([d.id for d in page.items])
+    return render_template(
+        "deals/index.html", page=page, flags=flags, **presenters.filter_options()
+    )
+
+
+@bp.get("/deals/queue")
+@requires(Perm.REVIEW_DEALS)
+def queue():
+    page = paginate(services.review_queue(current_user, _filters()))
+    extensions = services.extension_requests(current_user)
+    return render_template(
+        "deals/queue.html",
+        page=page,
+        extensions=extensions,
+        ageing=services.ageing,
+        flags=services.conflict_flags([d.id for d in page.items]),
+        **presenters.filter_options(),
+    )
+
+
+@bp.get("/deals/export.csv")
+@requires(Perm.EXPORT_DEALS)
+def export():
+    stmt = services.deals_query(current_user, _filters()).execution_options(yield_per=EXPORT_BATCH)
+    rows = (presenters.export_row(deal) for deal in db.session.scalars(stmt))
+    return csv_response("deal-registrations.csv", presenters.EXPORT_HEADER, rows)
+
+
+def _edit(deal: DealRegistration | None):
+    form = DealForm(obj=deal)
+    presenters.prepare_form(form, current_user, country_choices(), deal)
+    if form.validate_on_submit():
+        try:
+            data = services.DealInput.from_form(form)
+            deal = services.save_deal(data, actor=current_user, deal=deal, submit=form.submit.data)
+        except DealError as exc:
+            db.session.rollback()
+            presenters.attach_error(form, exc)
+        else:
+            db.session.commit()
+            enqueue.pending_mail()
+            flash(presenters.saved_message(deal), "success")
+            return redirect(url_for("deals.detail", deal_id=deal.id))
+    return render_template("deals/form.html", form=form, deal=deal)
+
+
+@bp.route("/deals/new", methods=["GET", "POST"])
+@requires(Perm.REGISTER_DEALS)
+def new():
+    return _edit(None)
+
+
+@bp.route("/deals/<int:deal_id>/edit", methods=["GET", "POST"])
+@requires(Perm.REGISTER_DEALS)
+def edit(deal_id):
+    deal = get_visible_or_404(DealRegistration, deal_id)
+    if deal.state not in services.EDITABLE_STATES:
+        abort(404)
+    return _edit(deal)
+
+
+@bp.get("/deals/<int:deal_id>")
+@requires(Perm.VIEW_DEALS)
+def detail(deal_id):
+    deal = get_visible_or_404(DealRegistration, deal_id)
+    return render_template(
+        "deals/detail.html",
+        deal=deal,
+        conflicts=services.conflicts_for(deal, current_user),
+        timeline=services.timeline(deal),
+        actions=presenters.available_actions(deal, current_user, ACTIONS),
+        events=TRANSITIONS,
+    )
+
+
+@bp.post("/deals/<int:deal_id>/<action>")
+@requires(Perm.VIEW_DEALS)
+def act(deal_id, action):
+    spec = ACTIONS.get(action) or abort(404)
+    deal = get_visible_or_404(DealRegistration, deal_id)
+    form = spec.form(prefix=action)
+    if not form.validate_on_submit():
+        presenters.flash_errors(form)
+        return redirect(url_for("deals.detail", deal_id=deal.id))
+    try:
+        transition(deal, spec.event, current_user, **spec.data(form))
+    except DealError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("deals.detail", deal_id=deal_id))
+    db.session.commit()
+    enqueue.pending_mail()
+    flash(str(spec.done), "success")
+    return redirect(url_for("deals.detail", deal_id=deal.id))

@@ -1,0 +1,99 @@
+"""A program's rules in words, in the reader's language."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import format_decimal, format_percent
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from workflows.engine import Measure, Mode, Payee, ProgramSpec
+
+KIND_NAMES = {"rebate": _l("Rebate"), "spif": _l("SPIF"), "loyalty": _l("Loyalty")}
+
+
+def _number(value: Decimal) -> str:
+    return format_decimal(value, format="#,##0.##########")
+
+
+def _rate(spec: ProgramSpec, rate: Decimal) -> str:
+    if spec.measure == Measure.QUANTITY:
+        return _("%(amount)s %(currency)s per unit", amount=_number(rate), currency=spec.currency)
+    return format_percent(rate, format="#,##0.###%")
+
+
+def _eligibility(spec: ProgramSpec) -> list[str]:
+    rules = spec.eligible
+    lines = []
+    if rules.territories:
+        lines.append(
+            _(
+                "Partners in %(codes)s and every territory below.",
+                codes=", ".join(rules.territories),
+            )
+        )
+    if rules.partner_tiers:
+        lines.append(
+            _("Partners of tier %(tiers)s on the sale date.", tiers=", ".join(rules.partner_tiers))
+        )
+    if rules.categories or rules.skus:
+        products = [*rules.categories, *rules.skus]
+        lines.append(
+            _(
+                "Products in %(codes)s (categories include their subcategories).",
+                codes=", ".join(products),
+            )
+        )
+    if rules.registered_deals_only:
+        lines.append(_("Only sales on registered deals."))
+    return lines or [_("Every partner and every product.")]
+
+
+def describe_spec(spec: ProgramSpec) -> list[str]:
+    """Sentences for the program page: what counts, who is paid, and how much."""
+    kind = KIND_NAMES.get(spec.kind, spec.kind)
+    lines = [_("%(kind)s paid in %(currency)s.", kind=kind, currency=spec.currency)]
+    if spec.period is not None:
+        lines.append(
+            _(
+                "Period: %(start)s to %(end)s, both days included.",
+                start=spec.period.start.isoformat(),
+                end=spec.period.end.isoformat(),
+            )
+        )
+    lines += _eligibility(spec)
+    if spec.measure == Measure.QUANTITY:
+        lines.append(_("Measure: units sold; returns reduce it."))
+    else:
+        lines.append(
+            _(
+                "Measure: revenue converted to %(currency)s at the rate of each sale date;"
+                " returns reduce it.",
+                currency=spec.currency,
+            )
+        )
+    if spec.growth:
+        lines.append(_("Only growth over the previous period of equal length counts."))
+    if spec.payee == Payee.PARTNER_GROUP:
+        lines.append(_("Volume adds up and is paid at the top-level partner of each group."))
+    else:
+        lines.append(_("Each partner earns on its own volume."))
+    if spec.tiers is not None:
+        if spec.tiers.mode == Mode.RETROACTIVE:
+            lines.append(_("The whole measure earns the rate of the highest band reached:"))
+        else:
+            lines.append(_("Each slice of the measure earns its own band's rate:"))
+        lines += [
+            _("from %(threshold)s: %(rate)s", threshold=_number(b.from_), rate=_rate(spec, b.rate))
+            for b in spec.tiers.bands
+        ]
+    if spec.cap is not None:
+        lines.append(
+            _(
+                "At most %(cap)s %(currency)s per payee.",
+                cap=_number(spec.cap),
+                currency=spec.currency,
+            )
+        )
+    return lines

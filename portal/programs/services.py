@@ -1,0 +1,124 @@
+"""Programs as data: validate a spec against the database and keep every change as a version."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+
+from workflows.calc.loaders import known_codes
+from workflows.engine import N_, Problem, ProgramSpec, SpecError, spec_from_dict, spec_hash
+from workflows.engine.loading import DocumentError, load_document
+from workflows.engine.spec import spec_to_dict
+
+from ..audit.services import record_event
+from ..extensions import db
+from ..models import Program, ProgramVersion, utcnow
+from ..security import Perm, ensure
+
+REFERENCED = ("territories", "partner_tiers", "categories", "skus")
+
+
+def _referenced_codes(data: Any) -> dict[str, list[str]]:
+    """The codes a raw document names under `eligible`, however malformed the rest is."""
+    eligible = data.get("eligible") if isinstance(data, Mapping) else None
+    if not isinstance(eligible, Mapping):
+        return {}
+    codes: dict[str, list[str]] = {}
+    for name in REFERENCED:
+        values = eligible.get(name)
+        if isinstance(values, list | tuple):
+            codes[name] = [str(v).strip() for v in values if isinstance(v, str | int)]
+    return codes
+
+
+def parse_program(text: str, fmt: str | None = None) -> ProgramSpec:
+    """Parse and validate a spec; SpecError lists every problem, unknown codes included (the
+    codes it names are looked up in a few set-based queries, one per kind of code)."""
+    try:
+        data = load_document(text, fmt)
+    except DocumentError as exc:
+        problem = Problem(
+            "",
+            N_("The spec is not valid %(format)s: %(error)s"),
+            {"format": exc.format, "error": exc.detail},
+        )
+        raise SpecError([problem]) from None
+    return spec_from_dict(data, known=known_codes(db.session, _referenced_codes(data)))
+
+
+def current_version(program: Program) -> ProgramVersion:
+    return db.session.scalars(
+        select(ProgramVersion).where(
+            ProgramVersion.program_id == program.id,
+            ProgramVersion.version == program.current_version,
+        )
+    ).one()
+
+
+def save_program(
+    text: str, *, actor, fmt: str | None = None, program: Program | None = None
+) -> tuple[Program, ProgramVersion, bool]:
+    """Create the program, or add a version when the spec changed. Returns (program, version,
+    created?); a spec equal to the current version (same canonical hash) adds nothing."""
+    ensure(actor, Perm.MANAGE_PROGRAMS)
+    spec = parse_program(text, fmt)
+    if program is not None and spec.code != program.code:
+        raise SpecError(
+            [
+                Problem(
+                    "code",
+                    N_("The code of an existing program cannot change; it is %(code)s."),
+                    {"code": program.code},
+                )
+            ]
+        )
+    program = program or db.session.scalar(select(Program).where(Program.code == spec.code))
+    digest = spec_hash(spec)
+    if program is not None:
+        latest = current_version(program)
+        if latest.spec_hash == digest:
+            return program, latest, False
+        number = 1 + db.session.scalar(
+            select(func.max(ProgramVersion.version)).where(ProgramVersion.program_id == program.id)
+        )
+        program.name, program.kind, program.current_version = spec.name, spec.kind, number
+        program.updated_at = utcnow()
+        action = "program.version"
+    else:
+        number = 1
+        program = Program(
+            code=spec.code,
+            name=spec.name,
+            kind=spec.kind,
+            current_version=1,
+            created_by_id=actor.id,
+        )
+        db.session.add(program)
+        action = "program.create"
+    version = ProgramVersion(
+        program=program,
+        version=number,
+        spec=spec_to_dict(spec),
+        spec_hash=digest,
+        source=text,
+        created_by_id=actor.id,
+    )
+    db.session.add(version)
+    db.session.flush()
+    record_event(
+        actor,
+        action,
+        program,
+        after={"code": program.code, "version": number, "spec_hash": digest},
+    )
+    return program, version, True
+
+
+def programs_query():
+    return select(Program).order_by(Program.code)
+
+
+def spec_of(version: ProgramVersion) -> ProgramSpec:
+    return spec_from_dict(version.spec)

@@ -1,0 +1,42 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..onboarding.forms import TIER_LABELS
+
+
+class ResourceForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        validators=[
+            DataRequired(_l("Give the resource a title.")),
+            Length(max=200, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Length(max=4000, message=_l("At most %(max)d characters."))],
+        render_kw={"rows": 3},
+    )
+    kind = RadioField(
+        _l("Kind"),
+        choices=[SelectChoice("document", _l("Document")), SelectChoice("link", _l("Link"))],
+        default="document",
+    )
+    file = FileField(_l("Document (PDF, Word, Excel, PowerPoint, CSV, PNG or JPEG)"))
+    url = StringField(_l("Link"), validators=[Optional(), Length(max=2000)])
+    tiers = SelectMultipleField(
+        _l("Only for these tiers (none chosen: every tier)"),
+        choices=[SelectChoice(tier, label) for tier, label in TIER_LABELS.items()],
+        validators=[Optional()],
+    )
+    territories = SelectMultipleField(
+        _l("Only for these territories and below (none chosen: everywhere)"),
+        coerce=int,
+        choices=[],
+        validators=[Optional()],
+    )
+    submit = SubmitField(_l("Publish"))

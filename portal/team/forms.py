@@ -1,0 +1,79 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from ..admin.services import MIN_PASSWORD_LENGTH
+from ..onboarding.forms import business_type_choices
+from .services import ROLE_LABELS, TEAM_ROLES
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("Colleague's e-mail"),
+        validators=[
+            DataRequired(_l("Enter your colleague's e-mail address.")),
+            Email(_l("Enter a valid e-mail address.")),
+            Length(max=254, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in reversed(TEAM_ROLES)]
+    )
+    submit = SubmitField(_l("Send invitation"))
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField(
+        _l("Your name"),
+        validators=[
+            DataRequired(_l("Enter your name.")),
+            Length(max=200, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    password = PasswordField(
+        _l("Choose a password"),
+        validators=[
+            DataRequired(_l("Choose a password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=_l("Use between %(min)d and %(max)d characters."),
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[EqualTo("password", _l("The two passwords are not the same."))],
+    )
+    submit = SubmitField(_l("Create my account"))
+
+
+class ProfileForm(FlaskForm):
+    website = StringField(
+        _l("Website"),
+        validators=[
+            DataRequired(_l("Enter your company's website.")),
+            Length(max=253, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    tax_id = StringField(
+        _l("Tax id (VAT or company number)"),
+        validators=[
+            DataRequired(_l("Enter your company's tax id.")),
+            Length(max=64, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    address = TextAreaField(
+        _l("Address"),
+        validators=[
+            DataRequired(_l("Enter your company's address.")),
+            Length(max=500, message=_l("At most %(max)d characters.")),
+        ],
+        render_kw={"rows": 3},
+    )
+    business_type = SelectField(_l("Type of business"), choices=business_type_choices())
+    submit = SubmitField(_l("Save company profile"))
+
+    FIELDS = ("website", "tax_id", "address", "business_type")

@@ -1,0 +1,138 @@
+"""Partner admins manage their organisation's people and profile; colleagues accept invitations."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from workflows import enqueue
+from workflows.onboarding.errors import InvalidToken, OnboardingError
+
+from ..extensions import db
+from ..forms import ConfirmForm
+from ..models import Invitation, User, utcnow
+from ..onboarding.routes import attach_error
+from ..security import Perm, get_visible_or_404, requires
+from . import bp, services
+from .forms import AcceptInvitationForm, InviteForm, ProfileForm
+
+
+@bp.context_processor
+def team_labels() -> dict:
+    return {"role_labels": services.ROLE_LABELS}
+
+
+def render_team(status: int = 200, invite_form=None):
+    return render_template(
+        "team/index.html",
+        members=services.members(current_user),
+        invitations=services.open_invitations(current_user),
+        invite_form=invite_form or InviteForm(formdata=None),
+        action_form=ConfirmForm(),
+        now=utcnow(),
+    ), status
+
+
+@bp.get("/team")
+@requires(Perm.MANAGE_TEAM)
+def index():
+    return render_team()
+
+
+@bp.post("/team/invitations")
+@requires(Perm.MANAGE_TEAM)
+def invite():
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            services.invite(email=form.email.data, role=form.role.data, actor=current_user)
+        except OnboardingError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            enqueue.pending_mail()
+            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("team.index"))
+    return render_team(400, form)
+
+
+@bp.post("/team/invitations/<int:invitation_id>/<any(resend, revoke):action>")
+@requires(Perm.MANAGE_TEAM)
+def invitation_action(invitation_id, action):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    invitation = get_visible_or_404(Invitation, invitation_id)
+    try:
+        getattr(services, action)(invitation, actor=current_user)
+    except OnboardingError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("team.index"))
+    db.session.commit()
+    enqueue.pending_mail()
+    done = _("Invitation sent again.") if action == "resend" else _("Invitation revoked.")
+    flash(done, "success")
+    return redirect(url_for("team.index"))
+
+
+@bp.post("/team/members/<int:user_id>/<any(deactivate, reactivate):action>")
+@requires(Perm.MANAGE_TEAM)
+def member_action(user_id, action):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    member = get_visible_or_404(User, user_id)
+    try:
+        services.set_member_active(member, action == "reactivate", actor=current_user)
+    except OnboardingError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("team.index"))
+    db.session.commit()
+    flash(_("%(email)s updated.", email=member.email), "success")
+    return redirect(url_for("team.index"))
+
+
+@bp.route("/team/profile", methods=["GET", "POST"])
+@requires(Perm.MANAGE_TEAM)
+def profile():
+    form = ProfileForm(obj=services.profile_for(current_user.partner))
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                **{k: form[k].data for k in ProfileForm.FIELDS}, actor=current_user
+            )
+        except OnboardingError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Company profile saved."), "success")
+            return redirect(url_for("team.profile"))
+    return render_template("team/profile.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept(token):
+    if current_user.is_authenticated:
+        return render_template("team/accept.html", signed_in=True), 409
+    form = AcceptInvitationForm()
+    try:
+        invitation = services.check_invitation_token(token)
+        if form.validate_on_submit():
+            user = services.accept_invitation(
+                token,
+                name=form.name.data,
+                password=form.password.data,
+                locale=str(get_locale()),
+                ip=request.remote_addr,
+            )
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome to %(company)s!", company=user.partner.name), "success")
+            return redirect(url_for("main.dashboard"))
+    except (InvalidToken, OnboardingError) as exc:
+        db.session.rollback()
+        return render_template("team/accept.html", message=str(exc)), 400
+    status = 400 if form.errors else 200
+    return render_template("team/accept.html", form=form, invitation=invitation), status

@@ -1,0 +1,186 @@
+"""Runs executed by real `portal worker` processes against real Redis: one worker or two give the
+same lines; a worker SIGKILLed mid-shard or a Redis that lost its queue leaves exactly one
+complete set of lines once the sweeper has re-enqueued the work."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from datetime import date, timedelta
+
+import pytest
+from rq import Worker
+from sqlalchemy import create_engine, func, select, text
+
+from portal.models import CalcResult, CalcRun, CalcShard
+from tests.calc.conftest import build_scenario, load_program, results_by_code
+from tests.calc.test_scenarios import AFTER_Q3, GROUP_NETWORKING, Q3
+from workflows import enqueue
+from workflows.calc import jobs, runs
+from workflows.calc.compute import compute_shard
+
+pytestmark = pytest.mark.worker
+
+
+@pytest.fixture
+def busy_quarter(committed_db, make_committed):
+    """Twelve partners (one group of three: ten payees) selling switches in EUR and USD."""
+    make = make_committed
+    s = build_scenario(make)
+    partners = [s.group, s.branch_1, s.branch_2, s.mover, s.goldie]
+    for index in range(7):
+        partners.append(make.partner(f"SOLO-{index}", s.t["FR"], "gold"))
+    for index, partner in enumerate(partners):
+        for month in (7, 8, 9):
+            amount = f"{(index + 1) * 1234 + month}.{index:02d}"
+            currency = "EUR" if (index + month) % 2 else "USD"
+            make.sale(partner, s.switch, amount, sold_on=date(2025, month, 10), currency=currency)
+    program = load_program(GROUP_NETWORKING % {"mode": "marginal", "extra": ""}, s.finance)
+    committed_db.session.commit()
+    return s, program
+
+
+def start(program, scenario, shards: int) -> int:
+    run = runs.start_run(
+        program, Q3, kind="settlement", actor=scenario.finance, shards=shards, on=AFTER_Q3
+    )
+    from portal.extensions import db
+
+    run_id = run.id
+    db.session.commit()  # and no new transaction: on SQLite it would pin a snapshot
+    enqueue.calc_run(run_id, shards)
+    return run_id
+
+
+def status_of(run_id: int) -> CalcRun:
+    from portal.extensions import db
+
+    db.session.rollback()
+    return db.session.get(CalcRun, run_id)
+
+
+def test_one_real_worker_runs_every_shard_and_the_fan_in(busy_quarter, redis, worker):
+    scenario, program = busy_quarter
+    run_id = start(program, scenario, shards=4)
+    done = worker()
+    assert done.returncode == 0, done.stderr
+    run = status_of(run_id)
+    assert (run.status, run.shards_done, run.payee_count) == ("done", 4, 10)
+    assert len(results_by_code(run_id)) == 10
+
+
+def test_two_workers_at_once_give_the_lines_one_worker_gives(busy_quarter, redis, worker, spawned):
+    from portal.extensions import db
+
+    scenario, program = busy_quarter
+    alone = start(program, scenario, shards=1)
+    assert worker().returncode == 0
+    workers = [spawned("worker"), spawned("worker")]
+    wait_until(lambda: len(Worker.all(connection=redis)) == 2, "both workers listening")
+    together = start(program, scenario, shards=6)
+    wait_until(lambda: status_of(together).finished, "the run to finish")
+    assert status_of(together).status == "done"
+    assert results_by_code(together) == results_by_code(alone)
+    claimed = db.session.scalars(select(CalcShard.claimed_by).where(CalcShard.run_id == together))
+    assert {int(name.split(":")[1]) for name in claimed} == {w.pid for w in workers}
+
+
+def wait_until(condition, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def _waiting_on_lock(engine) -> bool:
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            ).scalar()
+        )
+
+
+@pytest.mark.postgres
+def test_a_worker_killed_mid_shard_leaves_one_complete_set_after_the_sweeper(
+    app, busy_quarter, redis, worker, spawned
+):
+    from portal.extensions import db
+
+    scenario, program = busy_quarter
+    run_id = start(program, scenario, shards=2)
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    blocker = engine.connect()
+    blocking = blocker.begin()
+    # The shard's aggregate reads fx_rates: with the table locked, the shard claims its row, then
+    # waits inside the computation — mid-shard — until we kill its worker.
+    blocker.execute(text("LOCK TABLE fx_rates IN ACCESS EXCLUSIVE MODE"))
+    victim = spawned("worker", "--burst")
+    deadline = time.monotonic() + 60
+    while not _waiting_on_lock(engine):
+        assert time.monotonic() < deadline, "the shard never reached the computation"
+        time.sleep(0.1)
+    shard = db.session.scalars(select(CalcShard).where(CalcShard.status == "running")).one()
+    horse = int(shard.claimed_by.rsplit(":", 1)[1])
+    os.kill(horse, signal.SIGKILL)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait(timeout=10)
+    blocking.rollback()
+    blocker.close()
+    engine.dispose()
+    db.session.rollback()
+    assert status_of(run_id).status == "running"
+    assert db.session.scalar(select(func.count()).where(CalcResult.run_id == run_id)) in (0, 1, 2)
+
+    found = jobs.sweep_now(older_than=timedelta(0))  # its heartbeat stopped with the worker
+    assert found.shards == {run_id: [(shard.shard, 1)]}
+    done = worker()
+    assert done.returncode == 0, done.stderr
+    run = status_of(run_id)
+    assert (run.status, run.shards_done) == ("done", 2)
+    expected = compute_shard(db.session, runs.run_scope(run_id))
+    db.session.rollback()
+    payees = db.session.scalars(select(CalcResult.payee_id).where(CalcResult.run_id == run_id))
+    assert sorted(payees) == sorted(int(r.payee_key) for r in expected.results)
+
+
+def test_a_redis_that_lost_its_queue_is_refilled_by_the_sweeper(busy_quarter, redis, worker):
+    scenario, program = busy_quarter
+    run_id = start(program, scenario, shards=3)
+    # What a Redis restart without persistence does to RQ: every queue and job is gone. (Not
+    # flushdb: that would also drop the key that reserves this Redis database for this session.)
+    redis.delete(*redis.keys("rq:*"))
+    assert worker().returncode == 0
+    assert status_of(run_id).status == "queued"
+    found = jobs.sweep_now(older_than=timedelta(0))
+    assert found.shards == {run_id: [(0, 0), (1, 0), (2, 0)]}
+    assert worker().returncode == 0
+    run = status_of(run_id)
+    run = status_of(run_id)
+    assert (run.status, run.payee_count) == ("done", 10)
+
+
+def test_cli_run_waits_for_the_workers_and_prints_the_run_id(busy_quarter, redis, spawned):
+    scenario, program = busy_quarter
+    spawned("worker")
+    cli = spawned(
+        "calc",
+        "run",
+        program.code,
+        "--period",
+        "2025-Q3",
+        "--settlement",
+        "--wait",
+        "--as",
+        scenario.finance.email,
+    )
+    out, err = cli.communicate(timeout=120)
+    assert cli.returncode == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("run_id=")
+    run = status_of(int(lines[0].removeprefix("run_id=")))
+    assert run.status == "done" and run.kind == "settlement"
+    assert lines[1] == (
+        f"status=done payees=10 total={run.total_amount:f} currency=USD unusable_lines=0"
+    )

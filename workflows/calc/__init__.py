@@ -1,0 +1,1 @@
+"""Calculation runs in the database: set-based loaders, bulk writers, the run lifecycle, RQ jobs."""

@@ -1,0 +1,159 @@
+"""From grouped rows to payee results: the pure engine between the loaders and the writers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from workflows.engine import (
+    N_,
+    ExplanationStep,
+    FxGroup,
+    Measure,
+    PayeeAggregate,
+    PayeeResult,
+    ProgramSpec,
+    calculate_all,
+    measure_from_groups,
+    measure_from_quantities,
+)
+
+from .loaders import AMOUNT_SCALE, RATE_SCALE, EligibleLines, Scope, scaled
+
+NO_FX_RATE = N_("No FX rate for %(currency)s on or before %(date)s.")
+
+
+@dataclass(frozen=True)
+class UnusableLine:
+    """An eligible line that could not be used, and why (a translatable template + params)."""
+
+    sale_line_id: int
+    template: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ShardOutcome:
+    """Everything one shard writes: results in payee order, line counts, unusable lines."""
+
+    currency: str
+    results: list[PayeeResult]
+    previous_measures: dict[str, Decimal | None]
+    line_counts: dict[str, int]
+    unusable_count: int
+    unusable: list[UnusableLine] = field(default_factory=list)
+
+
+@dataclass
+class _PayeeSums:
+    groups: dict[bool, list[FxGroup]] = field(default_factory=lambda: defaultdict(list))
+    quantities: dict[bool, list[Decimal]] = field(default_factory=lambda: defaultdict(list))
+    lines: int = 0
+
+
+def aggregates_from_rows(
+    spec: ProgramSpec, rows: Iterable[Sequence[Any]]
+) -> tuple[list[PayeeAggregate], dict[str, int], int]:
+    """Rows of EligibleLines.aggregate → one PayeeAggregate per payee with a usable line
+    (current period, or previous for growth), usable line counts, and the unusable line count."""
+    sums: dict[str, _PayeeSums] = defaultdict(_PayeeSums)
+    unusable = 0
+    rates: dict[int, Decimal] = {}  # a few dozen distinct rates over thousands of rows
+
+    def rate(raw_rate: int) -> Decimal:
+        if raw_rate not in rates:
+            rates[raw_rate] = scaled(raw_rate, RATE_SCALE)
+        return rates[raw_rate]
+
+    for payee, is_current, currency, rate_line, rate_prog, amount, quantity, lines in rows:
+        if spec.measure == Measure.REVENUE and (rate_line is None or rate_prog is None):
+            unusable += int(lines)
+            continue
+        entry = sums[str(payee)]
+        current = bool(is_current)
+        if current:
+            entry.lines += int(lines)
+        if spec.measure == Measure.QUANTITY:
+            entry.quantities[current].append(scaled(quantity, AMOUNT_SCALE))
+        else:
+            group = FxGroup(
+                currency, rate(rate_line), rate(rate_prog), scaled(amount, AMOUNT_SCALE)
+            )
+            entry.groups[current].append(group)
+
+    def measure(entry: _PayeeSums, current: bool) -> Decimal:
+        if spec.measure == Measure.QUANTITY:
+            return measure_from_quantities(entry.quantities.get(current, ()))
+        return measure_from_groups(entry.groups.get(current, ()))
+
+    aggregates = [
+        PayeeAggregate(
+            payee_key=payee,
+            measure=measure(entry, True),
+            previous_measure=measure(entry, False) if spec.growth else None,
+        )
+        for payee, entry in sums.items()
+    ]
+    return aggregates, {payee: entry.lines for payee, entry in sums.items()}, unusable
+
+
+def compute_shard(
+    session,
+    scope: Scope,
+    shard: int = 0,
+    shards: int = 1,
+    *,
+    unusable_cap: int = 200,
+    work_mem: str | None = None,
+) -> ShardOutcome:
+    """One GROUP BY over the shard's lines, the tier math per payee, and (only when some lines
+    had no FX rate) a capped list of those lines."""
+    if work_mem and session.get_bind().dialect.name == "postgresql":
+        # Room to hash-aggregate in memory instead of sorting on disk; this transaction only.
+        session.execute(select(func.set_config("work_mem", work_mem, True)))
+    lines = EligibleLines(scope)
+    partner_ids = None
+    if shards > 1:
+        partner_ids = session.execute(lines.shard_partners(shard, shards)).scalars().all()
+    rows = session.execute(lines.aggregate(partner_ids)).all()
+    aggregates, line_counts, unusable_count = aggregates_from_rows(scope.spec, rows)
+    results = calculate_all(scope.spec, aggregates)
+    listed: list[UnusableLine] = []
+    if unusable_count:
+        stmt = lines.unusable_lines(partner_ids).limit(unusable_cap)
+        listed = [
+            UnusableLine(line_id, NO_FX_RATE, {"currency": missing, "date": _iso(sold_on)})
+            for line_id, sold_on, missing in session.execute(stmt)
+        ]
+    return ShardOutcome(
+        currency=scope.spec.currency,
+        results=results,
+        previous_measures={a.payee_key: a.previous_measure for a in aggregates},
+        line_counts=line_counts,
+        unusable_count=unusable_count,
+        unusable=listed,
+    )
+
+
+def _iso(day: date | str) -> str:
+    return day if isinstance(day, str) else day.isoformat()
+
+
+def explanation_json(steps: Iterable[ExplanationStep]) -> list[dict[str, Any]]:
+    """Template + params per step; Decimals as the plain strings the sentence would show."""
+    return [
+        {
+            "template": step.template,
+            "params": {
+                key: format(value, "f") if isinstance(value, Decimal) else value
+                for key, value in step.params.items()
+            },
+        }
+        for step in steps
+    ]

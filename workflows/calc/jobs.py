@@ -1,0 +1,159 @@
+"""RQ entry points of a calculation run: shard jobs, the fan-in, and the periodic sweeper.
+
+Jobs take ids only, commit their own short transactions, record a failure on the rows and
+re-raise it for RQ. Follow-up jobs are enqueued only after the commit that justifies them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from datetime import timedelta
+
+from flask import current_app
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import update
+
+from portal.extensions import db
+from portal.models import CalcShard, utcnow
+from portal.redis_conn import get_redis
+from workflows import enqueue, periodic
+
+from . import runs
+from .compute import compute_shard
+
+WAITING = (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
+
+
+def _worker_name() -> str:
+    """host:worker pid:work horse pid — which worker ran a shard, and what to kill to test it."""
+    return f"{socket.gethostname()}:{os.getppid()}:{os.getpid()}"
+
+
+class Heartbeat:
+    """Touches the shard row every few seconds from a thread while the shard computes, so a
+    sweeper can tell a long shard from one whose worker was killed."""
+
+    def __init__(self, run_id: int, shard: int, every: float):
+        self.engine = db.engine
+        self.where = (
+            CalcShard.run_id == run_id,
+            CalcShard.shard == shard,
+            CalcShard.status == "running",
+        )
+        self.every = every
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+
+    def _beat(self) -> None:
+        while not self.stopped.wait(self.every):
+            with self.engine.begin() as conn:
+                conn.execute(update(CalcShard).where(*self.where).values(heartbeat_at=utcnow()))
+
+    def __enter__(self) -> Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+
+def run_shard(run_id: int, shard: int) -> str:
+    """RQ job: one shard of a run, in a work horse forked from the worker."""
+    db.engine.dispose(close=False)  # never reuse connections inherited from the parent process
+    try:
+        return execute_shard(run_id, shard)
+    finally:
+        db.session.remove()
+
+
+def execute_shard(run_id: int, shard: int) -> str:
+    """Compute one shard and replace its result lines: claim, compute read-only, then one write
+    transaction; on failure record it on the shard and the run, then re-raise."""
+    claim = runs.claim_shard(run_id, shard, _worker_name())
+    db.session.commit()
+    if claim is None:
+        return "nothing to do"
+    try:
+        with Heartbeat(run_id, shard, current_app.config["CALC_HEARTBEAT_SECONDS"]):
+            outcome = compute_shard(
+                db.session,
+                runs.run_scope(run_id),
+                shard,
+                claim.shards_total,
+                unusable_cap=current_app.config["CALC_UNUSABLE_LIST_CAP"],
+                work_mem=current_app.config["CALC_WORK_MEM"],
+            )
+            db.session.rollback()  # end the read-only transaction before writing
+        last = runs.complete_shard(run_id, shard, outcome)
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        runs.fail_run(run_id, f"{type(exc).__name__}: {exc}", shard)
+        db.session.commit()
+        raise
+    if last:
+        enqueue.calc_fan_in(run_id)
+    return "done"
+
+
+def finish_run(run_id: int) -> str:
+    """RQ job: the fan-in."""
+    db.engine.dispose(close=False)
+    try:
+        return execute_fan_in(run_id)
+    finally:
+        db.session.remove()
+
+
+def execute_fan_in(run_id: int) -> str:
+    """Total the run's lines and mark it done (a repeat finds it done already)."""
+    try:
+        finished = runs.finish_run(run_id)
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        runs.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+        db.session.commit()
+        raise
+    return "done" if finished else "already finished"
+
+
+def shard_job_waiting(run_id: int, shard: int, attempt: int) -> bool:
+    """Is the shard's job still in Redis waiting to run? (Gone after a Redis restart.)"""
+    job_id = enqueue.calc_shard_job_id(run_id, shard, attempt)
+    try:
+        return Job.fetch(job_id, connection=get_redis()).get_status() in WAITING
+    except NoSuchJobError:
+        return False
+
+
+def sweep_now(older_than: timedelta | None = None) -> runs.Sweep:
+    """Re-enqueue stale shards and lost fan-ins; commit first, enqueue after."""
+    config = current_app.config
+    if older_than is None:
+        older_than = timedelta(seconds=config["CALC_STALE_AFTER_SECONDS"])
+    found = runs.sweep_stale(
+        older_than, max_attempts=config["CALC_MAX_ATTEMPTS"], job_waiting=shard_job_waiting
+    )
+    db.session.commit()
+    for run_id, shards in found.shards.items():
+        enqueue.calc_shards(run_id, shards)
+    for run_id in found.fan_ins:
+        enqueue.calc_fan_in(run_id)
+    return found
+
+
+@periodic.periodic("calc_sweep", every=timedelta(minutes=1))
+def sweep() -> int:
+    """Periodic: put the shards of runs whose worker died (stale heartbeat) back on the queue."""
+    db.engine.dispose(close=False)
+    try:
+        found = sweep_now()
+        return sum(len(shards) for shards in found.shards.values()) + len(found.fan_ins)
+    finally:
+        db.session.remove()
+        periodic.schedule_next(get_redis(), "calc_sweep")

@@ -1,0 +1,366 @@
+"""The life of a calculation run: queued → running → done | failed, shard by shard.
+
+The calc_runs row is the status of record; RQ only carries the work. A run is split into
+`shards_total` shards (payee_id % shards_total), each an RQ job that claims its calc_shards row,
+computes in a read-only transaction, then — in ONE write transaction — replaces its own result
+lines and marks itself done while bumping the run's shards_done counter. The shard whose bump
+reaches shards_total enqueues the fan-in, which totals the run and marks it done. A retried or
+re-enqueued shard therefore never duplicates lines, and the fan-in never waits on an RQ job id
+that a sweeper re-enqueue (or a Redis restart) has replaced.
+
+Functions here flush and never commit: jobs and request/CLI edges own the transactions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from math import ceil
+
+from flask import current_app
+from sqlalchemy import func, insert, select, update
+
+from portal.audit.services import record_event
+from portal.extensions import db
+from portal.models import CalcResult, CalcRun, CalcShard, ClosedPeriod, Program, SaleLine, utcnow
+from portal.models.programs import ProgramVersion
+from portal.security import Perm, ensure
+from workflows.engine import N_, Period, ProgramSpec, previous, spec_from_dict
+
+from . import writers
+from .compute import ShardOutcome
+from .errors import CalcError
+from .loaders import EligibleLines, Scope, make_scope, raw, sale_lines
+
+CALCULATED_KINDS = ("rebate", "spif")
+RUN_TRANSITIONS = {"queued": ("running", "failed"), "running": ("done", "failed")}
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def plan_shards(line_count: int, *, per_shard: int, max_shards: int) -> int:
+    """One shard per `per_shard` lines, between 1 and max_shards."""
+    return max(1, min(max_shards, ceil(line_count / max(per_shard, 1))))
+
+
+def version_of(program: Program, number: int | None = None) -> ProgramVersion:
+    wanted = program.current_version if number is None else number
+    return db.session.scalars(
+        select(ProgramVersion).where(
+            ProgramVersion.program_id == program.id, ProgramVersion.version == wanted
+        )
+    ).one()
+
+
+def active_closure(program_id: int, period: Period) -> ClosedPeriod | None:
+    """A closed, not reopened period of the program that overlaps this one."""
+    return db.session.scalars(
+        select(ClosedPeriod)
+        .where(
+            ClosedPeriod.program_id == program_id,
+            ClosedPeriod.reopened_at.is_(None),
+            ClosedPeriod.period_start <= period.end,
+            ClosedPeriod.period_end >= period.start,
+        )
+        .order_by(ClosedPeriod.id)
+    ).first()
+
+
+def refuse_if_closed(program: Program, period: Period) -> None:
+    closure = active_closure(program.id, period)
+    if closure is not None:
+        raise CalcError(
+            N_("The period %(period)s of %(program)s is closed; reopen it first."),
+            period=closure.period_label,
+            program=program.code,
+        )
+
+
+def _check_kind(spec: ProgramSpec, period: Period, kind: str, on: date) -> None:
+    if spec.kind not in CALCULATED_KINDS:
+        raise CalcError(
+            N_("%(kind)s programs are not calculated by runs."), kind=spec.kind.capitalize()
+        )
+    if kind == "settlement" and period.end >= on:
+        raise CalcError(
+            N_("A settlement run needs a period that has ended; %(period)s ends on %(end)s."),
+            period=period.label,
+            end=period.end.isoformat(),
+        )
+    if kind == "accrual" and period.start > on:
+        raise CalcError(
+            N_("An accrual run needs a period that has started; %(period)s starts on %(start)s."),
+            period=period.label,
+            start=period.start.isoformat(),
+        )
+
+
+def start_run(
+    program: Program,
+    period: Period | None = None,
+    *,
+    kind: str = "accrual",
+    actor,
+    shards: int | None = None,
+    on: date | None = None,
+) -> CalcRun:
+    """Create a queued run of the program's current version and its shard rows (enqueue the
+    shards with enqueue.calc_run after commit). Without a period, the spec's fixed period."""
+    ensure(actor, Perm.RUN_CALCULATIONS)
+    if kind not in ("accrual", "settlement"):
+        raise CalcError(N_("Unknown run kind %(kind)s."), kind=kind)
+    version = version_of(program)
+    spec = spec_from_dict(version.spec)
+    period = period or spec.period
+    if period is None:
+        raise CalcError(N_("%(program)s has no fixed period: give one."), program=program.code)
+    _check_kind(spec, period, kind, on or today())
+    refuse_if_closed(program, period)
+    watermark = db.session.scalar(select(func.coalesce(func.max(SaleLine.id), 0)))
+    if shards is None:
+        config = current_app.config
+        first_day = previous(period).start if spec.growth else period.start
+        shards = plan_shards(
+            _lines_between(first_day, period.end),
+            per_shard=config["CALC_LINES_PER_SHARD"],
+            max_shards=config["CALC_MAX_SHARDS"],
+        )
+    run = CalcRun(
+        program_id=program.id,
+        program_version_id=version.id,
+        period_start=period.start,
+        period_end=period.end,
+        period_label=period.label,
+        kind=kind,
+        status="queued",
+        currency=spec.currency,
+        shards_total=max(1, shards),
+        shards_done=0,
+        line_watermark=watermark,
+        started_by_id=actor.id,
+    )
+    db.session.add(run)
+    db.session.flush()
+    now = utcnow()
+    db.session.execute(
+        insert(CalcShard),
+        [{"run_id": run.id, "shard": n, "enqueued_at": now} for n in range(run.shards_total)],
+    )
+    record_event(
+        actor,
+        "calc.run.start",
+        run,
+        after={
+            "program": program.code,
+            "version": version.version,
+            "period": period.label,
+            "kind": kind,
+            "shards": run.shards_total,
+        },
+    )
+    return run
+
+
+def _lines_between(first_day: date, last_day: date) -> int:
+    """Lines of the period (and the previous one, for growth) the run will read: sizes shards.
+    Only the sold_on index is needed (an index-only scan), so sizing costs little."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(sale_lines)
+        .where(sale_lines.c.sold_on >= first_day, sale_lines.c.sold_on <= last_day)
+    )
+
+
+@dataclass(frozen=True)
+class ShardClaim:
+    run_id: int
+    shard: int
+    shards_total: int
+
+
+def claim_shard(run_id: int, shard: int, worker: str) -> ShardClaim | None:
+    """queued → running (the run too, on its first shard); None when there is nothing to do."""
+    now = utcnow()
+    db.session.execute(
+        update(CalcRun)
+        .where(CalcRun.id == run_id, CalcRun.status == "queued")
+        .values(status="running", started_at=now)
+    )
+    run = db.session.execute(
+        select(CalcRun.status, CalcRun.shards_total).where(CalcRun.id == run_id)
+    ).one_or_none()
+    if run is None or run.status != "running":
+        return None
+    claimed = db.session.execute(
+        update(CalcShard)
+        .where(CalcShard.run_id == run_id, CalcShard.shard == shard, CalcShard.status == "queued")
+        .values(
+            status="running",
+            attempts=CalcShard.attempts + 1,
+            claimed_by=worker[:128],
+            started_at=now,
+            heartbeat_at=now,
+            error=None,
+        )
+    )
+    return ShardClaim(run_id, shard, run.shards_total) if claimed.rowcount == 1 else None
+
+
+def run_scope(run_id: int) -> Scope:
+    """What the run reads, rebuilt from its row: version spec, period, FX base, line watermark."""
+    run = db.session.get(CalcRun, run_id)
+    spec = spec_from_dict(run.program_version.spec)
+    return make_scope(
+        db.session,
+        spec,
+        Period(run.period_start, run.period_end),
+        base_currency=current_app.config["BASE_CURRENCY"],
+        watermark=run.line_watermark,
+    )
+
+
+def run_lines(run: CalcRun) -> EligibleLines:
+    """The drill-down reads the lines with the very filters the run summed."""
+    return EligibleLines(run_scope(run.id))
+
+
+def complete_shard(run_id: int, shard: int, outcome: ShardOutcome) -> bool:
+    """Replace the shard's lines and mark it done, in the caller's one transaction. True when
+    this shard was the last one (enqueue the fan-in after commit)."""
+    now = utcnow()
+    # Writing first takes the shard row lock (SQLite: the write lock), so a concurrent duplicate
+    # of this shard waits here and then finds it done.
+    marked = db.session.execute(
+        update(CalcShard)
+        .where(CalcShard.run_id == run_id, CalcShard.shard == shard, CalcShard.status == "running")
+        .values(
+            status="done",
+            finished_at=now,
+            heartbeat_at=now,
+            payee_count=len(outcome.results),
+            unusable_count=outcome.unusable_count,
+        )
+    )
+    if marked.rowcount != 1:
+        return False
+    writers.replace_shard_results(run_id, shard, outcome)
+    db.session.execute(
+        update(CalcRun).where(CalcRun.id == run_id).values(shards_done=CalcRun.shards_done + 1)
+    )
+    done, total = db.session.execute(
+        select(CalcRun.shards_done, CalcRun.shards_total).where(CalcRun.id == run_id)
+    ).one()
+    return done >= total
+
+
+def finish_run(run_id: int) -> bool:
+    """Fan-in: totals from the result lines, running → done once every shard is done."""
+    results = select(CalcResult).where(CalcResult.run_id == run_id)
+    finished = db.session.execute(
+        update(CalcRun)
+        .where(
+            CalcRun.id == run_id,
+            CalcRun.status == "running",
+            CalcRun.shards_done >= CalcRun.shards_total,
+        )
+        .values(
+            status="done",
+            finished_at=utcnow(),
+            payee_count=select(func.count()).select_from(results.subquery()).scalar_subquery(),
+            total_amount=select(func.coalesce(func.sum(raw(CalcResult.amount)), 0))
+            .where(CalcResult.run_id == run_id)
+            .scalar_subquery(),
+            unusable_count=select(func.coalesce(func.sum(CalcShard.unusable_count), 0))
+            .where(CalcShard.run_id == run_id)
+            .scalar_subquery(),
+        )
+    )
+    if finished.rowcount != 1:
+        return False
+    run = db.session.get(CalcRun, run_id)
+    db.session.refresh(run)
+    record_event(
+        None,
+        "calc.run.done",
+        run,
+        after={
+            "payees": run.payee_count,
+            "total": format(run.total_amount, "f"),
+            "currency": run.currency,
+            "unusable": run.unusable_count,
+        },
+    )
+    return True
+
+
+def fail_run(run_id: int, error: str, shard: int | None = None) -> None:
+    """Record the failure on the shard and the run; the job re-raises after the commit."""
+    now = utcnow()
+    if shard is not None:
+        db.session.execute(
+            update(CalcShard)
+            .where(CalcShard.run_id == run_id, CalcShard.shard == shard)
+            .values(status="failed", error=error, finished_at=now)
+        )
+    failed = db.session.execute(
+        update(CalcRun)
+        .where(CalcRun.id == run_id, CalcRun.status.in_(("queued", "running")))
+        .values(status="failed", error=error, finished_at=now)
+    )
+    if failed.rowcount == 1:
+        record_event(None, "calc.run.failed", ("calc_runs", run_id), after={"error": error})
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What the sweeper found: shards to enqueue again (shard, attempt) per run, runs to fan in."""
+
+    shards: dict[int, list[tuple[int, int]]]
+    fan_ins: list[int]
+    failed: list[int]
+
+
+def sweep_stale(older_than: timedelta, *, max_attempts: int, job_waiting) -> Sweep:
+    """Running shards whose heartbeat stopped (worker killed) and queued shards whose job is gone
+    (Redis restarted) go back on the queue; after max_attempts the run fails. Runs whose shards
+    are all done but which never got their fan-in (killed between commit and enqueue) are listed.
+    """
+    cutoff = utcnow() - older_than
+    requeue: dict[int, list[tuple[int, int]]] = {}
+    failed: list[int] = []
+    live = select(CalcRun.id).where(CalcRun.status.in_(("queued", "running")))
+    candidates = db.session.scalars(
+        select(CalcShard)
+        .where(
+            CalcShard.run_id.in_(live),
+            (
+                (CalcShard.status == "running") & (CalcShard.heartbeat_at < cutoff)
+                | (CalcShard.status == "queued") & (CalcShard.enqueued_at < cutoff)
+            ),
+        )
+        .order_by(CalcShard.run_id, CalcShard.shard)
+    ).all()
+    for shard in candidates:
+        if shard.status == "queued" and job_waiting(shard.run_id, shard.shard, shard.attempts):
+            continue
+        if shard.attempts >= max_attempts:
+            fail_run(shard.run_id, "the worker stopped responding too many times", shard.shard)
+            failed.append(shard.run_id)
+            continue
+        shard.status, shard.enqueued_at, shard.claimed_by = "queued", utcnow(), None
+        requeue.setdefault(shard.run_id, []).append((shard.shard, shard.attempts))
+        record_event(
+            None,
+            "calc.shard.requeue",
+            ("calc_runs", shard.run_id),
+            after={"shard": shard.shard, "attempt": shard.attempts},
+        )
+    db.session.flush()
+    fan_ins = db.session.scalars(
+        select(CalcRun.id).where(
+            CalcRun.status == "running", CalcRun.shards_done >= CalcRun.shards_total
+        )
+    ).all()
+    return Sweep({k: v for k, v in requeue.items() if k not in failed}, list(fan_ins), failed)

@@ -1,0 +1,245 @@
+"""Approving settlements into payout lines, closing and reopening periods, and the CSV rows.
+
+Payout for (program, period, payee) = latest approved settled amount − what earlier payout lines
+already paid. Lines are only ever added: a later settlement after late or restated sales adds an
+adjustment (positive) or a clawback (negative), never a rewrite of paid history.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from portal.audit.services import record_event
+from portal.extensions import db
+from portal.models import CalcResult, CalcRun, ClosedPeriod, Partner, PayoutLine, Program, utcnow
+from portal.security import Perm, ensure, ensure_not_maker, visible_to
+from workflows.engine import N_, Period, minor_unit
+
+from . import writers
+from .errors import CalcError
+from .runs import active_closure, refuse_if_closed
+
+RESULT_COLUMNS = (
+    "partner_code",
+    "program_code",
+    "period",
+    "currency",
+    "measure",
+    "band_from",
+    "rate",
+    "amount",
+)
+PAYOUT_COLUMNS = ("partner_code", "program_code", "period", "currency", "amount", "kind")
+
+
+def _locked(run: CalcRun) -> CalcRun:
+    """Re-read the run FOR UPDATE: a double-clicked approve waits here, then sees it approved."""
+    return db.session.scalars(
+        select(CalcRun)
+        .where(CalcRun.id == run.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _check_approvable(run: CalcRun, actor) -> None:
+    if actor.id is None:
+        raise CalcError(N_("An approval must be made by a named user."))
+    ensure_not_maker(actor, run.started_by_id)
+    if run.kind != "settlement":
+        raise CalcError(N_("Only settlement runs are approved; this is an accrual run."))
+    if run.status != "done":
+        raise CalcError(N_("Only a finished run can be approved."))
+    if run.approved_at is not None:
+        raise CalcError(N_("This run is already approved."))
+    refuse_if_closed(run.program, Period(run.period_start, run.period_end))
+    later = db.session.scalar(
+        select(func.count()).where(
+            CalcRun.program_id == run.program_id,
+            CalcRun.period_start == run.period_start,
+            CalcRun.period_end == run.period_end,
+            CalcRun.approved_at.is_not(None),
+            CalcRun.id > run.id,
+        )
+    )
+    if later:
+        raise CalcError(N_("A later settlement of this period is already approved."))
+
+
+def approve_run(run: CalcRun, *, actor) -> list[dict]:
+    """Maker–checker approval of a settlement run; writes and returns its payout lines."""
+    ensure(actor, Perm.APPROVE_CALCULATIONS)
+    run = _locked(run)
+    _check_approvable(run, actor)
+    run.approved_by_id, run.approved_at = actor.id, utcnow()
+    lines = payout_lines_for(run, actor)
+    writers.insert_payout_lines(lines)
+    record_event(
+        actor,
+        "calc.run.approve",
+        run,
+        after={
+            "payout_lines": len(lines),
+            "payout_total": format(sum((line["amount"] for line in lines), Decimal(0)), "f"),
+        },
+    )
+    return lines
+
+
+def payout_lines_for(run: CalcRun, actor) -> list[dict]:
+    """settled − already paid per (payee, currency), for every payee settled now or paid before."""
+    settled: dict[tuple[int, str], Decimal] = {
+        (payee_id, currency): amount
+        for payee_id, currency, amount in db.session.execute(
+            select(CalcResult.payee_id, CalcResult.currency, CalcResult.amount).where(
+                CalcResult.run_id == run.id
+            )
+        )
+    }
+    paid: dict[tuple[int, str], Decimal] = {}
+    for payee_id, currency, amount in db.session.execute(
+        select(PayoutLine.payee_id, PayoutLine.currency, PayoutLine.amount).where(
+            PayoutLine.program_id == run.program_id,
+            PayoutLine.period_start == run.period_start,
+            PayoutLine.period_end == run.period_end,
+        )
+    ):
+        paid[(payee_id, currency)] = paid.get((payee_id, currency), Decimal(0)) + amount
+    paid_payees = {payee_id for payee_id, _ in paid}
+    lines = []
+    for payee_id, currency in sorted(settled.keys() | paid.keys()):
+        key = (payee_id, currency)
+        difference = settled.get(key, Decimal(0)) - paid.get(key, Decimal(0))
+        if difference == 0:
+            continue
+        if difference < 0:
+            kind = "clawback"
+        else:
+            kind = "adjustment" if payee_id in paid_payees else "settlement"
+        lines.append(
+            {
+                "program_id": run.program_id,
+                "period_start": run.period_start,
+                "period_end": run.period_end,
+                "period_label": run.period_label,
+                "payee_id": payee_id,
+                "currency": currency,
+                "amount": difference,
+                "kind": kind,
+                "run_id": run.id,
+                "created_by_id": actor.id,
+                "created_at": utcnow(),
+            }
+        )
+    return lines
+
+
+def close_period(program: Program, period: Period, *, actor) -> ClosedPeriod:
+    """Lock a program's period: no runs, no approvals until an explicit reopen."""
+    ensure(actor, Perm.CLOSE_PERIODS)
+    refuse_if_closed(program, period)
+    closure = ClosedPeriod(
+        program_id=program.id,
+        period_start=period.start,
+        period_end=period.end,
+        period_label=period.label,
+        closed_by_id=actor.id,
+    )
+    db.session.add(closure)
+    db.session.flush()
+    record_event(
+        actor, "calc.period.close", closure, after={"program": program.code, "period": period.label}
+    )
+    return closure
+
+
+def reopen_period(program: Program, period: Period, *, actor) -> ClosedPeriod:
+    """Reopen the closure that covers the period, so runs and approvals are possible again."""
+    ensure(actor, Perm.CLOSE_PERIODS)
+    closure = active_closure(program.id, period)
+    if closure is None:
+        raise CalcError(
+            N_("The period %(period)s of %(program)s is not closed."),
+            period=period.label,
+            program=program.code,
+        )
+    closure.reopened_by_id, closure.reopened_at = actor.id, utcnow()
+    db.session.flush()
+    record_event(
+        actor,
+        "calc.period.reopen",
+        closure,
+        before={"closed_at": closure.closed_at.isoformat()},
+        after={"program": program.code, "period": closure.period_label},
+    )
+    return closure
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return writers.amount_text(amount, minor_unit(currency))
+
+
+def _plain(value: Decimal | None) -> str:
+    return "" if value is None else format(value, "f")
+
+
+def result_rows(run: CalcRun, actor) -> list[tuple]:
+    """One CSV row per payee the actor may see (payee = the group's top partner for groups)."""
+    ensure(actor, Perm.VIEW_CALC_RESULTS)
+    stmt = (
+        select(CalcResult, Partner.code)
+        .join(Partner, Partner.id == CalcResult.payee_id)
+        .where(CalcResult.run_id == run.id)
+        .order_by(Partner.code)
+    )
+    rows = [
+        (
+            partner_code,
+            run.program.code,
+            run.period_label,
+            result.currency,
+            _plain(result.measure),
+            _plain(result.band_from),
+            _plain(result.rate),
+            _money(result.amount, result.currency),
+        )
+        for result, partner_code in db.session.execute(visible_to(stmt, actor, CalcResult))
+    ]
+    record_event(actor, "calc.results.export", run, after={"rows": len(rows)})
+    return rows
+
+
+def payout_rows(period: Period, actor, program: Program | None = None) -> list[tuple]:
+    """Payout lines of the periods within `period`, by program, period and partner; audited."""
+    ensure(actor, Perm.EXPORT_PAYOUTS)
+    stmt = (
+        select(PayoutLine, Partner.code, Program.code)
+        .join(Partner, Partner.id == PayoutLine.payee_id)
+        .join(Program, Program.id == PayoutLine.program_id)
+        .where(PayoutLine.period_start >= period.start, PayoutLine.period_end <= period.end)
+        .order_by(Program.code, PayoutLine.period_start, Partner.code, PayoutLine.id)
+    )
+    if program is not None:
+        stmt = stmt.where(PayoutLine.program_id == program.id)
+    rows = [
+        (
+            partner_code,
+            program_code,
+            line.period_label,
+            line.currency,
+            _money(line.amount, line.currency),
+            line.kind,
+        )
+        for line, partner_code, program_code in db.session.execute(
+            visible_to(stmt, actor, PayoutLine)
+        )
+    ]
+    record_event(
+        actor,
+        "payouts.export",
+        program,
+        after={"period": period.label, "rows": len(rows)},
+    )
+    return rows

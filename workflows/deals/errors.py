@@ -1,0 +1,61 @@
+"""Domain errors of deal registration. Messages are lazy strings, translated when shown."""
+
+from __future__ import annotations
+
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+
+class DealError(Exception):
+    """A business rule refused the action; nothing was changed. `str(error)` is translated."""
+
+    def __init__(self, message, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        if has_request_context() or not has_app_context():
+            return str(self.message)
+        # Workers and the CLI have no request to pick a language from: use the default one.
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            return str(self.message)
+
+
+class IllegalTransition(DealError):
+    """The event is not allowed from the registration's current state."""
+
+    def __init__(self, event_label, state_label):
+        super().__init__(
+            _l(
+                "“%(action)s” is not possible while the registration is %(state)s.",
+                action=event_label,
+                state=state_label,
+            )
+        )
+
+
+class MakerCheckerRefused(DealError):
+    """Nobody decides what they themselves submitted or requested."""
+
+    def __init__(self):
+        super().__init__(
+            _l("You submitted or requested this yourself: another channel manager must decide it.")
+        )
+
+
+class AlreadyProtected(DealError):
+    """Another approved registration already holds this end customer and category."""
+
+    def __init__(self, reference: str, category: str, until):
+        super().__init__(
+            _l(
+                "%(reference)s already protects this customer in %(category)s until %(until)s. "
+                "A second registration can be approved once it expires, is lost or is withdrawn.",
+                reference=reference,
+                category=category,
+                until=until.isoformat() if until else "—",
+            )
+        )
+        self.reference = reference

@@ -1,0 +1,136 @@
+"""What every importer shares: the result, the counts, the registry and small query helpers."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, ClassVar
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from .errors import ErrorList, FieldError, RowError
+from .reading import Layout
+
+LOOKUP_CHUNK = 500
+
+
+@dataclass
+class Counts:
+    """Rows that created a record, changed one, or matched one exactly."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class ImportResult:
+    """The outcome of one import; `ok` is False when any row was rejected (nothing changed)."""
+
+    kind: str
+    rows_total: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+    filename: str = ""
+    error_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> dict[str, Any]:
+        """The figures recorded in the audit trail."""
+        return {
+            "kind": self.kind,
+            "filename": self.filename,
+            "dry_run": self.dry_run,
+            "ok": self.ok,
+            "rows_total": self.rows_total,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": self.error_count,
+        }
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an importer needs besides the rows: where to write and on whose behalf."""
+
+    session: Session
+    errors: ErrorList
+    batch_id: int | None
+    dry_run: bool
+    today: date
+    base_currency: str
+
+
+class Importer(ABC):
+    """Reads and validates every row, checks them against the database, then writes them.
+
+    `apply` runs only when no row was rejected; the caller wraps all three in a SAVEPOINT.
+    """
+
+    kind: ClassVar[str]
+    layout: ClassVar[Layout]
+
+    def __init__(self, context: Context):
+        self.context = context
+        self.session = context.session
+        self.errors = context.errors
+
+    @abstractmethod
+    def read(self, rows: Iterable[tuple[int, list[str]]]) -> None:
+        """Check each row's cells and keep what `check` and `apply` need."""
+
+    @abstractmethod
+    def check(self) -> None:
+        """Cross-row and database checks, after the whole file was read."""
+
+    @abstractmethod
+    def apply(self) -> Counts:
+        """Write the file's rows (or, on a dry run, count what would change)."""
+
+
+IMPORTERS: dict[str, type[Importer]] = {}
+
+
+def register(importer: type[Importer]) -> type[Importer]:
+    IMPORTERS[importer.kind] = importer
+    return importer
+
+
+class RowParser:
+    """Collects the field errors of one row so every bad cell is reported, not just the first."""
+
+    def __init__(self, errors: ErrorList, line: int):
+        self.errors = errors
+        self.line = line
+        self.ok = True
+
+    def __call__(self, column: str, parse, *args, **kwargs):
+        try:
+            return parse(*args, **kwargs)
+        except FieldError as exc:
+            self.errors.add_field(self.line, column, exc)
+            self.ok = False
+            return None
+
+
+def chunked(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def lookup(session: Session, query: Select, key_column, keys: Iterable[Any]) -> list[Any]:
+    """Rows of `query` whose `key_column` is one of `keys`, fetched in bounded IN-lists."""
+    found: list[Any] = []
+    for chunk in chunked(sorted(set(keys))):
+        found.extend(session.execute(query.where(key_column.in_(chunk))).all())
+    return found

@@ -1,0 +1,239 @@
+"""Sales lines: `external_id,partner_code,sku,sold_on,quantity,amount,currency[,deal_ref]`.
+
+Rows stream through the cell checks into a temporary staging table; unknown partners and SKUs
+and repeated `external_id`s are then found with set-based SQL, and valid files are merged
+with two statements. `external_id` is the identity of a line: re-importing identical content
+leaves it "unchanged"; different content is a restatement that updates the stored line (the
+next calculation run turns the difference into adjustment lines).
+
+Signs: a sale has quantity and amount >= 0, a return has both <= 0; opposite signs are
+refused. Zero is allowed on either side (free units, price-only corrections, and a 0/0
+restatement that cancels a line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Integer, Select, exists, func, insert, literal, or_, select, update
+
+from portal.models import Partner, Product, SaleLine
+from workflows.deals.refs import OTHER_PARTNER, deal_refs_of_other_partners
+
+from . import fields
+from .base import Counts, Importer, register
+from .errors import (
+    DUPLICATE_KEY,
+    MIXED_SIGNS,
+    TOO_LONG,
+    UNKNOWN_PARTNER,
+    UNKNOWN_PRODUCT,
+    FieldError,
+    shown,
+)
+from .reading import Layout
+from .staging import STAGE, Stage
+
+AMOUNT_PLACES = 4
+AMOUNT_WHOLE_DIGITS = 14  # 1e14 × 1e4 units still fits a BIGINT
+EXTERNAL_ID_LENGTH = 128
+DEAL_REF_LENGTH = 64
+CACHE_LIMIT = 10_000
+parse_external_id = partial(fields.text, max_length=EXTERNAL_ID_LENGTH)
+parse_code = partial(fields.text, max_length=fields.CODE_LENGTH)
+parse_units = partial(fields.scaled_int, places=AMOUNT_PLACES, max_whole_digits=AMOUNT_WHOLE_DIGITS)
+# Serialises concurrent sales imports on PostgreSQL, so the anti-join that finds new lines
+# cannot race another import inserting the same external_id.
+SALES_LOCK = 0x53414C4553
+
+# What a line says; a re-imported external_id whose content differs is a restatement.
+CONTENT = ("partner_id", "product_id", "sold_on", "quantity", "amount", "currency", "deal_ref")
+LINES = SaleLine.__table__
+PARTNERS = Partner.__table__
+PRODUCTS = Product.__table__
+S = STAGE.c
+
+
+def unknown_partners() -> tuple[str, str, Select]:
+    query = select(S.line, S.partner_code.label("value")).where(
+        S.partner_code.is_not(None), ~exists().where(PARTNERS.c.code == S.partner_code)
+    )
+    return "partner_code", UNKNOWN_PARTNER, query
+
+
+def unknown_products() -> tuple[str, str, Select]:
+    query = select(S.line, S.sku.label("value")).where(
+        S.sku.is_not(None), ~exists().where(PRODUCTS.c.sku == S.sku)
+    )
+    return "sku", UNKNOWN_PRODUCT, query
+
+
+def repeated_external_ids() -> tuple[str, str, Select]:
+    firsts = (
+        select(S.external_id, func.min(S.line).label("first"))
+        .where(S.external_id.is_not(None))
+        .group_by(S.external_id)
+        .having(func.count() > 1)
+        .subquery()
+    )
+    query = (
+        select(S.line, S.external_id.label("value"), firsts.c.first)
+        .join(firsts, firsts.c.external_id == S.external_id)
+        .where(S.line > firsts.c.first)
+    )
+    return "external_id", DUPLICATE_KEY, query
+
+
+# Set-based checks over the staged rows. Each gives the column it reports on, the message, and
+# a query of (line, value, further message parameters). A check of another column against the
+# database (such as deal_ref against the partner's deal registrations) is one more entry here.
+def foreign_deal_refs() -> tuple[str, str, Select]:
+    """A line may only reference a deal registration of its own partner."""
+    query = deal_refs_of_other_partners(S.line, S.partner_code, S.deal_ref)
+    return "deal_ref", OTHER_PARTNER, query
+
+
+STAGED_CHECKS: list[Callable[[], tuple[str, str, Select]]] = [
+    unknown_partners,
+    unknown_products,
+    repeated_external_ids,
+    foreign_deal_refs,
+]
+
+
+def _resolved():
+    """Staged rows with partner and product ids: what a sale line should hold."""
+    return (
+        select(
+            S.external_id,
+            PARTNERS.c.id.label("partner_id"),
+            PRODUCTS.c.id.label("product_id"),
+            S.sold_on,
+            S.quantity,
+            S.amount,
+            S.currency,
+            S.deal_ref,
+        )
+        .join(PARTNERS, PARTNERS.c.code == S.partner_code)
+        .join(PRODUCTS, PRODUCTS.c.sku == S.sku)
+        .subquery("resolved")
+    )
+
+
+@register
+class SalesImporter(Importer):
+    kind = "sales"
+    layout = Layout(
+        ("external_id", "partner_code", "sku", "sold_on", "quantity", "amount", "currency"),
+        ("deal_ref",),
+    )
+
+    def __init__(self, context):
+        super().__init__(context)
+        self.stage = Stage(self.session.connection())
+        self.staged = 0
+
+    def read(self, rows: Iterable[tuple[int, list[str]]]) -> None:
+        self.stage.create()
+        self.staged = self.stage.fill(self._checked(rows))
+
+    def _checked(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[Any, ...]]:
+        """Cell checks on each row; bad cells are staged as NULL so the set checks still run.
+
+        This loop runs once per line of files with millions of lines: valid dates, currencies
+        and repeated numbers are remembered, and the parsers only run for new or bad values.
+        """
+        errors = self.errors
+        good_dates: set[str] = set()
+        good_currencies: set[str] = set()
+        numbers: dict[str, int] = {}
+
+        def cell(line: int, column: str, parse: Callable[[str], Any], value: str) -> Any:
+            try:
+                return parse(value)
+            except FieldError as exc:
+                errors.add_field(line, column, exc)
+                return None
+
+        def number(line: int, column: str, value: str) -> int | None:
+            units = numbers.get(value)
+            if units is None:
+                units = cell(line, column, parse_units, value)
+                if units is not None and len(numbers) < CACHE_LIMIT:
+                    numbers[value] = units
+            return units
+
+        for line, cells in rows:
+            external_id, partner_code, sku, sold_on, quantity, amount, currency, deal_ref = cells
+            if not external_id or len(external_id) > EXTERNAL_ID_LENGTH:
+                external_id = cell(line, "external_id", parse_external_id, external_id)
+            if not partner_code or len(partner_code) > fields.CODE_LENGTH:
+                partner_code = cell(line, "partner_code", parse_code, partner_code)
+            if not sku or len(sku) > fields.CODE_LENGTH:
+                sku = cell(line, "sku", parse_code, sku)
+            if sold_on not in good_dates:
+                if cell(line, "sold_on", fields.iso_date, sold_on) is None:
+                    sold_on = None
+                elif len(good_dates) < CACHE_LIMIT:
+                    good_dates.add(sold_on)
+            q = number(line, "quantity", quantity)
+            a = number(line, "amount", amount)
+            if q is not None and a is not None and ((q > 0 and a < 0) or (q < 0 and a > 0)):
+                errors.add(line, "amount", MIXED_SIGNS, quantity=quantity, amount=amount)
+            if currency not in good_currencies:
+                if cell(line, "currency", fields.currency, currency) is None:
+                    currency = None
+                elif len(good_currencies) < CACHE_LIMIT:
+                    good_currencies.add(currency)
+            if len(deal_ref) > DEAL_REF_LENGTH:
+                errors.add(line, "deal_ref", TOO_LONG, length=len(deal_ref), max=DEAL_REF_LENGTH)
+            yield line, external_id, partner_code, sku, sold_on, q, a, currency, deal_ref or None
+
+    def check(self) -> None:
+        for make_check in STAGED_CHECKS:
+            column, message, query = make_check()
+            self._report(column, message, query)
+
+    def _report(self, column: str, message: str, query: Select) -> None:
+        """Keep the first offending rows the error list has room for, and count all of them."""
+        room = self.errors.room
+        found = []
+        if room:
+            found = self.session.execute(query.order_by(S.line).limit(room)).all()
+        for row in found:
+            params = {k: shown(v) if isinstance(v, str) else v for k, v in row._mapping.items()}
+            self.errors.add(params.pop("line"), column, message, **params)
+        if len(found) == room:
+            total = self.session.scalar(select(func.count()).select_from(query.subquery()))
+            self.errors.count_more(total - len(found))
+
+    def apply(self) -> Counts:
+        """Restate the lines whose content changed, then add the new ones (two statements)."""
+        resolved = _resolved()
+        r, line = resolved.c, LINES.c
+        same_line = line.external_id == r.external_id
+        changed = or_(*(line[name].is_distinct_from(r[name]) for name in CONTENT))
+        is_new = ~exists().where(same_line)
+        if self.context.dry_run:
+            count = select(func.count()).select_from(resolved)
+            updated = self.session.scalar(count.join(LINES, same_line).where(changed))
+            inserted = self.session.scalar(count.where(is_new))
+        else:
+            if self.stage.postgres:
+                self.session.execute(select(func.pg_advisory_xact_lock(SALES_LOCK)))
+            batch_id = literal(self.context.batch_id, Integer())
+            content = {name: r[name] for name in CONTENT}
+            restate = (
+                update(LINES).where(same_line, changed).values(**content, import_batch_id=batch_id)
+            )
+            updated = self.session.execute(restate).rowcount
+            fresh = select(r.external_id, *content.values(), batch_id).where(is_new)
+            add = insert(LINES).from_select(["external_id", *CONTENT, "import_batch_id"], fresh)
+            # SQLAlchemy only keeps an INSERT's row count when asked to
+            add = add.execution_options(preserve_rowcount=True)
+            inserted = self.session.execute(add).rowcount
+        self.stage.drop()
+        unchanged = self.staged - inserted - updated
+        return Counts(inserted=inserted, updated=updated, unchanged=unchanged)
