@@ -66,7 +66,7 @@ def up(host, port, no_demo):
         server, env["REDIS_URL"] = _start_embedded_redis(Path(current_app.instance_path))
         click.echo(f"embedded Redis at {env['REDIS_URL']}")
     portal = [sys.executable, "-m", "portal.cli"]
-    subprocess.run([*portal, "db", "upgrade"], env=env, check=True)  # noqa: S603
+    subprocess.run([*portal, "db", "upgrade", "heads"], env=env, check=True)  # noqa: S603
     if not no_demo:
         subprocess.run([*portal, "demo"], env=env, check=True)  # noqa: S603
     children = [subprocess.Popen([*portal, "worker"], env=env)]  # noqa: S603

@@ -121,7 +121,7 @@ def app():
     app.test_client_class = Client
     try:
         with app.app_context():
-            upgrade(directory=str(PROJECT_ROOT / "migrations"))
+            upgrade(directory=str(PROJECT_ROOT / "migrations"), revision="heads")
             yield app
             _db.session.remove()
             _db.engine.dispose()
