@@ -138,8 +138,15 @@ def is_postgres(app) -> bool:
 
 
 @pytest.fixture
-def db(app):
-    """A session bound to one outer transaction that is rolled back after the test."""
+def db(app, request):
+    """A session bound to one outer transaction that is rolled back after the test.
+
+    In a test that also uses `committed_db`, data must really be committed, so this yields the
+    plain session instead (and `committed_db` empties the tables afterwards).
+    """
+    if "committed_db" in request.fixturenames:
+        yield _db
+        return
     connection = _db.engine.connect()
     outer = connection.begin()
     # A plain Session: Flask-SQLAlchemy's own Session picks the engine per mapper and would
@@ -168,6 +175,9 @@ def committed_db(app):
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)] + ["audit_head"]
         with _db.engine.begin() as conn:
             if _db.engine.dialect.name == "postgresql":
+                # A connection the test leaked (open transaction, held lock) fails the teardown
+                # loudly instead of hanging the whole suite.
+                conn.execute(text("SET LOCAL lock_timeout = '60s'"))
                 conn.execute(
                     text(f"TRUNCATE {', '.join(sorted(set(tables)))} RESTART IDENTITY CASCADE")
                 )
