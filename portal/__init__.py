@@ -68,10 +68,12 @@ def create_app(config: str | type | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(deals_bp)
     from .calc import bp as calc_bp
+    from .dashboards import bp as dashboards_bp
     from .programs import bp as programs_bp
 
     app.register_blueprint(programs_bp)
     app.register_blueprint(calc_bp)
+    app.register_blueprint(dashboards_bp)
     from .agreements import bp as agreements_bp
     from .onboarding import bp as onboarding_bp
     from .resources import bp as resources_bp
@@ -81,6 +83,17 @@ def create_app(config: str | type | None = None) -> Flask:
     app.register_blueprint(agreements_bp)
     app.register_blueprint(team_bp)
     app.register_blueprint(resources_bp)
+    from .rewards import bp as rewards_bp
+
+    app.register_blueprint(rewards_bp)
+    from .payables import bp as payables_bp
+
+    app.register_blueprint(payables_bp)
+    from .api import bp as api_bp
+    from .tokens import bp as tokens_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(tokens_bp)
     register_error_handlers(app)
 
     @app.after_request

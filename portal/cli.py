@@ -26,10 +26,13 @@ def register_commands(app) -> None:
     from .imports.commands import import_command
     from .launcher import up, worker
     from .programs.commands import programs
+    from .rewards.commands import points_group, redemptions_group
 
     for command in (users, audit, import_command, up, worker, demo, programs, calc, payouts):
         app.cli.add_command(command)
     app.cli.add_command(deals)
+    app.cli.add_command(points_group)
+    app.cli.add_command(redemptions_group)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,9 @@ class Config:
     }
     RQ_QUEUES = ("default",)
     RQ_JOB_TIMEOUT = 3600
+    # Dashboard figures read from the roll-up are cached per user for this long (0: off); a new
+    # roll-up or a finished run changes the cache key, so only scope changes wait for expiry.
+    DASHBOARD_CACHE_SECONDS = int(_env("DASHBOARD_CACHE_SECONDS", "300"))
     TASK_STALE_AFTER_SECONDS = 300
     WORKER_HEARTBEAT_KEY = "portal:workers"
     # Calculation runs: one shard job per CALC_LINES_PER_SHARD lines in the period (at most
@@ -90,6 +93,10 @@ class Config:
     VERIFY_RESEND_RATE_WINDOW_SECONDS = int(_env("VERIFY_RESEND_RATE_WINDOW_SECONDS", "3600"))
     APPLICATION_REVIEW_TARGET_HOURS = 48
     DOCUMENT_MAX_BYTES = int(_env("DOCUMENT_MAX_MB", "10")) * 1024 * 1024
+    # JSON API: requests per token per window, and how long an Idempotency-Key is remembered.
+    API_RATE_LIMIT = int(_env("API_RATE_LIMIT", "600"))
+    API_RATE_WINDOW_SECONDS = int(_env("API_RATE_WINDOW_SECONDS", "60"))
+    API_IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 
     @classmethod
     def check(cls) -> None:
@@ -124,6 +131,7 @@ class TestConfig(Config):
         "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     )
     REDIS_URL = _env("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    DASHBOARD_CACHE_SECONDS = 0
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = True

@@ -21,8 +21,10 @@ from .models import (
     Partner,
     PartnerApplication,
     PartnerTerritory,
+    PayoutBatch,
     PayoutLine,
     Resource,
+    RewardItem,
     Role,
     Territory,
     User,
@@ -62,12 +64,24 @@ class Perm(enum.StrEnum):
     MANAGE_TEAM = "manage_team"
     VIEW_RESOURCES = "view_resources"
     PUBLISH_RESOURCES = "publish_resources"
+    VIEW_POINTS = "view_points"
+    REQUEST_REDEMPTIONS = "request_redemptions"
+    APPROVE_REDEMPTIONS = "approve_redemptions"
+    ADJUST_POINTS = "adjust_points"
+    MANAGE_CATALOG = "manage_catalog"
+    VIEW_CLAIMS = "view_claims"
+    SUBMIT_CLAIMS = "submit_claims"
+    APPROVE_CLAIMS = "approve_claims"
+    MANAGE_PAYOUT_BATCHES = "manage_payout_batches"
+    VIEW_STATEMENTS = "view_statements"
+    USE_API = "use_api"  # create personal API tokens and call the JSON API
 
 
 P = Perm
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.PARTNER_USER: frozenset(
         {
+            P.USE_API,
             P.VIEW_PARTNERS,
             P.VIEW_SALES,
             P.EXPORT_SALES,
@@ -75,10 +89,15 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.REGISTER_DEALS,
             P.VIEW_CALC_RESULTS,
             P.VIEW_RESOURCES,
+            P.VIEW_POINTS,
+            P.VIEW_CLAIMS,
+            P.SUBMIT_CLAIMS,
+            P.VIEW_STATEMENTS,
         }
     ),
     Role.PARTNER_ADMIN: frozenset(
         {
+            P.USE_API,
             P.VIEW_PARTNERS,
             P.VIEW_SALES,
             P.EXPORT_SALES,
@@ -88,10 +107,16 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.VIEW_RESOURCES,
             P.MANAGE_TEAM,
             P.ACCEPT_AGREEMENTS,
+            P.VIEW_POINTS,
+            P.REQUEST_REDEMPTIONS,
+            P.VIEW_CLAIMS,
+            P.SUBMIT_CLAIMS,
+            P.VIEW_STATEMENTS,
         }
     ),
     Role.CHANNEL_MANAGER: frozenset(
         {
+            P.USE_API,
             P.VIEW_PARTNERS,
             P.VIEW_SALES,
             P.EXPORT_SALES,
@@ -104,10 +129,16 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.VIEW_APPLICATIONS,
             P.REVIEW_APPLICATIONS,
             P.VIEW_RESOURCES,
+            P.VIEW_POINTS,
+            P.APPROVE_REDEMPTIONS,
+            P.VIEW_CLAIMS,
+            P.APPROVE_CLAIMS,
+            P.VIEW_STATEMENTS,
         }
     ),
     Role.FINANCE: frozenset(
         {
+            P.USE_API,
             P.VIEW_PARTNERS,
             P.VIEW_SALES,
             P.EXPORT_SALES,
@@ -127,10 +158,19 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.PUBLISH_AGREEMENTS,
             P.VIEW_RESOURCES,
             P.PUBLISH_RESOURCES,
+            P.VIEW_POINTS,
+            P.APPROVE_REDEMPTIONS,
+            P.ADJUST_POINTS,
+            P.MANAGE_CATALOG,
+            P.VIEW_CLAIMS,
+            P.APPROVE_CLAIMS,
+            P.MANAGE_PAYOUT_BATCHES,
+            P.VIEW_STATEMENTS,
         }
     ),
     Role.ADMIN: frozenset(
         {
+            P.USE_API,
             P.VIEW_PARTNERS,
             P.VIEW_SALES,
             P.EXPORT_SALES,
@@ -282,7 +322,19 @@ def _resource_scope(user, role: Role):
     return db.false()
 
 
+def _reward_item_scope(user, role: Role):
+    """Everyone who may see points sees the active catalog (finance, who manages it, sees all)."""
+    return RewardItem.active.is_(True) if can(user, Perm.VIEW_POINTS) else db.false()
+
+
+def _payout_batch_scope(user, role: Role):
+    """Batches mix partners: only finance (unscoped above) sees them."""
+    return db.false()
+
+
 _OWN_SCOPES = {
+    PayoutBatch: _payout_batch_scope,
+    RewardItem: _reward_item_scope,
     PartnerApplication: _application_scope,
     ApplicationDocument: _application_document_scope,
     Resource: _resource_scope,

@@ -97,3 +97,16 @@ def calc_fan_in(run_id: int) -> None:
         result_ttl=24 * 3600,
         failure_ttl=7 * 24 * 3600,
     )
+
+
+def refresh_sales_rollup() -> None:
+    """Rebuild the dashboards' monthly sales roll-up after a committed sales or partners import."""
+    queue().enqueue(
+        "workflows.jobs.refresh_sales_rollup",
+        False,
+        job_id=f"sales-rollup-{uuid.uuid4().hex[:12]}",
+        job_timeout=1800,
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+        retry=Retry(max=2, interval=[10, 60]),
+    )

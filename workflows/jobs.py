@@ -11,10 +11,11 @@ from portal.mail import delivery as mail_delivery
 from portal.models import utcnow
 from portal.redis_conn import get_redis
 
-from . import enqueue, periodic, tasks
+from . import enqueue, periodic, rollups, tasks
 from .calc import jobs as _calc_jobs  # noqa: F401 - shard, fan-in and sweeper jobs
 from .deals import expiry as deal_expiry
 from .imports import task as _import_task  # noqa: F401 - registers the "import" task handler
+from .rewards import jobs as _rewards_jobs  # noqa: F401 - points expiry and levels
 
 MAX_ATTEMPTS = 3
 
@@ -94,3 +95,17 @@ def expire_deals(as_of: str | None = None) -> dict:
         db.session.remove()
         if as_of is None:
             periodic.schedule_next(get_redis(), "expire_deals")
+
+
+@periodic.periodic("sales_rollup", every=timedelta(hours=1))
+def refresh_sales_rollup(chained: bool = True) -> int:
+    """Rebuild the monthly sales roll-up; the hourly chain also catches lines written elsewhere."""
+    db.engine.dispose(close=False)
+    try:
+        rows = rollups.refresh_sales_monthly()
+        db.session.commit()
+        return rows
+    finally:
+        db.session.remove()
+        if chained:
+            periodic.schedule_next(get_redis(), "sales_rollup")

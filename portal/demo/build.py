@@ -12,6 +12,8 @@ from datetime import date
 
 from sqlalchemy import func, insert, select
 
+from workflows.rollups import refresh_sales_monthly
+
 from ..admin.services import create_user
 from ..audit.services import record_event
 from ..models import (
@@ -80,6 +82,7 @@ def load_demo(session, *, today: date) -> DemoSummary:
     inserted["users"] = _ensure_users(session)
     counts = demo_counts(session)
     if any(inserted.values()):
+        refresh_sales_monthly(session)
         record_event(
             None,
             "demo.load",

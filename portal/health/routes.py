@@ -5,6 +5,12 @@ from . import bp
 from .services import overall
 
 
+@bp.get("/ping")
+def ping():
+    """The cheapest page the app serves (no database, no Redis): the baseline for load tests."""
+    return "pong", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 @bp.get("/live")
 def live():
     """Liveness for load balancers: reveals only up or down."""

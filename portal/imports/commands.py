@@ -4,7 +4,10 @@ from flask.cli import with_appcontext
 
 @click.command("import")
 @click.argument(
-    "kind", type=click.Choice(["territories", "partners", "categories", "products", "fx", "sales"])
+    "kind",
+    type=click.Choice(
+        ["territories", "partners", "categories", "products", "fx", "sales", "catalog"]
+    ),
 )
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Validate only; change nothing.")

@@ -11,6 +11,7 @@ IMPORT_KINDS = (
     SelectChoice("products", _l("Products")),
     SelectChoice("fx", _l("FX rates")),
     SelectChoice("sales", _l("Sales lines")),
+    SelectChoice("catalog", _l("Reward catalog")),
 )
 
 

@@ -1,8 +1,9 @@
 from datetime import date
 
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..dashboards.services import dashboard_for
 from ..models import Role
 from ..partners import services as partner_services
 from . import bp
@@ -25,16 +26,19 @@ def dashboard():
     today = date.today()
     start = quarter_start(today)
     partner = current_user.partner
+    kind, figures = dashboard_for(current_user, request.args, today)
     return render_template(
         "main/dashboard.html",
         role=Role(current_user.role),
         today=today,
         quarter_start=start,
-        totals=partner_services.sales_totals(current_user, start=start, end=today),
-        partner_count=partner_services.count(partner_services.partners_query(current_user)),
+        kind=kind,
+        partner_count=partner_services.count(partner_services.partners_query(current_user))
+        if kind == "manager"
+        else None,
         partner=partner,
         assignment=partner_services.current_assignments([partner.id])[partner.id]
         if partner
         else None,
-        recent_sales=partner_services.recent_sales(current_user),
+        **figures,
     )

@@ -1,8 +1,10 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from .agreements import AgreementAcceptance, AgreementVersion
+from .api_tokens import ApiToken
 from .audit import AuditEvent, AuditHead
 from .catalog import Category, Product
+from .dashboards import SalesMonthly
 from .deals import DealClaim, DealConflict, DealRegistration
 from .invitations import Invitation
 from .mail import OutboxMessage
@@ -14,6 +16,7 @@ from .onboarding import (
     PartnerProfile,
 )
 from .partners import TIERS, Partner, PartnerTerritory, PartnerTier
+from .payables import Claim, PayoutBatch, PayoutBatchLine
 from .programs import (
     CalcResult,
     CalcRun,
@@ -25,6 +28,14 @@ from .programs import (
     ProgramVersion,
 )
 from .resources import Resource, ResourceTier
+from .rewards import (
+    LoyaltyLevel,
+    PartnerLevel,
+    PointsAllocation,
+    PointsEntry,
+    Redemption,
+    RewardItem,
+)
 from .sales import FxRate, ImportBatch, SaleLine
 from .tasks import Task
 from .territories import Territory
@@ -35,6 +46,7 @@ __all__ = [
     "TIERS",
     "AgreementAcceptance",
     "AgreementVersion",
+    "ApiToken",
     "ApplicationDocument",
     "ApplicationDuplicate",
     "AuditEvent",
@@ -43,6 +55,7 @@ __all__ = [
     "CalcRun",
     "CalcShard",
     "CalcUnusableLine",
+    "Claim",
     "Category",
     "ClosedPeriod",
     "CountryTerritoryRule",
@@ -52,20 +65,29 @@ __all__ = [
     "FxRate",
     "ImportBatch",
     "Invitation",
+    "LoyaltyLevel",
     "OutboxMessage",
     "Partner",
     "PartnerApplication",
+    "PartnerLevel",
     "PartnerProfile",
     "PartnerTerritory",
     "PartnerTier",
+    "PayoutBatch",
+    "PayoutBatchLine",
     "PayoutLine",
+    "PointsAllocation",
+    "PointsEntry",
     "Product",
     "Program",
     "ProgramVersion",
+    "Redemption",
     "Resource",
     "ResourceTier",
+    "RewardItem",
     "Role",
     "SaleLine",
+    "SalesMonthly",
     "Task",
     "Territory",
     "User",

@@ -216,7 +216,7 @@ class PayoutLine(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[Decimal] = mapped_column(Amount)
     kind: Mapped[str] = mapped_column(String(16))
-    run_id: Mapped[int] = mapped_column(ForeignKey("calc_runs.id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("calc_runs.id"), index=True)  # claims
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

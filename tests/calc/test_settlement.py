@@ -138,3 +138,45 @@ def test_partners_cannot_export_payouts(db, make, scenario):
     partner_user = make.user("partner_user", partner=scenario.mover)
     with pytest.raises(Forbidden):
         settlement.payout_rows(Q3, partner_user)
+
+
+@pytest.mark.postgres
+def test_two_approvals_at_once_pay_once(app, committed_db, make_committed, redis):
+    """A double-clicked approve, or two settlements of one period approved together."""
+    import threading
+
+    from portal.models import CalcRun, User
+    from tests.calc.conftest import build_scenario
+
+    s = build_scenario(make_committed)
+    make_committed.sale(s.mover, s.switch, "1000", sold_on=date(2025, 7, 2), currency="USD")
+    program = load_program(EMEA_VOLUME, s.finance)
+    committed_db.session.commit()
+    run_ids = [settled_run(program, s).id, settled_run(program, s).id]
+    committed_db.session.commit()
+    barrier, outcomes = threading.Barrier(3), []  # three requests released together
+
+    def approve(run_id: int) -> None:
+        with app.app_context():
+            session = committed_db.session
+            run, checker = session.get(CalcRun, run_id), session.get(User, s.finance_2.id)
+            barrier.wait()
+            try:
+                settlement.approve_run(run, actor=checker)
+                session.commit()
+                outcomes.append("approved")
+            except CalcError as exc:
+                session.rollback()
+                outcomes.append(exc.template)
+            finally:
+                session.remove()
+
+    threads = [threading.Thread(target=approve, args=(i,)) for i in (run_ids[0], *run_ids)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    committed_db.session.rollback()
+    paid = committed_db.session.scalars(select(PayoutLine.amount)).all()
+    assert sum(paid) == 10  # 1,000 × 1 %, paid once whatever the interleaving
+    assert outcomes.count("approved") >= 1 and len(outcomes) == 3

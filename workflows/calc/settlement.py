@@ -35,7 +35,10 @@ PAYOUT_COLUMNS = ("partner_code", "program_code", "period", "currency", "amount"
 
 
 def _locked(run: CalcRun) -> CalcRun:
-    """Re-read the run FOR UPDATE: a double-clicked approve waits here, then sees it approved."""
+    """Lock the program, then re-read the run, FOR UPDATE: approvals of one program run one after
+    another (two settlements of a period approved at once must not both pay what neither saw
+    paid), and a double-clicked approve waits here, then finds the run approved."""
+    db.session.execute(select(Program.id).where(Program.id == run.program_id).with_for_update())
     return db.session.scalars(
         select(CalcRun)
         .where(CalcRun.id == run.id)
@@ -104,6 +107,7 @@ def payout_lines_for(run: CalcRun, actor) -> list[dict]:
             PayoutLine.program_id == run.program_id,
             PayoutLine.period_start == run.period_start,
             PayoutLine.period_end == run.period_end,
+            PayoutLine.kind != "claim",  # approved claims are paid on their own lines
         )
     ):
         paid[(payee_id, currency)] = paid.get((payee_id, currency), Decimal(0)) + amount

@@ -8,6 +8,7 @@ import click
 
 from portal.extensions import db
 from portal.models import ImportBatch
+from workflows.rollups import ROLLUP_KINDS, refresh_sales_monthly
 
 from .base import ImportResult
 from .service import import_csv
@@ -50,5 +51,8 @@ def run_cli_import(kind: str, path: str | Path, dry_run: bool = False) -> Import
         db.session.rollback()
     else:
         db.session.commit()
+        if kind in ROLLUP_KINDS:
+            refresh_sales_monthly()
+            db.session.commit()
     click.echo(summary_line(result))
     return result

@@ -13,12 +13,12 @@ from portal.audit.services import record_event
 from portal.extensions import db
 from portal.models import ImportBatch, utcnow
 
-from . import fx, partners, products, sales, trees  # noqa: F401 - register the importers
+from . import catalog, fx, partners, products, sales, trees  # noqa: F401 - register importers
 from .base import IMPORTERS, Context, Counts, ImportResult
 from .errors import ErrorList
 from .reading import CsvFile, ProgressCallback, Source, count_data_lines, source_name
 
-KINDS = ("territories", "partners", "categories", "products", "fx", "sales")
+KINDS = ("territories", "partners", "categories", "products", "fx", "sales", "catalog")
 log = logging.getLogger(__name__)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from portal.extensions import db
 from portal.models import ImportBatch, Task, User
+from workflows import enqueue
+from workflows.rollups import ROLLUP_KINDS
 from workflows.tasks import Progress, handler
 
 from .service import import_csv
@@ -33,4 +35,6 @@ def run_import(task: Task, progress: Progress) -> None:
         progress=reporter,
     )
     db.session.commit()
+    if result.ok and not batch.dry_run and batch.kind in ROLLUP_KINDS:
+        enqueue.refresh_sales_rollup()
     progress(result.rows_total, result.rows_total)

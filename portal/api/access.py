@@ -1,0 +1,67 @@
+"""Who is calling: the bearer token, its scope, and its rate limit (Redis, fixed window)."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, g, request
+
+from ..extensions import db
+from ..redis_conn import get_redis
+from ..tokens.services import TokenRefused, authenticate_token
+from .errors import ApiError
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def authenticate_request() -> None:
+    """Act as the token's user for this request; cookies never authenticate the API."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise ApiError(401, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    try:
+        token = authenticate_token(secret.strip())
+    except TokenRefused:
+        raise ApiError(
+            401,
+            "invalid_token",
+            "The token is unknown, revoked or expired.",
+            headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'},
+        ) from None
+    db.session.commit()  # keep last_used_at even when the call itself changes nothing
+    g._login_user = token.user  # what flask_login.current_user returns for this request
+    g.api_token = token
+    if request.method not in READ_METHODS and not token.writable:
+        raise ApiError(403, "insufficient_scope", "This token is read-only.")
+    _count_request(token.id)
+
+
+def _count_request(token_id: int) -> None:
+    """At most API_RATE_LIMIT requests per token per window; 429 with Retry-After beyond."""
+    limit = current_app.config["API_RATE_LIMIT"]
+    window = current_app.config["API_RATE_WINDOW_SECONDS"]
+    now = int(time.time())
+    start = now - now % window
+    key = f"portal:api-rate:{token_id}:{start}"
+    pipe = get_redis().pipeline()
+    pipe.incr(key)
+    pipe.expire(key, window, nx=True)
+    count, _ = pipe.execute()
+    g.api_rate = (limit, max(0, limit - int(count)), start + window)
+    if int(count) > limit:
+        retry = max(1, start + window - now)
+        raise ApiError(
+            429,
+            details=[{"limit": limit, "window_seconds": window}],
+            headers={"Retry-After": str(retry)},
+        )
+
+
+def rate_headers(response):
+    if "api_rate" in g:
+        limit, remaining, reset = g.api_rate
+        response.headers["X-RateLimit-Limit"] = str(limit)
+        response.headers["X-RateLimit-Remaining"] = str(remaining)
+        response.headers["X-RateLimit-Reset"] = str(reset)
+    return response

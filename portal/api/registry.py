@@ -1,0 +1,356 @@
+"""The one description of the API: each operation is declared once, next to its view, and that
+declaration both registers the Flask route and produces its entry in the OpenAPI document.
+
+`operation()` also does what every operation shares: the permission check (through the one
+permission table), path and query parameters, the JSON body checked against its published
+schema, `Idempotency-Key` on POST, and the JSON response.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import wraps
+from typing import Any
+
+from flask import Response, jsonify, request
+from flask_login import current_user
+
+from ..extensions import db
+from ..security import Perm, can
+from . import bp, idempotency
+from .errors import STANDARD, ApiError, error_response
+from .schemas import MAX_ID, SCHEMAS
+from .validation import check_schema_keywords, validate
+
+PATH_PARAM = re.compile(r"\{(\w+)\}")
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    location: str  # "path" or "query"
+    schema: dict[str, Any]
+    description: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.location == "path"
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    tag: str
+    perm: Perm
+    response: str
+    status: int = 200
+    params: tuple[Param, ...] = ()
+    body: str | None = None
+    conflicts: bool = False  # the operation itself may answer 409
+    description: str = ""
+    extra_errors: tuple[int, ...] = field(default=())
+
+    @property
+    def error_statuses(self) -> list[int]:
+        codes = {401, 403, 429, 500, *self.extra_errors}
+        if any(p.location == "query" for p in self.params):
+            codes.add(400)
+        if any(p.location == "path" for p in self.params):
+            codes.add(404)
+        if self.body:
+            codes |= {400, 413, 415, 422}
+        if self.method == "POST":
+            codes |= {400, 409}  # Idempotency-Key misuse
+        if self.conflicts:
+            codes.add(409)
+        return sorted(codes)
+
+
+OPERATIONS: list[Operation] = []
+
+
+def path_id(name: str, what: str) -> Param:
+    return Param(
+        name, "path", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, f"The {what}'s id."
+    )
+
+
+PAGING = (
+    Param(
+        "limit",
+        "query",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 50},
+        "Items per page.",
+    ),
+    Param(
+        "cursor",
+        "query",
+        {"type": "string", "maxLength": 200},
+        "The next_cursor of the previous page.",
+    ),
+)
+
+
+def operation(method: str, path: str, operation_id: str, **kwargs) -> Callable:
+    """Declare an operation and register its view under the API blueprint."""
+    op = Operation(method=method, path=path, operation_id=operation_id, **kwargs)
+    OPERATIONS.append(op)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def endpoint(**raw_path: str):
+            return _run(op, view, raw_path)
+
+        rule = PATH_PARAM.sub(r"<\1>", path)
+        bp.add_url_rule(rule, endpoint=operation_id, view_func=endpoint, methods=[method])
+        return view
+
+    return decorator
+
+
+def _run(op: Operation, view: Callable, raw_path: dict[str, str]) -> Response:
+    if not can(current_user, op.perm):
+        raise ApiError(403)
+    kwargs: dict[str, Any] = {}
+    for param in op.params:
+        if param.location == "path":
+            kwargs[param.name] = _path_int(raw_path[param.name])
+        else:
+            kwargs[param.name] = _query_value(param)
+    if op.body:
+        kwargs["body"] = _json_body(op.body)
+    reservation = None
+    if op.method == "POST":
+        try:
+            reservation = idempotency.replay_or_reserve()
+        except idempotency.Replay as replay:
+            stored = replay.stored
+            response = Response(stored["body"], stored["status"], mimetype="application/json")
+            response.headers.update(stored.get("headers") or {})
+            response.headers["Idempotent-Replayed"] = "true"
+            return response
+    try:
+        response = _respond(op, view, kwargs)
+    except ApiError as error:
+        if reservation is not None:  # refusals are replayed too, like successes
+            db.session.rollback()
+            response = error_response(error)
+            idempotency.remember(
+                reservation, response.status_code, response.get_data(), error.headers
+            )
+            return response
+        raise
+    except BaseException:
+        if reservation is not None:
+            idempotency.release(reservation)
+        raise
+    if reservation is not None:
+        location = (
+            {"Location": response.headers["Location"]} if "Location" in response.headers else {}
+        )
+        idempotency.remember(reservation, response.status_code, response.get_data(), location)
+    return response
+
+
+def _respond(op: Operation, view: Callable, kwargs: dict[str, Any]) -> Response:
+    result = view(**kwargs)
+    headers: dict[str, str] = {}
+    if isinstance(result, tuple):
+        result, headers = result
+    response = jsonify(result)
+    response.status_code = op.status
+    response.headers.update(headers)
+    return response
+
+
+def _path_int(value: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,10}", value) or not 0 < int(value) <= MAX_ID:
+        raise ApiError(404)
+    return int(value)
+
+
+def _query_value(param: Param) -> Any:
+    raw = request.args.get(param.name)
+    if raw is None:
+        return param.schema.get("default")
+    value: Any = raw
+    if param.schema.get("type") == "integer":
+        if not re.fullmatch(r"-?[0-9]{1,18}", raw):
+            raise _bad_param(param.name, "must be an integer")
+        value = int(raw)
+    problems = validate(value, param.schema, SCHEMAS, param.name)
+    if problems:
+        raise ApiError(400, "invalid_parameter", "A query parameter is not valid.", problems)
+    if param.schema.get("format") == "date-time":
+        value = datetime.fromisoformat(raw)
+    elif param.schema.get("format") == "date":
+        value = date.fromisoformat(raw)
+    return value
+
+
+def _bad_param(name: str, problem: str) -> ApiError:
+    return ApiError(
+        400,
+        "invalid_parameter",
+        "A query parameter is not valid.",
+        [{"field": name, "problem": problem}],
+    )
+
+
+def _json_body(schema_name: str) -> Any:
+    if not request.is_json:
+        raise ApiError(415)
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError(400, "invalid_json", "The body is not valid JSON.")
+    problems = validate(body, {"$ref": f"#/components/schemas/{schema_name}"}, SCHEMAS)
+    if problems:
+        raise ApiError(422, details=problems[:200])
+    return body
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    match = re.fullmatch(r"id:([0-9]{1,10})", text)
+    if match is None or int(match[1]) > MAX_ID:
+        raise _bad_param("cursor", "is not a cursor this API returned")
+    return int(match[1])
+
+
+def cursor_page(
+    stmt,
+    model,
+    *,
+    limit: int,
+    cursor: str | None,
+    serialize: Callable | None = None,
+    serialize_rows: Callable | None = None,
+) -> dict:
+    """One page in id order; `next_cursor` is null on the last page. `serialize` shows one
+    row; `serialize_rows` a whole page at once (for set-based look-ups)."""
+    after = decode_cursor(cursor)
+    stmt = stmt.order_by(None).order_by(model.id)
+    if after is not None:
+        stmt = stmt.where(model.id > after)
+    rows = list(db.session.scalars(stmt.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "items": serialize_rows(rows) if serialize_rows else [serialize(row) for row in rows],
+        "next_cursor": encode_cursor(rows[-1].id) if more else None,
+    }
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _operation_document(op: Operation) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "operationId": op.operation_id,
+        "summary": op.summary,
+        "tags": [op.tag],
+        "description": (op.description + "\n\n" if op.description else "")
+        + f"Requires the permission `{op.perm.value}`.",
+        "parameters": [
+            {
+                "name": p.name,
+                "in": p.location,
+                "required": p.required,
+                "description": p.description,
+                "schema": p.schema,
+            }
+            for p in op.params
+        ],
+        "responses": {
+            str(op.status): {
+                "description": "Success.",
+                "content": {"application/json": {"schema": _ref(op.response)}},
+            }
+        },
+    }
+    if op.method == "POST":
+        doc["parameters"].append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "description": "Repeat a POST safely: the same key and body give the same "
+                "response for 24 hours; the same key with another body is a 409.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+            }
+        )
+    if op.body:
+        doc["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(op.body)}},
+        }
+    for status in op.error_statuses:
+        doc["responses"][str(status)] = {
+            "description": STANDARD[status][1],
+            "content": {"application/json": {"schema": _ref("Error")}},
+        }
+    return doc
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document, built from the declared operations and schemas."""
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation_document(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Channel Partner Portal API",
+            "version": "1.0.0",
+            "description": (
+                "Every call acts as the user who owns the bearer token, with that user's "
+                "permissions and visibility: objects outside it answer 404. Errors have the "
+                'shape {"error": {"code", "message", "details"}}; `code` is stable, '
+                "`message` is English. Lists page by cursor: pass `next_cursor` back as "
+                "`cursor` until it is null. Money and quantities are exact decimal strings."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A personal API token from Profile › API tokens.",
+                }
+            },
+            "schemas": SCHEMAS,
+        },
+    }
+
+
+def check_declarations() -> None:
+    """Fail at start-up on a schema keyword the validator does not implement."""
+    for name, schema in SCHEMAS.items():
+        check_schema_keywords(schema, name)
+    for op in OPERATIONS:
+        for param in op.params:
+            check_schema_keywords(param.schema, f"{op.operation_id}.{param.name}")
+    json.dumps(openapi_document())

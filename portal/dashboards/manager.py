@@ -1,0 +1,297 @@
+"""The manager dashboard's figures: approval queues with ageing, territory roll-ups, leaderboard.
+
+Revenue comes from the monthly roll-up and incentives from the latest accrual runs; both go
+through `visible_to`, and territory pages through `get_visible_or_404`, so a manager sees only
+their subtrees. Amounts in several currencies are shown in the base currency at the latest rate.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from workflows.engine import round_money
+
+from ..extensions import db
+from ..models import (
+    CalcResult,
+    Claim,
+    DealRegistration,
+    FxRate,
+    Partner,
+    PartnerApplication,
+    PartnerTerritory,
+    Redemption,
+    SalesMonthly,
+    Territory,
+    utcnow,
+)
+from ..models.partners import current_range
+from ..security import Perm, can, visible_to
+from .partner import latest_runs, month_starts
+
+QUEUE_TARGET = timedelta(hours=48)
+LEADERBOARD_SIZE = 10
+
+
+@dataclass(frozen=True)
+class Queue:
+    """Items waiting for a decision, how many are past the target and how old the oldest is."""
+
+    label: str
+    endpoint: str
+    waiting: int
+    overdue: int
+    oldest: datetime | None
+
+    @property
+    def oldest_hours(self) -> int | None:
+        return (
+            None if self.oldest is None else int((utcnow() - self.oldest).total_seconds() // 3600)
+        )
+
+
+_QUEUES = (
+    (
+        _l("Onboarding reviews"),
+        "onboarding.applications",
+        Perm.REVIEW_APPLICATIONS,
+        PartnerApplication,
+        PartnerApplication.waiting_since,
+        PartnerApplication.state.in_(("submitted", "resubmitted")),
+    ),
+    (
+        _l("Deal registrations"),
+        "deals.queue",
+        Perm.REVIEW_DEALS,
+        DealRegistration,
+        DealRegistration.submitted_at,
+        DealRegistration.state == "submitted",
+    ),
+    (
+        _l("Reward claims"),
+        "payables.claim_list",
+        Perm.APPROVE_CLAIMS,
+        Claim,
+        Claim.created_at,
+        Claim.status.in_(("submitted", "first_approved")),
+    ),
+    (
+        _l("Points redemptions"),
+        "rewards.redemption_list",
+        Perm.APPROVE_REDEMPTIONS,
+        Redemption,
+        Redemption.created_at,
+        Redemption.status == "requested",
+    ),
+)
+
+
+def queues(user) -> list[Queue]:
+    """One aggregate query per queue the user may work: count, overdue count, oldest item."""
+    cutoff = utcnow() - QUEUE_TARGET
+    found = []
+    for label, endpoint, perm, model, since, waiting in _QUEUES:
+        if not can(user, perm):
+            continue
+        stmt = select(
+            func.count(model.id),
+            func.count(model.id).filter(since < cutoff),
+            func.min(since),
+        ).where(waiting)
+        count, overdue, oldest = db.session.execute(visible_to(stmt, user, model)).one()
+        found.append(Queue(str(label), endpoint, count, overdue or 0, _aware(oldest)))
+    return found
+
+
+def _aware(moment):
+    """SQLite hands back naive datetimes from aggregates; they are UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def latest_rates() -> dict[str, Decimal]:
+    """Each currency's newest rate to the base currency (base = 1)."""
+    newest = select(FxRate.currency, func.max(FxRate.valid_from).label("day")).group_by(
+        FxRate.currency
+    )
+    newest = newest.subquery()
+    rows = db.session.execute(
+        select(FxRate.currency, FxRate.rate).join(
+            newest, (newest.c.currency == FxRate.currency) & (newest.c.day == FxRate.valid_from)
+        )
+    ).all()
+    rates = {currency: rate for currency, rate in rows}
+    rates[current_app.config["BASE_CURRENCY"]] = Decimal(1)
+    return rates
+
+
+def to_base(amounts: dict[str, Decimal], rates: dict[str, Decimal]) -> Decimal | None:
+    """Sum `amounts` converted to the base currency; None when some currency has no rate."""
+    if any(currency not in rates for currency in amounts):
+        return None
+    total = sum((amount * rates[c] for c, amount in amounts.items()), Decimal(0))
+    return round_money(total, current_app.config["BASE_CURRENCY"])
+
+
+@dataclass
+class Node:
+    """A row of the roll-up: a child territory (its whole subtree) or a partner."""
+
+    label: str
+    territory_id: int | None = None
+    partner_id: int | None = None
+    revenue: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    accrued: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    revenue_base: Decimal | None = None
+    accrued_base: Decimal | None = None
+
+    def as_row(self) -> dict:
+        return {
+            "label": self.label,
+            "territory_id": self.territory_id,
+            "partner_id": self.partner_id,
+            "revenue_base": self.revenue_base,
+            "accrued_base": self.accrued_base,
+        }
+
+
+def quarter_bounds(today: date) -> tuple[date, date]:
+    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    return start, month_starts(today, 1)[0]
+
+
+def roll_up(user, node: Territory, today: date) -> list[Node]:
+    """Quarter revenue and accrued incentives of `node`'s children (whole subtrees) and of the
+    partners assigned to `node` itself; two GROUP BY queries, folded into rows here."""
+    first, last = quarter_bounds(today)
+    children = list(
+        db.session.scalars(
+            visible_to(select(Territory), user, Territory)
+            .where(Territory.parent_id == node.id)
+            .order_by(Territory.name)
+        )
+    )
+    rows = {child.path: Node(child.name, territory_id=child.id) for child in children}
+    partners: dict[int, Node] = {}
+
+    def row_for(path: str, partner_id: int, name: str) -> Node:
+        for prefix, row in rows.items():
+            if path.startswith(prefix):
+                return row
+        return partners.setdefault(partner_id, Node(name, partner_id=partner_id))
+
+    revenue = (
+        select(Territory.path, Partner.id, Partner.name, SalesMonthly.currency)
+        .add_columns(func.sum(SalesMonthly.amount))
+        .join(Territory, Territory.id == SalesMonthly.territory_id)
+        .join(Partner, Partner.id == SalesMonthly.partner_id)
+        .where(Territory.path.startswith(node.path, autoescape=True))
+        .where(SalesMonthly.month >= first, SalesMonthly.month <= last)
+        .group_by(Territory.path, Partner.id, Partner.name, SalesMonthly.currency)
+    )
+    for path, partner_id, name, currency, amount in db.session.execute(
+        visible_to(revenue, user, SalesMonthly)
+    ):
+        row_for(path, partner_id, name).revenue[currency] += amount
+    accrued = (
+        select(Territory.path, Partner.id, Partner.name, CalcResult.currency)
+        .add_columns(func.sum(CalcResult.amount))
+        .join(Partner, Partner.id == CalcResult.payee_id)
+        .join(PartnerTerritory, PartnerTerritory.partner_id == Partner.id)
+        .join(Territory, Territory.id == PartnerTerritory.territory_id)
+        .where(current_range(PartnerTerritory, today))
+        .where(Territory.path.startswith(node.path, autoescape=True))
+        .where(CalcResult.run_id.in_(latest_runs("accrual")))
+        .group_by(Territory.path, Partner.id, Partner.name, CalcResult.currency)
+    )
+    for path, partner_id, name, currency, amount in db.session.execute(
+        visible_to(accrued, user, CalcResult)
+    ):
+        row_for(path, partner_id, name).accrued[currency] += amount
+    rates = latest_rates()
+    result = list(rows.values()) + sorted(partners.values(), key=lambda row: row.label)
+    for row in result:
+        row.revenue_base = to_base(row.revenue, rates)
+        row.accrued_base = to_base(row.accrued, rates)
+    return result
+
+
+def top_nodes(user) -> list[Territory]:
+    """Where a user's roll-up starts: the highest territories they may see."""
+    visible = list(
+        db.session.scalars(visible_to(select(Territory), user, Territory).order_by(Territory.path))
+    )
+    tops: list[Territory] = []
+    for territory in visible:
+        if not any(territory.path.startswith(top.path) for top in tops):
+            tops.append(territory)
+    return tops
+
+
+def summary(user, today: date, size: int = LEADERBOARD_SIZE) -> dict:
+    """Leaderboard (quarter), revenue by month (12 months) and quarter totals per currency, all
+    from ONE scoped GROUP BY over the roll-up; amounts in the base currency at the latest rates."""
+    months = month_starts(today)
+    first, _last = quarter_bounds(today)
+    stmt = (
+        select(SalesMonthly.partner_id, SalesMonthly.month, SalesMonthly.currency)
+        .add_columns(func.sum(SalesMonthly.line_count), func.sum(SalesMonthly.amount))
+        .where(SalesMonthly.month >= months[0], SalesMonthly.month <= months[-1])
+        .group_by(SalesMonthly.partner_id, SalesMonthly.month, SalesMonthly.currency)
+    )
+    per_partner: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    per_month: dict[date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    totals: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
+    for partner_id, month, currency, lines, amount in db.session.execute(
+        visible_to(stmt, user, SalesMonthly)
+    ):
+        per_month[month][currency] += amount
+        if month >= first:
+            per_partner[partner_id][currency] += amount
+            totals[currency][0] += lines
+            totals[currency][1] += amount
+    rates = latest_rates()
+    ranked = []
+    for partner_id, amounts in per_partner.items():
+        total = to_base(amounts, rates)
+        if total is not None:
+            ranked.append((total, partner_id))
+    ranked.sort(key=lambda item: (-item[0], item[1]))
+    top = ranked[:size]
+    names = dict(
+        db.session.execute(
+            select(Partner.id, Partner.name).where(Partner.id.in_([i for _, i in top]))
+        ).all()
+    )
+    base = current_app.config["BASE_CURRENCY"]
+    by_month = [to_base(per_month.get(m, {}), rates) or Decimal(0) for m in months]
+    return {
+        "leaders": [
+            {"partner_id": partner_id, "name": names[partner_id], "revenue": total}
+            for total, partner_id in top
+        ],
+        "chart": {
+            "labels": [m.isoformat()[:7] for m in months],
+            "series": {base: [str(v) for v in by_month]} if any(by_month) else {},
+        },
+        "totals": [[currency, *totals[currency]] for currency in sorted(totals)],
+    }
+
+
+def visible_ancestors(user, node: Territory) -> list[Territory]:
+    """The breadcrumb above `node`, stopping where the user's view of the tree begins."""
+    ids = [int(part) for part in node.path.strip("/").split("/")[:-1]]
+    if not ids:
+        return []
+    found = db.session.scalars(
+        visible_to(select(Territory), user, Territory).where(Territory.id.in_(ids))
+    )
+    return sorted(found, key=lambda territory: territory.depth)

@@ -1,0 +1,206 @@
+"""The partner dashboard's figures: balances, tier progress, recent deals and monthly revenue.
+
+Every query goes through `visible_to`, so a partner only ever sums its own rows, and reads
+calculation results and the monthly roll-up, never the raw sales table.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from workflows.engine import Measure, ProgramSpec, spec_from_dict
+from workflows.rewards import ledger
+from workflows.rewards.ledger import Balance
+
+from ..extensions import db
+from ..models import (
+    CalcResult,
+    CalcRun,
+    Category,
+    Claim,
+    DealRegistration,
+    PayoutLine,
+    SalesMonthly,
+)
+from ..security import Perm, can, visible_to
+from .whatif import Projection, Standing, standing, what_if
+
+RECENT_DEALS = 6
+CHART_MONTHS = 12
+
+
+def points(user, today: date) -> Balance | None:
+    """The partner's points from the rewards ledger: available now and expiring within 90 days."""
+    if user.partner_id is None or not can(user, Perm.VIEW_POINTS):
+        return None
+    return ledger.balance(user.partner_id, today)
+
+
+def latest_runs(kind: str, *, approved: bool = False):
+    """Ids of the newest finished run of `kind` per program (and period, for settlements)."""
+    stmt = select(func.max(CalcRun.id)).where(CalcRun.status == "done", CalcRun.kind == kind)
+    if approved:
+        stmt = stmt.where(CalcRun.approved_at.is_not(None))
+        return stmt.group_by(CalcRun.program_id, CalcRun.period_start)
+    return stmt.group_by(CalcRun.program_id)
+
+
+def _per_currency(stmt) -> list[tuple[str, Decimal]]:
+    return [(currency, amount) for currency, amount in db.session.execute(stmt).all()]
+
+
+def balances(user) -> dict[str, list[tuple[str, Decimal]]]:
+    """Accrued (estimate from the latest accrual runs), approved settlements, payout lines."""
+
+    def results_in(run_ids):
+        stmt = (
+            select(CalcResult.currency, func.sum(CalcResult.amount))
+            .where(CalcResult.run_id.in_(run_ids))
+            .group_by(CalcResult.currency)
+            .order_by(CalcResult.currency)
+        )
+        return _per_currency(visible_to(stmt, user, CalcResult))
+
+    payouts = (
+        select(PayoutLine.currency, func.sum(PayoutLine.amount))
+        .group_by(PayoutLine.currency)
+        .order_by(PayoutLine.currency)
+    )
+    return {
+        "accrued": results_in(latest_runs("accrual")),
+        "approved": results_in(latest_runs("settlement", approved=True)),
+        "paid": _per_currency(visible_to(payouts, user, PayoutLine)),
+    }
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    """One program's standing for the partner, and its what-if when one was asked for."""
+
+    run: CalcRun
+    spec: ProgramSpec
+    result: CalcResult
+    categories: list[str]
+    standing: Standing
+    scenario: Projection | None
+
+    @property
+    def by_quantity(self) -> bool:
+        return self.spec.measure == Measure.QUANTITY
+
+
+def tier_progress(user, extras: dict[int, Decimal] | None = None) -> list[TierProgress]:
+    """Per program with tiers: the partner's latest accrual result, read by the engine."""
+    extras = extras or {}
+    stmt = (
+        select(CalcResult)
+        .options(selectinload(CalcResult.run).selectinload(CalcRun.program_version))
+        .options(selectinload(CalcResult.run).selectinload(CalcRun.program))
+        .where(CalcResult.run_id.in_(latest_runs("accrual")))
+        .order_by(CalcResult.run_id)
+    )
+    progress = []
+    for result in db.session.scalars(visible_to(stmt, user, CalcResult)):
+        spec = spec_from_dict(result.run.program_version.spec)
+        if spec.tiers is None:
+            continue
+        extra = extras.get(result.run.program_id)
+        progress.append(
+            TierProgress(
+                run=result.run,
+                spec=spec,
+                result=result,
+                categories=category_names(spec.eligible.categories),
+                standing=standing(spec, result.measure, result.previous_measure),
+                scenario=None
+                if extra is None
+                else what_if(spec, result.measure, result.previous_measure, extra),
+            )
+        )
+    return progress
+
+
+def category_names(codes) -> list[str]:
+    if not codes:
+        return []
+    names = dict(
+        db.session.execute(
+            select(Category.code, Category.name).where(Category.code.in_(codes))
+        ).all()
+    )
+    return [names.get(code, code) for code in codes]
+
+
+def recent_deals(user, limit: int = RECENT_DEALS) -> list[DealRegistration]:
+    stmt = select(DealRegistration).order_by(DealRegistration.updated_at.desc()).limit(limit)
+    return list(db.session.scalars(visible_to(stmt, user, DealRegistration)))
+
+
+CLAIM_STATES = {
+    "submitted": (_l("submitted"), "info"),
+    "first_approved": (_l("awaiting second approval"), "warning"),
+    "approved": (_l("approved"), "success"),
+    "rejected": (_l("rejected"), "danger"),
+}
+
+
+def recent_claims(user, limit: int = RECENT_DEALS) -> list[Claim]:
+    """The partner's latest reward claims (proof-of-sale SPIF claims), newest first."""
+    if not can(user, Perm.VIEW_CLAIMS):
+        return []
+    stmt = select(Claim).order_by(Claim.created_at.desc(), Claim.id.desc()).limit(limit)
+    return list(db.session.scalars(visible_to(stmt, user, Claim)))
+
+
+def month_starts(today: date, months: int = CHART_MONTHS) -> list[date]:
+    """The first days of the last `months` months, oldest first, ending with today's month."""
+    index = today.year * 12 + today.month - 1
+    return [date((i) // 12, i % 12 + 1, 1) for i in range(index - months + 1, index + 1)]
+
+
+def monthly_revenue(user, today: date) -> dict:
+    """Chart data: revenue per month and currency from the roll-up, as plain strings."""
+    months = month_starts(today)
+    stmt = (
+        select(SalesMonthly.month, SalesMonthly.currency, func.sum(SalesMonthly.amount))
+        .where(SalesMonthly.month >= months[0], SalesMonthly.month <= months[-1])
+        .group_by(SalesMonthly.month, SalesMonthly.currency)
+    )
+    series: dict[str, dict[date, Decimal]] = defaultdict(dict)
+    for month, currency, amount in db.session.execute(visible_to(stmt, user, SalesMonthly)):
+        series[currency][month] = amount
+    return {
+        "labels": [m.isoformat()[:7] for m in months],
+        "series": {
+            currency: [str(values.get(m, Decimal(0))) for m in months]
+            for currency, values in sorted(series.items())
+        },
+    }
+
+
+def quarter_totals(user, start: date, end: date) -> list[tuple[str, int, Decimal]]:
+    """Lines and amount per currency in the months from `start` to `end`, from the roll-up."""
+    stmt = (
+        select(
+            SalesMonthly.currency, func.sum(SalesMonthly.line_count), func.sum(SalesMonthly.amount)
+        )
+        .where(SalesMonthly.month >= start, SalesMonthly.month <= end)
+        .group_by(SalesMonthly.currency)
+        .order_by(SalesMonthly.currency)
+    )
+    return [tuple(row) for row in db.session.execute(visible_to(stmt, user, SalesMonthly))]
+
+
+def sales_summary(user, start: date, today: date) -> dict:
+    """The roll-up figures of the partner dashboard (cached together)."""
+    return {
+        "chart": monthly_revenue(user, today),
+        "totals": [list(row) for row in quarter_totals(user, start, today)],
+    }

@@ -1,0 +1,27 @@
+"""Forms of the claim, batch and statement pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+
+class ClaimForm(FlaskForm):
+    program_id = SelectField(_l("Program"), coerce=int, validators=[InputRequired()])
+    sale_reference = StringField(
+        _l("Sale reference (invoice number)"), validators=[DataRequired(), Length(max=120)]
+    )
+    sold_on = DateField(_l("Sale date"), validators=[InputRequired()])
+    amount = DecimalField(_l("Amount claimed"), places=None, validators=[InputRequired()])
+    invoice = FileField(
+        _l("Invoice (PDF, PNG or JPEG)"), validators=[FileRequired(_l("Attach the invoice."))]
+    )
+    submit = SubmitField(_l("Submit claim"))
+
+
+class RejectClaimForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Reject"))

@@ -1,0 +1,148 @@
+"""Points pages: balance and ledger, catalog, redemption requests and decisions."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from workflows.calc.errors import CalcError
+from workflows.rewards import catalog as catalog_service
+from workflows.rewards import ledger, levels, redemptions
+
+from ..extensions import db
+from ..forms import ConfirmForm
+from ..models import Partner, Redemption, RewardItem, utcnow
+from ..models.rewards import ENTRY_KINDS, REDEMPTION_STATES
+from ..pagination import paginate
+from ..security import Perm, get_visible_or_404, requires
+from . import bp, queries
+from .forms import ItemForm, RedeemForm, RejectForm
+
+
+def _refused(exc: CalcError) -> None:
+    db.session.rollback()
+    flash(exc.render(_), "danger")
+
+
+@bp.get("/")
+@requires(Perm.VIEW_POINTS)
+def balance():
+    if current_user.partner_id is not None:
+        return partner_balance(current_user.partner_id)
+    page = paginate(queries.partners_query(current_user), per_page=50)
+    return render_template("rewards/partners.html", page=page)
+
+
+@bp.get("/partners/<int:partner_id>")
+@requires(Perm.VIEW_POINTS)
+def partner_balance(partner_id):
+    partner = get_visible_or_404(Partner, partner_id)
+    today = utcnow().date()
+    filters = queries.ledger_filters()
+    return render_template(
+        "rewards/balance.html",
+        partner=partner,
+        balance=ledger.balance(partner.id, today),
+        progress=levels.progress_for(partner.id, today),
+        page=paginate(queries.ledger_query(partner, current_user, filters), per_page=50),
+        kinds=ENTRY_KINDS,
+    )
+
+
+@bp.get("/catalog")
+@requires(Perm.VIEW_POINTS)
+def catalog():
+    items = db.session.scalars(queries.catalog_query(current_user)).all()
+    return render_template(
+        "rewards/catalog.html", items=items, form=RedeemForm(), item_form=ItemForm()
+    )
+
+
+@bp.post("/catalog")
+@requires(Perm.MANAGE_CATALOG)
+def save_item():
+    form = ItemForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(" ".join(str(e) for e in errors), "danger")
+        return redirect(url_for("rewards.catalog"))
+    try:
+        catalog_service.save_item(
+            actor=current_user,
+            **{name: form[name].data for name in ("code", "name", "description", "image_url")},
+            points_cost=form.points_cost.data,
+            stock=form.stock.data,
+            active=form.active.data,
+        )
+    except CalcError as exc:
+        _refused(exc)
+        return redirect(url_for("rewards.catalog"))
+    db.session.commit()
+    return redirect(url_for("rewards.catalog"))
+
+
+@bp.post("/catalog/<int:item_id>/redeem")
+@requires(Perm.REQUEST_REDEMPTIONS)
+def redeem(item_id):
+    item = get_visible_or_404(RewardItem, item_id)
+    form = RedeemForm()
+    if not form.validate_on_submit():
+        abort(400)
+    partner = db.session.get(Partner, current_user.partner_id)
+    try:
+        redemption = redemptions.request_redemption(
+            partner, item, actor=current_user, quantity=form.quantity.data
+        )
+    except CalcError as exc:
+        _refused(exc)
+        return redirect(url_for("rewards.catalog"))
+    db.session.commit()
+    flash(_("Redemption %(id)s requested; the points are held.", id=redemption.id), "success")
+    return redirect(url_for("rewards.redemption_list"))
+
+
+@bp.get("/redemptions")
+@requires(Perm.VIEW_POINTS)
+def redemption_list():
+    status = request.args.get("status")
+    status = status if status in REDEMPTION_STATES else None
+    page = paginate(queries.redemptions_query(current_user, status), per_page=50)
+    return render_template(
+        "rewards/redemptions.html",
+        page=page,
+        states=REDEMPTION_STATES,
+        approve_form=ConfirmForm(),
+        reject_form=RejectForm(),
+    )
+
+
+@bp.post("/redemptions/<int:redemption_id>/approve")
+@requires(Perm.APPROVE_REDEMPTIONS)
+def approve(redemption_id):
+    redemption = get_visible_or_404(Redemption, redemption_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        redemptions.approve_redemption(redemption, actor=current_user)
+    except CalcError as exc:
+        _refused(exc)
+        return redirect(url_for("rewards.redemption_list"))
+    db.session.commit()
+    return redirect(url_for("rewards.redemption_list"))
+
+
+@bp.post("/redemptions/<int:redemption_id>/reject")
+@requires(Perm.APPROVE_REDEMPTIONS)
+def reject(redemption_id):
+    redemption = get_visible_or_404(Redemption, redemption_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        redemptions.reject_redemption(redemption, actor=current_user, reason=form.reason.data)
+    except CalcError as exc:
+        _refused(exc)
+        return redirect(url_for("rewards.redemption_list"))
+    db.session.commit()
+    return redirect(url_for("rewards.redemption_list"))

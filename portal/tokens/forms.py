@@ -1,0 +1,31 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..models import utcnow
+
+SCOPE_LABELS = {
+    "read": _l("Read only"),
+    "read-write": _l("Read and write"),
+}
+
+
+class NewTokenForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Give the token a name, such as the system that will use it.")),
+            Length(max=100, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    scope = SelectField(
+        _l("Access"), choices=[SelectChoice(key, label) for key, label in SCOPE_LABELS.items()]
+    )
+    expires_on = DateField(_l("Expires on (optional)"), validators=[Optional()])
+    submit = SubmitField(_l("Create token"))
+
+    def validate_expires_on(self, field):
+        if field.data is not None and field.data < utcnow().date():
+            raise ValidationError(_l("The expiry date cannot be in the past."))

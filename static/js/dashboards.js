@@ -1,0 +1,53 @@
+/* Dashboards: charts from data-chart attributes (CSP forbids inline scripts) and what-if sliders.
+   Everything works without this file; it only draws charts and adds a slider to each what-if. */
+(function () {
+  "use strict";
+  var COLOURS = ["#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#d63384", "#20c997"];
+
+  function drawChart(canvas) {
+    if (typeof Chart === "undefined") { return; }
+    var data = JSON.parse(canvas.dataset.chart);
+    var currencies = Object.keys(data.series);
+    var locale = document.documentElement.lang || "en";
+    canvas.chart = new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: data.labels,
+        datasets: currencies.map(function (currency, index) {
+          return {
+            label: currency,
+            data: data.series[currency].map(Number),
+            backgroundColor: COLOURS[index % COLOURS.length]
+          };
+        })
+      },
+      options: {
+        animation: false,
+        responsive: true,
+        plugins: { legend: { display: currencies.length > 1 } },
+        scales: { y: { ticks: { callback: function (value) { return Number(value).toLocaleString(locale); } } } }
+      }
+    });
+    canvas.dataset.rendered = "yes";
+  }
+
+  function addSlider(form) {
+    var input = form.querySelector("input[name=extra]");
+    if (!input) { return; }
+    var slider = document.createElement("input");
+    slider.type = "range";
+    slider.className = "form-range mt-2";
+    slider.min = "0";
+    slider.max = input.dataset.sliderMax || "100000";
+    slider.step = String(Math.max(1, Math.round(Number(slider.max) / 200)));
+    slider.value = input.value || "0";
+    slider.setAttribute("aria-label", input.dataset.sliderLabel || "");
+    slider.addEventListener("input", function () { input.value = slider.value; });
+    slider.addEventListener("change", function () { form.requestSubmit(); });
+    input.addEventListener("input", function () { slider.value = input.value; });
+    input.parentElement.appendChild(slider);
+  }
+
+  document.querySelectorAll("canvas[data-chart]").forEach(drawChart);
+  document.querySelectorAll("form[data-what-if]").forEach(addSlider);
+})();

@@ -1,0 +1,85 @@
+"""Idempotency keys, cursor pagination and per-token rate limits."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import DealRegistration
+
+from .conftest import deal_body
+
+
+def deal_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(DealRegistration))
+
+
+def test_same_key_and_body_replay_the_first_response(api, world):
+    acme = api("acme_user")
+    key = {"Idempotency-Key": "crm-sync-42"}
+    first = acme.post("/deals", json=deal_body(), headers=key)
+    second = acme.post("/deals", json=deal_body(), headers=key)
+    assert first.status_code == second.status_code == 201
+    assert first.get_json() == second.get_json()
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert second.headers["Location"] == first.headers["Location"]
+    assert deal_count() == 1
+
+
+def test_same_key_with_another_body_is_409(api, world):
+    acme = api("acme_user")
+    key = {"Idempotency-Key": "crm-sync-43"}
+    assert acme.post("/deals", json=deal_body(), headers=key).status_code == 201
+    other = acme.post("/deals", json=deal_body(customer_name="Other"), headers=key)
+    acme.error(other, 409, "idempotency_key_reused")
+    assert deal_count() == 1
+
+
+def test_keys_belong_to_their_user_and_errors_are_replayed_too(api, world):
+    key = {"Idempotency-Key": "shared"}
+    assert api("acme_user").post("/deals", json=deal_body(), headers=key).status_code == 201
+    assert api("beta_user").post("/deals", json=deal_body(), headers=key).status_code == 201
+    acme = api("acme_user")
+    bad = deal_body(expected_close_on="2020-01-01")
+    first = acme.post("/deals", json=bad, headers={"Idempotency-Key": "bad"})
+    again = acme.post("/deals", json=bad, headers={"Idempotency-Key": "bad"})
+    assert first.status_code == again.status_code == 422
+    assert first.get_json() == again.get_json()
+    assert deal_count() == 2
+
+
+def test_without_a_key_posts_are_not_deduplicated(api, world):
+    acme = api("acme_user")
+    acme.post("/deals", json=deal_body())
+    acme.post("/deals", json=deal_body(customer_name="Second"))
+    assert deal_count() == 2
+    acme.error(acme.post("/deals", json=deal_body(), headers={"Idempotency-Key": ""}), 400)
+
+
+def test_cursor_pagination_walks_every_item_once(api, world, make):
+    for n in range(7):
+        make.partner(f"P{n}", world["t"]["DACH"])
+    finance = api("finance")
+    seen, cursor, pages = [], None, 0
+    while True:
+        query = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = finance.conforms(finance.get("/partners", query_string=query), "PartnerPage")
+        seen += [p["id"] for p in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3 and len(seen) == 9 and seen == sorted(set(seen))
+    finance.error(finance.get("/partners?cursor=bm9wZQ"), 400, "invalid_parameter")
+
+
+def test_rate_limit_per_token_with_retry_after(api, world, app, monkeypatch):
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", 3)
+    acme, beta = api("acme_user"), api("beta_user")
+    answers = [acme.get("/deals") for _ in range(4)]
+    assert [r.status_code for r in answers] == [200, 200, 200, 429]
+    assert answers[0].headers["X-RateLimit-Remaining"] == "2"
+    limited = acme.error(answers[-1], 429, "rate_limited")
+    assert limited["error"]["details"][0]["limit"] == 3
+    assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60
+    assert beta.get("/deals").status_code == 200  # another token has its own budget

@@ -1,0 +1,77 @@
+"""The dashboards as pages: what each role sees, the what-if form, empty states."""
+
+from __future__ import annotations
+
+from tests.dashboards.conftest import build_world
+
+
+def test_partner_sees_balances_tier_progress_and_engine_what_if(world, login):
+    body = login(world.ann).get("/dashboard").get_data(as_text=True)
+    # ACME: 28,999.50 USD in Networking, band 2 %, 580 accrued; 50,000 reaches 3.5 %.
+    assert "$579.99" in body
+    assert "Sell $21,000.50 more in Networking by" in body
+    assert "to reach 3.5% — worth +$1,170.01." in body
+    assert "data-chart=" in body
+    assert "BETA" not in body and "USCO" not in body
+
+
+def test_what_if_form_is_computed_by_the_engine(world, login, db):
+    from portal.models import Program
+
+    program = db.session.query(Program).one()
+    client = login(world.ann)
+    body = client.get(f"/dashboard?program={program.id}&extra=100000").get_data(as_text=True)
+    # 128,999.50 × 3.5 % = 4,514.98 (half-up), 3,934.99 more than 579.99
+    assert "With $100,000.00 more: $4,514.98 at 3.5%, $3,934.99 more than now." in body
+    bad = client.get(f"/dashboard?program={program.id}&extra=-5").get_data(as_text=True)
+    assert "Enter an amount from 0 to 1 trillion." in bad
+    assert "With " not in bad
+
+
+def test_manager_dashboard_shows_queues_leaderboard_and_chart(world, login):
+    body = login(world.dora).get("/dashboard").get_data(as_text=True)
+    assert 'id="queues"' in body and "Deal registrations" in body
+    assert "ACME Ltd" in body
+    assert "BETA Ltd" not in body and "USCO Ltd" not in body
+    assert "data-chart=" in body
+
+
+def test_territory_roll_up_drills_down_within_the_subtree(world, login):
+    client = login(world.emma)
+    emea = client.get(f"/dashboards/territories/{world.t['EMEA'].id}").get_data(as_text=True)
+    assert "DACH" in emea and "FR" in emea
+    assert "$28,999.50" in emea  # DACH revenue in USD
+    assert "$22,000.00" in emea  # FR: 20,000 EUR at 1.10
+    assert "$579.99" in emea  # DACH accrued
+    dach = client.get(f"/dashboards/territories/{world.t['DACH'].id}").get_data(as_text=True)
+    assert "ACME Ltd" in dach
+    assert client.get(f"/dashboards/territories/{world.t['US'].id}").status_code == 404
+    assert client.get(f"/dashboards/territories/{world.t['WORLD'].id}").status_code == 404
+    assert (
+        client.get("/dashboards/territories")
+        .headers["Location"]
+        .endswith(f"/dashboards/territories/{world.t['EMEA'].id}")
+    )
+
+
+def test_partner_cannot_open_the_roll_up(world, login):
+    client = login(world.ann)
+    assert client.get(f"/dashboards/territories/{world.t['DACH'].id}").status_code == 403
+
+
+def test_partner_empty_states(make, login):
+    world = build_world(make, with_sales=False, with_run=False)
+    partner_page = login(world.ann).get("/dashboard").get_data(as_text=True)
+    assert "No program results yet." in partner_page
+    assert "No sales in the last twelve months." in partner_page
+    assert "No deals registered yet." in partner_page
+    assert "No sales recorded this quarter yet." in partner_page
+
+
+def test_manager_empty_states(make, login):
+    world = build_world(make, with_sales=False, with_run=False)
+    client = login(world.dora)
+    manager_page = client.get("/dashboard").get_data(as_text=True)
+    assert "No sales in your territories this quarter." in manager_page
+    rollup = client.get(f"/dashboards/territories/{world.t['DACH'].id}")
+    assert "Nothing below this territory yet." in rollup.get_data(as_text=True)

@@ -1,0 +1,88 @@
+"""The monthly roll-up equals a direct GROUP BY over sale_lines, and stays exact."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from rq import Queue
+from sqlalchemy import select
+
+from portal.models import SaleLine, SalesMonthly
+from workflows import enqueue, jobs
+from workflows.periodic import PERIODIC
+from workflows.rollups import refresh_sales_monthly
+
+
+def direct_group_by(session) -> dict:
+    """The same sums computed row by row in Python, with the territory effective on sold_on."""
+    expected: dict = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
+    for line in session.scalars(select(SaleLine)):
+        territory = line.partner.territory_on(line.sold_on)
+        key = (
+            line.partner_id,
+            line.sold_on.replace(day=1),
+            line.currency,
+            territory.id if territory else None,
+        )
+        expected[key][0] += line.amount
+        expected[key][1] += line.quantity
+        expected[key][2] += 1
+    return {key: tuple(value) for key, value in expected.items()}
+
+
+def roll_up_rows(session) -> dict:
+    return {
+        (r.partner_id, r.month, r.currency, r.territory_id): (r.amount, r.quantity, r.line_count)
+        for r in session.scalars(select(SalesMonthly))
+    }
+
+
+def test_refresh_equals_a_direct_group_by_across_months_currencies_moves_and_returns(db, make):
+    t = make.tree({"WORLD": None, "DACH": "WORLD", "FR": "WORLD"})
+    net = make.category("NET")
+    switch = make.product("SW", net)
+    mover = make.partner("MOVER", t["DACH"])
+    make.move(mover, t["FR"], date(2026, 8, 15))
+    other = make.partner("OTHER", t["FR"])
+    lines = [
+        (mover, "0.1", date(2026, 8, 1), "EUR"),
+        (mover, "0.2", date(2026, 8, 14), "EUR"),
+        (mover, "1000.0001", date(2026, 8, 15), "EUR"),  # after the move: FR
+        (mover, "-250.5", date(2026, 8, 31), "EUR"),  # a return
+        (mover, "99", date(2026, 9, 1), "USD"),
+        (other, "12345678.9999", date(2026, 7, 31), "JPY"),
+        (other, "0.0001", date(2026, 7, 1), "JPY"),
+    ]
+    for partner, amount, day, currency in lines:
+        make.sale(partner, switch, amount, sold_on=day, currency=currency, quantity="1.5")
+    written = refresh_sales_monthly()
+    expected = direct_group_by(db.session)
+    assert roll_up_rows(db.session) == expected
+    assert written == len(expected) == 4
+    dach_august = expected[(mover.id, date(2026, 8, 1), "EUR", t["DACH"].id)]
+    assert dach_august == (Decimal("0.3"), Decimal("3.0"), 2)  # exact, never 0.30000000000000004
+
+
+def test_refresh_replaces_the_previous_roll_up(db, make):
+    t = make.tree({"WORLD": None})
+    switch = make.product("SW", make.category("NET"))
+    partner = make.partner("P", t["WORLD"])
+    line = make.sale(partner, switch, "10", sold_on=date(2026, 8, 1))
+    refresh_sales_monthly()
+    line.amount = Decimal("25")
+    make.sale(partner, switch, "5", sold_on=date(2026, 8, 2))
+    db.session.flush()
+    assert refresh_sales_monthly() == 1
+    assert roll_up_rows(db.session) == direct_group_by(db.session)
+    db.session.execute(SaleLine.__table__.delete())
+    assert refresh_sales_monthly() == 0
+
+
+def test_refresh_is_queued_once_and_runs_hourly(redis):
+    enqueue.refresh_sales_rollup()
+    queued = Queue("default", connection=redis).jobs
+    assert [job.func_name for job in queued] == ["workflows.jobs.refresh_sales_rollup"]
+    assert queued[0].args == (False,)  # an explicit refresh does not start a second chain
+    assert PERIODIC["sales_rollup"].func == f"{jobs.__name__}.refresh_sales_rollup"

@@ -1,0 +1,150 @@
+"""Claim, batch and statement pages: uploads checked, decisions, downloads, scoping by every
+route and guessed id."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import Claim
+from tests.calc.conftest import build_scenario, execute_inline, load_program
+from tests.calc.test_scenarios import AFTER_Q3, EMEA_VOLUME, Q3
+from tests.conftest import csrf_token
+from workflows.calc import runs, settlement
+from workflows.payables import batches
+
+from .test_payables import CLAIM_SPIF
+
+PDF = b"%PDF-1.4\n% test invoice\n"
+
+
+@pytest.fixture
+def scenario(make):
+    return build_scenario(make)
+
+
+@pytest.fixture
+def users(make, scenario):
+    t = scenario.t
+    return {
+        "goldie": make.user("partner_user", partner=scenario.goldie, email="g@goldie.example"),
+        "mover": make.user("partner_user", partner=scenario.mover, email="m@mover.example"),
+        "dach": make.user("channel_manager", territories=[t["DACH"]], email="d@example.com"),
+        "amer": make.user("channel_manager", territories=[t["AMER"]], email="a@example.com"),
+    }
+
+
+def _logout(client):
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/claims")})
+
+
+def _submit(client, program, invoice=("invoice.pdf", PDF, "application/pdf"), reference="INV-1"):
+    name, data, ctype = invoice
+    return client.post(
+        "/claims",
+        data={
+            "csrf_token": csrf_token(client, "/claims"),
+            "program_id": str(program.id),
+            "sale_reference": reference,
+            "sold_on": "2025-08-03",
+            "amount": "120.50",
+            "invoice": (io.BytesIO(data), name, ctype),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+
+
+def test_claim_upload_checked_then_approved_by_the_territory_manager(
+    client, login, db, scenario, users
+):
+    program = load_program(CLAIM_SPIF, scenario.finance)
+    login(users["goldie"])
+    wrong = _submit(client, program, ("invoice.exe", b"MZ\x90\x00", "application/octet-stream"))
+    assert "This type of file is not accepted." in wrong.get_data(as_text=True)
+    fake = _submit(client, program, ("invoice.pdf", b"not a pdf", "application/pdf"))
+    assert "does not match its type" in fake.get_data(as_text=True)
+    assert db.session.scalars(select(Claim)).all() == []
+    assert "Claim" in _submit(client, program).get_data(as_text=True)
+    claim = db.session.scalars(select(Claim)).one()
+    download = client.get(f"/claims/{claim.id}/invoice")
+    assert download.data == PDF
+    download.close()
+    _logout(client)
+
+    login(users["mover"])
+    assert client.get(f"/claims/{claim.id}/invoice").status_code == 404
+    assert "INV-1" not in client.get("/claims").get_data(as_text=True)
+    _logout(client)
+
+    login(users["amer"])
+    token = csrf_token(client, "/claims")
+    assert client.post(f"/claims/{claim.id}/approve", data={"csrf_token": token}).status_code == 404
+    _logout(client)
+
+    login(users["dach"])
+    token = csrf_token(client, "/claims")
+    client.post(f"/claims/{claim.id}/approve", data={"csrf_token": token})
+    db.session.refresh(claim)
+    assert claim.status == "approved"
+
+
+def test_oversized_invoice_is_refused(client, login, db, app, scenario, users):
+    program = load_program(CLAIM_SPIF, scenario.finance)
+    login(users["goldie"])
+    big = PDF + b"0" * app.config["DOCUMENT_MAX_BYTES"]
+    response = _submit(client, program, ("invoice.pdf", big, "application/pdf"))
+    assert "larger than" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Claim)).all() == []
+
+
+def _paid_statement(make, scenario):
+    program = load_program(EMEA_VOLUME, scenario.finance)
+    make.sale(scenario.goldie, scenario.switch, "1000", sold_on=date(2025, 7, 2), currency="USD")
+    run = execute_inline(
+        runs.start_run(program, Q3, kind="settlement", actor=scenario.finance, on=AFTER_Q3).id
+    )
+    settlement.approve_run(run, actor=scenario.finance_2)
+    settlement.close_period(program, Q3, actor=scenario.finance)
+
+
+def test_batches_through_the_pages_and_only_for_finance(client, login, db, make, scenario, users):
+    _paid_statement(make, scenario)
+    login(users["goldie"])
+    assert client.get("/payout-batches").status_code == 403
+    _logout(client)
+    login(scenario.finance)
+    token = csrf_token(client, "/payout-batches")
+    client.post("/payout-batches", data={"csrf_token": token})
+    batch = db.session.scalars(select(batches.PayoutBatch)).one()
+    refused = client.post(
+        f"/payout-batches/{batch.id}/approve", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert refused.status_code == 403  # the maker may not approve
+    _logout(client)
+    login(scenario.finance_2)
+    token = csrf_token(client, "/payout-batches")
+    client.post(f"/payout-batches/{batch.id}/approve", data={"csrf_token": token})
+    exported = client.post(f"/payout-batches/{batch.id}/export", data={"csrf_token": token})
+    lines = exported.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("partner_code,program_code,period,currency,amount,kind")
+    assert lines[1].startswith("GOLDIE,EMEA-VOL,2025-Q3,EUR,8.33,settlement,USD,10.00")
+
+
+def test_statement_html_csv_pdf_and_scoping(client, login, db, make, scenario, users):
+    _paid_statement(make, scenario)
+    login(users["goldie"])
+    page = client.get(f"/statements/{scenario.goldie.id}/2025-Q3").get_data(as_text=True)
+    assert "EMEA volume rebate" in page and "0.01" in page
+    csv_text = client.get(f"/statements/{scenario.goldie.id}/2025-Q3.csv").get_data(as_text=True)
+    assert csv_text.splitlines()[1].startswith("GOLDIE,EMEA-VOL,2025-Q3,USD,1000")
+    pdf = client.get(f"/statements/{scenario.goldie.id}/2025-Q3.pdf")
+    assert pdf.data.startswith(b"%PDF-") and pdf.mimetype == "application/pdf"
+    for path in ("", ".csv", ".pdf"):
+        assert client.get(f"/statements/{scenario.mover.id}/2025-Q3{path}").status_code == 404
+    assert client.get(f"/statements/{scenario.goldie.id}/not-a-period").status_code == 404
+    own = client.get("/statements?period=2025-Q3").get_data(as_text=True)
+    assert "EMEA volume rebate" in own

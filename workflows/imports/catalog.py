@@ -1,0 +1,115 @@
+"""Reward catalog: `code,name,description,points_cost,active`, upserted by code (stock and image
+are managed in the portal and left as they are)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+
+from portal.models import RewardItem, utcnow
+from workflows.engine import N_
+
+from . import fields
+from .base import Counts, Importer, RowParser, lookup, register
+from .errors import DUPLICATE_KEY, FieldError, shown
+from .reading import Layout
+
+DESCRIPTION_LENGTH = 2000
+BAD_POINTS = N_("%(value)s is not a whole number of points greater than zero.")
+BAD_FLAG = N_("%(value)s is not a yes/no value: use true or false.")
+FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def points(value: str) -> int:
+    if not (value.isascii() and value.isdigit()) or int(value) <= 0 or len(value) > 15:
+        raise FieldError(BAD_POINTS, value=shown(value))
+    return int(value)
+
+
+def flag(value: str) -> bool:
+    if value.strip().lower() not in FLAGS:
+        raise FieldError(BAD_FLAG, value=shown(value))
+    return FLAGS[value.strip().lower()]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    line: int
+    code: str
+    name: str | None
+    description: str
+    points_cost: int | None
+    active: bool | None
+
+    @property
+    def values(self) -> tuple:
+        return (self.name, self.description, self.points_cost, self.active)
+
+
+@register
+class CatalogImporter(Importer):
+    """Items not in the file stay as they are; deactivate them with active=false."""
+
+    kind = "catalog"
+    layout = Layout(("code", "name", "description", "points_cost", "active"))
+
+    def __init__(self, context):
+        super().__init__(context)
+        self.rows: dict[str, ItemRow] = {}
+
+    def read(self, rows: Iterable[tuple[int, list[str]]]) -> None:
+        for line, (code, name, description, cost, active) in rows:
+            parse = RowParser(self.errors, line)
+            code = parse("code", fields.text, code, fields.CODE_LENGTH)
+            name = parse("name", fields.text, name, fields.NAME_LENGTH)
+            text = parse(
+                "description", fields.text, description, DESCRIPTION_LENGTH, required=False
+            )
+            cost = parse("points_cost", points, cost)
+            active = parse("active", flag, active)
+            if code is not None and code in self.rows:
+                first = self.rows[code].line
+                self.errors.add(line, "code", DUPLICATE_KEY, value=shown(code), first=first)
+            elif code is not None:
+                self.rows[code] = ItemRow(line, code, name, text or "", cost, active)
+
+    def check(self) -> None:
+        """Every check is per cell; nothing in the database can contradict a catalog row."""
+
+    def apply(self) -> Counts:
+        query = select(
+            RewardItem.code,
+            RewardItem.id,
+            RewardItem.name,
+            RewardItem.description,
+            RewardItem.points_cost,
+            RewardItem.active,
+        )
+        stored = {r.code: r for r in lookup(self.session, query, RewardItem.code, self.rows)}
+        new, changes, counts = [], [], Counts()
+        now = utcnow()
+        for row in self.rows.values():
+            values = {
+                "name": row.name,
+                "description": row.description,
+                "points_cost": row.points_cost,
+                "active": row.active,
+                "updated_at": now,
+            }
+            record = stored.get(row.code)
+            if record is None:
+                new.append({"code": row.code, **values})
+            elif (record.name, record.description, record.points_cost, record.active) != (
+                row.values
+            ):
+                changes.append({"id": record.id, **values})
+            else:
+                counts.unchanged += 1
+        if new:
+            self.session.execute(insert(RewardItem), new)
+        if changes:
+            self.session.execute(update(RewardItem), changes)
+        counts.inserted, counts.updated = len(new), len(changes)
+        return counts

@@ -1,0 +1,1 @@
+"""Claims, payout batches and partner statements: what partners are paid and how."""

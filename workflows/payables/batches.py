@@ -1,0 +1,214 @@
+"""Payout batches: finance builds one from payable lines of closed periods not yet in a batch,
+another finance user approves it, then it is exported once as a payment file; exported batches
+never change, and `payout_batch_lines.payout_line_id` is unique, so no line is paid twice.
+
+Amounts are converted to each partner's currency at the rates in force on the period's last day:
+amount × rate(program currency) ÷ rate(partner currency), exact, rounded half-up once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+from flask import current_app
+from sqlalchemy import and_, exists, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.audit.services import record_event
+from portal.extensions import db
+from portal.models import (
+    ClosedPeriod,
+    FxRate,
+    Partner,
+    PayoutBatch,
+    PayoutBatchLine,
+    PayoutLine,
+    Program,
+    utcnow,
+)
+from portal.security import Perm, ensure, ensure_not_maker
+from workflows.engine import HIGH_PRECISION, N_, round_money
+
+from .errors import PayablesError
+
+BATCH_COLUMNS = (
+    "partner_code",
+    "program_code",
+    "period",
+    "currency",
+    "amount",
+    "kind",
+    "source_currency",
+    "source_amount",
+    "fx_rate",
+    "batch_id",
+    "line_id",
+)
+RATE_PLACES = Decimal("1E-10")
+
+
+def rate_on(currency: str, day: date) -> Decimal | None:
+    """Base-currency units per unit of `currency`, by the latest valid_from on or before `day`."""
+    if currency == current_app.config["BASE_CURRENCY"]:
+        return Decimal(1)
+    return db.session.scalar(
+        select(FxRate.rate)
+        .where(FxRate.currency == currency, FxRate.valid_from <= day)
+        .order_by(FxRate.valid_from.desc())
+        .limit(1)
+    )
+
+
+def convert(amount: Decimal, source: str, target: str, day: date) -> tuple[Decimal, Decimal]:
+    """(amount in `target` rounded once half-up to its minor unit, the rate shown on the file)."""
+    if source == target:
+        return round_money(amount, target), Decimal(1)
+    source_rate, target_rate = rate_on(source, day), rate_on(target, day)
+    for currency, rate in ((source, source_rate), (target, target_rate)):
+        if rate is None:
+            raise PayablesError(
+                N_("No FX rate for %(currency)s on or before %(date)s."),
+                currency=currency,
+                date=day.isoformat(),
+            )
+    with localcontext(HIGH_PRECISION):
+        exact = amount * source_rate / target_rate
+        shown = (source_rate / target_rate).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+    return round_money(exact, target), shown
+
+
+def open_lines():
+    """Payable lines in no batch whose (program, period) is closed and not reopened."""
+    closed = exists().where(
+        ClosedPeriod.program_id == PayoutLine.program_id,
+        ClosedPeriod.period_start <= PayoutLine.period_start,
+        ClosedPeriod.period_end >= PayoutLine.period_end,
+        ClosedPeriod.reopened_at.is_(None),
+    )
+    batched = exists().where(PayoutBatchLine.payout_line_id == PayoutLine.id)
+    return (
+        select(PayoutLine, Partner)
+        .join(Partner, Partner.id == PayoutLine.payee_id)
+        .where(closed, ~batched)
+        .order_by(PayoutLine.id)
+    )
+
+
+def build_batch(*, actor) -> PayoutBatch:
+    """Take every open payable line into a new draft batch (refused when there is none)."""
+    ensure(actor, Perm.MANAGE_PAYOUT_BATCHES)
+    rows = db.session.execute(open_lines()).all()
+    if not rows:
+        raise PayablesError(N_("No payable lines of closed periods are waiting for a batch."))
+    batch = PayoutBatch(created_by_id=actor.id, line_count=len(rows))
+    db.session.add(batch)
+    db.session.flush()
+    lines = []
+    for line, partner in rows:
+        amount, rate = convert(line.amount, line.currency, partner.currency, line.period_end)
+        lines.append(
+            {
+                "batch_id": batch.id,
+                "payout_line_id": line.id,
+                "partner_id": partner.id,
+                "currency": partner.currency,
+                "amount": amount,
+                "fx_rate": rate,
+            }
+        )
+    try:
+        with db.session.begin_nested():
+            db.session.execute(db.insert(PayoutBatchLine), lines)
+    except IntegrityError:
+        # Another batch took some of these lines a moment ago: the unique line id refused them.
+        raise PayablesError(N_("Another batch took some of these lines; build again.")) from None
+    record_event(actor, "payouts.batch.build", batch, after={"lines": len(lines)})
+    return batch
+
+
+def _locked(batch: PayoutBatch) -> PayoutBatch:
+    return db.session.scalars(
+        select(PayoutBatch)
+        .where(PayoutBatch.id == batch.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def approve_batch(batch: PayoutBatch, *, actor) -> PayoutBatch:
+    """Maker–checker: a finance user other than the builder approves a draft batch."""
+    ensure(actor, Perm.MANAGE_PAYOUT_BATCHES)
+    if actor.id is None:
+        raise PayablesError(N_("An approval must be made by a named user."))
+    batch = _locked(batch)
+    ensure_not_maker(actor, batch.created_by_id)
+    if batch.status != "draft":
+        raise PayablesError(
+            N_("Batch %(id)s is already %(status)s."), id=batch.id, status=batch.status
+        )
+    batch.status, batch.approved_by_id, batch.approved_at = "approved", actor.id, utcnow()
+    db.session.flush()
+    record_event(actor, "payouts.batch.approve", batch, before={"status": "draft"})
+    return batch
+
+
+def export_batch(batch: PayoutBatch, *, actor) -> list[tuple]:
+    """The payment file's rows; the first export marks the batch exported (immutable after)."""
+    ensure(actor, Perm.MANAGE_PAYOUT_BATCHES)
+    batch = _locked(batch)
+    if batch.status == "draft":
+        raise PayablesError(N_("Batch %(id)s must be approved before export."), id=batch.id)
+    if batch.status == "approved":
+        batch.status, batch.exported_by_id, batch.exported_at = "exported", actor.id, utcnow()
+    rows = [
+        (
+            partner_code,
+            program_code,
+            line.period_label,
+            entry.currency,
+            _text(entry.amount, entry.currency),
+            line.kind,
+            line.currency,
+            _text(line.amount, line.currency),
+            format(entry.fx_rate.normalize(), "f"),
+            batch.id,
+            line.id,
+        )
+        for entry, line, partner_code, program_code in db.session.execute(
+            select(PayoutBatchLine, PayoutLine, Partner.code, Program.code)
+            .join(PayoutLine, PayoutLine.id == PayoutBatchLine.payout_line_id)
+            .join(Partner, Partner.id == PayoutBatchLine.partner_id)
+            .join(Program, Program.id == PayoutLine.program_id)
+            .where(PayoutBatchLine.batch_id == batch.id)
+            .order_by(Partner.code, Program.code, PayoutLine.id)
+        )
+    ]
+    db.session.flush()
+    record_event(actor, "payouts.batch.export", batch, after={"rows": len(rows)})
+    return rows
+
+
+def _text(amount: Decimal, currency: str) -> str:
+    return format(round_money(amount, currency), "f")
+
+
+def paid_amounts(
+    partner_id: int, period_start: date, period_end: date
+) -> dict[tuple[int, str], Decimal]:
+    """Per (program, period label): what the partner's lines in exported batches paid, in the
+    program currency."""
+    rows = db.session.execute(
+        select(PayoutLine.program_id, PayoutLine.period_label, PayoutLine.amount)
+        .join(PayoutBatchLine, PayoutBatchLine.payout_line_id == PayoutLine.id)
+        .join(PayoutBatch, PayoutBatch.id == PayoutBatchLine.batch_id)
+        .where(
+            PayoutLine.payee_id == partner_id,
+            and_(PayoutLine.period_start >= period_start, PayoutLine.period_end <= period_end),
+            PayoutBatch.status == "exported",
+        )
+    )
+    paid: dict[tuple[int, str], Decimal] = {}
+    for program_id, label, amount in rows:
+        paid[(program_id, label)] = paid.get((program_id, label), Decimal(0)) + amount
+    return paid

@@ -1,0 +1,213 @@
+"""SPIF claims: partner users submit with an invoice; managers of the partner's territory decide.
+
+Above the program's claim_approval_threshold two different approvers are needed; nobody approves
+their own claim; an approved claim becomes a payable line (kind `claim`) of its period, unless
+the period is closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from portal.audit.services import record_event
+from portal.extensions import db
+from portal.models import Claim, Partner, PayoutLine, Program, utcnow
+from portal.security import Perm, ensure, ensure_not_maker
+from workflows.calc.runs import refuse_if_closed, version_of
+from workflows.engine import N_, Period, minor_unit, parse_period, spec_from_dict
+
+from .errors import PayablesError
+
+MAX_CLAIM = Decimal("999999999")
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """A checked upload already stored under UPLOAD_DIR/claims (never under static/)."""
+
+    name: str
+    storage: str
+    content_type: str
+    size: int
+
+
+def _quarter(day: date) -> Period:
+    return parse_period(f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}")
+
+
+def claim_period(spec, sold_on: date) -> Period:
+    """The program's fixed period (the sale must fall in it), or the sale's calendar quarter."""
+    if spec.period is None:
+        return _quarter(sold_on)
+    if not spec.period.contains(sold_on):
+        raise PayablesError(
+            N_("The sale date %(date)s is outside the program's period %(period)s."),
+            date=sold_on.isoformat(),
+            period=spec.period.label,
+        )
+    return spec.period
+
+
+def claimable_programs():
+    """SPIF programs whose current version requires a claim."""
+    programs = db.session.scalars(
+        select(Program).where(Program.kind == "spif").order_by(Program.code)
+    ).all()
+    return [p for p in programs if spec_from_dict(version_of(p).spec).claim_required]
+
+
+def submit_claim(
+    partner: Partner,
+    program: Program,
+    *,
+    actor,
+    sale_reference: str,
+    sold_on: date,
+    amount: Decimal,
+    invoice: Invoice,
+) -> Claim:
+    """Record a claim with its checked, stored invoice."""
+    ensure(actor, Perm.SUBMIT_CLAIMS, partner)
+    spec = spec_from_dict(version_of(program).spec)
+    if program.kind != "spif" or not spec.claim_required:
+        raise PayablesError(N_("%(program)s does not take claims."), program=program.code)
+    places = minor_unit(spec.currency)
+    if amount <= 0 or amount > MAX_CLAIM or amount.as_tuple().exponent < -places:
+        raise PayablesError(
+            N_("The amount must be positive with at most %(places)s decimals."), places=places
+        )
+    reference = (sale_reference or "").strip()
+    if not reference:
+        raise PayablesError(N_("Give the sale reference."))
+    period = claim_period(spec, sold_on)
+    refuse_if_closed(program, period)
+    duplicate = db.session.scalar(
+        select(Claim.id).where(
+            Claim.program_id == program.id,
+            Claim.partner_id == partner.id,
+            Claim.sale_reference == reference,
+        )
+    )
+    if duplicate is not None:
+        raise PayablesError(
+            N_("Sale %(reference)s was already claimed (claim %(id)s)."),
+            reference=reference,
+            id=duplicate,
+        )
+    claim = Claim(
+        partner_id=partner.id,
+        program_id=program.id,
+        period_start=period.start,
+        period_end=period.end,
+        period_label=period.label,
+        sale_reference=reference,
+        sold_on=sold_on,
+        amount=amount,
+        currency=spec.currency,
+        invoice_name=invoice.name,
+        invoice_storage=invoice.storage,
+        invoice_type=invoice.content_type,
+        invoice_size=invoice.size,
+        submitted_by_id=actor.id,
+    )
+    db.session.add(claim)
+    db.session.flush()
+    record_event(
+        actor,
+        "claims.submit",
+        claim,
+        after={"program": program.code, "amount": format(amount, "f"), "reference": reference},
+    )
+    return claim
+
+
+def _locked(claim: Claim) -> Claim:
+    return db.session.scalars(
+        select(Claim)
+        .where(Claim.id == claim.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _threshold(claim: Claim) -> Decimal | None:
+    return spec_from_dict(version_of(claim.program).spec).claim_approval_threshold
+
+
+def approve_claim(claim: Claim, *, actor) -> Claim:
+    """First (or only) approval; above the threshold a second, different approver finishes it."""
+    ensure(actor, Perm.APPROVE_CLAIMS, claim)
+    if actor.id is None:
+        raise PayablesError(N_("An approval must be made by a named user."))
+    claim = _locked(claim)
+    ensure_not_maker(actor, claim.submitted_by_id)
+    period = Period(claim.period_start, claim.period_end)
+    refuse_if_closed(claim.program, period)
+    before = claim.status
+    threshold = _threshold(claim)
+    if claim.status == "submitted":
+        if threshold is not None and claim.amount > threshold:
+            claim.status, claim.first_approver_id = "first_approved", actor.id
+            claim.first_approved_at = utcnow()
+        else:
+            _final(claim, actor)
+    elif claim.status == "first_approved":
+        if actor.id == claim.first_approver_id:
+            raise PayablesError(
+                N_("Claims above %(threshold)s %(currency)s need a second, different approver."),
+                threshold=format(threshold, "f"),
+                currency=claim.currency,
+            )
+        _final(claim, actor)
+    else:
+        raise PayablesError(
+            N_("Claim %(id)s is already %(status)s."), id=claim.id, status=claim.status
+        )
+    db.session.flush()
+    record_event(
+        actor, "claims.approve", claim, before={"status": before}, after={"status": claim.status}
+    )
+    return claim
+
+
+def _final(claim: Claim, actor) -> None:
+    line = PayoutLine(
+        program_id=claim.program_id,
+        period_start=claim.period_start,
+        period_end=claim.period_end,
+        period_label=claim.period_label,
+        payee_id=claim.partner_id,
+        currency=claim.currency,
+        amount=claim.amount,
+        kind="claim",
+        run_id=None,
+        created_by_id=actor.id,
+    )
+    db.session.add(line)
+    db.session.flush()
+    claim.status, claim.approved_by_id, claim.approved_at = "approved", actor.id, utcnow()
+    claim.payout_line_id = line.id
+
+
+def reject_claim(claim: Claim, *, actor, reason: str) -> Claim:
+    """Reject with a reason (from submitted or after a first approval)."""
+    ensure(actor, Perm.APPROVE_CLAIMS, claim)
+    if not (reason or "").strip():
+        raise PayablesError(N_("Give a reason for the rejection."))
+    claim = _locked(claim)
+    ensure_not_maker(actor, claim.submitted_by_id)
+    if claim.status not in ("submitted", "first_approved"):
+        raise PayablesError(
+            N_("Claim %(id)s is already %(status)s."), id=claim.id, status=claim.status
+        )
+    before = claim.status
+    claim.status, claim.rejected_by_id, claim.reason = "rejected", actor.id, reason.strip()
+    db.session.flush()
+    record_event(
+        actor, "claims.reject", claim, before={"status": before}, after={"reason": claim.reason}
+    )
+    return claim

@@ -1,0 +1,9 @@
+"""Refusals of claim, batch and statement actions, as translatable templates."""
+
+from __future__ import annotations
+
+from workflows.calc.errors import CalcError
+
+
+class PayablesError(CalcError):
+    """A claim or payout action that is not allowed; nothing was changed."""

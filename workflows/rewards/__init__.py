@@ -1,0 +1,1 @@
+"""Loyalty points ledger, redemption catalog and requests, status levels."""

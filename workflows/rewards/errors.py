@@ -1,0 +1,9 @@
+"""Refusals of points and redemption actions, as translatable templates the edge renders."""
+
+from __future__ import annotations
+
+from workflows.calc.errors import CalcError
+
+
+class RewardsError(CalcError):
+    """A points, catalog or redemption action that is not allowed; nothing was changed."""

@@ -1,0 +1,247 @@
+"""The append-only points ledger: posting, FIFO allocation and the balances derived from it.
+
+Lots are earn/adjust entries with positive points; every negative entry consumes lots, the
+oldest-expiring first (then the oldest posted), recorded in `points_allocations`. A consumption
+that finds too few usable points (a return after a redemption) keeps its shortfall as a debt the
+next lot pays first. All writes for one partner run under a lock on the partner row, so two
+postings for the same partner never interleave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, func, select
+
+from portal.extensions import db
+from portal.models import Partner, PointsAllocation, PointsEntry
+from portal.models.rewards import LOT_KINDS
+
+EXPIRING_WINDOW = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What a partner can spend on `as_of`, what is held by open requests, what expires soon."""
+
+    available: int
+    held: int
+    expiring: int
+    as_of: date
+
+
+def lock_partner(partner_id: int) -> None:
+    """Serialise every ledger write of one partner (PostgreSQL row lock; SQLite's single writer)."""
+    db.session.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
+
+
+def _allocated(column) -> select:
+    return select(column, func.coalesce(func.sum(PointsAllocation.points), 0)).group_by(column)
+
+
+def lot_remaining(partner_id: int) -> list[tuple[PointsEntry, int]]:
+    """The partner's lots with points left, in FIFO order (expires_on, then id)."""
+    used = dict(
+        db.session.execute(
+            _allocated(PointsAllocation.lot_id)
+            .join(PointsEntry, PointsEntry.id == PointsAllocation.lot_id)
+            .where(PointsEntry.partner_id == partner_id)
+        ).all()
+    )
+    lots = db.session.scalars(
+        select(PointsEntry)
+        .where(
+            PointsEntry.partner_id == partner_id,
+            PointsEntry.kind.in_(LOT_KINDS),
+            PointsEntry.points > 0,
+        )
+        .order_by(PointsEntry.expires_on.is_(None), PointsEntry.expires_on, PointsEntry.id)
+    ).all()
+    left = [(lot, lot.points - int(used.get(lot.id, 0))) for lot in lots]
+    return [(lot, points) for lot, points in left if points > 0]
+
+
+def _unallocated_debts(partner_id: int) -> list[tuple[PointsEntry, int]]:
+    """Negative entries (not reversals) whose consumption is not yet fully allocated."""
+    used = dict(
+        db.session.execute(
+            _allocated(PointsAllocation.consumer_id)
+            .join(PointsEntry, PointsEntry.id == PointsAllocation.consumer_id)
+            .where(PointsEntry.partner_id == partner_id)
+        ).all()
+    )
+    consumers = db.session.scalars(
+        select(PointsEntry)
+        .where(PointsEntry.partner_id == partner_id, PointsEntry.points < 0)
+        .order_by(PointsEntry.id)
+    ).all()
+    owed = [(entry, -entry.points - int(used.get(entry.id, 0))) for entry in consumers]
+    return [(entry, points) for entry, points in owed if points > 0]
+
+
+def allocate(partner_id: int) -> None:
+    """Allocate every outstanding consumption FIFO over the lots usable on its day."""
+    debts = _unallocated_debts(partner_id)
+    if not debts:
+        return
+    lots = lot_remaining(partner_id)
+    remaining = {lot.id: points for lot, points in lots}
+    rows = []
+    for entry, owed in debts:
+        for lot, _ in lots:
+            if owed == 0:
+                break
+            if lot.expires_on is not None and lot.expires_on < entry.occurred_on:
+                continue
+            take = min(owed, remaining[lot.id])
+            if take <= 0:
+                continue
+            remaining[lot.id] -= take
+            owed -= take
+            rows.append({"consumer_id": entry.id, "lot_id": lot.id, "points": take})
+    if rows:
+        db.session.execute(db.insert(PointsAllocation), rows)
+
+
+def post(
+    partner_id: int,
+    kind: str,
+    points: int,
+    *,
+    on: date,
+    source: str,
+    actor=None,
+    program_id: int | None = None,
+    expires_on: date | None = None,
+    redemption_id: int | None = None,
+    reason: str | None = None,
+) -> PointsEntry:
+    """Append one entry (the caller holds the partner lock) and allocate what it consumes."""
+    entry = PointsEntry(
+        partner_id=partner_id,
+        program_id=program_id,
+        kind=kind,
+        points=int(points),
+        occurred_on=on,
+        expires_on=expires_on,
+        source=source,
+        redemption_id=redemption_id,
+        reason=reason,
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    allocate(partner_id)
+    return entry
+
+
+def move_allocations(source: PointsEntry, target: PointsEntry, sign: int) -> None:
+    """Copy `source`'s allocations to `target` (sign -1 returns them to their lots)."""
+    rows = [
+        {"consumer_id": target.id, "lot_id": lot_id, "points": sign * points}
+        for lot_id, points in db.session.execute(
+            select(PointsAllocation.lot_id, PointsAllocation.points).where(
+                PointsAllocation.consumer_id == source.id
+            )
+        )
+    ]
+    if rows:
+        db.session.execute(db.insert(PointsAllocation), rows)
+
+
+def _sum(*where) -> int:
+    return int(
+        db.session.scalar(select(func.coalesce(func.sum(PointsEntry.points), 0)).where(*where))
+    )
+
+
+def balance(partner_id: int, as_of: date) -> Balance:
+    """available = sum of entries up to `as_of` − lots already past expiry but not yet expired
+    by the job; held = points held by open requests; expiring = usable points whose last usable
+    day falls within the next 90 days."""
+    total = _sum(PointsEntry.partner_id == partner_id, PointsEntry.occurred_on <= as_of)
+    held = -_sum(PointsEntry.partner_id == partner_id, PointsEntry.kind.in_(("hold", "release")))
+    lapsed = expiring = 0
+    for lot, points in lot_remaining(partner_id):
+        if lot.occurred_on > as_of or lot.expires_on is None:
+            continue
+        if lot.expires_on < as_of:
+            lapsed += points
+        elif lot.expires_on <= as_of + EXPIRING_WINDOW:
+            expiring += points
+    return Balance(available=total - lapsed, held=held, expiring=expiring, as_of=as_of)
+
+
+def entries(partner_id: int, *, kinds: Iterable[str] = (), since=None, until=None):
+    """The partner's ledger, oldest first, optionally filtered by kind and day."""
+    stmt = select(PointsEntry).where(PointsEntry.partner_id == partner_id)
+    kinds = tuple(kinds)
+    if kinds:
+        stmt = stmt.where(PointsEntry.kind.in_(kinds))
+    if since is not None:
+        stmt = stmt.where(PointsEntry.occurred_on >= since)
+    if until is not None:
+        stmt = stmt.where(PointsEntry.occurred_on <= until)
+    return stmt.order_by(PointsEntry.occurred_on, PointsEntry.id)
+
+
+def expiry_candidates(as_of: date) -> list[int]:
+    """Partners with a lot past its last usable day (cheap pre-filter; exact check per partner)."""
+    return list(
+        db.session.scalars(
+            select(PointsEntry.partner_id)
+            .where(
+                PointsEntry.kind.in_(LOT_KINDS),
+                PointsEntry.points > 0,
+                and_(PointsEntry.expires_on.is_not(None), PointsEntry.expires_on < as_of),
+            )
+            .distinct()
+            .order_by(PointsEntry.partner_id)
+        )
+    )
+
+
+def expire_partner(partner_id: int, as_of: date, actor=None) -> list[PointsEntry]:
+    """Post one expire entry per lot whose last usable day is before `as_of` and that still has
+    points; re-running the same day finds nothing left and posts nothing."""
+    lock_partner(partner_id)
+    posted = []
+    for lot, points in lot_remaining(partner_id):
+        if lot.expires_on is None or lot.expires_on >= as_of:
+            continue
+        previous = db.session.scalar(
+            select(func.count()).where(
+                PointsEntry.kind == "expire", PointsEntry.source.like(f"expire:{lot.id}:%")
+            )
+        )
+        entry = PointsEntry(
+            partner_id=partner_id,
+            program_id=lot.program_id,
+            kind="expire",
+            points=-points,
+            occurred_on=lot.expires_on + timedelta(days=1),
+            source=f"expire:{lot.id}:{previous}",
+            created_by_id=getattr(actor, "id", None),
+        )
+        db.session.add(entry)
+        db.session.flush()
+        db.session.add(PointsAllocation(consumer_id=entry.id, lot_id=lot.id, points=points))
+        posted.append(entry)
+    db.session.flush()
+    return posted
+
+
+__all__ = [
+    "Balance",
+    "allocate",
+    "balance",
+    "entries",
+    "expire_partner",
+    "expiry_candidates",
+    "lock_partner",
+    "lot_remaining",
+    "move_allocations",
+    "post",
+]
