@@ -97,7 +97,10 @@ def _waiting_on_lock(engine) -> bool:
     with engine.connect() as conn:
         return bool(
             conn.execute(
-                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
             ).scalar()
         )
 
@@ -116,19 +119,21 @@ def test_a_worker_killed_mid_shard_leaves_one_complete_set_after_the_sweeper(
     # The shard's aggregate reads fx_rates: with the table locked, the shard claims its row, then
     # waits inside the computation — mid-shard — until we kill its worker.
     blocker.execute(text("LOCK TABLE fx_rates IN ACCESS EXCLUSIVE MODE"))
-    victim = spawned("worker", "--burst")
-    deadline = time.monotonic() + 60
-    while not _waiting_on_lock(engine):
-        assert time.monotonic() < deadline, "the shard never reached the computation"
-        time.sleep(0.1)
-    shard = db.session.scalars(select(CalcShard).where(CalcShard.status == "running")).one()
-    horse = int(shard.claimed_by.rsplit(":", 1)[1])
-    os.kill(horse, signal.SIGKILL)
-    os.kill(victim.pid, signal.SIGKILL)
-    victim.wait(timeout=10)
-    blocking.rollback()
-    blocker.close()
-    engine.dispose()
+    try:
+        victim = spawned("worker", "--burst")
+        deadline = time.monotonic() + 60
+        while not _waiting_on_lock(engine):
+            assert time.monotonic() < deadline, "the shard never reached the computation"
+            time.sleep(0.1)
+        shard = db.session.scalars(select(CalcShard).where(CalcShard.status == "running")).one()
+        horse = int(shard.claimed_by.rsplit(":", 1)[1])
+        os.kill(horse, signal.SIGKILL)
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=10)
+    finally:
+        blocking.rollback()
+        blocker.close()
+        engine.dispose()
     db.session.rollback()
     assert status_of(run_id).status == "running"
     assert db.session.scalar(select(func.count()).where(CalcResult.run_id == run_id)) in (0, 1, 2)
