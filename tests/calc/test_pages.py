@@ -192,3 +192,18 @@ def test_partners_cannot_open_finance_pages(db, login, make, sold, path):
     user = make.user("partner_user", partner=sold.mover)
     db.session.commit()
     assert login(user).get(path).status_code == 403
+
+
+def test_the_explanation_reads_in_the_partners_language(db, login, make, sold, redis):
+    program = load_program(GROUP_NETWORKING % {"mode": "retroactive", "extra": ""}, sold.finance)
+    runs_done(db, program, sold)
+    result = db.session.scalars(
+        select(CalcResult).where(CalcResult.payee_id == sold.group.id)
+    ).one()
+    french = make.user("partner_user", partner=sold.group)
+    french.locale = "fr"
+    db.session.commit()
+    html = login(french).get(f"/calc/results/{result.id}").get_data(as_text=True)
+    assert re.search(
+        r"<li>Chiffre d&#39;affaires éligible sur la période\W+2200\.0000000000 USD", html
+    )
