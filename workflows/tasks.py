@@ -64,6 +64,10 @@ def claim(task_id: int) -> Task | None:
 
 
 def finish(task_id: int, error: str | None = None) -> None:
+    """Record the outcome. The handler committed its work; ending the session's transaction first
+    means the row is re-read after the progress writes (SQLite refuses a write from an older
+    read snapshot)."""
+    db.session.commit()
     task = db.session.get(Task, task_id)
     task.status = "failed" if error else "done"
     task.error = error
