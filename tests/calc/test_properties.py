@@ -89,6 +89,8 @@ def worlds(draw) -> World:
             if (days := draw(st.lists(st.sampled_from(DAYS), max_size=3, unique=True)))
         },
     )
+    states = st.sampled_from(("won", "won", "approved", "lost"))
+    world.deals = {ref: draw(states) for ref in ("D-1", "D-2") if draw(st.booleans())}
     for _ in range(draw(st.integers(3, 16))):
         world.lines.append(
             Line(

@@ -7,9 +7,11 @@ on both prove both databases give identical amounts.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
+from portal.models import DealRegistration
 from tests.calc.conftest import execute_inline, load_program, results_by_code
 from workflows.calc import runs
 from workflows.engine import parse_period
@@ -168,3 +170,42 @@ def test_rerunning_the_same_version_on_unchanged_data_gives_identical_results(
         execute_inline(second.id).id
     )
     assert results_by_code(first.id)
+
+
+WON_DEALS_SPIF = """
+code: WON-SPIF
+name: Won deals SPIF
+kind: spif
+currency: USD
+period: 2025-Q3
+eligible: {registered_deals_only: true}
+tiers: {mode: retroactive, bands: [{from: 0, rate: 0.05}]}
+"""
+
+
+def test_registered_deals_only_counts_lines_of_won_registrations(db, redis, make, scenario):
+    s = scenario
+    user = make.user("partner_user", partner=s.mover, email="mo@example.com")
+    for reference, state in (("DR-2025-000001", "won"), ("DR-2025-000002", "approved")):
+        db.session.add(
+            DealRegistration(
+                reference=reference,
+                partner_id=s.mover.id,
+                submitted_by_id=user.id,
+                state=state,
+                customer_name="Acme",
+                customer_key=f"acme {reference}",
+                country="DE",
+                estimated_value=Decimal("5000"),
+                currency="USD",
+                expected_close_on=date(2025, 8, 31),
+            )
+        )
+    on = date(2025, 7, 20)
+    make.sale(s.mover, s.switch, "1000", sold_on=on, currency="USD", deal_ref="DR-2025-000001")
+    make.sale(s.mover, s.switch, "2000", sold_on=on, currency="USD", deal_ref="DR-2025-000002")
+    make.sale(s.mover, s.switch, "4000", sold_on=on, currency="USD", deal_ref="DR-2025-999999")
+    make.sale(s.mover, s.switch, "8000", sold_on=on, currency="USD")
+    mover = results_by_code(settle(WON_DEALS_SPIF, scenario))["MOVER"]
+    assert mover[:4] == ("1000.0000000000", "0", "0.05", "50.0000")
+    assert mover[5] == 1

@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 
 from portal.models import (
     Category,
+    DealRegistration,
     FxRate,
     Partner,
     PartnerTerritory,
@@ -18,6 +19,7 @@ from portal.models import (
     Product,
     SaleLine,
     Territory,
+    User,
 )
 from portal.models.partners import close_ranges
 from portal.models.trees import rebuild_paths
@@ -48,6 +50,7 @@ class World:
     tier_history: dict[str, list[tuple[date, str]]] = field(default_factory=dict)
     fx: dict[str, list[tuple[date, Decimal]]] = field(default_factory=dict)
     lines: list[Line] = field(default_factory=list)
+    deals: dict[str, str] = field(default_factory=dict)  # deal registration reference → state
 
     def numbered_lines(self) -> list[Line]:
         return [
@@ -124,6 +127,8 @@ def build(session, world: World) -> dict[str, dict[str, int]]:
     ]
     if rows:
         session.execute(insert(SaleLine), rows)
+    if world.deals:
+        _deals(session, world, partner_ids)
     session.flush()
     return {
         "territories": territory_ids,
@@ -131,6 +136,33 @@ def build(session, world: World) -> dict[str, dict[str, int]]:
         "products": product_ids,
         "partners": partner_ids,
     }
+
+
+def _deals(session, world: World, partner_ids: dict[str, int]) -> None:
+    """One registration per reference, owned by the partner of the first line carrying it."""
+    owners: dict[str, str] = {}
+    for line in world.lines:
+        if line.deal_ref:
+            owners.setdefault(line.deal_ref, line.partner)
+    some_partner = next(iter(partner_ids.values()))
+    user = User(email="deals@example.com", password_hash="-", role="partner_user")
+    session.add(user)
+    session.flush()
+    for number, (reference, state) in enumerate(sorted(world.deals.items()), start=1):
+        session.add(
+            DealRegistration(
+                reference=reference,
+                partner_id=partner_ids[owners[reference]] if reference in owners else some_partner,
+                submitted_by_id=user.id,
+                state=state,
+                customer_name=f"Customer {number}",
+                customer_key=f"customer {number}",
+                country="DE",
+                estimated_value=Decimal(1000),
+                currency="EUR",
+                expected_close_on=date(2026, 9, 30),
+            )
+        )
 
 
 def _chains(nodes: list[tuple[str, str | None]]) -> dict[str, tuple[str, ...]]:
@@ -141,7 +173,7 @@ def _chains(nodes: list[tuple[str, str | None]]) -> dict[str, tuple[str, ...]]:
 
 
 def reference(world: World) -> tuple[RefWorld, list[RefLine]]:
-    """The same world for reference_calculate: every deal_ref counts as a won deal."""
+    """The same world for reference_calculate."""
     territory_paths = _chains(world.territories)
     category_paths = _chains(world.categories)
     sku_category = dict(world.products)
@@ -155,7 +187,7 @@ def reference(world: World) -> tuple[RefWorld, list[RefLine]]:
         tiers={code: list(history) for code, history in world.tier_history.items()},
         fx_rates={currency: list(history) for currency, history in world.fx.items()},
         base_currency="USD",
-        won_deals=frozenset(line.deal_ref for line in lines if line.deal_ref),
+        won_deals=frozenset(ref for ref, state in world.deals.items() if state == "won"),
     )
     ref_lines = [
         RefLine(

@@ -256,7 +256,9 @@ def test_deal_ref_of_another_partners_registration_is_refused(run, db, make, wor
     refused = run("sales", WITH_DEALS, GOOD + ",dr-2026-000001")
     error = only_error(refused)
     assert (error.row, error.column) == (2, "deal_ref")
-    assert error.params == {"deal_ref": "dr-2026-000001", "owner": "BETA", "partner": "ACME"}
+    assert error.params == {"deal_ref": "DR-2026-000001", "owner": "BETA", "partner": "ACME"}
     assert db.session.scalar(select(func.count()).select_from(SaleLine)) == 0
-    accepted = run("sales", WITH_DEALS, "S9,BETA,SW-1,2026-07-01,1,10,EUR,DR-2026-000001")
+    accepted = run("sales", WITH_DEALS, "S9,BETA,SW-1,2026-07-01,1,10,EUR,dr-2026-000001")
     assert accepted.ok and accepted.inserted == 1
+    # Stored as the registration's reference, so "registered deals only" programs find it.
+    assert db.session.scalar(select(SaleLine.deal_ref)) == "DR-2026-000001"

@@ -49,6 +49,7 @@ from portal.models import (
     SaleLine,
     Territory,
 )
+from workflows.deals.refs import won_deal_refs
 from workflows.engine import KnownCodes, Measure, Payee, Period, ProgramSpec, previous
 
 AMOUNT_SCALE = 4  # sale_lines.amount and .quantity: 1/10,000
@@ -272,9 +273,9 @@ class EligibleLines:
                 line.product_id.in_(select(products.c.id).select_from(catalogued).where(chosen))
             )
         if filters.registered_deals_only:
-            # Deal registrations are a later issue: until then a line "on a registered deal" is
-            # one with a deal_ref; this tightens to a join on won registrations when they exist.
-            where.append(line.deal_ref.is_not(None))
+            # A line counts when its deal_ref names a registration that was won (imports store
+            # references upper-cased and refuse another partner's reference).
+            where.append(line.deal_ref.in_(won_deal_refs()))
         return where
 
     def shard_partners(self, shard: int, shards: int) -> Select:

@@ -189,7 +189,17 @@ class SalesImporter(Importer):
                     good_currencies.add(currency)
             if len(deal_ref) > DEAL_REF_LENGTH:
                 errors.add(line, "deal_ref", TOO_LONG, length=len(deal_ref), max=DEAL_REF_LENGTH)
-            yield line, external_id, partner_code, sku, sold_on, q, a, currency, deal_ref or None
+            yield (
+                line,
+                external_id,
+                partner_code,
+                sku,
+                sold_on,
+                q,
+                a,
+                currency,
+                deal_ref.upper() or None,
+            )
 
     def check(self) -> None:
         for make_check in STAGED_CHECKS:
