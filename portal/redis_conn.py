@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app
 from redis import Redis
 
 
@@ -20,6 +20,10 @@ def redis_from_url(url: str | None) -> Redis:
 
 
 def get_redis() -> Redis:
-    if "redis" not in g:
-        g.redis = redis_from_url(current_app.config["REDIS_URL"])
-    return g.redis
+    """The app's client: one connection pool per process, reused by every request and job
+    (redis-py gives a forked child a fresh pool of its own)."""
+    client = current_app.extensions.get("portal.redis")
+    if client is None:
+        client = redis_from_url(current_app.config["REDIS_URL"])
+        current_app.extensions["portal.redis"] = client
+    return client

@@ -1,9 +1,15 @@
-"""Per-user cache of dashboard figures in Redis, keyed by the version of the data they read.
+"""Per-user caches of dashboards in Redis, keyed by the version of the data they read.
 
-The key holds the newest roll-up row id and the newest finished run id: a refreshed roll-up
-(rebuilt rows get new ids) or a new run changes the key, so figures are never older than the
-data they summarise; only a change of scope (a partner moved, a manager reassigned) waits for
-the expiry. Each key includes the user id, so nobody is ever served another user's figures.
+The version is the newest audit event, the newest roll-up row and the newest finished run.
+Every state change is audited (a deal decided, points posted, an import committed, a partner
+moved), a refreshed roll-up gets new row ids and a finished run a new id, so a cached page or
+figure is never older than the data it shows; what changes with time alone (ageing, "expiring
+within 90 days") waits at most DASHBOARD_CACHE_SECONDS. Each key includes the user id, so
+nobody is ever served another user's page.
+
+Two levels: `page` keeps a whole rendered page (the dashboards' common case: the same page
+opened again), `remember` keeps the expensive figures of a page that is rendered anyway (a
+what-if request, a page with a message to flash).
 """
 
 from __future__ import annotations
@@ -14,12 +20,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import CalcRun, SalesMonthly
+from ..models import AuditHead, CalcRun, SalesMonthly
 from ..redis_conn import get_redis
 
 
@@ -40,11 +49,50 @@ def _decode(mapping: dict) -> Any:
 
 
 def data_version() -> str:
-    """Newest roll-up row and newest finished run: both only grow when the data changes."""
+    """Newest audit event, roll-up row and finished run (one query): all only grow."""
+    audited = select(func.max(AuditHead.last_event_id)).scalar_subquery()
     rollup = select(func.max(SalesMonthly.id)).scalar_subquery()
     runs = select(func.max(CalcRun.id)).where(CalcRun.status == "done").scalar_subquery()
-    newest_rollup, newest_run = db.session.execute(select(rollup, runs)).one()
-    return f"{newest_rollup or 0}-{newest_run or 0}"
+    newest = db.session.execute(select(audited, rollup, runs)).one()
+    return "-".join(str(value or 0) for value in newest)
+
+
+# Stands in for the CSRF token in a kept page: every request gets its own session's token.
+TOKEN_SLOT = "\x00csrf-token\x00"  # noqa: S105 - a placeholder, never a secret
+
+
+def page(name: str, render: Callable[[], str]) -> str:
+    """The rendered page `name` for the signed-in user from Redis, or `render()` it and keep it.
+
+    The page is kept with a slot where its forms' CSRF token was, and served with the token of
+    the session asking (so two sessions of one user share it safely). Rendered afresh, and not
+    kept, when the request has arguments (a what-if) or a message is waiting to be flashed.
+    Redis trouble only costs the cache."""
+    seconds = current_app.config["DASHBOARD_CACHE_SECONDS"]
+    if not seconds or request.args or session.get("_flashes"):
+        return render()
+    key = ":".join(
+        (
+            "portal:pages",
+            name,
+            str(current_user.id),
+            str(get_locale()),
+            date.today().isoformat(),
+            data_version(),
+        )
+    )
+    try:
+        hit = get_redis().get(key)
+    except RedisError:
+        return render()
+    if hit is not None:
+        return hit.decode().replace(TOKEN_SLOT, generate_csrf())
+    html = render()
+    try:
+        get_redis().set(key, html.replace(generate_csrf(), TOKEN_SLOT).encode(), ex=seconds)
+    except RedisError:
+        current_app.logger.warning("dashboard cache unavailable", exc_info=True)
+    return html
 
 
 def remember(name: str, user, today: date, compute: Callable[[], Any]) -> Any:

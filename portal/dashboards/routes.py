@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..models import Territory
 from ..security import Perm, get_visible_or_404, requires
-from . import bp, manager, services
+from . import bp, cache, manager, services
 
 
 @bp.get("/territories")
@@ -21,6 +21,10 @@ def territories():
 @requires(Perm.VIEW_TERRITORIES)
 def territory(territory_id):
     node = get_visible_or_404(Territory, territory_id)
+    return cache.page(f"territory-{node.id}", lambda: _render_territory(node))
+
+
+def _render_territory(node: Territory) -> str:
     today = date.today()
     return render_template(
         "dashboards/territory.html",

@@ -3,6 +3,7 @@ from datetime import date
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..dashboards import cache as page_cache
 from ..dashboards.services import dashboard_for
 from ..models import Role
 from ..partners import services as partner_services
@@ -23,6 +24,10 @@ def home():
 @bp.get("/dashboard")
 @login_required
 def dashboard():
+    return page_cache.page("dashboard", _render_dashboard)
+
+
+def _render_dashboard() -> str:
     today = date.today()
     start = quarter_start(today)
     partner = current_user.partner
