@@ -44,6 +44,10 @@ def create_app(config: str | type | None = None) -> Flask:
 
     sqlite_support.register(app)
 
+    from . import data_version
+
+    data_version.register()
+
     from .models import User
 
     @login_manager.user_loader

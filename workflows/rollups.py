@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Date, and_, cast, delete, func, insert, literal, or_, select
 
+from portal import data_version
 from portal.extensions import db
 from portal.models import PartnerTerritory, SaleLine, SalesMonthly
 
@@ -64,4 +65,5 @@ def refresh_sales_monthly(session=None) -> int:
         "line_count",
     ]
     session.execute(insert(monthly).from_select(columns, grouped))
+    data_version.mark_changed(session)
     return session.scalar(select(func.count()).select_from(monthly))

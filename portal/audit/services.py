@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from .. import data_version
 from ..extensions import db
 from ..models import AuditEvent, AuditHead, utcnow
 from ..models.audit import GENESIS_HASH
@@ -54,6 +55,7 @@ def record_event(actor, action: str, obj=None, *, before=None, after=None, ip=No
     event.hash = event.compute_hash()
     db.session.add(event)
     db.session.flush()
+    data_version.mark_changed(db.session)
     head.last_event_id = event.id
     head.last_hash = event.hash
     return event

@@ -1,11 +1,10 @@
 """Per-user caches of dashboards in Redis, keyed by the version of the data they read.
 
-The version is the newest audit event, the newest roll-up row and the newest finished run.
-Every state change is audited (a deal decided, points posted, an import committed, a partner
-moved), a refreshed roll-up gets new row ids and a finished run a new id, so a cached page or
-figure is never older than the data it shows; what changes with time alone (ageing, "expiring
-within 90 days") waits at most DASHBOARD_CACHE_SECONDS. Each key includes the user id, so
-nobody is ever served another user's page.
+The version (`portal.data_version`) moves after every commit of an audited change (a deal
+decided, points posted, an import committed, a partner moved, a run finished) and of a rebuilt
+roll-up, so a cached page or figure is not older than the data it shows; what changes with
+time alone (ageing, "expiring within 90 days") waits at most DASHBOARD_CACHE_SECONDS.
+Each key includes the user id, so nobody is ever served another user's page.
 
 Two levels: `page` keeps a whole rendered page (the dashboards' common case: the same page
 opened again), `remember` keeps the expensive figures of a page that is rendered anyway (a
@@ -25,10 +24,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import AuditHead, CalcRun, SalesMonthly
+from .. import data_version
 from ..redis_conn import get_redis
 
 
@@ -48,15 +45,6 @@ def _decode(mapping: dict) -> Any:
     return mapping
 
 
-def data_version() -> str:
-    """Newest audit event, roll-up row and finished run (one query): all only grow."""
-    audited = select(func.max(AuditHead.last_event_id)).scalar_subquery()
-    rollup = select(func.max(SalesMonthly.id)).scalar_subquery()
-    runs = select(func.max(CalcRun.id)).where(CalcRun.status == "done").scalar_subquery()
-    newest = db.session.execute(select(audited, rollup, runs)).one()
-    return "-".join(str(value or 0) for value in newest)
-
-
 # Stands in for the CSRF token in a kept page: every request gets its own session's token.
 TOKEN_SLOT = "\x00csrf-token\x00"  # noqa: S105 - a placeholder, never a secret
 
@@ -71,6 +59,9 @@ def page(name: str, render: Callable[[], str]) -> str:
     seconds = current_app.config["DASHBOARD_CACHE_SECONDS"]
     if not seconds or request.args or session.get("_flashes"):
         return render()
+    version = data_version.current()
+    if version is None:
+        return render()
     key = ":".join(
         (
             "portal:pages",
@@ -78,7 +69,7 @@ def page(name: str, render: Callable[[], str]) -> str:
             str(current_user.id),
             str(get_locale()),
             date.today().isoformat(),
-            data_version(),
+            version,
         )
     )
     try:
@@ -98,9 +89,10 @@ def page(name: str, render: Callable[[], str]) -> str:
 def remember(name: str, user, today: date, compute: Callable[[], Any]) -> Any:
     """`compute()` once per user, data version and day; Redis trouble only costs the cache."""
     seconds = current_app.config["DASHBOARD_CACHE_SECONDS"]
-    if not seconds:
+    version = data_version.current() if seconds else None
+    if version is None:
         return compute()
-    key = f"portal:dashboards:{name}:{user.id}:{today.isoformat()}:{data_version()}"
+    key = f"portal:dashboards:{name}:{user.id}:{today.isoformat()}:{version}"
     try:
         hit = get_redis().get(key)
     except RedisError:

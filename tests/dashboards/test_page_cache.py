@@ -31,12 +31,14 @@ def test_the_page_is_kept_until_an_audited_change(world, app, client, page_cache
     assert len(redis.keys("portal:pages:dashboard:*")) == 1
 
     world.acme.name = "Acme Renamed GmbH"
-    db.session.flush()
+    db.session.commit()
     # Not audited (nothing in the portal changes data this way): the kept page is served.
     assert "ACME Ltd" in client.get("/dashboard").get_data(as_text=True)
 
     record_event(world.fiona, "partner.update", world.acme, after={"name": world.acme.name})
     db.session.flush()
+    assert "ACME Ltd" in client.get("/dashboard").get_data(as_text=True)  # not committed yet
+    db.session.commit()
     body = client.get("/dashboard").get_data(as_text=True)
     assert "Acme Renamed GmbH" in body and "ACME Ltd" not in body
 
