@@ -48,11 +48,11 @@ def create_app(config: str | type | None = None) -> Flask:
 
     data_version.register()
 
-    from .models import User
+    from . import user_cache
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        return user_cache.load(int(user_id))
 
     from .rendering import register_template_helpers
 

@@ -56,6 +56,7 @@ class Config:
     # Dashboard figures read from the roll-up are cached per user for this long (0: off); a new
     # roll-up or a finished run changes the cache key, so only scope changes wait for expiry.
     DASHBOARD_CACHE_SECONDS = int(_env("DASHBOARD_CACHE_SECONDS", "300"))
+    USER_CACHE_SECONDS = int(_env("USER_CACHE_SECONDS", "60"))
     TASK_STALE_AFTER_SECONDS = 300
     WORKER_HEARTBEAT_KEY = "portal:workers"
     # Calculation runs: one shard job per CALC_LINES_PER_SHARD lines in the period (at most

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import has_app_context
+from flask import has_app_context, has_request_context, request
 from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from .redis_conn import get_redis
 
 KEY = "portal:data-version"
 FLAG = "portal.data_changed"
+ENVIRON_KEY = "portal.data_version"  # read once per request
 log = logging.getLogger(__name__)
 
 
@@ -35,7 +36,10 @@ def mark_changed(session: Session) -> None:
 
 
 def current() -> str | None:
-    """The version now, or None when Redis cannot say (then nothing should be cached)."""
+    """The version now (read once per request), or None when Redis cannot say (then nothing
+    should be cached)."""
+    if has_request_context() and ENVIRON_KEY in request.environ:
+        return request.environ[ENVIRON_KEY]
     try:
         client = get_redis()
         value = client.get(KEY)
@@ -45,7 +49,10 @@ def current() -> str | None:
     except RedisError:
         log.warning("data version unavailable", exc_info=True)
         return None
-    return value.decode() if value is not None else None
+    version = value.decode() if value is not None else None
+    if has_request_context() and version is not None:
+        request.environ[ENVIRON_KEY] = version
+    return version
 
 
 def bump() -> None:

@@ -2,6 +2,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import data_version
 from ..extensions import db
 from . import bp
 from .forms import LanguageForm, LoginForm
@@ -56,6 +57,7 @@ def language():
     )
     if current_user.is_authenticated:
         current_user.locale = form.locale.data
+        data_version.mark_changed(db.session)  # pages and the kept user follow the new language
         db.session.commit()
     response.set_cookie("lang", form.locale.data, max_age=3600 * 24 * 365, samesite="Lax")
     return response

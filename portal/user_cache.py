@@ -1,0 +1,70 @@
+"""The signed-in user for each request, from Redis when nothing changed since it was read.
+
+Flask-Login asks for the user on every request. Reading it from the database costs three round
+trips (BEGIN, SELECT, ROLLBACK) on every page, including pages served whole from a cache. Here
+the columns that decide access (active, role, organisation, language) are kept in Redis with the
+data version (`portal.data_version`) they were read at, and are used only while that version is
+still current. Every change to a user is audited (created, activated, deactivated, signed in)
+or marks the session changed (language), which moves the version after its commit, so the next
+request reads the database again: a deactivated user is refused on the request after the
+deactivation is committed. Anything else about the user (the password hash, timestamps, the
+territories of a manager) is not kept and loads from the database when a page needs it.
+
+Redis is trusted here as it is for the queues (a job in Redis already runs code in a worker).
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import current_app, request
+from redis.exceptions import RedisError
+from sqlalchemy.orm import make_transient_to_detached
+
+from . import data_version
+from .extensions import db
+from .models import User
+from .redis_conn import get_redis
+
+KEPT = ("id", "email", "name", "role", "partner_id", "locale", "active")
+
+
+def _key(user_id: int) -> str:
+    return f"portal:users:{user_id}"
+
+
+def load(user_id: int) -> User | None:
+    """The user with `user_id`, attached to the session; None when there is no such user."""
+    seconds = current_app.config["USER_CACHE_SECONDS"]
+    if not seconds:
+        return db.session.get(User, user_id)
+    try:
+        version, kept = get_redis().mget(data_version.KEY, _key(user_id))
+    except RedisError:
+        return db.session.get(User, user_id)
+    if version is None:
+        version = data_version.current()
+    if version is None:
+        return db.session.get(User, user_id)
+    version = version.decode() if isinstance(version, bytes) else version
+    request.environ[data_version.ENVIRON_KEY] = version
+    if kept is not None:
+        columns = json.loads(kept)
+        if columns.pop("version", None) == version and columns.get("id") == user_id:
+            return _attached(columns)
+    user = db.session.get(User, user_id)
+    if user is not None:
+        columns = {name: getattr(user, name) for name in KEPT}
+        try:
+            get_redis().set(_key(user_id), json.dumps({"version": version, **columns}), ex=seconds)
+        except RedisError:
+            current_app.logger.warning("user cache unavailable", exc_info=True)
+    return user
+
+
+def _attached(columns: dict) -> User:
+    """A persistent User built from kept columns without a query; the columns not kept load
+    from the database on first access."""
+    user = User(**columns)
+    make_transient_to_detached(user)
+    return db.session.merge(user, load=False)
