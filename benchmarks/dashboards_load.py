@@ -9,6 +9,7 @@ concurrent connections, a trivial page (/health/ping), the partner dashboard, th
 dashboard and the manager's territory roll-up. Prints p95 latency, requests/s and the ratio to
 the trivial page against the targets (p95 <= 150 ms, >= 30 % of the trivial page's rps).
 
+    pip install -e '.[serve]' && apt-get install wrk   # gunicorn and wrk
     python benchmarks/generate.py --lines 1000000      # once; writes benchmarks/data/
     python benchmarks/dashboards_load.py               # --reload to rebuild the database
 """
