@@ -17,9 +17,15 @@ def test_openapi_document_describes_every_operation(client, openapi):
     assert openapi["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     served = {(m.upper(), p) for p, item in openapi["paths"].items() for m in item}
     assert served == {(op.method, op.path) for op in OPERATIONS}
+    files = {op.operation_id: op.files for op in OPERATIONS if op.files}
+    assert files == {"getClaimInvoice": ("application/pdf", "image/png", "image/jpeg")}
     for item in openapi["paths"].values():
         for op in item.values():
-            for response in op["responses"].values():
+            for status, response in op["responses"].items():
+                if status.startswith("2") and op["operationId"] in files:
+                    assert set(response["content"]) == set(files[op["operationId"]])
+                    assert "Content-Disposition" in response["headers"]
+                    continue
                 ref = response["content"]["application/json"]["schema"]["$ref"]
                 assert ref.rsplit("/", 1)[-1] in openapi["components"]["schemas"]
 
