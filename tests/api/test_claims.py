@@ -60,7 +60,9 @@ def test_submit_read_list_and_approve(api, world, spif):
     approved = manager.post(f"/claims/{claim['id']}/decision", json={"action": "approve"})
     assert manager.conforms(approved, "Claim")["status"] == "approved"
     again = manager.post(f"/claims/{claim['id']}/decision", json={"action": "approve"})
-    manager.error(again, 422, "claim_refused")
+    manager.error(again, 409, "claim_refused")  # the state no longer allows it, as for deals
+    late = manager.post(f"/claims/{claim['id']}/decision", json={"action": "reject", "reason": "x"})
+    manager.error(late, 409, "claim_refused")
 
 
 def test_above_the_threshold_needs_two_approvers(api, world, spif, make):

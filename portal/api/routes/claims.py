@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from workflows.calc.errors import CalcError
 from workflows.onboarding.errors import OnboardingError
 from workflows.payables import claims
+from workflows.payables.errors import ClaimAlreadyDecided
 
 from ...extensions import db
 from ...models import Claim, Partner, Program
@@ -30,7 +31,9 @@ CLAIM_ID = path_id("claim_id", "claim")
 
 
 def _refused(exc: CalcError) -> ApiError:
-    return ApiError(422, "claim_refused", exc.render())
+    """A decision the claim's state no longer allows is a 409; other refusals are 422."""
+    status = 409 if isinstance(exc, ClaimAlreadyDecided) else 422
+    return ApiError(status, "claim_refused", exc.render())
 
 
 def _invoice(document: dict) -> claims.Invoice:
@@ -153,6 +156,7 @@ def submit_claim(body):
     params=(CLAIM_ID,),
     body="ClaimDecision",
     response="Claim",
+    conflicts=True,
 )
 def decide_claim(claim_id, body):
     claim = get_visible_or_404(Claim, claim_id)
