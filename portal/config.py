@@ -98,6 +98,9 @@ class Config:
     API_RATE_LIMIT = int(_env("API_RATE_LIMIT", "600"))
     API_RATE_WINDOW_SECONDS = int(_env("API_RATE_WINDOW_SECONDS", "60"))
     API_IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+    # Failed token authentications per client address before every token from it gets a 429.
+    API_AUTH_FAILURE_LIMIT = int(_env("API_AUTH_FAILURE_LIMIT", "20"))
+    API_AUTH_FAILURE_WINDOW_SECONDS = int(_env("API_AUTH_FAILURE_WINDOW_SECONDS", "300"))
 
     @classmethod
     def check(cls) -> None:

@@ -1,4 +1,10 @@
-"""Who is calling: the bearer token, its scope, and its rate limit (Redis, fixed window)."""
+"""Who is calling: the bearer token, its scope, and its rate limit (Redis, fixed window).
+
+Failed token authentications are counted per client address as well, separately from the
+per-token limit: past API_AUTH_FAILURE_LIMIT failures within API_AUTH_FAILURE_WINDOW_SECONDS,
+every bearer token from that address is refused with 429 until the window ends, so guessing
+secrets is slow and a correct guess inside the lockout teaches nothing.
+"""
 
 from __future__ import annotations
 
@@ -20,9 +26,12 @@ def authenticate_request() -> None:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(401, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    failures_key = f"portal:api-auth-fail:{request.remote_addr or '-'}"
+    _refuse_while_locked_out(failures_key)
     try:
         token = authenticate_token(secret.strip())
     except TokenRefused:
+        _count_failure(failures_key)
         raise ApiError(
             401,
             "invalid_token",
@@ -35,6 +44,33 @@ def authenticate_request() -> None:
     if request.method not in READ_METHODS and not token.writable:
         raise ApiError(403, "insufficient_scope", "This token is read-only.")
     _count_request(token.id)
+
+
+def _refuse_while_locked_out(key: str) -> None:
+    """429 while the address has API_AUTH_FAILURE_LIMIT failures in the current window."""
+    limit = current_app.config["API_AUTH_FAILURE_LIMIT"]
+    pipe = get_redis().pipeline()
+    pipe.get(key)
+    pipe.ttl(key)
+    count, ttl = pipe.execute()
+    if count is not None and int(count) >= limit:
+        window = current_app.config["API_AUTH_FAILURE_WINDOW_SECONDS"]
+        raise ApiError(
+            429,
+            "rate_limited",
+            "Too many failed token authentications from this address; "
+            "retry after the given seconds.",
+            details=[{"scope": "client_address", "limit": limit, "window_seconds": window}],
+            headers={"Retry-After": str(max(1, ttl))},
+        )
+
+
+def _count_failure(key: str) -> None:
+    """One more failure; the window starts at the first one (EXPIRE NX)."""
+    pipe = get_redis().pipeline()
+    pipe.incr(key)
+    pipe.expire(key, current_app.config["API_AUTH_FAILURE_WINDOW_SECONDS"], nx=True)
+    pipe.execute()
 
 
 def _count_request(token_id: int) -> None:
@@ -53,7 +89,7 @@ def _count_request(token_id: int) -> None:
         retry = max(1, start + window - now)
         raise ApiError(
             429,
-            details=[{"limit": limit, "window_seconds": window}],
+            details=[{"scope": "token", "limit": limit, "window_seconds": window}],
             headers={"Retry-After": str(retry)},
         )
 

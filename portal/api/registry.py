@@ -52,7 +52,8 @@ class Operation:
     summary: str
     tag: str
     perm: Perm
-    response: str
+    response: str | None = None  # the JSON schema of the answer, or:
+    files: tuple[str, ...] = ()  # the media types of a file download (attachment)
     status: int = 200
     params: tuple[Param, ...] = ()
     body: str | None = None
@@ -164,6 +165,8 @@ def _run(op: Operation, view: Callable, raw_path: dict[str, str]) -> Response:
 
 def _respond(op: Operation, view: Callable, kwargs: dict[str, Any]) -> Response:
     result = view(**kwargs)
+    if isinstance(result, Response):  # a file download (op.files)
+        return result
     headers: dict[str, str] = {}
     if isinstance(result, tuple):
         result, headers = result
@@ -264,6 +267,24 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _success_document(op: Operation) -> dict[str, Any]:
+    if not op.files:
+        return {
+            "description": "Success.",
+            "content": {"application/json": {"schema": _ref(op.response)}},
+        }
+    return {
+        "description": "The file, as an attachment under its original name.",
+        "headers": {
+            "Content-Disposition": {
+                "description": "attachment; filename=...",
+                "schema": {"type": "string"},
+            }
+        },
+        "content": {media_type: {} for media_type in op.files},  # any bytes of that type
+    }
+
+
 def _operation_document(op: Operation) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "operationId": op.operation_id,
@@ -281,12 +302,7 @@ def _operation_document(op: Operation) -> dict[str, Any]:
             }
             for p in op.params
         ],
-        "responses": {
-            str(op.status): {
-                "description": "Success.",
-                "content": {"application/json": {"schema": _ref(op.response)}},
-            }
-        },
+        "responses": {str(op.status): _success_document(op)},
     }
     if op.method == "POST":
         doc["parameters"].append(
@@ -351,6 +367,10 @@ def check_declarations() -> None:
     for name, schema in SCHEMAS.items():
         check_schema_keywords(schema, name)
     for op in OPERATIONS:
+        if (op.response is None) == (not op.files):
+            raise TypeError(f"{op.operation_id} needs exactly one of response= and files=")
+        if op.response is not None and op.response not in SCHEMAS:
+            raise TypeError(f"{op.operation_id} answers with an unknown schema {op.response}")
         for param in op.params:
             check_schema_keywords(param.schema, f"{op.operation_id}.{param.name}")
     json.dumps(openapi_document())

@@ -243,6 +243,26 @@ SCHEMAS: dict[str, Any] = {
             "expiring": {"type": "integer", "description": "Usable points lapsing within 90 days."},
         }
     ),
+    "ProgramBalance": obj(
+        {
+            "program_id": ID,
+            "program_code": TEXT,
+            "currency": TEXT,
+            "accrued": {**MONEY, "description": "Estimate of the latest accrual of open periods."},
+            "approved": {**MONEY, "description": "Approved settlements and claims not yet paid."},
+            "paid": {**MONEY, "description": "Paid in exported payout batches."},
+        }
+    ),
+    "MoneyBalances": obj(
+        {
+            "partner_id": ID,
+            "balances": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/ProgramBalance"},
+                "description": "One entry per program and currency, by program code.",
+            },
+        }
+    ),
     "PointsEntry": obj(
         {
             "id": ID,

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from workflows.payables.balances import ProgramBalance
 from workflows.rewards.ledger import Balance
 
 from ..models import (
@@ -162,4 +163,21 @@ def claim(c: Claim) -> dict[str, Any]:
         "reason": c.reason,
         "created_at": iso(c.created_at),
         "approved_at": iso(c.approved_at),
+    }
+
+
+def money_balances(partner_id: int, balances: list[ProgramBalance]) -> dict[str, Any]:
+    return {
+        "partner_id": partner_id,
+        "balances": [
+            {
+                "program_id": b.program_id,
+                "program_code": b.program_code,
+                "currency": b.currency,
+                "accrued": decimal_text(b.accrued),
+                "approved": decimal_text(b.approved),
+                "paid": decimal_text(b.paid),
+            }
+            for b in balances
+        ],
     }

@@ -1,8 +1,9 @@
 """The manager dashboard's figures: approval queues with ageing, territory roll-ups, leaderboard.
 
-Revenue comes from the monthly roll-up and incentives from the latest accrual runs; both go
-through `visible_to`, and territory pages through `get_visible_or_404`, so a manager sees only
-their subtrees. Amounts in several currencies are shown in the base currency at the latest rate.
+Revenue comes from the monthly roll-up and incentives from the latest accrual runs of open
+periods (workflows.payables.balances, as on the partner dashboard); both go through
+`visible_to`, and territory pages through `get_visible_or_404`, so a manager sees only their
+subtrees. Amounts in several currencies are shown in the base currency at the latest rate.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from workflows.engine import round_money
+from workflows.payables.balances import open_accrual_runs
 
 from ..extensions import db
 from ..models import (
@@ -34,7 +36,7 @@ from ..models import (
 )
 from ..models.partners import current_range
 from ..security import Perm, can, visible_to
-from .partner import latest_runs, month_starts
+from .partner import month_starts
 
 QUEUE_TARGET = timedelta(hours=48)
 LEADERBOARD_SIZE = 10
@@ -209,7 +211,7 @@ def roll_up(user, node: Territory, today: date) -> list[Node]:
         .join(Territory, Territory.id == PartnerTerritory.territory_id)
         .where(current_range(PartnerTerritory, today))
         .where(Territory.path.startswith(node.path, autoescape=True))
-        .where(CalcResult.run_id.in_(latest_runs("accrual")))
+        .where(CalcResult.run_id.in_(open_accrual_runs()))
         .group_by(Territory.path, Partner.id, Partner.name, CalcResult.currency)
     )
     for path, partner_id, name, currency, amount in db.session.execute(

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from workflows.engine import Measure, ProgramSpec, spec_from_dict
+from workflows.payables import balances as money
 from workflows.rewards import ledger
 from workflows.rewards.ledger import Balance
 
@@ -26,7 +27,6 @@ from ..models import (
     Category,
     Claim,
     DealRegistration,
-    PayoutLine,
     SalesMonthly,
 )
 from ..security import Perm, can, visible_to
@@ -43,41 +43,18 @@ def points(user, today: date) -> Balance | None:
     return ledger.balance(user.partner_id, today)
 
 
-def latest_runs(kind: str, *, approved: bool = False):
-    """Ids of the newest finished run of `kind` per program (and period, for settlements)."""
-    stmt = select(func.max(CalcRun.id)).where(CalcRun.status == "done", CalcRun.kind == kind)
-    if approved:
-        stmt = stmt.where(CalcRun.approved_at.is_not(None))
-        return stmt.group_by(CalcRun.program_id, CalcRun.period_start)
-    return stmt.group_by(CalcRun.program_id)
-
-
-def _per_currency(stmt) -> list[tuple[str, Decimal]]:
-    return [(currency, amount) for currency, amount in db.session.execute(stmt).all()]
+def latest_runs(kind: str):
+    """Ids of the newest finished run of `kind` per program (a program's current standing)."""
+    return (
+        select(func.max(CalcRun.id))
+        .where(CalcRun.status == "done", CalcRun.kind == kind)
+        .group_by(CalcRun.program_id)
+    )
 
 
 def balances(user) -> dict[str, list[tuple[str, Decimal]]]:
-    """Accrued (estimate from the latest accrual runs), approved settlements, payout lines."""
-
-    def results_in(run_ids):
-        stmt = (
-            select(CalcResult.currency, func.sum(CalcResult.amount))
-            .where(CalcResult.run_id.in_(run_ids))
-            .group_by(CalcResult.currency)
-            .order_by(CalcResult.currency)
-        )
-        return _per_currency(visible_to(stmt, user, CalcResult))
-
-    payouts = (
-        select(PayoutLine.currency, func.sum(PayoutLine.amount))
-        .group_by(PayoutLine.currency)
-        .order_by(PayoutLine.currency)
-    )
-    return {
-        "accrued": results_in(latest_runs("accrual")),
-        "approved": results_in(latest_runs("settlement", approved=True)),
-        "paid": _per_currency(visible_to(payouts, user, PayoutLine)),
-    }
+    """Accrued, approved and paid per currency, as the API reports them per program."""
+    return money.by_currency(money.program_balances(user))
 
 
 @dataclass(frozen=True)

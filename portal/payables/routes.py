@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,13 +16,11 @@ from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Claim, Partner, PayoutBatch, Program
 from ..models.payables import CLAIM_STATES
-from ..onboarding.uploads import PAPER_TYPES, check_upload, store, stored_path
+from ..onboarding.uploads import PAPER_TYPES, check_upload
 from ..pagination import paginate
 from ..security import Perm, get_visible_or_404, requires, visible_to
-from . import bp
+from . import bp, invoices
 from .forms import ClaimForm, RejectClaimForm
-
-CLAIMS_FOLDER = "claims"
 
 
 def _refused(exc) -> None:
@@ -64,10 +62,7 @@ def submit():
     program = db.get_or_404(Program, form.program_id.data)
     partner = db.session.get(Partner, current_user.partner_id)
     try:
-        checked = check_upload(form.invoice.data, PAPER_TYPES)
-        invoice = claims.Invoice(
-            checked.filename, store(checked, CLAIMS_FOLDER), checked.content_type, checked.size
-        )
+        invoice = invoices.store_invoice(check_upload(form.invoice.data, PAPER_TYPES))
         claim = claims.submit_claim(
             partner,
             program,
@@ -88,13 +83,10 @@ def submit():
 @bp.get("/claims/<int:claim_id>/invoice")
 @requires(Perm.VIEW_CLAIMS)
 def invoice(claim_id):
-    claim = get_visible_or_404(Claim, claim_id)
-    return send_file(
-        stored_path(CLAIMS_FOLDER, claim.invoice_storage),
-        mimetype=claim.invoice_type,
-        as_attachment=True,
-        download_name=claim.invoice_name,
-    )
+    response = invoices.send_invoice(get_visible_or_404(Claim, claim_id))
+    if response is None:
+        abort(404)
+    return response
 
 
 @bp.post("/claims/<int:claim_id>/approve")

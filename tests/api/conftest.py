@@ -42,13 +42,15 @@ class Api:
     document: dict
 
     def call(self, method: str, path: str, *, json=None, headers=None, token=None, **kwargs):
-        db.session.commit()  # what the test set up is there for the request, whatever it rolls back
-        sent = {"Authorization": f"Bearer {token or self.token}", **(headers or {})}
-        response = self.client.open(
-            f"/api/v1{path}", method=method, json=json, headers=sent, **kwargs
-        )
+        response = self.send(method, path, json=json, headers=headers, token=token, **kwargs)
         assert response.is_json, response.get_data(as_text=True)[:500]
         return response
+
+    def send(self, method: str, path: str, *, json=None, headers=None, token=None, **kwargs):
+        """The call as is, whatever its content type (file downloads)."""
+        db.session.commit()  # what the test set up is there for the request, whatever it rolls back
+        sent = {"Authorization": f"Bearer {token or self.token}", **(headers or {})}
+        return self.client.open(f"/api/v1{path}", method=method, json=json, headers=sent, **kwargs)
 
     def get(self, path: str, **kwargs):
         return self.call("GET", path, **kwargs)

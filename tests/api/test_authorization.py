@@ -2,26 +2,75 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
+from portal.api.registry import OPERATIONS, PATH_PARAM
 from portal.extensions import db
 from portal.models import ApiToken, utcnow
+from portal.security import can
 from portal.tokens.services import create_token, revoke_token
+from workflows.calc import runs
 
 from ..calc.conftest import load_program
 from .conftest import PROGRAM, deal_body
+from .test_claims import CLAIM_SPIF, claim_body
+
+
+def beta_objects(api, world) -> dict[str, int]:
+    """One object of each kind an operation names by id, all BETA's (or FR's)."""
+    deal = api("beta_user").post("/deals", json=deal_body()).get_json()
+    spif = load_program(CLAIM_SPIF, world["finance"])
+    claim = api("beta_user").post("/claims", json=claim_body(spif)).get_json()
+    program = load_program(PROGRAM, world["finance"])
+    run = runs.start_run(program, actor=world["finance"], shards=1, on=date(2026, 10, 1))
+    return {
+        "partner_id": world["beta"].id,
+        "deal_id": deal["id"],
+        "claim_id": claim["id"],
+        "territory_id": world["t"]["FR"].id,
+        "program_id": program.id,
+        "run_id": run.id,
+    }
+
+
+DECISIONS = {"decideDeal": {"action": "approve"}, "decideClaim": {"action": "approve"}}
 
 
 def test_another_partners_ids_are_404_on_every_endpoint(api, world):
-    beta_deal = api("beta_user").post("/deals", json=deal_body()).get_json()
+    """Every operation that takes an id, called by ACME's user and by the DACH manager with
+    BETA's objects: 404 where they hold the permission (403 where they do not), never more.
+    A new operation with an id is covered as soon as it is declared."""
+    ids = beta_objects(api, world)
+    with_ids = [op for op in OPERATIONS if PATH_PARAM.search(op.path)]
+    assert {"getMoneyBalances", "getClaimInvoice", "decideClaim"} <= {
+        op.operation_id for op in with_ids
+    }
+    for who in ("acme_user", "dach_manager"):
+        caller = api(who)
+        for op in with_ids:
+            path = op.path.format(**{name: ids[name] for name in PATH_PARAM.findall(op.path)})
+            body = DECISIONS[op.operation_id] if op.body else None
+            expected = 404 if can(world[who], op.perm) else 403
+            response = caller.call(op.method, path, json=body)
+            assert response.status_code == expected, (who, op.operation_id, response.get_json())
+            caller.conforms(response, "Error")
+    # the ids are real: someone in BETA's line of sight reads each of them
+    for op in with_ids:
+        if op.method != "GET":
+            continue
+        path = op.path.format(**{name: ids[name] for name in PATH_PARAM.findall(op.path)})
+        seen = set()
+        for who in ("beta_user", "fr_manager", "finance"):
+            with api(who).send("GET", path) as response:
+                seen.add(response.status_code)
+        assert 200 in seen, (op.operation_id, seen)
     acme = api("acme_user")
-    for path in (f"/partners/{world['beta'].id}", f"/deals/{beta_deal['id']}"):
-        acme.error(acme.get(path), 404, "not_found")
     listed = acme.get(f"/deals?partner_id={world['beta'].id}").get_json()
     assert listed["items"] == []
     assert all(d["partner_id"] == world["acme"].id for d in acme.get("/deals").get_json()["items"])
+    assert acme.get("/claims").get_json()["items"] == []
 
 
 def test_managers_see_and_decide_only_inside_their_subtree(api, world):

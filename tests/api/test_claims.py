@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
+
+from portal.models import Claim
+from portal.tokens.services import create_token
 
 from ..calc.conftest import load_program
 
@@ -56,7 +60,9 @@ def test_submit_read_list_and_approve(api, world, spif):
     approved = manager.post(f"/claims/{claim['id']}/decision", json={"action": "approve"})
     assert manager.conforms(approved, "Claim")["status"] == "approved"
     again = manager.post(f"/claims/{claim['id']}/decision", json={"action": "approve"})
-    manager.error(again, 422, "claim_refused")
+    manager.error(again, 409, "claim_refused")  # the state no longer allows it, as for deals
+    late = manager.post(f"/claims/{claim['id']}/decision", json={"action": "reject", "reason": "x"})
+    manager.error(late, 409, "claim_refused")
 
 
 def test_above_the_threshold_needs_two_approvers(api, world, spif, make):
@@ -100,3 +106,56 @@ def test_other_partners_claims_are_404_and_partners_cannot_decide(api, world, sp
     dach = api("dach_manager")
     dach.error(dach.post(f"/claims/{claim['id']}/decision", json={"action": "approve"}), 404)
     assert api("fr_manager").get(f"/claims/{claim['id']}").status_code == 200
+
+
+def download(caller, path: str, token: str | None = None):
+    """The whole answer, with the file closed (a download streams from disk)."""
+    with caller.send("GET", path, token=token) as response:
+        response.get_data()
+        return response
+
+
+def test_invoice_download_for_those_who_may_see_the_claim(api, world, spif):
+    body = claim_body(spif)
+    body["invoice"] = {**body["invoice"], "filename": "Rechnung-März.pdf"}
+    claim = api("acme_user").post("/claims", json=body).get_json()
+    path = f"/claims/{claim['id']}/invoice"
+    reader = create_token(actor=world["acme_user"], name="BI", scope="read").secret
+    for who, token in (("acme_user", reader), ("acme_admin", None), ("dach_manager", None)):
+        answer = download(api(who), path, token)
+        assert answer.status_code == 200, (who, answer.get_data(as_text=True))
+        assert answer.mimetype == "application/pdf"
+        assert answer.get_data() == base64.b64decode(PDF)
+        disposition = answer.headers["Content-Disposition"]
+        assert disposition.startswith("attachment;")
+        assert "filename*=UTF-8''Rechnung-M%C3%A4rz.pdf" in disposition
+        assert answer.headers["Cache-Control"] == "no-store"
+    assert download(api("finance"), path).status_code == 200
+
+
+def test_another_partners_invoice_is_404(api, world, spif):
+    claim = api("beta_user").post("/claims", json=claim_body(spif)).get_json()
+    path = f"/claims/{claim['id']}/invoice"
+    for who in ("acme_user", "dach_manager"):
+        caller = api(who)
+        caller.error(caller.get(path), 404, "not_found")
+    assert download(api("fr_manager"), path).status_code == 200
+    acme = api("acme_user")
+    acme.error(acme.get("/claims/2147483647/invoice"), 404, "not_found")
+
+
+def test_a_claim_without_its_invoice_file_is_404_invoice_not_found(
+    api, world, spif, app, db, login
+):
+    acme = api("acme_user")
+    gone = acme.post("/claims", json=claim_body(spif, sale_reference="INV-9")).get_json()
+    row = db.session.get(Claim, gone["id"])
+    (Path(app.config["UPLOAD_DIR"]) / "claims" / row.invoice_storage).unlink()
+    body = acme.error(acme.get(f"/claims/{gone['id']}/invoice"), 404, "invoice_not_found")
+    assert body["error"]["message"] == "This claim has no invoice file."
+    never = acme.post("/claims", json=claim_body(spif, sale_reference="INV-10")).get_json()
+    db.session.get(Claim, never["id"]).invoice_storage = ""
+    acme.error(acme.get(f"/claims/{never['id']}/invoice"), 404, "invoice_not_found")
+    assert acme.get(f"/claims/{never['id']}").status_code == 200  # the claim itself is there
+    # the claims page's download link answers 404 too, rather than failing on the missing file
+    assert login(world["acme_user"]).get(f"/claims/{never['id']}/invoice").status_code == 404

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from portal.api.registry import OPERATIONS
 from portal.extensions import db
@@ -17,9 +19,15 @@ def test_openapi_document_describes_every_operation(client, openapi):
     assert openapi["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     served = {(m.upper(), p) for p, item in openapi["paths"].items() for m in item}
     assert served == {(op.method, op.path) for op in OPERATIONS}
+    files = {op.operation_id: op.files for op in OPERATIONS if op.files}
+    assert files == {"getClaimInvoice": ("application/pdf", "image/png", "image/jpeg")}
     for item in openapi["paths"].values():
         for op in item.values():
-            for response in op["responses"].values():
+            for status, response in op["responses"].items():
+                if status.startswith("2") and op["operationId"] in files:
+                    assert set(response["content"]) == set(files[op["operationId"]])
+                    assert "Content-Disposition" in response["headers"]
+                    continue
                 ref = response["content"]["application/json"]["schema"]["$ref"]
                 assert ref.rsplit("/", 1)[-1] in openapi["components"]["schemas"]
 
@@ -199,3 +207,31 @@ def test_unexpected_errors_are_a_json_500_without_internals(api, world, app, mon
     response = acme.get("/partners")
     acme.error(response, 500, "internal_error")
     assert "secret internals" not in response.get_data(as_text=True)
+
+
+def test_program_pages_show_current_specs_without_a_query_per_program(api, world):
+    load_program(PROGRAM, world["finance"])
+    second = load_program(PROGRAM.replace("API-VOL", "API-VOL-2"), world["finance"])
+    load_program(
+        PROGRAM.replace("API-VOL", "API-VOL-2").replace("API volume rebate", "Renamed"),
+        world["finance"],
+    )
+    assert second.current_version == 2
+    finance = api("finance")
+
+    def page(limit: int) -> tuple[list, int]:
+        statements = []
+        record = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(Engine, "before_cursor_execute", record)
+        try:
+            body = finance.conforms(finance.get(f"/programs?limit={limit}"), "ProgramPage")
+        finally:
+            event.remove(Engine, "before_cursor_execute", record)
+        return body["items"], len(statements)
+
+    page(1)  # the token's first use of the minute also stamps last_used_at
+    _one, queries_for_one = page(1)
+    both, queries_for_two = page(2)
+    assert [p["spec"]["name"] for p in both] == ["API volume rebate", "Renamed"]
+    assert [p["current_version"] for p in both] == [1, 2]
+    assert queries_for_two == queries_for_one

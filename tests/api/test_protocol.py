@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -83,3 +85,55 @@ def test_rate_limit_per_token_with_retry_after(api, world, app, monkeypatch):
     assert limited["error"]["details"][0]["limit"] == 3
     assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60
     assert beta.get("/deals").status_code == 200  # another token has its own budget
+
+
+def from_address(address: str) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+def test_failed_token_authentications_lock_out_the_address(api, world, tokens, redis):
+    acme = api("acme_user")
+    attacker = from_address("203.0.113.7")
+    guesses = [acme.get("/deals", token=f"cpp_guess{n}_secret", **attacker) for n in range(20)]
+    assert {r.status_code for r in guesses} == {401}
+    locked = acme.get("/deals", token="cpp_guess20_secret", **attacker)
+    body = acme.error(locked, 429, "rate_limited")
+    assert body["error"]["details"] == [
+        {"scope": "client_address", "limit": 20, "window_seconds": 300}
+    ]
+    assert 1 <= int(locked.headers["Retry-After"]) <= 300
+    assert 0 < redis.ttl("portal:api-auth-fail:203.0.113.7") <= 300
+    # while locked out even a valid token from that address is refused, so a lucky guess
+    # cannot be told apart from a wrong one
+    acme.error(acme.get("/deals", **attacker), 429, "rate_limited")
+    # other addresses and the token's own budget are untouched
+    elsewhere = acme.get("/deals", **from_address("198.51.100.9"))
+    assert elsewhere.status_code == 200 and elsewhere.headers["X-RateLimit-Remaining"] == "599"
+    stray = acme.get("/deals", token="cpp_guess_secret", **from_address("198.51.100.9"))
+    acme.error(stray, 401, "invalid_token")
+
+
+def test_the_lockout_ends_with_its_window(api, world, app, redis, monkeypatch):
+    monkeypatch.setitem(app.config, "API_AUTH_FAILURE_LIMIT", 2)
+    monkeypatch.setitem(app.config, "API_AUTH_FAILURE_WINDOW_SECONDS", 1)
+    acme = api("acme_user")
+    attacker = from_address("203.0.113.8")
+    assert [acme.get("/deals", token="cpp_x_y", **attacker).status_code for _ in range(3)] == [
+        401,
+        401,
+        429,
+    ]
+    deadline = time.monotonic() + 5
+    while redis.exists("portal:api-auth-fail:203.0.113.8") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert acme.get("/deals", **attacker).status_code == 200
+
+
+def test_requests_without_a_token_are_not_counted_as_failures(api, world, app, monkeypatch):
+    monkeypatch.setitem(app.config, "API_AUTH_FAILURE_LIMIT", 2)
+    acme = api("acme_user")
+    address = from_address("203.0.113.9")
+    assert acme.get("/deals", **address).status_code == 200  # also commits the world
+    anonymous = [acme.client.get("/api/v1/deals", **address) for _ in range(5)]
+    assert {r.status_code for r in anonymous} == {401}
+    assert acme.get("/deals", **address).status_code == 200

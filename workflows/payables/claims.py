@@ -20,7 +20,7 @@ from portal.security import Perm, ensure, ensure_not_maker
 from workflows.calc.runs import refuse_if_closed, version_of
 from workflows.engine import N_, Period, minor_unit, parse_period, spec_from_dict
 
-from .errors import PayablesError
+from .errors import ClaimAlreadyDecided, PayablesError
 
 MAX_CLAIM = Decimal("999999999")
 
@@ -164,7 +164,7 @@ def approve_claim(claim: Claim, *, actor) -> Claim:
             )
         _final(claim, actor)
     else:
-        raise PayablesError(
+        raise ClaimAlreadyDecided(
             N_("Claim %(id)s is already %(status)s."), id=claim.id, status=claim.status
         )
     db.session.flush()
@@ -201,7 +201,7 @@ def reject_claim(claim: Claim, *, actor, reason: str) -> Claim:
     claim = _locked(claim)
     ensure_not_maker(actor, claim.submitted_by_id)
     if claim.status not in ("submitted", "first_approved"):
-        raise PayablesError(
+        raise ClaimAlreadyDecided(
             N_("Claim %(id)s is already %(status)s."), id=claim.id, status=claim.status
         )
     before = claim.status

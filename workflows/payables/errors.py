@@ -7,3 +7,7 @@ from workflows.calc.errors import CalcError
 
 class PayablesError(CalcError):
     """A claim or payout action that is not allowed; nothing was changed."""
+
+
+class ClaimAlreadyDecided(PayablesError):
+    """The claim's state no longer allows this decision (it was approved or rejected)."""

@@ -14,12 +14,13 @@ from werkzeug.datastructures import FileStorage
 from workflows.calc.errors import CalcError
 from workflows.onboarding.errors import OnboardingError
 from workflows.payables import claims
+from workflows.payables.errors import ClaimAlreadyDecided
 
 from ...extensions import db
 from ...models import Claim, Partner, Program
 from ...models.payables import CLAIM_STATES
-from ...onboarding.uploads import PAPER_TYPES, check_upload, store
-from ...payables.routes import CLAIMS_FOLDER
+from ...onboarding.uploads import PAPER_TYPES, check_upload
+from ...payables.invoices import send_invoice, store_invoice
 from ...security import Perm, get_visible_or_404, visible_to
 from .. import serializers
 from ..errors import ApiError
@@ -30,7 +31,9 @@ CLAIM_ID = path_id("claim_id", "claim")
 
 
 def _refused(exc: CalcError) -> ApiError:
-    return ApiError(422, "claim_refused", exc.render())
+    """A decision the claim's state no longer allows is a 409; other refusals are 422."""
+    status = 409 if isinstance(exc, ClaimAlreadyDecided) else 422
+    return ApiError(status, "claim_refused", exc.render())
 
 
 def _invoice(document: dict) -> claims.Invoice:
@@ -50,9 +53,7 @@ def _invoice(document: dict) -> claims.Invoice:
         problem = english(exc)
         details = [{"field": "invoice", "problem": problem}]
         raise ApiError(422, "invoice_rejected", problem, details) from None
-    return claims.Invoice(
-        checked.filename, store(checked, CLAIMS_FOLDER), checked.content_type, checked.size
-    )
+    return store_invoice(checked)
 
 
 @operation(
@@ -88,6 +89,25 @@ def list_claims(status, limit, cursor):
 )
 def get_claim(claim_id):
     return serializers.claim(get_visible_or_404(Claim, claim_id))
+
+
+@operation(
+    "GET",
+    "/claims/{claim_id}/invoice",
+    "getClaimInvoice",
+    summary="Download a claim's invoice file, as it was uploaded",
+    description="Answers with the file itself (PDF, PNG or JPEG) as an attachment under its "
+    "original name. A claim whose invoice file is missing answers 404 `invoice_not_found`.",
+    tag="claims",
+    perm=Perm.VIEW_CLAIMS,
+    files=tuple(PAPER_TYPES),
+    params=(CLAIM_ID,),
+)
+def get_claim_invoice(claim_id):
+    response = send_invoice(get_visible_or_404(Claim, claim_id))
+    if response is None:
+        raise ApiError(404, "invoice_not_found", "This claim has no invoice file.")
+    return response
 
 
 @operation(
@@ -136,6 +156,7 @@ def submit_claim(body):
     params=(CLAIM_ID,),
     body="ClaimDecision",
     response="Claim",
+    conflicts=True,
 )
 def decide_claim(claim_id, body):
     claim = get_visible_or_404(Claim, claim_id)

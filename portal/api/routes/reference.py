@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Partner, Program, Territory
+from ...models import Partner, Program, ProgramVersion, Territory
 from ...partners.services import current_assignments, partners_query
 from ...programs.services import current_version
 from ...security import Perm, get_visible_or_404, visible_to
@@ -82,6 +82,21 @@ def _program(program: Program) -> dict:
     return serializers.program(program, current_version(program).spec)
 
 
+def _programs(rows: list[Program]) -> list[dict]:
+    """A page of programs with their current specs, read in one query."""
+    specs = dict(
+        db.session.execute(
+            select(ProgramVersion.program_id, ProgramVersion.spec)
+            .join(Program, Program.id == ProgramVersion.program_id)
+            .where(
+                ProgramVersion.program_id.in_([p.id for p in rows]),
+                ProgramVersion.version == Program.current_version,
+            )
+        ).all()
+    )
+    return [serializers.program(p, specs[p.id]) for p in rows]
+
+
 @operation(
     "GET",
     "/programs",
@@ -93,7 +108,9 @@ def _program(program: Program) -> dict:
     params=PAGING,
 )
 def list_programs(limit, cursor):
-    return cursor_page(select(Program), Program, limit=limit, cursor=cursor, serialize=_program)
+    return cursor_page(
+        select(Program), Program, limit=limit, cursor=cursor, serialize_rows=_programs
+    )
 
 
 @operation(

@@ -1,0 +1,131 @@
+"""What partners have earned, per program and currency, at three stages.
+
+The one definition behind the partner dashboard, the territory roll-up and the API:
+
+- accrued: the estimate of the latest finished accrual run of each program period that is
+  still open (no active closure overlaps it);
+- approved: payable lines — approved settlements with their adjustments and clawbacks, and
+  approved claims — that no exported payout batch has paid yet;
+- paid: payable lines in exported payout batches.
+
+Amounts stay in the program's currency. Each stage is one GROUP BY over exact integer columns,
+so PostgreSQL and SQLite give the same Decimals.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Select, exists, func, select
+
+from portal.extensions import db
+from portal.models import (
+    CalcResult,
+    CalcRun,
+    ClosedPeriod,
+    PayoutBatch,
+    PayoutBatchLine,
+    PayoutLine,
+    Program,
+)
+from portal.security import visible_to
+
+ZERO = Decimal("0.0000")  # the scale of money columns, so absent stages read like sums
+STAGES = ("accrued", "approved", "paid")
+
+
+@dataclass
+class ProgramBalance:
+    program_id: int
+    program_code: str
+    currency: str
+    accrued: Decimal = ZERO
+    approved: Decimal = ZERO
+    paid: Decimal = ZERO
+
+
+def open_accrual_runs() -> Select:
+    """Ids of the latest finished accrual run of each (program, period) that is not closed."""
+    closed = exists().where(
+        ClosedPeriod.program_id == CalcRun.program_id,
+        ClosedPeriod.reopened_at.is_(None),
+        ClosedPeriod.period_start <= CalcRun.period_end,
+        ClosedPeriod.period_end >= CalcRun.period_start,
+    )
+    return (
+        select(func.max(CalcRun.id))
+        .where(CalcRun.status == "done", CalcRun.kind == "accrual", ~closed)
+        .group_by(CalcRun.program_id, CalcRun.period_start, CalcRun.period_end)
+    )
+
+
+def _accrued(user, partner_id: int | None) -> Select:
+    stmt = (
+        select(Program.id, Program.code, CalcResult.currency, func.sum(CalcResult.amount))
+        .join(CalcRun, CalcRun.id == CalcResult.run_id)
+        .join(Program, Program.id == CalcRun.program_id)
+        .where(CalcResult.run_id.in_(open_accrual_runs()))
+        .group_by(Program.id, Program.code, CalcResult.currency)
+    )
+    if partner_id is not None:
+        stmt = stmt.where(CalcResult.payee_id == partner_id)
+    return visible_to(stmt, user, CalcResult)
+
+
+def _payable(user, partner_id: int | None) -> Select:
+    """Payable line sums by program, currency and the status of the batch holding them (a line
+    is in at most one batch: payout_batch_lines.payout_line_id is unique)."""
+    stmt = (
+        select(
+            Program.id,
+            Program.code,
+            PayoutLine.currency,
+            PayoutBatch.status,
+            func.sum(PayoutLine.amount),
+        )
+        .join(Program, Program.id == PayoutLine.program_id)
+        .outerjoin(PayoutBatchLine, PayoutBatchLine.payout_line_id == PayoutLine.id)
+        .outerjoin(PayoutBatch, PayoutBatch.id == PayoutBatchLine.batch_id)
+        .group_by(Program.id, Program.code, PayoutLine.currency, PayoutBatch.status)
+    )
+    if partner_id is not None:
+        stmt = stmt.where(PayoutLine.payee_id == partner_id)
+    return visible_to(stmt, user, PayoutLine)
+
+
+def program_balances(user, partner_id: int | None = None) -> list[ProgramBalance]:
+    """Accrued, approved and paid per (program, currency) over the payees `user` may see,
+    or over one partner's payee rows when `partner_id` is given; by program code, currency."""
+    rows: dict[tuple[int, str], ProgramBalance] = {}
+
+    def row(program_id: int, code: str, currency: str) -> ProgramBalance:
+        key = (program_id, currency)
+        if key not in rows:
+            rows[key] = ProgramBalance(program_id, code, currency)
+        return rows[key]
+
+    for program_id, code, currency, amount in db.session.execute(_accrued(user, partner_id)):
+        row(program_id, code, currency).accrued += amount
+    for program_id, code, currency, status, amount in db.session.execute(
+        _payable(user, partner_id)
+    ):
+        balance = row(program_id, code, currency)
+        if status == "exported":
+            balance.paid += amount
+        else:
+            balance.approved += amount
+    return sorted(rows.values(), key=lambda b: (b.program_code, b.currency))
+
+
+def by_currency(balances: list[ProgramBalance]) -> dict[str, list[tuple[str, Decimal]]]:
+    """Each stage's non-zero totals per currency, across programs (what the dashboard shows)."""
+    totals: dict[str, dict[str, Decimal]] = {stage: defaultdict(Decimal) for stage in STAGES}
+    for balance in balances:
+        for stage in STAGES:
+            totals[stage][balance.currency] += getattr(balance, stage)
+    return {
+        stage: [(currency, amount) for currency, amount in sorted(sums.items()) if amount]
+        for stage, sums in totals.items()
+    }
