@@ -52,6 +52,8 @@ TOKEN_SLOT = "\x00csrf-token\x00"  # noqa: S105 - a placeholder, never a secret
 def page(name: str, render: Callable[[], str]) -> str:
     """The rendered page `name` for the signed-in user from Redis, or `render()` it and keep it.
 
+    `render` does the page's access checks: a page is kept only when it rendered, and served
+    only to the same user at the same data version (any change of scope or role moves it).
     The page is kept with a slot where its forms' CSRF token was, and served with the token of
     the session asking (so two sessions of one user share it safely). Rendered afresh, and not
     kept, when the request has arguments (a what-if) or a message is waiting to be flashed.

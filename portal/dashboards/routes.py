@@ -20,11 +20,11 @@ def territories():
 @bp.get("/territories/<int:territory_id>")
 @requires(Perm.VIEW_TERRITORIES)
 def territory(territory_id):
-    node = get_visible_or_404(Territory, territory_id)
-    return cache.page(f"territory-{node.id}", lambda: _render_territory(node))
+    return cache.page(f"territory-{territory_id}", lambda: _render_territory(territory_id))
 
 
-def _render_territory(node: Territory) -> str:
+def _render_territory(territory_id: int) -> str:
+    node = get_visible_or_404(Territory, territory_id)  # a refusal is never kept
     today = date.today()
     return render_template(
         "dashboards/territory.html",
