@@ -25,9 +25,11 @@ def register_commands(app) -> None:
     from .demo.commands import demo
     from .imports.commands import import_command
     from .launcher import up, worker
+    from .payables.commands import batch_group
     from .programs.commands import programs
     from .rewards.commands import points_group, redemptions_group
 
+    payouts.add_command(batch_group)
     for command in (users, audit, import_command, up, worker, demo, programs, calc, payouts):
         app.cli.add_command(command)
     app.cli.add_command(deals)

@@ -82,6 +82,9 @@ class Config:
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Partner Portal <noreply@localhost>")
     MAIL_OUTBOX_DIR = _env("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
     MAIL_MAX_ATTEMPTS = 5
+    # Loyalty points: the daily job keeps posting a period's earnings this many days after it
+    # ended, so sales imported late still earn points without anyone pressing a button.
+    POINTS_LATE_LINE_DAYS = int(_env("POINTS_LATE_LINE_DAYS", "7"))
     DEAL_PROTECTION_DAYS = int(_env("DEAL_PROTECTION_DAYS", "90"))
     DEAL_REMINDER_DAYS = 14
     DEAL_REVIEW_TARGET_HOURS = 48

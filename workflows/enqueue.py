@@ -60,6 +60,18 @@ def expire_deals(as_of: date) -> None:
     )
 
 
+def post_points(as_of: date) -> None:
+    """Run the daily loyalty posting pass for `as_of` now (the daily chain runs it for today)."""
+    queue().enqueue(
+        "workflows.rewards.jobs.post_points",
+        as_of.isoformat(),
+        job_id=f"post-points-{as_of.isoformat()}-{uuid.uuid4().hex[:8]}",
+        job_timeout=current_app.config["RQ_JOB_TIMEOUT"],
+        result_ttl=24 * 3600,
+        failure_ttl=7 * 24 * 3600,
+    )
+
+
 def calc_shard_job_id(run_id: int, shard: int, attempt: int) -> str:
     return f"calc-{run_id}-shard-{shard}-{attempt}"
 

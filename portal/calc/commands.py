@@ -179,7 +179,7 @@ def reopen(code, period, email):
 
 @click.group("payouts")
 def payouts():
-    """Payout lines."""
+    """Payout lines and payout batches."""
 
 
 @payouts.command("export")

@@ -7,8 +7,9 @@ from workflows.engine import SpecError
 
 from ..calc.forms import StartRunForm
 from ..extensions import db
-from ..models import CalcRun, Program
+from ..models import CalcRun, Program, utcnow
 from ..pagination import paginate
+from ..rewards.forms import PostPointsForm
 from ..security import Perm, requires
 from . import bp, services
 from .describe import describe_spec
@@ -66,9 +67,14 @@ def detail(program_id):
         .order_by(CalcRun.id.desc())
         .limit(20)
     ).all()
-    form = StartRunForm(period=spec.period.label if spec.period else "")
+    period = spec.period.label if spec.period else utcnow().strftime("%Y-%m")
     return render_template(
-        "programs/detail.html", program=program, rules=describe_spec(spec), runs=runs, form=form
+        "programs/detail.html",
+        program=program,
+        rules=describe_spec(spec),
+        runs=runs,
+        form=StartRunForm(period=period),
+        post_form=PostPointsForm(period=period) if program.kind == "loyalty" else None,
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from workflows.calc.errors import CalcError
 from workflows.engine import PeriodError, parse_period
-from workflows.rewards import ledger, levels, points, redemptions
+from workflows.rewards import earnings, ledger, levels, points, redemptions
 
 from ..actors import actor_for
 from ..csv_export import csv_rows
@@ -162,7 +162,7 @@ def post_command(program_code, period, email):
         raise click.ClickException(exc.render()) from None
     with refusals():
         program = _by_code(Program, Program.code, program_code, "program")
-        created = points.post_earnings(program, parsed, actor=actor_for(email))
+        created = earnings.post_earnings(program, parsed, actor=actor_for(email))
         db.session.commit()
     click.echo(f"posted_entries={len(created)}")
 

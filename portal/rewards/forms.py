@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..calc.forms import PERIOD_HELP
+
 
 class RedeemForm(FlaskForm):
     quantity = IntegerField(
@@ -35,3 +37,12 @@ class ItemForm(FlaskForm):
     )
     active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save item"))
+
+
+class PostPointsForm(FlaskForm):
+    period = StringField(
+        _l("Period"),
+        validators=[DataRequired(_l("Give a period.")), Length(max=32)],
+        description=PERIOD_HELP,
+    )
+    submit = SubmitField(_l("Post points for period"))

@@ -1,15 +1,20 @@
-"""Read-only queries of the points pages, every one through the scoping function."""
+"""Read-only queries of the points pages; every list of partner data goes through the scoping
+function (posting tasks are finance-only, checked by the views' permission)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask import request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from portal.models import Partner, PointsEntry, Redemption, RewardItem
+from portal.extensions import db
+from portal.models import Partner, PointsEntry, Program, Redemption, RewardItem, Task
 from portal.models.rewards import ENTRY_KINDS
 from portal.security import visible_to
+from workflows.engine import Period, parse_period
+from workflows.rewards.posting import TASK_KIND
 
 
 def ledger_filters() -> dict:
@@ -55,3 +60,34 @@ def redemptions_query(user, status: str | None):
     if status:
         stmt = stmt.where(Redemption.status == status)
     return visible_to(stmt, user, Redemption)
+
+
+@dataclass(frozen=True)
+class Posting:
+    """A points posting task and what the ledger holds for its program and period now."""
+
+    task: Task
+    program: Program
+    period: Period
+    partners: int
+    points: int
+
+
+def posting(task_id: int) -> Posting | None:
+    """The posting task with this id (None for unknown ids and tasks of other kinds)."""
+    task = db.session.get(Task, task_id)
+    if task is None or task.kind != TASK_KIND:
+        return None
+    program = db.session.get(Program, task.params["program_id"])
+    period = parse_period(task.params["period"])
+    partners, points = db.session.execute(
+        select(
+            func.count(func.distinct(PointsEntry.partner_id)),
+            func.coalesce(func.sum(PointsEntry.points), 0),
+        ).where(
+            PointsEntry.program_id == program.id,
+            PointsEntry.kind == "earn",
+            PointsEntry.occurred_on.between(period.start, period.end),
+        )
+    ).one()
+    return Posting(task, program, period, int(partners), int(points))

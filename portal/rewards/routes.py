@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from workflows import enqueue
 from workflows.calc.errors import CalcError
+from workflows.engine import PeriodError, parse_period
 from workflows.rewards import catalog as catalog_service
-from workflows.rewards import ledger, levels, redemptions
+from workflows.rewards import ledger, levels, posting, redemptions
 
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..models import Partner, Redemption, RewardItem, utcnow
+from ..models import Partner, Program, Redemption, RewardItem, utcnow
 from ..models.rewards import ENTRY_KINDS, REDEMPTION_STATES
 from ..pagination import paginate
 from ..security import Perm, get_visible_or_404, requires
 from . import bp, queries
-from .forms import ItemForm, RedeemForm, RejectForm
+from .forms import ItemForm, PostPointsForm, RedeemForm, RejectForm
 
 
-def _refused(exc: CalcError) -> None:
+def _refused(exc: CalcError | PeriodError) -> None:
     db.session.rollback()
     flash(exc.render(_), "danger")
 
@@ -146,3 +148,43 @@ def reject(redemption_id):
         return redirect(url_for("rewards.redemption_list"))
     db.session.commit()
     return redirect(url_for("rewards.redemption_list"))
+
+
+@bp.post("/programs/<int:program_id>/post")
+@requires(Perm.RUN_CALCULATIONS)
+def post_points(program_id):
+    program = db.get_or_404(Program, program_id)
+    form = PostPointsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        task = posting.request_posting(program, parse_period(form.period.data), actor=current_user)
+    except (CalcError, PeriodError) as exc:
+        _refused(exc)
+        return redirect(url_for("programs.detail", program_id=program.id))
+    db.session.commit()
+    enqueue.run_task(task.id)
+    return redirect(url_for("rewards.posting_detail", task_id=task.id))
+
+
+@bp.get("/postings/<int:task_id>")
+@requires(Perm.RUN_CALCULATIONS)
+def posting_detail(task_id):
+    found = queries.posting(task_id) or abort(404)
+    return render_template("rewards/posting.html", posting=found, task=found.task)
+
+
+@bp.get("/postings/<int:task_id>/status.json")
+@requires(Perm.RUN_CALCULATIONS)
+def posting_status(task_id):
+    task = (queries.posting(task_id) or abort(404)).task
+    return jsonify(
+        status=task.status,
+        percent=task.percent,
+        finished=task.finished,
+        message=_(
+            "%(done)s of %(total)s ledger entries written",
+            done=task.progress_done,
+            total=task.progress_total,
+        ),
+    )

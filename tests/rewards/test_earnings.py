@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.models import PointsEntry
 from portal.programs.services import save_program
 from workflows.engine import parse_period
-from workflows.rewards import levels, points
+from workflows.rewards import earnings, levels
 
 LOYALTY = """
 code: PTS
@@ -45,14 +45,14 @@ def test_points_per_line_posted_per_day_and_idempotent(db, make, world):
     make.sale(world.acme, switch, "-3.00", sold_on=date(2026, 8, 2))  # return: -1.5 → -1
     program, _, _ = save_program(LOYALTY, actor=world.finance)
     period = parse_period("2026-Q3")
-    points.post_earnings(program, period, actor=world.finance)
+    earnings.post_earnings(program, period, actor=world.finance)
     assert _entries(world.acme) == [
         (day, 10, date(2026, 8, 31)),
         (date(2026, 8, 2), -1, None),
     ]
-    assert points.post_earnings(program, period, actor=world.finance) == []
+    assert earnings.post_earnings(program, period, actor=world.finance) == []
     make.sale(world.acme, switch, "4.00", sold_on=day)  # a late line
-    posted = points.post_earnings(program, period, actor=world.finance)
+    posted = earnings.post_earnings(program, period, actor=world.finance)
     assert [(e.occurred_on, e.points) for e in posted] == [(day, 2)]
 
     levels.set_level(program, "silver", "Silver", 10, actor=world.finance)

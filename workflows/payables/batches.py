@@ -28,7 +28,7 @@ from portal.models import (
     utcnow,
 )
 from portal.security import Perm, ensure, ensure_not_maker
-from workflows.engine import HIGH_PRECISION, N_, round_money
+from workflows.engine import HIGH_PRECISION, N_, Period, round_money
 
 from .errors import PayablesError
 
@@ -78,8 +78,9 @@ def convert(amount: Decimal, source: str, target: str, day: date) -> tuple[Decim
     return round_money(exact, target), shown
 
 
-def open_lines():
-    """Payable lines in no batch whose (program, period) is closed and not reopened."""
+def open_lines(period: Period | None = None, program: Program | None = None):
+    """Payable lines in no batch whose (program, period) is closed and not reopened; optionally
+    only the program periods within `period`, and only `program`'s."""
     closed = exists().where(
         ClosedPeriod.program_id == PayoutLine.program_id,
         ClosedPeriod.period_start <= PayoutLine.period_start,
@@ -87,18 +88,28 @@ def open_lines():
         ClosedPeriod.reopened_at.is_(None),
     )
     batched = exists().where(PayoutBatchLine.payout_line_id == PayoutLine.id)
-    return (
+    stmt = (
         select(PayoutLine, Partner)
         .join(Partner, Partner.id == PayoutLine.payee_id)
         .where(closed, ~batched)
         .order_by(PayoutLine.id)
     )
+    if period is not None:
+        stmt = stmt.where(
+            PayoutLine.period_start >= period.start, PayoutLine.period_end <= period.end
+        )
+    if program is not None:
+        stmt = stmt.where(PayoutLine.program_id == program.id)
+    return stmt
 
 
-def build_batch(*, actor) -> PayoutBatch:
-    """Take every open payable line into a new draft batch (refused when there is none)."""
+def build_batch(
+    *, actor, period: Period | None = None, program: Program | None = None
+) -> PayoutBatch:
+    """Take every open payable line (of `period` and `program`, when given) into a new draft
+    batch (refused when there is none)."""
     ensure(actor, Perm.MANAGE_PAYOUT_BATCHES)
-    rows = db.session.execute(open_lines()).all()
+    rows = db.session.execute(open_lines(period, program)).all()
     if not rows:
         raise PayablesError(N_("No payable lines of closed periods are waiting for a batch."))
     batch = PayoutBatch(created_by_id=actor.id, line_count=len(rows))
@@ -123,7 +134,10 @@ def build_batch(*, actor) -> PayoutBatch:
     except IntegrityError:
         # Another batch took some of these lines a moment ago: the unique line id refused them.
         raise PayablesError(N_("Another batch took some of these lines; build again.")) from None
-    record_event(actor, "payouts.batch.build", batch, after={"lines": len(lines)})
+    scope = {"period": period.label} if period is not None else {}
+    if program is not None:
+        scope["program"] = program.code
+    record_event(actor, "payouts.batch.build", batch, after={"lines": len(lines), **scope})
     return batch
 
 
