@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from contextlib import contextmanager
 
 import click
 from flask.cli import with_appcontext
@@ -13,51 +12,21 @@ from sqlalchemy import select
 
 from workflows import enqueue
 from workflows.calc import runs, settlement
-from workflows.calc.errors import CalcError
-from workflows.engine import Period, PeriodError, parse_period
 
 from ..actors import actor_for
+from ..cli_support import as_option, by_code, by_id, period_or_fail, refusals
 from ..csv_export import csv_rows
 from ..extensions import db
 from ..models import CalcRun, Program
 from ..redis_conn import RedisNotConfigured
-from ..security import Forbidden
-
-
-@contextmanager
-def refusals():
-    """Domain refusals become a readable message and exit code 1, with nothing changed."""
-    try:
-        yield
-    except CalcError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.render()) from None
-    except Forbidden:
-        db.session.rollback()
-        raise click.ClickException("not allowed for this user (see --as)") from None
 
 
 def _program(code: str) -> Program:
-    program = db.session.scalar(select(Program).where(Program.code == code))
-    if program is None:
-        raise click.ClickException(f"no program with code {code}")
-    return program
-
-
-def _period(text: str | None) -> Period | None:
-    if text is None:
-        return None
-    try:
-        return parse_period(text)
-    except PeriodError as exc:
-        raise click.ClickException(exc.render()) from None
+    return by_code(Program, Program.code, code, "program")
 
 
 def _run(run_id: int) -> CalcRun:
-    run = db.session.get(CalcRun, run_id)
-    if run is None:
-        raise click.ClickException(f"no calculation run {run_id}")
-    return run
+    return by_id(CalcRun, run_id, "calculation run")
 
 
 @click.group("calc")
@@ -72,14 +41,14 @@ def calc():
 @click.option("--wait", is_flag=True, help="Block until the run ends; exit 1 if it failed.")
 @click.option("--shards", type=click.IntRange(1, 64), help="Shard jobs (default: by size).")
 @click.option("--timeout", type=int, default=3600, show_default=True, help="Seconds to --wait.")
-@click.option("--as", "email", help="Act as this user (permission checks and audit).")
+@as_option()
 @with_appcontext
 def run_command(code, period, settlement, wait, shards, timeout, email):
     """Start a run of a program's current version; prints run_id=<id>."""
     kind = "settlement" if settlement else "accrual"
     with refusals():
         run = runs.start_run(
-            _program(code), _period(period), kind=kind, actor=actor_for(email), shards=shards
+            _program(code), period_or_fail(period), kind=kind, actor=actor_for(email), shards=shards
         )
     db.session.commit()
     click.echo(f"run_id={run.id}")
@@ -154,12 +123,14 @@ def approve(run_id, email):
 @calc.command("close")
 @click.argument("code")
 @click.option("--period", required=True)
-@click.option("--as", "email", help="Act as this user (permission checks and audit).")
+@as_option()
 @with_appcontext
 def close(code, period, email):
     """Close a program's period: runs and approvals are refused until it is reopened."""
     with refusals():
-        closure = settlement.close_period(_program(code), _period(period), actor=actor_for(email))
+        closure = settlement.close_period(
+            _program(code), period_or_fail(period), actor=actor_for(email)
+        )
     db.session.commit()
     click.echo(f"closed program={code} period={closure.period_label}")
 
@@ -167,12 +138,14 @@ def close(code, period, email):
 @calc.command("reopen")
 @click.argument("code")
 @click.option("--period", required=True)
-@click.option("--as", "email", help="Act as this user (permission checks and audit).")
+@as_option()
 @with_appcontext
 def reopen(code, period, email):
     """Reopen a closed period (audited)."""
     with refusals():
-        closure = settlement.reopen_period(_program(code), _period(period), actor=actor_for(email))
+        closure = settlement.reopen_period(
+            _program(code), period_or_fail(period), actor=actor_for(email)
+        )
     db.session.commit()
     click.echo(f"reopened program={code} period={closure.period_label}")
 
@@ -186,13 +159,13 @@ def payouts():
 @click.option("--period", required=True, help="Lines of the program periods within this one.")
 @click.option("--program", "code", help="Only this program.")
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
-@click.option("--as", "email", help="Act as this user (permission checks and audit).")
+@as_option()
 @with_appcontext
 def export(period, code, fmt, email):
     """Print payout lines as CSV (spreadsheet formulas neutralised)."""
     program = _program(code) if code else None
     with refusals():
-        rows = settlement.payout_rows(_period(period), actor_for(email), program)
+        rows = settlement.payout_rows(period_or_fail(period), actor_for(email), program)
     db.session.commit()
     for chunk in csv_rows(settlement.PAYOUT_COLUMNS, rows):
         click.echo(chunk, nl=False)

@@ -3,44 +3,22 @@ request|approve|reject`: the same services and permission checks as the pages.""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from workflows.calc.errors import CalcError
-from workflows.engine import PeriodError, parse_period
 from workflows.rewards import earnings, ledger, levels, points, redemptions
 
 from ..actors import actor_for
+from ..cli_support import as_option, by_code, by_id, period_or_fail, refusals
 from ..csv_export import csv_rows
 from ..extensions import db
 from ..models import Partner, Program, Redemption, RewardItem, utcnow
-from ..security import Forbidden, Perm, ensure, is_visible
+from ..security import Perm, ensure, is_visible
 
 LEDGER_COLUMNS = ("date", "kind", "points", "expires_on", "reference")
-
-
-@contextmanager
-def refusals():
-    """Refusals become a readable message and exit code 1, with nothing changed."""
-    try:
-        yield
-    except CalcError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.render()) from None
-    except Forbidden:
-        db.session.rollback()
-        raise click.ClickException("not allowed for this user (see --as)") from None
-
-
-def _by_code(model, column, value, label):
-    found = db.session.scalar(select(model).where(column == value))
-    if found is None:
-        raise click.ClickException(f"no {label} with code {value}")
-    return found
 
 
 def _partner(code: str, actor) -> Partner:
@@ -52,10 +30,7 @@ def _partner(code: str, actor) -> Partner:
 
 
 def _redemption(redemption_id: int) -> Redemption:
-    found = db.session.get(Redemption, redemption_id)
-    if found is None:
-        raise click.ClickException(f"no redemption {redemption_id}")
-    return found
+    return by_id(Redemption, redemption_id, "redemption")
 
 
 def _day(text: str | None) -> date:
@@ -67,9 +42,6 @@ def _day(text: str | None) -> date:
         raise click.ClickException(f"{text} is not a date: use YYYY-MM-DD") from None
 
 
-as_option = click.option("--as", "email", help="Act as this user (permission checks and audit).")
-
-
 @click.group("points")
 def points_group():
     """Loyalty points ledger."""
@@ -78,7 +50,7 @@ def points_group():
 @points_group.command("balance")
 @click.argument("partner_code")
 @click.option("--as-of", "as_of", help="Day to compute the balance for (YYYY-MM-DD).")
-@as_option
+@as_option()
 @with_appcontext
 def balance_command(partner_code, as_of, email):
     """Available, held and expiring-within-90-days points."""
@@ -95,7 +67,7 @@ def balance_command(partner_code, as_of, email):
 @points_group.command("ledger")
 @click.argument("partner_code")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text")
-@as_option
+@as_option()
 @with_appcontext
 def ledger_command(partner_code, fmt, email):
     """Every entry: date, kind, points, expires_on, reference."""
@@ -124,7 +96,7 @@ def ledger_command(partner_code, fmt, email):
 @click.argument("partner_code")
 @click.argument("amount", type=int)
 @click.option("--reason", required=True, help="Why (kept in the ledger and the audit trail).")
-@as_option
+@as_option()
 @with_appcontext
 def adjust_command(partner_code, amount, reason, email):
     """A discretionary entry; prints entry_id=<id>."""
@@ -137,7 +109,7 @@ def adjust_command(partner_code, amount, reason, email):
 
 @points_group.command("expire")
 @click.option("--as-of", "as_of", help="Expire what was last usable before this day.")
-@as_option
+@as_option()
 @with_appcontext
 def expire_command(as_of, email):
     """Post expiry entries (the scheduled job's code for a given day)."""
@@ -152,16 +124,13 @@ def expire_command(as_of, email):
 @points_group.command("post")
 @click.argument("program_code")
 @click.option("--period", required=True, help="2026-Q3, 2026-07, … (the sales to post).")
-@as_option
+@as_option()
 @with_appcontext
 def post_command(program_code, period, email):
     """Post a loyalty program's earnings for a period (idempotent)."""
-    try:
-        parsed = parse_period(period)
-    except PeriodError as exc:
-        raise click.ClickException(exc.render()) from None
+    parsed = period_or_fail(period)
     with refusals():
-        program = _by_code(Program, Program.code, program_code, "program")
+        program = by_code(Program, Program.code, program_code, "program")
         created = earnings.post_earnings(program, parsed, actor=actor_for(email))
         db.session.commit()
     click.echo(f"posted_entries={len(created)}")
@@ -172,12 +141,12 @@ def post_command(program_code, period, email):
 @click.argument("code")
 @click.argument("name")
 @click.argument("min_points", type=int)
-@as_option
+@as_option()
 @with_appcontext
 def level_command(program_code, code, name, min_points, email):
     """Create or change a status level of a loyalty program."""
     with refusals():
-        program = _by_code(Program, Program.code, program_code, "program")
+        program = by_code(Program, Program.code, program_code, "program")
         level = levels.set_level(program, code, name, min_points, actor=actor_for(email))
         db.session.commit()
     click.echo(f"level_id={level.id}")
@@ -192,14 +161,14 @@ def redemptions_group():
 @click.argument("partner_code")
 @click.argument("item_code")
 @click.option("--quantity", type=click.IntRange(1, 10_000), default=1, show_default=True)
-@as_option
+@as_option()
 @with_appcontext
 def request_command(partner_code, item_code, quantity, email):
     """Hold the points for a catalog item; prints redemption_id=<id>."""
     with refusals():
         actor = actor_for(email)
         partner = _partner(partner_code, actor)
-        item = _by_code(RewardItem, RewardItem.code, item_code, "catalog item")
+        item = by_code(RewardItem, RewardItem.code, item_code, "catalog item")
         redemption = redemptions.request_redemption(partner, item, actor=actor, quantity=quantity)
         db.session.commit()
     click.echo(f"redemption_id={redemption.id}")
@@ -207,7 +176,7 @@ def request_command(partner_code, item_code, quantity, email):
 
 @redemptions_group.command("approve")
 @click.argument("redemption_id", type=int)
-@as_option
+@as_option()
 @with_appcontext
 def approve_command(redemption_id, email):
     """Spend the held points."""
@@ -221,7 +190,7 @@ def approve_command(redemption_id, email):
 @redemptions_group.command("reject")
 @click.argument("redemption_id", type=int)
 @click.option("--reason", required=True)
-@as_option
+@as_option()
 @with_appcontext
 def reject_command(redemption_id, reason, email):
     """Release the held points."""

@@ -46,6 +46,15 @@ def base_url(live_server):
     return live_server
 
 
+@pytest.fixture(autouse=True)
+def production_caches(app):
+    """Journeys run with the dashboards' page cache on, as in production: a page kept before
+    an action must not be what the user sees after it."""
+    app.config["DASHBOARD_CACHE_SECONDS"] = 300
+    yield
+    app.config["DASHBOARD_CACHE_SECONDS"] = 0
+
+
 @pytest.fixture
 def sign_in(page, live_server):
     """Sign in through the real login page."""

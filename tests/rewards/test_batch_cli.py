@@ -63,7 +63,7 @@ def test_create_approve_export_with_maker_checker(cli, db, payable, tmp_path):
     )
     own = cli("approve", str(batch_id), "--as", FINANCE)
     assert own.exit_code == 1
-    assert "this user built the batch; another finance user must approve it" in own.stderr
+    assert "nobody approves what they built, ran or requested themselves" in own.stderr
     db.session.expire_all()
     assert db.session.get(PayoutBatch, batch_id).status == "draft"
 

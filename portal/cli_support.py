@@ -1,0 +1,71 @@
+"""What every scripted command shares: `--as EMAIL`, refusals as a message and exit code 1 with
+nothing changed, lookups by code that report unknown codes, and `--period` parsing."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import click
+from sqlalchemy import select
+
+from workflows.calc.errors import CalcError
+from workflows.engine import Period, PeriodError, parse_period
+
+from .extensions import db
+from .security import Forbidden
+
+MAKER_CHECKER = (
+    "not allowed: nobody approves what they built, ran or requested themselves; "
+    "another user must approve it"
+)
+
+
+def as_option(*, required: bool = False):
+    """`--as EMAIL`: the acting user, for permission checks and the audit log."""
+    return click.option(
+        "--as",
+        "email",
+        required=required,
+        help="Act as this user (permission checks and audit).",
+    )
+
+
+@contextmanager
+def refusals():
+    """Domain refusals become a readable message and exit code 1, with nothing changed."""
+    try:
+        yield
+    except CalcError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.render()) from None
+    except Forbidden as exc:
+        db.session.rollback()
+        if exc.args and exc.args[0] == "maker_checker":
+            raise click.ClickException(MAKER_CHECKER) from None
+        raise click.ClickException("not allowed for this user (see --as)") from None
+
+
+def by_code(model, column, value: str, label: str):
+    """The row whose `column` is `value`, or exit 1 naming what was not found."""
+    found = db.session.scalar(select(model).where(column == value))
+    if found is None:
+        raise click.ClickException(f"no {label} with code {value}")
+    return found
+
+
+def by_id(model, object_id: int, label: str):
+    """The row with this id, or exit 1 naming what was not found."""
+    found = db.session.get(model, object_id)
+    if found is None:
+        raise click.ClickException(f"no {label} {object_id}")
+    return found
+
+
+def period_or_fail(text: str | None) -> Period | None:
+    """`--period` text (2026-Q3, 2026-07, 2026, 2026-07-01..2026-09-30) or exit 1 saying why."""
+    if text is None:
+        return None
+    try:
+        return parse_period(text)
+    except PeriodError as exc:
+        raise click.ClickException(exc.render()) from None
