@@ -12,6 +12,7 @@ the trivial page against the targets (p95 <= 150 ms, >= 30 % of the trivial page
     pip install -e '.[serve]' && apt-get install wrk   # gunicorn and wrk
     python benchmarks/generate.py --lines 1000000      # once; writes benchmarks/data/
     python benchmarks/dashboards_load.py               # --reload to rebuild the database
+    python benchmarks/dashboards_load.py --no-page-cache   # every request renders afresh
 """
 
 from __future__ import annotations
@@ -229,6 +230,11 @@ def main() -> None:
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="bench_dashboards")
     parser.add_argument("--reload", action="store_true", help="rebuild the database first")
+    parser.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="render every dashboard afresh (DASHBOARD_CACHE_SECONDS=0): the cost after a change",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -242,6 +248,8 @@ def main() -> None:
         DATABASE_URL=dsn.replace("postgresql://", "postgresql+psycopg://", 1),
         REDIS_URL=redis_url,
     )
+    if args.no_page_cache:
+        env["DASHBOARD_CACHE_SECONDS"] = "0"
     os.environ.update(env)
     processes: list[subprocess.Popen] = []
     try:

@@ -22,6 +22,16 @@ def test_an_audited_change_moves_the_version_after_its_commit(db, redis, make):
     assert int(data_version.current()) == int(before) + 1
 
 
+def test_signing_in_and_exports_leave_it_alone(db, redis, make):
+    user = make.user("finance", email="fiona@example.com")
+    db.session.commit()
+    moved = data_version.current()
+    for action in ("user.login", "statements.export", "calc.results.export", "payouts.export"):
+        record_event(user, action, user)
+        db.session.commit()
+    assert data_version.current() == moved
+
+
 def test_a_rolled_back_change_does_not_move_it(db, redis, make):
     before = data_version.current()
     db.session.begin_nested()

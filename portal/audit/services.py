@@ -36,6 +36,13 @@ def _lock_head() -> AuditHead:
     return head
 
 
+# Events that record an access, not a change of what pages show: they leave the data version
+# (and so every cached page) alone. Signing in only stamps users.last_login_at.
+ACCESS_ONLY = frozenset(
+    {"user.login", "statements.export", "calc.results.export", "payouts.export"}
+)
+
+
 def record_event(actor, action: str, obj=None, *, before=None, after=None, ip=None) -> AuditEvent:
     """Append one event (who, when, what, before/after) chained to the previous event's hash."""
     object_type, object_id = _describe(obj)
@@ -55,7 +62,8 @@ def record_event(actor, action: str, obj=None, *, before=None, after=None, ip=No
     event.hash = event.compute_hash()
     db.session.add(event)
     db.session.flush()
-    data_version.mark_changed(db.session)
+    if action not in ACCESS_ONLY:
+        data_version.mark_changed(db.session)
     head.last_event_id = event.id
     head.last_hash = event.hash
     return event
