@@ -4,9 +4,9 @@ from flask_login import current_user
 
 from workflows import enqueue
 from workflows.calc import runs, settlement
-from workflows.calc.errors import CalcError
 from workflows.engine import PeriodError, parse_period
 
+from ..changes import commit_or_refuse, confirmed, refuse
 from ..csv_export import csv_response
 from ..extensions import db
 from ..forms import ConfirmForm
@@ -17,26 +17,17 @@ from . import bp, queries
 from .forms import ClosePeriodForm, StartRunForm
 
 
-def _refused(exc: CalcError | PeriodError) -> None:
-    db.session.rollback()
-    flash(exc.render(_), "danger")
-
-
 @bp.post("/programs/<int:program_id>/runs")
 @requires(Perm.RUN_CALCULATIONS)
 def start(program_id):
     program = db.get_or_404(Program, program_id)
-    form = StartRunForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        run = runs.start_run(
+    form = confirmed(StartRunForm())
+    run = commit_or_refuse(
+        lambda: runs.start_run(
             program, parse_period(form.period.data), kind=form.kind.data, actor=current_user
-        )
-    except (CalcError, PeriodError) as exc:
-        _refused(exc)
-        return redirect(url_for("programs.detail", program_id=program.id))
-    db.session.commit()
+        ),
+        back=url_for("programs.detail", program_id=program.id),
+    )
     enqueue.calc_run(run.id, run.shards_total)
     return redirect(url_for("calc.run", run_id=run.id))
 
@@ -77,16 +68,11 @@ def status(run_id):
 @requires(Perm.APPROVE_CALCULATIONS)
 def approve(run_id):
     run = db.get_or_404(CalcRun, run_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        lines = settlement.approve_run(run, actor=current_user)
-    except CalcError as exc:
-        _refused(exc)
-    else:
-        db.session.commit()
-        flash(_("Approved: %(count)s payout lines written.", count=len(lines)), "success")
-    return redirect(url_for("calc.run", run_id=run_id))
+    confirmed(ConfirmForm())
+    back = url_for("calc.run", run_id=run_id)
+    lines = commit_or_refuse(lambda: settlement.approve_run(run, actor=current_user), back)
+    flash(_("Approved: %(count)s payout lines written.", count=len(lines)), "success")
+    return redirect(back)
 
 
 @bp.get("/runs/<int:run_id>/results.csv")
@@ -127,15 +113,15 @@ def periods():
     form = ClosePeriodForm()
     form.program_id.choices = queries.program_choices()
     if form.validate_on_submit():
-        try:
-            program = db.get_or_404(Program, form.program_id.data)
-            settlement.close_period(program, parse_period(form.period.data), actor=current_user)
-        except (CalcError, PeriodError) as exc:
-            _refused(exc)
-        else:
-            db.session.commit()
-            flash(_("Period closed."), "success")
-            return redirect(url_for("calc.periods"))
+        program = db.get_or_404(Program, form.program_id.data)
+        commit_or_refuse(
+            lambda: settlement.close_period(
+                program, parse_period(form.period.data), actor=current_user
+            ),
+            back=url_for("calc.periods"),
+        )
+        flash(_("Period closed."), "success")
+        return redirect(url_for("calc.periods"))
     page = paginate(queries.closures_query(), per_page=25)
     return render_template("calc/periods.html", form=form, page=page, confirm=ConfirmForm())
 
@@ -144,17 +130,14 @@ def periods():
 @requires(Perm.CLOSE_PERIODS)
 def reopen(closure_id):
     closure = db.get_or_404(ClosedPeriod, closure_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmed(ConfirmForm())
     period = parse_period(f"{closure.period_start}..{closure.period_end}")
-    try:
-        settlement.reopen_period(closure.program, period, actor=current_user)
-    except CalcError as exc:
-        _refused(exc)
-    else:
-        db.session.commit()
-        flash(_("Period reopened."), "success")
-    return redirect(url_for("calc.periods"))
+    back = url_for("calc.periods")
+    commit_or_refuse(
+        lambda: settlement.reopen_period(closure.program, period, actor=current_user), back
+    )
+    flash(_("Period reopened."), "success")
+    return redirect(back)
 
 
 @bp.get("/payouts")
@@ -173,8 +156,7 @@ def payouts_csv():
     try:
         period = parse_period(request.args.get("period", ""))
     except PeriodError as exc:
-        _refused(exc)
-        return redirect(url_for("calc.payouts"))
+        refuse(exc, back=url_for("calc.payouts"))
     program_id = request.args.get("program", type=int)
     program = db.get_or_404(Program, program_id) if program_id else None
     rows = settlement.payout_rows(period, current_user, program)

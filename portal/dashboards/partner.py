@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +28,7 @@ from ..models import (
     DealRegistration,
     SalesMonthly,
 )
+from ..payables.labels import CLAIM_STATE_LABELS
 from ..security import Perm, can, visible_to
 from .whatif import Projection, Standing, standing, what_if
 
@@ -120,12 +120,7 @@ def recent_deals(user, limit: int = RECENT_DEALS) -> list[DealRegistration]:
     return list(db.session.scalars(visible_to(stmt, user, DealRegistration)))
 
 
-CLAIM_STATES = {
-    "submitted": (_l("submitted"), "info"),
-    "first_approved": (_l("awaiting second approval"), "warning"),
-    "approved": (_l("approved"), "success"),
-    "rejected": (_l("rejected"), "danger"),
-}
+CLAIM_STATES = CLAIM_STATE_LABELS
 
 
 def recent_claims(user, limit: int = RECENT_DEALS) -> list[Claim]:

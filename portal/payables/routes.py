@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from workflows.calc.errors import CalcError
-from workflows.onboarding.errors import OnboardingError
 from workflows.payables import batches, claims
 
+from ..changes import commit_or_refuse, confirmed
 from ..csv_export import csv_response
 from ..extensions import db
 from ..forms import ConfirmForm
@@ -21,11 +20,7 @@ from ..pagination import paginate
 from ..security import Perm, get_visible_or_404, requires, visible_to
 from . import bp, invoices
 from .forms import ClaimForm, RejectClaimForm
-
-
-def _refused(exc) -> None:
-    db.session.rollback()
-    flash(exc.render(_) if isinstance(exc, CalcError) else str(exc), "danger")
+from .labels import CLAIM_STATE_LABELS, claim_status
 
 
 def _claim_form() -> ClaimForm:
@@ -45,6 +40,7 @@ def claim_list():
         "payables/claims.html",
         page=paginate(visible_to(stmt, current_user, Claim)),
         states=CLAIM_STATES,
+        labels=CLAIM_STATE_LABELS,
         form=_claim_form() if current_user.partner_id else None,
         approve_form=ConfirmForm(),
         reject_form=RejectClaimForm(),
@@ -61,9 +57,10 @@ def submit():
         return redirect(url_for("payables.claim_list"))
     program = db.get_or_404(Program, form.program_id.data)
     partner = db.session.get(Partner, current_user.partner_id)
-    try:
+
+    def submit_claim():
         invoice = invoices.store_invoice(check_upload(form.invoice.data, PAPER_TYPES))
-        claim = claims.submit_claim(
+        return claims.submit_claim(
             partner,
             program,
             actor=current_user,
@@ -72,10 +69,8 @@ def submit():
             amount=form.amount.data,
             invoice=invoice,
         )
-    except (CalcError, OnboardingError) as exc:
-        _refused(exc)
-        return redirect(url_for("payables.claim_list"))
-    db.session.commit()
+
+    claim = commit_or_refuse(submit_claim, back=url_for("payables.claim_list"))
     flash(_("Claim %(id)s submitted.", id=claim.id), "success")
     return redirect(url_for("payables.claim_list"))
 
@@ -93,38 +88,31 @@ def invoice(claim_id):
 @requires(Perm.APPROVE_CLAIMS)
 def approve_claim(claim_id):
     claim = get_visible_or_404(Claim, claim_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        claims.approve_claim(claim, actor=current_user)
-    except CalcError as exc:
-        _refused(exc)
-        return redirect(url_for("payables.claim_list"))
-    db.session.commit()
-    return redirect(url_for("payables.claim_list"))
+    confirmed(ConfirmForm())
+    back = url_for("payables.claim_list")
+    commit_or_refuse(lambda: claims.approve_claim(claim, actor=current_user), back)
+    flash(_("Claim %(id)s: %(status)s.", id=claim.id, status=claim_status(claim.status)), "success")
+    return redirect(back)
 
 
 @bp.post("/claims/<int:claim_id>/reject")
 @requires(Perm.APPROVE_CLAIMS)
 def reject_claim(claim_id):
     claim = get_visible_or_404(Claim, claim_id)
-    form = RejectClaimForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        claims.reject_claim(claim, actor=current_user, reason=form.reason.data)
-    except CalcError as exc:
-        _refused(exc)
-        return redirect(url_for("payables.claim_list"))
-    db.session.commit()
-    return redirect(url_for("payables.claim_list"))
+    form = confirmed(RejectClaimForm())
+    back = url_for("payables.claim_list")
+    commit_or_refuse(
+        lambda: claims.reject_claim(claim, actor=current_user, reason=form.reason.data), back
+    )
+    flash(_("Claim %(id)s: %(status)s.", id=claim.id, status=claim_status(claim.status)), "success")
+    return redirect(back)
 
 
 @bp.get("/payout-batches")
 @requires(Perm.MANAGE_PAYOUT_BATCHES)
 def batch_list():
     stmt = visible_to(select(PayoutBatch).order_by(PayoutBatch.id.desc()), current_user)
-    waiting = len(db.session.execute(batches.open_lines()).all())
+    waiting = db.session.scalar(select(func.count()).select_from(batches.open_lines().subquery()))
     return render_template(
         "payables/batches.html", page=paginate(stmt), waiting=waiting, form=ConfirmForm()
     )
@@ -133,14 +121,10 @@ def batch_list():
 @bp.post("/payout-batches")
 @requires(Perm.MANAGE_PAYOUT_BATCHES)
 def build():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        batch = batches.build_batch(actor=current_user)
-    except CalcError as exc:
-        _refused(exc)
-        return redirect(url_for("payables.batch_list"))
-    db.session.commit()
+    confirmed(ConfirmForm())
+    batch = commit_or_refuse(
+        lambda: batches.build_batch(actor=current_user), back=url_for("payables.batch_list")
+    )
     flash(_("Batch %(id)s built with %(count)s lines.", id=batch.id, count=batch.line_count))
     return redirect(url_for("payables.batch_list"))
 
@@ -149,27 +133,19 @@ def build():
 @requires(Perm.MANAGE_PAYOUT_BATCHES)
 def approve_batch(batch_id):
     batch = get_visible_or_404(PayoutBatch, batch_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        batches.approve_batch(batch, actor=current_user)
-    except CalcError as exc:
-        _refused(exc)
-        return redirect(url_for("payables.batch_list"))
-    db.session.commit()
-    return redirect(url_for("payables.batch_list"))
+    confirmed(ConfirmForm())
+    back = url_for("payables.batch_list")
+    commit_or_refuse(lambda: batches.approve_batch(batch, actor=current_user), back)
+    flash(_("Batch %(id)s approved.", id=batch.id), "success")
+    return redirect(back)
 
 
 @bp.post("/payout-batches/<int:batch_id>/export")
 @requires(Perm.MANAGE_PAYOUT_BATCHES)
 def export_batch(batch_id):
     batch = get_visible_or_404(PayoutBatch, batch_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        rows = batches.export_batch(batch, actor=current_user)
-    except CalcError as exc:
-        _refused(exc)
-        return redirect(url_for("payables.batch_list"))
-    db.session.commit()
+    confirmed(ConfirmForm())
+    rows = commit_or_refuse(
+        lambda: batches.export_batch(batch, actor=current_user), back=url_for("payables.batch_list")
+    )
     return csv_response(f"payout-batch-{batch.id}.csv", batches.BATCH_COLUMNS, rows)

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from workflows import enqueue
-from workflows.calc.errors import CalcError
-from workflows.engine import PeriodError, parse_period
+from workflows.engine import parse_period
 from workflows.rewards import catalog as catalog_service
 from workflows.rewards import ledger, levels, posting, redemptions
 
+from ..changes import commit_or_refuse, confirmed
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Partner, Program, Redemption, RewardItem, utcnow
@@ -20,11 +20,6 @@ from ..pagination import paginate
 from ..security import Perm, get_visible_or_404, requires
 from . import bp, queries
 from .forms import ItemForm, PostPointsForm, RedeemForm, RejectForm
-
-
-def _refused(exc: CalcError | PeriodError) -> None:
-    db.session.rollback()
-    flash(exc.render(_), "danger")
 
 
 @bp.get("/")
@@ -69,37 +64,33 @@ def save_item():
         for errors in form.errors.values():
             flash(" ".join(str(e) for e in errors), "danger")
         return redirect(url_for("rewards.catalog"))
-    try:
-        catalog_service.save_item(
+    back = url_for("rewards.catalog")
+    item = commit_or_refuse(
+        lambda: catalog_service.save_item(
             actor=current_user,
             **{name: form[name].data for name in ("code", "name", "description", "image_url")},
             points_cost=form.points_cost.data,
             stock=form.stock.data,
             active=form.active.data,
-        )
-    except CalcError as exc:
-        _refused(exc)
-        return redirect(url_for("rewards.catalog"))
-    db.session.commit()
-    return redirect(url_for("rewards.catalog"))
+        ),
+        back,
+    )
+    flash(_("Catalog item %(code)s saved.", code=item.code), "success")
+    return redirect(back)
 
 
 @bp.post("/catalog/<int:item_id>/redeem")
 @requires(Perm.REQUEST_REDEMPTIONS)
 def redeem(item_id):
     item = get_visible_or_404(RewardItem, item_id)
-    form = RedeemForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = confirmed(RedeemForm())
     partner = db.session.get(Partner, current_user.partner_id)
-    try:
-        redemption = redemptions.request_redemption(
+    redemption = commit_or_refuse(
+        lambda: redemptions.request_redemption(
             partner, item, actor=current_user, quantity=form.quantity.data
-        )
-    except CalcError as exc:
-        _refused(exc)
-        return redirect(url_for("rewards.catalog"))
-    db.session.commit()
+        ),
+        back=url_for("rewards.catalog"),
+    )
     flash(_("Redemption %(id)s requested; the points are held.", id=redemption.id), "success")
     return redirect(url_for("rewards.redemption_list"))
 
@@ -123,46 +114,40 @@ def redemption_list():
 @requires(Perm.APPROVE_REDEMPTIONS)
 def approve(redemption_id):
     redemption = get_visible_or_404(Redemption, redemption_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        redemptions.approve_redemption(redemption, actor=current_user)
-    except CalcError as exc:
-        _refused(exc)
-        return redirect(url_for("rewards.redemption_list"))
-    db.session.commit()
-    return redirect(url_for("rewards.redemption_list"))
+    confirmed(ConfirmForm())
+    back = url_for("rewards.redemption_list")
+    commit_or_refuse(lambda: redemptions.approve_redemption(redemption, actor=current_user), back)
+    flash(_("Redemption %(id)s approved; the points are spent.", id=redemption.id), "success")
+    return redirect(back)
 
 
 @bp.post("/redemptions/<int:redemption_id>/reject")
 @requires(Perm.APPROVE_REDEMPTIONS)
 def reject(redemption_id):
     redemption = get_visible_or_404(Redemption, redemption_id)
-    form = RejectForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        redemptions.reject_redemption(redemption, actor=current_user, reason=form.reason.data)
-    except CalcError as exc:
-        _refused(exc)
-        return redirect(url_for("rewards.redemption_list"))
-    db.session.commit()
-    return redirect(url_for("rewards.redemption_list"))
+    form = confirmed(RejectForm())
+    back = url_for("rewards.redemption_list")
+    commit_or_refuse(
+        lambda: redemptions.reject_redemption(
+            redemption, actor=current_user, reason=form.reason.data
+        ),
+        back,
+    )
+    flash(_("Redemption %(id)s rejected; the points are released.", id=redemption.id), "success")
+    return redirect(back)
 
 
 @bp.post("/programs/<int:program_id>/post")
 @requires(Perm.RUN_CALCULATIONS)
 def post_points(program_id):
     program = db.get_or_404(Program, program_id)
-    form = PostPointsForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        task = posting.request_posting(program, parse_period(form.period.data), actor=current_user)
-    except (CalcError, PeriodError) as exc:
-        _refused(exc)
-        return redirect(url_for("programs.detail", program_id=program.id))
-    db.session.commit()
+    form = confirmed(PostPointsForm())
+    task = commit_or_refuse(
+        lambda: posting.request_posting(
+            program, parse_period(form.period.data), actor=current_user
+        ),
+        back=url_for("programs.detail", program_id=program.id),
+    )
     enqueue.run_task(task.id)
     return redirect(url_for("rewards.posting_detail", task_id=task.id))
 

@@ -87,9 +87,14 @@ def test_claim_upload_checked_then_approved_by_the_territory_manager(
 
     login(users["dach"])
     token = csrf_token(client, "/claims")
-    client.post(f"/claims/{claim.id}/approve", data={"csrf_token": token})
+    approved = client.post(
+        f"/claims/{claim.id}/approve", data={"csrf_token": token}, follow_redirects=True
+    )
     db.session.refresh(claim)
     assert claim.status == "approved"
+    body = approved.get_data(as_text=True)
+    assert f"Claim {claim.id}: approved." in body
+    assert '<span class="badge text-bg-success">approved</span>' in body
 
 
 def test_oversized_invoice_is_refused(client, login, db, app, scenario, users):
@@ -127,7 +132,16 @@ def test_batches_through_the_pages_and_only_for_finance(client, login, db, make,
     _logout(client)
     login(scenario.finance_2)
     token = csrf_token(client, "/payout-batches")
-    client.post(f"/payout-batches/{batch.id}/approve", data={"csrf_token": token})
+    early = client.post(
+        f"/payout-batches/{batch.id}/export", data={"csrf_token": token}, follow_redirects=True
+    )  # a draft cannot be exported: refused, explained, nothing changed
+    assert 'class="alert alert-danger"' in early.get_data(as_text=True)
+    db.session.refresh(batch)
+    assert batch.status == "draft"
+    approved = client.post(
+        f"/payout-batches/{batch.id}/approve", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert f"Batch {batch.id} approved." in approved.get_data(as_text=True)
     exported = client.post(f"/payout-batches/{batch.id}/export", data={"csrf_token": token})
     lines = exported.get_data(as_text=True).splitlines()
     assert lines[0].startswith("partner_code,program_code,period,currency,amount,kind")
