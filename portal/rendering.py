@@ -17,6 +17,7 @@ from flask_babel import (
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .labels import label
 from .security import Perm, can
 
 NAVIGATION = (
@@ -78,6 +79,7 @@ def register_template_helpers(app) -> None:
         date=lambda d, fmt="medium": format_date(d, fmt) if d else "",
         datetime=lambda d, fmt="medium": format_datetime(d, fmt) if d else "",
         number=lambda n: format_decimal(n) if n is not None else "",
+        label=label,
     )
 
     @app.context_processor

@@ -1,0 +1,43 @@
+"""Stored values read as words in the reader's language, and every stored value has one."""
+
+from __future__ import annotations
+
+import pytest
+from flask_babel import force_locale
+
+from portal.labels import LABELS, label
+from portal.models import Role
+from portal.models.payables import BATCH_STATES
+from portal.models.programs import PAYOUT_KINDS, RUN_KINDS, RUN_STATES
+from portal.models.rewards import ENTRY_KINDS, REDEMPTION_STATES
+from portal.models.tasks import TASK_STATES
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "values"),
+    [
+        ("status", RUN_STATES + BATCH_STATES + REDEMPTION_STATES + TASK_STATES),
+        ("run_kind", RUN_KINDS),
+        ("payout_kind", PAYOUT_KINDS),
+        ("entry_kind", ENTRY_KINDS),
+        ("role", tuple(role.value for role in Role)),
+    ],
+)
+def test_every_stored_value_has_a_label(vocabulary, values):
+    assert set(values) <= set(LABELS[vocabulary])
+
+
+def test_labels_follow_the_readers_language(app):
+    with app.test_request_context("/"):
+        assert label("done", "status") == "done"
+        with force_locale("fr"):
+            assert label("done", "status") == "terminé"
+            assert label("channel_manager", "role") == "responsable de canal"
+        with force_locale("ja"):
+            assert label("settlement", "run_kind") == "精算"
+
+
+def test_unknown_values_show_as_stored(app):
+    with app.test_request_context("/"):
+        assert label("something_new", "status") == "something_new"
+        assert label(None, "status") == ""
