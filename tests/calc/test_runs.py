@@ -46,6 +46,26 @@ def test_a_run_goes_from_queued_to_done_with_totals_and_an_audit_trail(
     assert _actions(db)[-2:] == ["calc.run.start", "calc.run.done"]
 
 
+def test_a_run_of_one_shard_is_finished_by_its_shard_job_and_larger_ones_by_the_fan_in(
+    db, redis, make, scenario, program
+):
+    make.sale(scenario.mover, scenario.switch, "12000", sold_on=date(2025, 7, 2), currency="USD")
+    single = runs.start_run(program, None, actor=scenario.finance, shards=1)
+    assert jobs.execute_shard(single.id, 0) == "done"
+    db.session.refresh(single)
+    assert (single.status, single.payee_count, str(single.total_amount)) == ("done", 1, "240.0000")
+    assert jobs.execute_fan_in(single.id) == "already finished"
+
+    double = runs.start_run(program, None, actor=scenario.finance, shards=2)
+    jobs.execute_shard(double.id, 0)
+    jobs.execute_shard(double.id, 1)
+    db.session.refresh(double)
+    assert (double.status, double.shards_done) == ("running", 2)  # waits for its fan-in job
+    assert jobs.execute_fan_in(double.id) == "done"
+    db.session.refresh(double)
+    assert (double.status, str(double.total_amount)) == ("done", "240.0000")
+
+
 def test_shard_count_follows_the_lines_in_the_period(db, app, make, scenario, program):
     for day in range(1, 6):
         make.sale(scenario.mover, scenario.switch, "1", sold_on=date(2025, 7, day), currency="USD")

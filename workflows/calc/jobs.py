@@ -1,5 +1,8 @@
 """RQ entry points of a calculation run: shard jobs, the fan-in, and the periodic sweeper.
 
+A run of one shard is finished by that shard's job (there is nothing to fan in); a run of
+several shards is finished by one fan-in job, enqueued by whichever shard completes last.
+
 Jobs take ids only, commit their own short transactions, record a failure on the rows and
 re-raise it for RQ. Follow-up jobs are enqueued only after the commit that justifies them.
 """
@@ -89,6 +92,10 @@ def execute_shard(run_id: int, shard: int) -> str:
             )
             db.session.rollback()  # end the read-only transaction before writing
         last = runs.complete_shard(run_id, shard, outcome)
+        if last and claim.shards_total == 1:
+            # Nothing to fan in: the only shard totals the run in its own transaction.
+            runs.finish_run(run_id)
+            last = False
         db.session.commit()
     except Exception as exc:
         db.session.rollback()
