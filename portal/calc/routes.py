@@ -12,6 +12,7 @@ from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import CalcResult, CalcRun, ClosedPeriod, Program
 from ..pagination import paginate
+from ..progress import count, waiting_message
 from ..security import Perm, get_visible_or_404, requires
 from . import bp, queries
 from .forms import ClosePeriodForm, StartRunForm
@@ -60,7 +61,12 @@ def status(run_id):
         status=run.status,
         percent=run.percent,
         finished=run.finished,
-        message=_("%(done)s of %(total)s shards", done=run.shards_done, total=run.shards_total),
+        message=waiting_message(run.status)
+        or _(
+            "%(done)s of %(total)s shards",
+            done=count(run.shards_done),
+            total=count(run.shards_total),
+        ),
     )
 
 

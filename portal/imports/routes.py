@@ -8,6 +8,7 @@ from workflows import enqueue
 from ..extensions import db
 from ..models import ImportBatch
 from ..pagination import paginate
+from ..progress import count, waiting_message
 from ..security import Perm, requires
 from . import bp
 from .forms import UploadForm
@@ -53,5 +54,10 @@ def status(batch_id):
         done=task.progress_done,
         total=task.progress_total,
         finished=batch.status in ("done", "failed"),
-        message=_("%(done)s of %(total)s rows", done=task.progress_done, total=task.progress_total),
+        message=waiting_message(batch.status)
+        or _(
+            "%(done)s of %(total)s rows",
+            done=count(task.progress_done),
+            total=count(task.progress_total),
+        ),
     )

@@ -17,6 +17,7 @@ from ..forms import ConfirmForm
 from ..models import Partner, Program, Redemption, RewardItem, utcnow
 from ..models.rewards import ENTRY_KINDS, REDEMPTION_STATES
 from ..pagination import paginate
+from ..progress import count, waiting_message
 from ..security import Perm, get_visible_or_404, requires
 from . import bp, queries
 from .forms import ItemForm, PostPointsForm, RedeemForm, RejectForm
@@ -167,9 +168,10 @@ def posting_status(task_id):
         status=task.status,
         percent=task.percent,
         finished=task.finished,
-        message=_(
+        message=waiting_message(task.status)
+        or _(
             "%(done)s of %(total)s ledger entries written",
-            done=task.progress_done,
-            total=task.progress_total,
+            done=count(task.progress_done),
+            total=count(task.progress_total),
         ),
     )

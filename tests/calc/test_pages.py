@@ -73,10 +73,13 @@ def test_a_run_page_shows_progress_then_totals_unusable_lines_and_payees(db, log
     run_id = _start(client, program)
     queued = client.get(f"/calc/runs/{run_id}").get_data(as_text=True)
     assert f'data-poll="/calc/runs/{run_id}/status.json"' in queued
-    assert client.get(f"/calc/runs/{run_id}/status.json").json["finished"] is False
+    waiting = client.get(f"/calc/runs/{run_id}/status.json").json
+    assert waiting["finished"] is False
+    assert waiting["message"] == "Waiting for a worker to start…"
     execute_inline(run_id)
     status = client.get(f"/calc/runs/{run_id}/status.json").json
     assert (status["status"], status["percent"], status["finished"]) == ("done", 100, True)
+    assert status["message"] == "1 of 1 shards"
     done = client.get(f"/calc/runs/{run_id}").get_data(as_text=True)
     assert "No FX rate for GBP on or before 2025-07-03." in done
     assert "MOVER" in done and "$262.00" in done  # 240.00 (MOVER) + 22.00 (BRANCH-1)

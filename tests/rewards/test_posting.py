@@ -102,7 +102,8 @@ def test_finance_posts_points_from_the_program_page_through_a_worker(
     task_id = _task_id(_press(client, program.id, "2026-Q3"))
     waiting = client.get(f"/points/postings/{task_id}").get_data(as_text=True)
     assert f'data-poll="/points/postings/{task_id}/status.json"' in waiting
-    assert client.get(f"/points/postings/{task_id}/status.json").json["finished"] is False
+    queued = client.get(f"/points/postings/{task_id}/status.json").json
+    assert queued["finished"] is False and queued["message"] == "Waiting for a worker to start…"
 
     done = worker()
     assert done.returncode == 0, done.stderr
