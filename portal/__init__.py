@@ -32,6 +32,10 @@ def create_app(config: str | type | None = None) -> Flask:
     )
     app.config.from_object(config_class)
 
+    from .proxies import trust_proxies
+
+    trust_proxies(app)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -53,8 +53,12 @@ class Config:
     }
     RQ_QUEUES = ("default",)
     RQ_JOB_TIMEOUT = 3600
-    # Dashboard figures read from the roll-up are cached per user for this long (0: off); a new
-    # roll-up or a finished run changes the cache key, so only scope changes wait for expiry.
+    # Behind a reverse proxy: how many proxies in front of the portal set X-Forwarded-For /
+    # -Proto / -Host. 0 (the default) trusts none of them: the client address is the socket's.
+    # Sign-in and API lockouts are counted per client address, so set this when there is one.
+    TRUSTED_PROXIES = int(_env("TRUSTED_PROXIES", "0"))
+    # Dashboard pages and figures are kept per user for this long (0: off); the data version
+    # (portal/data_version.py) moves after every committed change, so only time-based text waits.
     DASHBOARD_CACHE_SECONDS = int(_env("DASHBOARD_CACHE_SECONDS", "300"))
     USER_CACHE_SECONDS = int(_env("USER_CACHE_SECONDS", "60"))
     TASK_STALE_AFTER_SECONDS = 300
