@@ -43,11 +43,12 @@ def points(user, today: date) -> Balance | None:
     return ledger.balance(user.partner_id, today)
 
 
-def latest_runs(kind: str):
-    """Ids of the newest finished run of `kind` per program (a program's current standing)."""
+def latest_runs(kind: str, running_on: date):
+    """Ids of the newest finished run of `kind` per program among the periods still running on
+    `running_on` (a program's current standing: there is still time to reach the next band)."""
     return (
         select(func.max(CalcRun.id))
-        .where(CalcRun.status == "done", CalcRun.kind == kind)
+        .where(CalcRun.status == "done", CalcRun.kind == kind, CalcRun.period_end >= running_on)
         .group_by(CalcRun.program_id)
     )
 
@@ -73,14 +74,17 @@ class TierProgress:
         return self.spec.measure == Measure.QUANTITY
 
 
-def tier_progress(user, extras: dict[int, Decimal] | None = None) -> list[TierProgress]:
-    """Per program with tiers: the partner's latest accrual result, read by the engine."""
+def tier_progress(
+    user, today: date, extras: dict[int, Decimal] | None = None
+) -> list[TierProgress]:
+    """Per program with tiers whose period is still running: the partner's latest accrual
+    result, read by the engine."""
     extras = extras or {}
     stmt = (
         select(CalcResult)
         .options(selectinload(CalcResult.run).selectinload(CalcRun.program_version))
         .options(selectinload(CalcResult.run).selectinload(CalcRun.program))
-        .where(CalcResult.run_id.in_(latest_runs("accrual")))
+        .where(CalcResult.run_id.in_(latest_runs("accrual", today)))
         .order_by(CalcResult.run_id)
     )
     progress = []

@@ -31,7 +31,7 @@ def partner_dashboard(user, args: MultiDict, today: date) -> dict:
     return {
         "balances": partner.balances(user),
         "points": partner.points(user, today),
-        "progress": partner.tier_progress(user, extras),
+        "progress": partner.tier_progress(user, today, extras),
         "what_if_form": form,
         "deals": partner.recent_deals(user),
         "claims": partner.recent_claims(user),

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from portal.dashboards import manager, partner
 from portal.models import DealRegistration, utcnow
-from tests.dashboards.conftest import TODAY
+from tests.dashboards.conftest import QUARTER, TODAY
+from workflows.engine import parse_period
 from workflows.rollups import refresh_sales_monthly
 
 
@@ -18,8 +19,11 @@ def test_partner_sums_only_its_own_rows(world):
     chart = partner.monthly_revenue(world.ann, TODAY)
     assert list(chart["series"]) == ["USD"]
     assert chart["series"]["USD"][-1] == "28999.5000"
-    progress = partner.tier_progress(world.ann)
+    progress = partner.tier_progress(world.ann, TODAY)
     assert [p.result.payee_id for p in progress] == [world.acme.id]
+    # once the program's period is over there is nothing left to reach: no progress card
+    after = parse_period(QUARTER).end + timedelta(days=1)
+    assert partner.tier_progress(world.ann, after) == []
     assert partner.quarter_totals(world.ann, TODAY.replace(day=1), TODAY) == [
         ("USD", 2, Decimal("28999.5"))
     ]
