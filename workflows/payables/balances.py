@@ -3,7 +3,7 @@
 The one definition behind the partner dashboard, the territory roll-up and the API:
 
 - accrued: the estimate of the latest finished accrual run of each program period that is
-  still open (no active closure overlaps it);
+  still open (no active closure overlaps it); where periods overlap, the newest run stands;
 - approved: payable lines — approved settlements with their adjustments and clawbacks, and
   approved claims — that no exported payout batch has paid yet;
 - paid: payable lines in exported payout batches.
@@ -46,19 +46,34 @@ class ProgramBalance:
     paid: Decimal = ZERO
 
 
-def open_accrual_runs() -> Select:
-    """Ids of the latest finished accrual run of each (program, period) that is not closed."""
+def open_accrual_runs() -> list[int]:
+    """Ids of the accrual runs that make up "accrued": per program, the latest finished accrual
+    run of each period that is not closed; where periods overlap (a month and its quarter), the
+    newest run stands for the time it covers and older overlapping ones are left out, so every
+    day of a program is estimated once. One small query (a row per program period)."""
     closed = exists().where(
         ClosedPeriod.program_id == CalcRun.program_id,
         ClosedPeriod.reopened_at.is_(None),
         ClosedPeriod.period_start <= CalcRun.period_end,
         ClosedPeriod.period_end >= CalcRun.period_start,
     )
-    return (
+    latest_ids = (
         select(func.max(CalcRun.id))
         .where(CalcRun.status == "done", CalcRun.kind == "accrual", ~closed)
         .group_by(CalcRun.program_id, CalcRun.period_start, CalcRun.period_end)
     )
+    candidates = db.session.execute(
+        select(CalcRun.id, CalcRun.program_id, CalcRun.period_start, CalcRun.period_end)
+        .where(CalcRun.id.in_(latest_ids))
+        .order_by(CalcRun.id.desc())
+    ).all()
+    kept: dict[int, list[tuple]] = defaultdict(list)
+    ids = []
+    for run_id, program_id, start, end in candidates:  # newest first
+        if all(end < s or start > e for s, e in kept[program_id]):
+            kept[program_id].append((start, end))
+            ids.append(run_id)
+    return ids
 
 
 def _accrued(user, partner_id: int | None) -> Select:
