@@ -70,7 +70,9 @@ def test_above_the_threshold_needs_two_approvers(api, world, spif, make):
     dach = api("dach_manager")
     first = dach.post(f"/claims/{claim['id']}/decision", json={"action": "approve"})
     assert first.get_json()["status"] == "first_approved"
-    dach.error(dach.post(f"/claims/{claim['id']}/decision", json={"action": "approve"}), 422)
+    twice = dach.post(f"/claims/{claim['id']}/decision", json={"action": "approve"})
+    dach.error(twice, 403, "claim_refused")  # the first approver cannot also be the second
+    assert "second, different approver" in twice.get_json()["error"]["message"]
     finance = api("finance")
     final = finance.post(f"/claims/{claim['id']}/decision", json={"action": "approve"})
     assert final.status_code == 200 and final.get_json()["status"] == "approved"

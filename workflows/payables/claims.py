@@ -20,7 +20,7 @@ from portal.security import Perm, ensure, ensure_not_maker
 from workflows.calc.runs import refuse_if_closed, version_of
 from workflows.engine import N_, Period, minor_unit, parse_period, spec_from_dict
 
-from .errors import ClaimAlreadyDecided, PayablesError
+from .errors import ClaimAlreadyDecided, PayablesError, SecondApproverRequired
 
 MAX_CLAIM = Decimal("999999999")
 
@@ -157,7 +157,7 @@ def approve_claim(claim: Claim, *, actor) -> Claim:
             _final(claim, actor)
     elif claim.status == "first_approved":
         if actor.id == claim.first_approver_id:
-            raise PayablesError(
+            raise SecondApproverRequired(
                 N_("Claims above %(threshold)s %(currency)s need a second, different approver."),
                 threshold=format(threshold, "f"),
                 currency=claim.currency,

@@ -11,3 +11,7 @@ class PayablesError(CalcError):
 
 class ClaimAlreadyDecided(PayablesError):
     """The claim's state no longer allows this decision (it was approved or rejected)."""
+
+
+class SecondApproverRequired(PayablesError):
+    """The first approver tried to give a claim above the threshold its second approval too."""

@@ -14,7 +14,7 @@ from werkzeug.datastructures import FileStorage
 from workflows.calc.errors import CalcError
 from workflows.onboarding.errors import OnboardingError
 from workflows.payables import claims
-from workflows.payables.errors import ClaimAlreadyDecided
+from workflows.payables.errors import ClaimAlreadyDecided, SecondApproverRequired
 
 from ...extensions import db
 from ...models import Claim, Partner, Program
@@ -31,8 +31,14 @@ CLAIM_ID = path_id("claim_id", "claim")
 
 
 def _refused(exc: CalcError) -> ApiError:
-    """A decision the claim's state no longer allows is a 409; other refusals are 422."""
-    status = 409 if isinstance(exc, ClaimAlreadyDecided) else 422
+    """A decision the claim's state no longer allows is a 409; the first approver giving the
+    second approval too is a 403 (segregation of duties, like maker–checker); others are 422."""
+    if isinstance(exc, ClaimAlreadyDecided):
+        status = 409
+    elif isinstance(exc, SecondApproverRequired):
+        status = 403
+    else:
+        status = 422
     return ApiError(status, "claim_refused", exc.render())
 
 
