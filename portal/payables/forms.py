@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
 class ClaimForm(FlaskForm):
@@ -25,3 +25,11 @@ class ClaimForm(FlaskForm):
 class RejectClaimForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Reject"))
+
+
+class BuildBatchForm(FlaskForm):
+    """Which waiting lines go into a new batch: all, or those of a period and/or a program."""
+
+    period = StringField(_l("Period"), validators=[Optional(), Length(max=40)])
+    program_id = SelectField(_l("Program"), coerce=int, default=0)
+    submit = SubmitField(_l("Build a batch"))

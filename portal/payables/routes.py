@@ -7,8 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from workflows.engine import parse_period
 from workflows.payables import batches, claims
 
+from ..calc.queries import program_choices
 from ..changes import commit_or_refuse, confirmed
 from ..csv_export import csv_response
 from ..extensions import db
@@ -19,7 +21,7 @@ from ..onboarding.uploads import PAPER_TYPES, check_upload
 from ..pagination import paginate
 from ..security import Perm, get_visible_or_404, requires, visible_to
 from . import bp, invoices
-from .forms import ClaimForm, RejectClaimForm
+from .forms import BuildBatchForm, ClaimForm, RejectClaimForm
 from .labels import CLAIM_STATE_LABELS, claim_status
 
 
@@ -114,17 +116,31 @@ def batch_list():
     stmt = visible_to(select(PayoutBatch).order_by(PayoutBatch.id.desc()), current_user)
     waiting = db.session.scalar(select(func.count()).select_from(batches.open_lines().subquery()))
     return render_template(
-        "payables/batches.html", page=paginate(stmt), waiting=waiting, form=ConfirmForm()
+        "payables/batches.html",
+        page=paginate(stmt),
+        waiting=waiting,
+        form=ConfirmForm(),
+        build_form=_build_form(),
     )
+
+
+def _build_form() -> BuildBatchForm:
+    form = BuildBatchForm()
+    form.program_id.choices = [(0, _("All programs")), *program_choices()]
+    return form
 
 
 @bp.post("/payout-batches")
 @requires(Perm.MANAGE_PAYOUT_BATCHES)
 def build():
-    confirmed(ConfirmForm())
-    batch = commit_or_refuse(
-        lambda: batches.build_batch(actor=current_user), back=url_for("payables.batch_list")
-    )
+    form = confirmed(_build_form())
+    program = db.get_or_404(Program, form.program_id.data) if form.program_id.data else None
+
+    def build_batch():
+        period = parse_period(form.period.data) if form.period.data else None
+        return batches.build_batch(actor=current_user, period=period, program=program)
+
+    batch = commit_or_refuse(build_batch, back=url_for("payables.batch_list"))
     flash(_("Batch %(id)s built with %(count)s lines.", id=batch.id, count=batch.line_count))
     return redirect(url_for("payables.batch_list"))
 

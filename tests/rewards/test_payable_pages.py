@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.models import Claim
+from portal.models import Claim, Program
 from tests.calc.conftest import build_scenario, execute_inline, load_program
 from tests.calc.test_scenarios import AFTER_Q3, EMEA_VOLUME, Q3
 from tests.conftest import csrf_token
@@ -162,3 +162,25 @@ def test_statement_html_csv_pdf_and_scoping(client, login, db, make, scenario, u
     assert client.get(f"/statements/{scenario.goldie.id}/not-a-period").status_code == 404
     own = client.get("/statements?period=2025-Q3").get_data(as_text=True)
     assert "EMEA volume rebate" in own
+
+
+def test_a_batch_can_be_built_for_one_period_and_program(client, login, db, make, scenario):
+    _paid_statement(make, scenario)  # EMEA-VOL's 2025-Q3 settlement, closed
+    login(scenario.finance)
+    page = client.get("/payout-batches").get_data(as_text=True)
+    assert "1 payable lines of closed periods are waiting." in page
+    token = csrf_token(client, "/payout-batches")
+    program = db.session.scalars(select(Program)).one()
+
+    def build(**fields):
+        data = {"csrf_token": token, **fields}
+        return client.post("/payout-batches", data=data, follow_redirects=True)
+
+    nothing = build(period="2025-Q4", program_id=program.id)  # no lines in that period
+    assert 'class="alert alert-danger"' in nothing.get_data(as_text=True)
+    bad = build(period="last summer")
+    assert 'class="alert alert-danger"' in bad.get_data(as_text=True)
+    assert db.session.scalars(select(batches.PayoutBatch)).all() == []
+    built = build(period="2025", program_id=program.id)
+    assert "built with 1 lines" in built.get_data(as_text=True)
+    assert db.session.scalars(select(batches.PayoutBatch)).one().line_count == 1
