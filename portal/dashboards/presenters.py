@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import format_decimal, format_percent, gettext
+from flask_babel import format_decimal, format_percent, gettext, ngettext
 
 from workflows.engine import Measure, ProgramSpec
 
@@ -24,6 +24,9 @@ def measure_label(value: Decimal | None, spec: ProgramSpec) -> str:
     if value is None:
         return ""
     if spec.measure == Measure.QUANTITY:
+        if value == value.to_integral_value():
+            units = int(value)
+            return ngettext("%(count)s unit", "%(count)s units", units, count=format_decimal(units))
         return gettext("%(count)s units", count=format_decimal(value))
     return money(value, spec.currency)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -141,7 +142,16 @@ def build():
         return batches.build_batch(actor=current_user, period=period, program=program)
 
     batch = commit_or_refuse(build_batch, back=url_for("payables.batch_list"))
-    flash(_("Batch %(id)s built with %(count)s lines.", id=batch.id, count=batch.line_count))
+    flash(
+        ngettext(
+            "Batch %(id)s built with %(count)s line.",
+            "Batch %(id)s built with %(count)s lines.",
+            batch.line_count,
+            id=batch.id,
+            count=format_decimal(batch.line_count),
+        ),
+        "success",
+    )
     return redirect(url_for("payables.batch_list"))
 
 

@@ -93,3 +93,25 @@ def test_quantity_programs_count_units():
 def test_progress_towards_the_next_band(measure, start, target, percent):
     target = None if target is None else Decimal(target)
     assert percent_towards(Decimal(measure), Decimal(start), target) == percent
+
+
+@pytest.mark.parametrize(
+    ("locale", "value", "label"),
+    [
+        ("en", "1", "1 unit"),
+        ("en", "12", "12 units"),
+        ("en", "2.5", "2.5 units"),
+        ("fr", "1", "1 unité"),
+        ("fr", "1500", "1 500 unités"),
+        ("de", "1", "1 Einheit"),
+        ("ja", "3", "3 単位"),
+    ],
+)
+def test_quantity_measures_read_in_the_readers_language(app, locale, value, label):
+    from flask_babel import force_locale
+
+    from portal.dashboards.presenters import measure_label
+
+    spec = make_spec(measure="quantity", tiers=bands("retroactive", ("10", "5")))
+    with app.test_request_context("/"), force_locale(locale):
+        assert measure_label(Decimal(value), spec).replace("\u202f", " ") == label

@@ -168,7 +168,7 @@ def test_a_batch_can_be_built_for_one_period_and_program(client, login, db, make
     _paid_statement(make, scenario)  # EMEA-VOL's 2025-Q3 settlement, closed
     login(scenario.finance)
     page = client.get("/payout-batches").get_data(as_text=True)
-    assert "1 payable lines of closed periods are waiting." in page
+    assert "1 payable line of a closed period is waiting." in page
     token = csrf_token(client, "/payout-batches")
     program = db.session.scalars(select(Program)).one()
 
@@ -182,5 +182,5 @@ def test_a_batch_can_be_built_for_one_period_and_program(client, login, db, make
     assert 'class="alert alert-danger"' in bad.get_data(as_text=True)
     assert db.session.scalars(select(batches.PayoutBatch)).all() == []
     built = build(period="2025", program_id=program.id)
-    assert "built with 1 lines" in built.get_data(as_text=True)
+    assert "built with 1 line." in built.get_data(as_text=True)
     assert db.session.scalars(select(batches.PayoutBatch)).one().line_count == 1
