@@ -82,15 +82,15 @@ ANATOMY = (
     ("+ primary key", "ALTER TABLE anatomy ADD PRIMARY KEY (id)"),
     ("+ unique external_id", "CREATE UNIQUE INDEX ON anatomy (external_id)"),
     (
-        "+ indexes on partner_id, product_id, sold_on, deal_ref",
+        "+ indexes on partner_id, product_id, sold_on, deal_ref (where set)",
         "CREATE INDEX ON anatomy (partner_id); CREATE INDEX ON anatomy (product_id);"
-        "CREATE INDEX ON anatomy (sold_on); CREATE INDEX ON anatomy (deal_ref)",
+        "CREATE INDEX ON anatomy (sold_on); CREATE INDEX ON anatomy (deal_ref) "
+        "WHERE deal_ref IS NOT NULL",
     ),
     (
-        "+ foreign keys to partners, products, import_batches (= sale_lines)",
+        "+ foreign keys to partners and products (= sale_lines)",
         "ALTER TABLE anatomy ADD FOREIGN KEY (partner_id) REFERENCES partners (id);"
-        "ALTER TABLE anatomy ADD FOREIGN KEY (product_id) REFERENCES products (id);"
-        "ALTER TABLE anatomy ADD FOREIGN KEY (import_batch_id) REFERENCES import_batches (id)",
+        "ALTER TABLE anatomy ADD FOREIGN KEY (product_id) REFERENCES products (id)",
     ),
 )
 COPY_LINES = """
