@@ -8,7 +8,8 @@ database round trip on a page served from a cache.
 
 The counter starts from the clock (nanoseconds) when the key is missing, so after Redis lost it
 the version never comes back to a value an old cached entry was stored under. When Redis cannot
-be reached the version is unknown and callers do not cache. If a process dies between its commit
+be reached (or none is configured, as for a command run without REDIS_URL) the version is unknown
+and callers do not cache. If a process dies between its commit
 and the INCR, caches keyed by the old version are served until they expire (their TTL bounds it).
 """
 
@@ -22,7 +23,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from .redis_conn import get_redis
+from .redis_conn import RedisNotConfigured, get_redis
 
 KEY = "portal:data-version"
 FLAG = "portal.data_changed"
@@ -46,7 +47,7 @@ def current() -> str | None:
         if value is None:
             client.set(KEY, time.time_ns(), nx=True)
             value = client.get(KEY)
-    except RedisError:
+    except (RedisError, RedisNotConfigured):
         log.warning("data version unavailable", exc_info=True)
         return None
     version = value.decode() if value is not None else None
@@ -67,7 +68,9 @@ def _after_commit(session: Session) -> None:
         return
     try:
         bump()
-    except RedisError:
+    except (RedisError, RedisNotConfigured):
+        # A commit never fails for its cache: without Redis there is nothing kept to invalidate
+        # here, and what another process keeps expires on its own.
         log.warning("data version not moved after a commit", exc_info=True)
 
 

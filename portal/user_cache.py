@@ -24,7 +24,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from . import data_version
 from .extensions import db
 from .models import User
-from .redis_conn import get_redis
+from .redis_conn import RedisNotConfigured, get_redis
 
 KEPT = ("id", "email", "name", "role", "partner_id", "locale", "active")
 
@@ -40,7 +40,7 @@ def load(user_id: int) -> User | None:
         return db.session.get(User, user_id)
     try:
         version, kept = get_redis().mget(data_version.KEY, _key(user_id))
-    except RedisError:
+    except (RedisError, RedisNotConfigured):
         return db.session.get(User, user_id)
     if version is None:
         version = data_version.current()

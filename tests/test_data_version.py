@@ -64,3 +64,19 @@ def test_without_redis_the_version_is_unknown(app, db, redis):
     finally:
         app.extensions["portal.redis"].close()
         app.extensions["portal.redis"] = working
+
+
+def test_a_commit_without_redis_configured_still_commits(app, db, make):
+    """Commands run without REDIS_URL (imports on a server that has none) must not fail after
+    their commit: the version is simply not moved."""
+    working, url = get_redis(), app.config["REDIS_URL"]
+    app.extensions.pop("portal.redis")
+    app.config["REDIS_URL"] = None
+    try:
+        partner = make.partner("ACME", make.territory("EMEA"))
+        record_event(None, "partner.update", partner, after={"name": "Acme"})
+        db.session.commit()  # would raise RedisNotConfigured from the after-commit hook
+        assert data_version.current() is None
+    finally:
+        app.config["REDIS_URL"] = url
+        app.extensions["portal.redis"] = working
