@@ -47,7 +47,9 @@ def current() -> str | None:
         if value is None:
             client.set(KEY, time.time_ns(), nx=True)
             value = client.get(KEY)
-    except (RedisError, RedisNotConfigured):
+    except RedisNotConfigured:
+        return None
+    except RedisError:
         log.warning("data version unavailable", exc_info=True)
         return None
     version = value.decode() if value is not None else None
@@ -68,9 +70,11 @@ def _after_commit(session: Session) -> None:
         return
     try:
         bump()
-    except (RedisError, RedisNotConfigured):
-        # A commit never fails for its cache: without Redis there is nothing kept to invalidate
-        # here, and what another process keeps expires on its own.
+    except RedisNotConfigured:
+        # A command run without REDIS_URL: nothing here keeps pages, and what another process
+        # keeps expires on its own. A commit never fails for its cache.
+        log.info("no Redis configured: the data version was not moved")
+    except RedisError:
         log.warning("data version not moved after a commit", exc_info=True)
 
 
