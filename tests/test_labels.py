@@ -42,3 +42,16 @@ def test_unknown_values_show_as_stored(app):
     with app.test_request_context("/"):
         assert label("something_new", "status") == "something_new"
         assert label(None, "status") == ""
+
+
+def test_refusals_name_states_in_the_readers_language(app):
+    from flask_babel import gettext
+
+    from workflows.engine import N_, Term
+    from workflows.payables.errors import PayablesError
+
+    template = N_("Claim %(id)s is already %(status)s.")
+    refused = PayablesError(template, id=7, status=Term("approved"))
+    assert refused.render() == "Claim 7 is already approved."
+    with app.test_request_context("/"), force_locale("fr"):
+        assert refused.render(gettext) == "La demande 7 a déjà le statut approuvé."

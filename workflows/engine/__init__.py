@@ -21,7 +21,7 @@ from workflows.engine.fx import (
     rate_for,
     rate_on,
 )
-from workflows.engine.i18n import N_
+from workflows.engine.i18n import N_, Term
 from workflows.engine.kinds import register_kind
 from workflows.engine.money import (
     HIGH_PRECISION,
@@ -55,6 +55,7 @@ __all__ = [
     "MEASURE_PLACES",
     "MINOR_UNITS",
     "N_",
+    "Term",
     "Band",
     "Eligibility",
     "ExplanationStep",

@@ -28,7 +28,7 @@ from portal.models import (
     utcnow,
 )
 from portal.security import Perm, ensure, ensure_not_maker
-from workflows.engine import HIGH_PRECISION, N_, Period, round_money
+from workflows.engine import HIGH_PRECISION, N_, Period, Term, round_money
 
 from .errors import PayablesError
 
@@ -159,7 +159,7 @@ def approve_batch(batch: PayoutBatch, *, actor) -> PayoutBatch:
     ensure_not_maker(actor, batch.created_by_id)
     if batch.status != "draft":
         raise PayablesError(
-            N_("Batch %(id)s is already %(status)s."), id=batch.id, status=batch.status
+            N_("Batch %(id)s is already %(status)s."), id=batch.id, status=Term(batch.status)
         )
     batch.status, batch.approved_by_id, batch.approved_at = "approved", actor.id, utcnow()
     db.session.flush()

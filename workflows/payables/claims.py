@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.models import Claim, Partner, PayoutLine, Program, utcnow
 from portal.security import Perm, ensure, ensure_not_maker
 from workflows.calc.runs import refuse_if_closed, version_of
-from workflows.engine import N_, Period, minor_unit, parse_period, spec_from_dict
+from workflows.engine import N_, Period, Term, minor_unit, parse_period, spec_from_dict
 
 from .errors import ClaimAlreadyDecided, PayablesError, SecondApproverRequired
 
@@ -165,7 +165,7 @@ def approve_claim(claim: Claim, *, actor) -> Claim:
         _final(claim, actor)
     else:
         raise ClaimAlreadyDecided(
-            N_("Claim %(id)s is already %(status)s."), id=claim.id, status=claim.status
+            N_("Claim %(id)s is already %(status)s."), id=claim.id, status=Term(claim.status)
         )
     db.session.flush()
     record_event(
@@ -202,7 +202,7 @@ def reject_claim(claim: Claim, *, actor, reason: str) -> Claim:
     ensure_not_maker(actor, claim.submitted_by_id)
     if claim.status not in ("submitted", "first_approved"):
         raise ClaimAlreadyDecided(
-            N_("Claim %(id)s is already %(status)s."), id=claim.id, status=claim.status
+            N_("Claim %(id)s is already %(status)s."), id=claim.id, status=Term(claim.status)
         )
     before = claim.status
     claim.status, claim.rejected_by_id, claim.reason = "rejected", actor.id, reason.strip()

@@ -14,7 +14,7 @@ from portal.audit.services import record_event
 from portal.extensions import db
 from portal.models import Partner, Redemption, RewardItem, utcnow
 from portal.security import Perm, ensure, ensure_not_maker, visible_to
-from workflows.engine import N_
+from workflows.engine import N_, Term
 
 from . import ledger
 from .errors import RewardsError
@@ -97,7 +97,7 @@ def _decidable(redemption: Redemption, actor) -> tuple[Redemption, object]:
         raise RewardsError(
             N_("Redemption %(id)s is already %(status)s."),
             id=redemption.id,
-            status=redemption.status,
+            status=Term(redemption.status),
         )
     hold = db.session.scalars(
         select(ledger.PointsEntry).where(ledger.PointsEntry.source == f"hold:{redemption.id}")
