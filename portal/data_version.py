@@ -53,9 +53,15 @@ def current() -> str | None:
         log.warning("data version unavailable", exc_info=True)
         return None
     version = value.decode() if value is not None else None
-    if has_request_context() and version is not None:
-        request.environ[ENVIRON_KEY] = version
+    if version is not None:
+        remember(version)
     return version
+
+
+def remember(version: str) -> None:
+    """The version this request read by other means (one MGET with the signed-in user)."""
+    if has_request_context():
+        request.environ[ENVIRON_KEY] = version
 
 
 def bump() -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from flask import current_app, request
+from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -47,7 +47,7 @@ def load(user_id: int) -> User | None:
     if version is None:
         return db.session.get(User, user_id)
     version = version.decode() if isinstance(version, bytes) else version
-    request.environ[data_version.ENVIRON_KEY] = version
+    data_version.remember(version)
     if kept is not None:
         columns = json.loads(kept)
         if columns.pop("version", None) == version and columns.get("id") == user_id:

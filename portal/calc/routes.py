@@ -1,4 +1,4 @@
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +12,7 @@ from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import CalcResult, CalcRun, ClosedPeriod, Program
 from ..pagination import paginate
-from ..progress import count, waiting_message
+from ..progress import count, progress_response
 from ..security import Perm, get_visible_or_404, requires
 from . import bp, queries
 from .forms import ClosePeriodForm, StartRunForm
@@ -57,12 +57,11 @@ def run(run_id):
 @requires(Perm.RUN_CALCULATIONS)
 def status(run_id):
     run = db.get_or_404(CalcRun, run_id)
-    return jsonify(
+    return progress_response(
         status=run.status,
         percent=run.percent,
         finished=run.finished,
-        message=waiting_message(run.status)
-        or _(
+        counted=_(
             "%(done)s of %(total)s shards",
             done=count(run.shards_done),
             total=count(run.shards_total),

@@ -28,7 +28,6 @@ from ..models import (
     DealRegistration,
     SalesMonthly,
 )
-from ..payables.labels import CLAIM_STATE_LABELS
 from ..security import Perm, can, visible_to
 from .whatif import Projection, Standing, standing, what_if
 
@@ -122,9 +121,6 @@ def category_names(codes) -> list[str]:
 def recent_deals(user, limit: int = RECENT_DEALS) -> list[DealRegistration]:
     stmt = select(DealRegistration).order_by(DealRegistration.updated_at.desc()).limit(limit)
     return list(db.session.scalars(visible_to(stmt, user, DealRegistration)))
-
-
-CLAIM_STATES = CLAIM_STATE_LABELS
 
 
 def recent_claims(user, limit: int = RECENT_DEALS) -> list[Claim]:

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from workflows.deals.states import STATE_BADGES, STATE_LABELS
 
 from ..models import Role
+from ..payables.labels import CLAIM_STATE_LABELS
 from ..security import Perm, can
 from . import cache, manager, partner, presenters
 from .forms import WhatIfForm
@@ -35,7 +36,7 @@ def partner_dashboard(user, args: MultiDict, today: date) -> dict:
         "what_if_form": form,
         "deals": partner.recent_deals(user),
         "claims": partner.recent_claims(user),
-        "claim_states": partner.CLAIM_STATES,
+        "claim_states": CLAIM_STATE_LABELS,
         **cache.remember("partner", user, today, lambda: partner.sales_summary(user, start, today)),
         "deal_badges": STATE_BADGES,
         "deal_states": STATE_LABELS,

@@ -1,4 +1,4 @@
-from flask import abort, flash, jsonify, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -8,7 +8,7 @@ from workflows import enqueue
 from ..extensions import db
 from ..models import ImportBatch
 from ..pagination import paginate
-from ..progress import count, waiting_message
+from ..progress import count, progress_response
 from ..security import Perm, requires
 from . import bp
 from .forms import UploadForm
@@ -48,16 +48,15 @@ def status(batch_id):
     task = batch.task
     if task is None:
         abort(404)
-    return jsonify(
+    return progress_response(
         status=batch.status,
         percent=task.percent,
-        done=task.progress_done,
-        total=task.progress_total,
         finished=batch.status in ("done", "failed"),
-        message=waiting_message(batch.status)
-        or _(
+        counted=_(
             "%(done)s of %(total)s rows",
             done=count(task.progress_done),
             total=count(task.progress_total),
         ),
+        done=task.progress_done,
+        total=task.progress_total,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,7 +17,7 @@ from ..forms import ConfirmForm
 from ..models import Partner, Program, Redemption, RewardItem, utcnow
 from ..models.rewards import ENTRY_KINDS, REDEMPTION_STATES
 from ..pagination import paginate
-from ..progress import count, waiting_message
+from ..progress import count, progress_response
 from ..security import Perm, get_visible_or_404, requires
 from . import bp, queries
 from .forms import ItemForm, PostPointsForm, RedeemForm, RejectForm
@@ -164,12 +164,11 @@ def posting_detail(task_id):
 @requires(Perm.RUN_CALCULATIONS)
 def posting_status(task_id):
     task = (queries.posting(task_id) or abort(404)).task
-    return jsonify(
+    return progress_response(
         status=task.status,
         percent=task.percent,
         finished=task.finished,
-        message=waiting_message(task.status)
-        or _(
+        counted=_(
             "%(done)s of %(total)s ledger entries written",
             done=count(task.progress_done),
             total=count(task.progress_total),
