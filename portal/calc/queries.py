@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from workflows.calc.loaders import AMOUNT_SCALE, RATE_SCALE, scaled
+from workflows.calc.loaders import AMOUNT_SCALE, scaled
+from workflows.calc.rates import RATE_SCALE
 from workflows.calc.runs import run_lines
 from workflows.engine import HIGH_PRECISION
 from workflows.engine.i18n import render_message
@@ -116,7 +117,8 @@ class Page:
 
 def contributing_lines(run: CalcRun, result: CalcResult, per_page: int = 50) -> Page:
     """The payee's eligible lines, re-selected with the run's own filters, one page at a time."""
-    stmt = run_lines(run).contributing_lines(result.payee_id)
+    lines = run_lines(run)
+    stmt = lines.contributing_lines(result.payee_id)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     page = max(1, request.args.get("page", 1, type=int) or 1)
     rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
@@ -125,7 +127,9 @@ def contributing_lines(run: CalcRun, result: CalcResult, per_page: int = 50) -> 
     items = []
     for row in rows:
         amount = scaled(row.amount, AMOUNT_SCALE)
-        rate_line, rate_prog = scaled(row.rate_line, RATE_SCALE), scaled(row.rate_prog, RATE_SCALE)
+        # Only usable lines are selected, so each one has both rates.
+        raw_line, raw_prog = lines.line_rates(row.currency, row.sold_on)
+        rate_line, rate_prog = scaled(raw_line, RATE_SCALE), scaled(raw_prog, RATE_SCALE)
         items.append(
             {
                 "id": row.id,

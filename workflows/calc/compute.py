@@ -18,13 +18,13 @@ from workflows.engine import (
     Measure,
     PayeeAggregate,
     PayeeResult,
-    ProgramSpec,
     calculate_all,
     measure_from_groups,
     measure_from_quantities,
 )
 
-from .loaders import AMOUNT_SCALE, RATE_SCALE, EligibleLines, Scope, scaled
+from .loaders import AMOUNT_SCALE, EligibleLines, Scope, scaled
+from .rates import RATE_SCALE
 
 NO_FX_RATE = N_("No FX rate for %(currency)s on or before %(date)s.")
 
@@ -58,33 +58,37 @@ class _PayeeSums:
 
 
 def aggregates_from_rows(
-    spec: ProgramSpec, rows: Iterable[Sequence[Any]]
+    lines: EligibleLines, rows: Iterable[Sequence[Any]]
 ) -> tuple[list[PayeeAggregate], dict[str, int], int]:
     """Rows of EligibleLines.aggregate → one PayeeAggregate per payee with a usable line
     (current period, or previous for growth), usable line counts, and the unusable line count."""
+    spec = lines.scope.spec
     sums: dict[str, _PayeeSums] = defaultdict(_PayeeSums)
     unusable = 0
-    rates: dict[int, Decimal] = {}  # a few dozen distinct rates over thousands of rows
+    # A few dozen (currency, bucket) pairs over thousands of rows: look each one up once.
+    rates: dict[tuple[str, int], tuple[Decimal, Decimal] | None] = {}
 
-    def rate(raw_rate: int) -> Decimal:
-        if raw_rate not in rates:
-            rates[raw_rate] = scaled(raw_rate, RATE_SCALE)
-        return rates[raw_rate]
+    def rates_of(currency: str, bucket: int) -> tuple[Decimal, Decimal] | None:
+        key = (currency, bucket)
+        if key not in rates:
+            found = lines.bucket_rates(currency, bucket)
+            rates[key] = found and (scaled(found[0], RATE_SCALE), scaled(found[1], RATE_SCALE))
+        return rates[key]
 
-    for payee, is_current, currency, rate_line, rate_prog, amount, quantity, lines in rows:
-        if spec.measure == Measure.REVENUE and (rate_line is None or rate_prog is None):
-            unusable += int(lines)
+    for payee, is_current, currency, bucket, amount, quantity, count in rows:
+        pair = rates_of(currency, int(bucket)) if spec.measure == Measure.REVENUE else None
+        if spec.measure == Measure.REVENUE and pair is None:
+            unusable += int(count)
             continue
         entry = sums[str(payee)]
         current = bool(is_current)
         if current:
-            entry.lines += int(lines)
+            entry.lines += int(count)
         if spec.measure == Measure.QUANTITY:
             entry.quantities[current].append(scaled(quantity, AMOUNT_SCALE))
         else:
-            group = FxGroup(
-                currency, rate(rate_line), rate(rate_prog), scaled(amount, AMOUNT_SCALE)
-            )
+            rate_line, rate_prog = pair
+            group = FxGroup(currency, rate_line, rate_prog, scaled(amount, AMOUNT_SCALE))
             entry.groups[current].append(group)
 
     def measure(entry: _PayeeSums, current: bool) -> Decimal:
@@ -122,7 +126,7 @@ def compute_shard(
     if shards > 1:
         partner_ids = session.execute(lines.shard_partners(shard, shards)).scalars().all()
     rows = session.execute(lines.aggregate(partner_ids)).all()
-    aggregates, line_counts, unusable_count = aggregates_from_rows(scope.spec, rows)
+    aggregates, line_counts, unusable_count = aggregates_from_rows(lines, rows)
     results = calculate_all(scope.spec, aggregates)
     listed: list[UnusableLine] = []
     if unusable_count:

@@ -2,9 +2,10 @@
 
 Every query a run (or its drill-down) makes goes through `EligibleLines`, so the lines a page shows
 are exactly the lines the calculation summed. Eligibility is decided per line with the territory
-and tier effective on `sold_on` (valid_from <= sold_on < valid_to), territory and category filters
-take whole subtrees (materialised `path LIKE 'prefix%'`), and FX rates are the ones whose
-valid_from is the latest on or before `sold_on` (see _daily_rates: at most one rate per line).
+and tier effective on `sold_on` (valid_from <= sold_on < valid_to, joined as one table of
+eligible stretches of days per partner), territory and category filters take whole subtrees
+(materialised `path LIKE 'prefix%'`), and FX rates are the ones whose valid_from is the latest on
+or before `sold_on` (`rates.RateTable`: lines are grouped by rate bucket, not joined to a rate).
 Amounts, quantities and rates leave the database as exact integers (scaled BIGINT sums) and
 become Decimals here.
 """
@@ -12,8 +13,8 @@ become Decimals here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -28,12 +29,12 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    exists,
     false,
     func,
     literal,
     or_,
     select,
+    true,
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -41,7 +42,6 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from portal.models import (
     TIERS,
     Category,
-    FxRate,
     Partner,
     PartnerTerritory,
     PartnerTier,
@@ -52,9 +52,9 @@ from portal.models import (
 from workflows.deals.refs import won_deal_refs
 from workflows.engine import KnownCodes, Measure, Payee, Period, ProgramSpec, previous
 
+from .rates import BASE_RATE_RAW, RateTable, load_rates
+
 AMOUNT_SCALE = 4  # sale_lines.amount and .quantity: 1/10,000
-RATE_SCALE = 10  # fx_rates.rate: 1/10,000,000,000
-BASE_RATE_RAW = 10**RATE_SCALE  # the base currency converts at exactly 1
 
 sale_lines = SaleLine.__table__
 partners = Partner.__table__
@@ -63,7 +63,6 @@ categories = Category.__table__
 territories = Territory.__table__
 partner_territories = PartnerTerritory.__table__
 partner_tiers = PartnerTier.__table__
-fx_rates = FxRate.__table__
 
 
 def scaled(raw: Any, scale: int) -> Decimal:
@@ -131,6 +130,7 @@ class Scope:
     base_currency: str
     watermark: int | None = None
     dialect: str = "postgresql"
+    rates: RateTable | None = None
 
     @property
     def first_day(self) -> date:
@@ -143,11 +143,6 @@ class Scope:
         return self.spec.measure == Measure.REVENUE
 
 
-def _covers(table, day) -> ColumnElement[bool]:
-    """Effective-dated row valid on `day`: valid_from inclusive, valid_to exclusive (NULL: open)."""
-    return and_(table.c.valid_from <= day, or_(table.c.valid_to.is_(None), table.c.valid_to > day))
-
-
 def _under(column, paths: Sequence[str]) -> ColumnElement[bool]:
     """Inside any of the subtrees; no paths (codes gone from the database) matches nothing."""
     if not paths:
@@ -155,33 +150,56 @@ def _under(column, paths: Sequence[str]) -> ColumnElement[bool]:
     return or_(*(column.startswith(path, autoescape=False) for path in paths))
 
 
-def _calendar(first: date, last: date, dialect: str):
-    """Every day from first to last, as a recursive CTE (no calendar table to maintain)."""
-    start = select(literal(first, Date).label("day")).cte("days", recursive=True)
-    following = func.date(start.c.day, "+1 day") if dialect == "sqlite" else start.c.day + 1
-    return start.union_all(select(following).where(start.c.day < last))
+def _later(a: ColumnElement, b: ColumnElement) -> ColumnElement:
+    return case((a > b, a), else_=b)
 
 
-def _daily_rates(first: date, last: date, dialect: str):
-    """(currency, day, rate) for every day the run reads: each FX rate holds from its valid_from
-    until the next rate of its currency (LEAD), so every day gets the rate whose valid_from is the
-    latest on or before it, and lines join it on (currency, sold_on) equality — one match each."""
-    following = func.lead(fx_rates.c.valid_from).over(
-        partition_by=fx_rates.c.currency, order_by=fx_rates.c.valid_from
+def _earlier(a: ColumnElement, b: ColumnElement) -> ColumnElement:
+    return case((a < b, a), else_=b)
+
+
+def _stretches(table, first: date, stop: date):
+    """An effective-dated table's rows that overlap [first, stop), as (partner_id, start, end)
+    clipped to that range: the days each row holds within what the run reads."""
+    start = _later(table.c.valid_from, literal(first, Date))
+    end = _earlier(func.coalesce(table.c.valid_to, literal(stop, Date)), literal(stop, Date))
+    overlaps = and_(
+        table.c.valid_from < stop, or_(table.c.valid_to.is_(None), table.c.valid_to > first)
     )
-    validity = select(
-        fx_rates.c.currency,
-        raw(fx_rates.c.rate).label("rate"),
-        fx_rates.c.valid_from,
-        following.label("valid_to"),
-    ).subquery("fx_validity")
-    days = _calendar(first, last, dialect)
-    return (
-        select(validity.c.currency, days.c.day, validity.c.rate)
-        .select_from(validity)
-        .join(days, _covers(validity, days.c.day))
-        .subquery("fx_daily")
-    )
+    return select(table.c.partner_id, start.label("start"), end.label("end")), overlaps
+
+
+def eligible_stretches(filters: Filters, first: date, stop: date, with_group: bool):
+    """(partner_id, payee group, start, end): the days in [first, stop) on which each partner
+    is in an eligible territory *and* has an eligible tier — the intersection of the two
+    effective-dated histories. A partner's rows never overlap (each row ends where the next
+    begins, `close_ranges`), so neither do its stretches, and a line matches at most one.
+    None when the spec filters on neither."""
+    parts = []
+    if filters.territory_paths is not None:
+        stmt, overlaps = _stretches(partner_territories, first, stop)
+        assigned = partner_territories.join(
+            territories, territories.c.id == partner_territories.c.territory_id
+        )
+        under = _under(territories.c.path, filters.territory_paths)
+        parts.append(stmt.select_from(assigned).where(overlaps, under).subquery("in_territory"))
+    if filters.tiers is not None:
+        stmt, overlaps = _stretches(partner_tiers, first, stop)
+        ranked = partner_tiers.c.tier.in_(filters.tiers)
+        parts.append(stmt.where(overlaps, ranked).subquery("in_tier"))
+    if not parts:
+        return None
+    head, *rest = parts
+    start, end, source, where = head.c.start, head.c.end, head, []
+    for part in rest:
+        source = source.join(part, part.c.partner_id == head.c.partner_id)
+        start, end = _later(start, part.c.start), _earlier(end, part.c.end)
+        where.append(start < end)
+    columns = [head.c.partner_id, start.label("start"), end.label("end")]
+    if with_group:
+        source = source.join(partners, partners.c.id == head.c.partner_id)
+        columns.append(partners.c.root_id.label("group_id"))
+    return select(*columns).select_from(source).where(*where).subquery("eligible_partners")
 
 
 class EligibleLines:
@@ -190,80 +208,52 @@ class EligibleLines:
     def __init__(self, scope: Scope):
         self.scope = scope
         spec, filters = scope.spec, scope.filters
+        line = sale_lines.c
+        grouped = spec.payee == Payee.PARTNER_GROUP
+        stop = scope.period.end + timedelta(days=1)
+        stretches = eligible_stretches(filters, scope.first_day, stop, with_group=grouped)
         source = sale_lines
-        if spec.payee == Payee.PARTNER_GROUP:
-            source = source.join(partners, partners.c.id == sale_lines.c.partner_id)
-            self.payee = partners.c.root_id
-        else:
-            self.payee = sale_lines.c.partner_id
-        self.rate_line: ColumnElement = literal(BASE_RATE_RAW, BigInteger)
-        self.rate_prog: ColumnElement = literal(BASE_RATE_RAW, BigInteger)
-        if scope.converts:
-            daily = _daily_rates(scope.first_day, scope.period.end, scope.dialect)
-            line_fx = daily.alias("fx_line")
-            source = source.outerjoin(
-                line_fx,
+        if stretches is not None:
+            # One join decides territory, tier and (for groups) the payee, on the sale date.
+            source = source.join(
+                stretches,
                 and_(
-                    line_fx.c.currency == sale_lines.c.currency,
-                    line_fx.c.day == sale_lines.c.sold_on,
+                    stretches.c.partner_id == line.partner_id,
+                    line.sold_on >= stretches.c.start,
+                    line.sold_on < stretches.c.end,
                 ),
             )
-            self.rate_line = case(
-                (sale_lines.c.currency == scope.base_currency, literal(BASE_RATE_RAW, BigInteger)),
-                else_=line_fx.c.rate,
-            )
-            if spec.currency != scope.base_currency:
-                prog_fx = daily.alias("fx_prog")
-                source = source.outerjoin(
-                    prog_fx,
-                    and_(
-                        prog_fx.c.currency == spec.currency, prog_fx.c.day == sale_lines.c.sold_on
-                    ),
-                )
-                self.rate_prog = prog_fx.c.rate
+            self.payee = stretches.c.group_id if grouped else line.partner_id
+        elif grouped:
+            source = source.join(partners, partners.c.id == line.partner_id)
+            self.payee = partners.c.root_id
+        else:
+            self.payee = line.partner_id
         self.source = source
+        self.rates = scope.rates if scope.converts else None
+        self.bucket: ColumnElement = literal(0)
+        if self.rates is not None:
+            bucket = self.rates.bucket_of(line.sold_on, scope.dialect)
+            if spec.currency == scope.base_currency:
+                # Lines in the base currency convert at exactly 1 whatever the day.
+                bucket = case((line.currency == scope.base_currency, 0), else_=bucket)
+            self.bucket = bucket
         self.is_current = (
-            case((sale_lines.c.sold_on >= scope.period.start, 1), else_=0)
-            if spec.growth
-            else literal(1)
+            case((line.sold_on >= scope.period.start, 1), else_=0) if spec.growth else literal(1)
         )
         self.where = [
-            sale_lines.c.sold_on >= scope.first_day,
-            sale_lines.c.sold_on <= scope.period.end,
+            line.sold_on >= scope.first_day,
+            line.sold_on <= scope.period.end,
             *self._eligibility(filters),
         ]
         if scope.watermark is not None:
-            self.where.append(sale_lines.c.id <= scope.watermark)
+            self.where.append(line.id <= scope.watermark)
 
     @staticmethod
     def _eligibility(filters: Filters) -> list[ColumnElement[bool]]:
+        """Product and deal conditions (territory and tier are the stretches' join)."""
         line = sale_lines.c
         where = []
-        if filters.territory_paths is not None:
-            assigned = partner_territories.join(
-                territories, territories.c.id == partner_territories.c.territory_id
-            )
-            where.append(
-                exists(
-                    select(literal(1))
-                    .select_from(assigned)
-                    .where(
-                        partner_territories.c.partner_id == line.partner_id,
-                        _covers(partner_territories, line.sold_on),
-                        _under(territories.c.path, filters.territory_paths),
-                    )
-                )
-            )
-        if filters.tiers is not None:
-            where.append(
-                exists(
-                    select(literal(1)).where(
-                        partner_tiers.c.partner_id == line.partner_id,
-                        _covers(partner_tiers, line.sold_on),
-                        partner_tiers.c.tier.in_(filters.tiers),
-                    )
-                )
-            )
         if filters.category_paths is not None:
             catalogued = products.join(categories, categories.c.id == products.c.category_id)
             chosen = _under(categories.c.path, filters.category_paths)
@@ -296,18 +286,39 @@ class EligibleLines:
             return [sale_lines.c.partner_id == any_(ids)]
         return [sale_lines.c.partner_id.in_(list(partner_ids))]
 
-    def unusable(self) -> ColumnElement[bool]:
-        return or_(self.rate_line.is_(None), self.rate_prog.is_(None))
+    def _line_has_rate(self) -> ColumnElement[bool]:
+        return self.rates.line_has_rate(sale_lines.c.currency, sale_lines.c.sold_on)
+
+    def usable(self) -> ColumnElement[bool]:
+        """SQL: the line's currency and the program's both have a rate on its sale date."""
+        if self.rates is None:
+            return true()
+        program_has_rate = self.rates.has_rate(self.scope.spec.currency, sale_lines.c.sold_on)
+        return and_(self._line_has_rate(), program_has_rate)
+
+    def line_rates(self, currency: str, day: date) -> tuple[int, int] | None:
+        """The stored integer rates (line currency, program currency) on the day, or None when
+        either has none; quantities need no FX and convert at 1."""
+        if self.rates is None:
+            return BASE_RATE_RAW, BASE_RATE_RAW
+        rate_line = self.rates.raw_rate(currency, day)
+        rate_prog = self.rates.raw_rate(self.scope.spec.currency, day)
+        return None if rate_line is None or rate_prog is None else (rate_line, rate_prog)
+
+    def bucket_rates(self, currency: str, bucket: int) -> tuple[int, int] | None:
+        """The rates of an aggregate row: those in force on the first day of its bucket."""
+        if self.rates is None:
+            return BASE_RATE_RAW, BASE_RATE_RAW
+        return self.line_rates(currency, self.rates.bucket_day(bucket))
 
     def aggregate(self, partner_ids: Sequence[int] | None = None) -> Select:
-        """One GROUP BY: exact sums per (payee, period, line currency, line rate, program rate)."""
+        """One GROUP BY: exact sums per (payee, period, line currency, FX bucket)."""
         inner = (
             select(
                 self.payee.label("payee"),
                 self.is_current.label("is_current"),
                 sale_lines.c.currency,
-                self.rate_line.label("rate_line"),
-                self.rate_prog.label("rate_prog"),
+                self.bucket.label("bucket"),
                 raw(sale_lines.c.amount).label("amount"),
                 raw(sale_lines.c.quantity).label("quantity"),
             )
@@ -315,8 +326,7 @@ class EligibleLines:
             .where(*self.where, *self.in_shard(partner_ids))
             .subquery("eligible")
         )
-        keys = (inner.c.payee, inner.c.is_current, inner.c.currency, inner.c.rate_line)
-        keys += (inner.c.rate_prog,)
+        keys = (inner.c.payee, inner.c.is_current, inner.c.currency, inner.c.bucket)
         # Sums come back as BIGINT, not NUMERIC: exact either way (an overflow is an error, never
         # a rounding), and integers decode far faster than Decimals.
         return select(
@@ -327,20 +337,22 @@ class EligibleLines:
         ).group_by(*keys)
 
     def unusable_lines(self, partner_ids: Sequence[int] | None = None) -> Select:
-        """Eligible lines without an FX rate for their currency or the program's, in date order."""
+        """Eligible lines without an FX rate for their currency or the program's, in date order,
+        with the currency that has none."""
         missing = case(
-            (self.rate_line.is_(None), sale_lines.c.currency),
+            (~self._line_has_rate(), sale_lines.c.currency),
             else_=literal(self.scope.spec.currency),
         )
         return (
             select(sale_lines.c.id, sale_lines.c.sold_on, missing.label("missing"))
             .select_from(self.source)
-            .where(*self.where, *self.in_shard(partner_ids), self.unusable())
+            .where(*self.where, *self.in_shard(partner_ids), ~self.usable())
             .order_by(sale_lines.c.sold_on, sale_lines.c.id)
         )
 
     def contributing_lines(self, payee_id: int) -> Select:
-        """The payee's usable eligible lines of the period (not the previous one), newest last."""
+        """The payee's usable eligible lines of the period (not the previous one), newest last;
+        `line_rates` gives each one's rates."""
         return (
             select(
                 sale_lines.c.id,
@@ -352,15 +364,13 @@ class EligibleLines:
                 raw(sale_lines.c.amount).label("amount"),
                 sale_lines.c.currency,
                 sale_lines.c.deal_ref,
-                self.rate_line.label("rate_line"),
-                self.rate_prog.label("rate_prog"),
             )
             .select_from(self.source)
             .where(
                 *self.where,
                 self.payee == payee_id,
                 sale_lines.c.sold_on >= self.scope.period.start,
-                *(() if not self.scope.converts else (~self.unusable(),)),
+                self.usable(),
             )
             .order_by(sale_lines.c.sold_on, sale_lines.c.id)
         )
@@ -369,6 +379,11 @@ class EligibleLines:
 def make_scope(
     session, spec: ProgramSpec, period: Period, *, base_currency: str, watermark: int | None = None
 ) -> Scope:
-    """Resolve the spec's filters against the database once, for every query of a run."""
+    """Resolve the spec's filters and load its FX rates once, for every query of a run."""
     dialect = session.get_bind().dialect.name
-    return Scope(spec, period, resolve_filters(session, spec), base_currency, watermark, dialect)
+    filters = resolve_filters(session, spec)
+    scope = Scope(spec, period, filters, base_currency, watermark, dialect)
+    if not scope.converts:
+        return scope
+    rates = load_rates(session, scope.first_day, period.end, base_currency)
+    return replace(scope, rates=rates)

@@ -24,13 +24,13 @@ from portal.models import Partner, PointsAllocation, PointsEntry, Program, utcno
 from portal.security import Perm, ensure
 from workflows.calc.loaders import (
     AMOUNT_SCALE,
-    RATE_SCALE,
     EligibleLines,
     make_scope,
     raw,
     sale_lines,
     scaled,
 )
+from workflows.calc.rates import RATE_SCALE
 from workflows.calc.runs import active_closure, refuse_if_closed, version_of
 from workflows.engine import (
     N_,
@@ -76,21 +76,15 @@ def desired_earnings(program: Program, period: Period) -> tuple[dict[Key, int], 
     scope = make_scope(db.session, spec, period, base_currency=current_app.config["BASE_CURRENCY"])
     lines = EligibleLines(scope)
     stmt = (
-        select(
-            lines.payee,
-            sale_lines.c.sold_on,
-            raw(sale_lines.c.amount),
-            lines.rate_line,
-            lines.rate_prog,
-        )
+        select(lines.payee, sale_lines.c.sold_on, raw(sale_lines.c.amount), sale_lines.c.currency)
         .select_from(lines.source)
-        .where(*lines.where, sale_lines.c.sold_on >= period.start)
+        # Lines without a rate are listed by the program's calculation runs, never counted as 0.
+        .where(*lines.where, sale_lines.c.sold_on >= period.start, lines.usable())
         .order_by(sale_lines.c.id)
     )
     totals: dict[Key, int] = defaultdict(int)
-    for payee, sold_on, amount, rate_line, rate_prog in db.session.execute(stmt):
-        if rate_line is None or rate_prog is None:
-            continue  # listed by the program's calculation runs, never counted as zero
+    for payee, sold_on, amount, currency in db.session.execute(stmt):
+        rate_line, rate_prog = lines.line_rates(currency, sold_on)
         totals[(int(payee), sold_on)] += points_for_line(
             scaled(amount, AMOUNT_SCALE),
             spec.points_per_unit,
