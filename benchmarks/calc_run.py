@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TARGET_RATIO = 3.0
 REPEATS = 5
-POLL = 0.02  # seconds between looks at the run row
+POLL = 0.005  # seconds between looks at the run row
 PROGRAM = """
 code: BENCH-EMEA-HW
 name: EMEA hardware group rebate (benchmark)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from portal.models import AuditEvent, CalcResult, CalcRun, CalcShard, utcnow
+from portal.models import AuditEvent, CalcResult, CalcRun, CalcShard, SaleLine, utcnow
 from portal.security import Forbidden
 from tests.calc.conftest import execute_inline, load_program, results_by_code
 from tests.calc.test_scenarios import AFTER_Q3, EMEA_VOLUME, GROUP_NETWORKING, Q3
@@ -77,6 +77,23 @@ def test_shard_count_follows_the_lines_in_the_period(db, app, make, scenario, pr
         assert runs.start_run(program, None, actor=scenario.finance).shards_total == 2
     finally:
         app.config.update(CALC_LINES_PER_SHARD=2_000_000, CALC_MAX_SHARDS=8)
+
+
+def test_a_table_that_fits_one_shard_is_one_shard(db, app, make, scenario, program):
+    """The id range bounds the line count: a table no bigger than a shard needs no count."""
+    for day in range(1, 4):
+        make.sale(scenario.mover, scenario.switch, "1", sold_on=date(2025, 7, day), currency="USD")
+    low, high = db.session.execute(select(func.min(SaleLine.id), func.max(SaleLine.id))).one()
+    in_q3 = db.session.scalar(
+        select(func.count()).where(SaleLine.sold_on.between(Q3.start, Q3.end))
+    )
+    try:
+        app.config.update(CALC_LINES_PER_SHARD=high - low + 1)
+        assert runs.start_run(program, None, actor=scenario.finance).shards_total == 1
+        app.config.update(CALC_LINES_PER_SHARD=1)  # now the period's lines are counted
+        assert runs.start_run(program, None, actor=scenario.finance).shards_total == min(in_q3, 8)
+    finally:
+        app.config.update(CALC_LINES_PER_SHARD=2_000_000)
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from workflows.engine import (
     Period,
     canonical_json,
     measure_from_groups,
+    measure_from_scaled,
     parse_period,
     parse_spec,
     points_for_line,
@@ -109,6 +110,28 @@ def test_measure_bytes_do_not_depend_on_how_lines_are_split_or_ordered(rows, rnd
         ]
     rnd.shuffle(split)
     assert str(measure_from_groups(split)) == str(measure_from_groups(whole))
+
+
+scaled_groups = st.dictionaries(
+    st.tuples(
+        st.sampled_from(["USD", "EUR", "JPY"]),
+        st.integers(1, 10**13),  # rate × 10**10: up to 1,000 base units per unit
+        st.one_of(st.just(10**10), st.integers(1, 10**13)),  # mostly a program rate of 1
+    ),
+    st.integers(-(10**16), 10**16),  # amount × 10**4: up to a trillion
+    max_size=12,
+)
+
+
+@PROPERTY
+@given(scaled_groups)
+def test_integer_measure_is_the_decimal_measure(sums):
+    """The integer path (program rate 1) and the Decimal path give the same bytes."""
+    groups = [
+        FxGroup(c, Decimal(rl).scaleb(-10), Decimal(rp).scaleb(-10), Decimal(a).scaleb(-4))
+        for (c, rl, rp), a in sums.items()
+    ]
+    assert str(measure_from_scaled(sums, 4, 10)) == str(measure_from_groups(groups))
 
 
 @PROPERTY

@@ -14,13 +14,12 @@ from sqlalchemy import func, select
 from workflows.engine import (
     N_,
     ExplanationStep,
-    FxGroup,
     Measure,
     PayeeAggregate,
     PayeeResult,
     calculate_all,
-    measure_from_groups,
     measure_from_quantities,
+    measure_from_scaled,
 )
 
 from .loaders import AMOUNT_SCALE, EligibleLines, Scope, scaled
@@ -52,8 +51,12 @@ class ShardOutcome:
 
 @dataclass
 class _PayeeSums:
-    groups: dict[bool, list[FxGroup]] = field(default_factory=lambda: defaultdict(list))
-    quantities: dict[bool, list[Decimal]] = field(default_factory=lambda: defaultdict(list))
+    """Exact integer sums of one payee's rows, per period (current or previous)."""
+
+    revenue: dict[bool, dict[tuple[str, int, int], int]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int))
+    )
+    quantity: dict[bool, int] = field(default_factory=lambda: defaultdict(int))
     lines: int = 0
 
 
@@ -61,40 +64,36 @@ def aggregates_from_rows(
     lines: EligibleLines, rows: Iterable[Sequence[Any]]
 ) -> tuple[list[PayeeAggregate], dict[str, int], int]:
     """Rows of EligibleLines.aggregate → one PayeeAggregate per payee with a usable line
-    (current period, or previous for growth), usable line counts, and the unusable line count."""
+    (current period, or previous for growth), usable line counts, and the unusable line count.
+    Sums stay exact integers until the engine turns each payee's into a measure."""
     spec = lines.scope.spec
+    revenue = spec.measure == Measure.REVENUE
     sums: dict[str, _PayeeSums] = defaultdict(_PayeeSums)
     unusable = 0
     # A few dozen (currency, bucket) pairs over thousands of rows: look each one up once.
-    rates: dict[tuple[str, int], tuple[Decimal, Decimal] | None] = {}
-
-    def rates_of(currency: str, bucket: int) -> tuple[Decimal, Decimal] | None:
-        key = (currency, bucket)
-        if key not in rates:
-            found = lines.bucket_rates(currency, bucket)
-            rates[key] = found and (scaled(found[0], RATE_SCALE), scaled(found[1], RATE_SCALE))
-        return rates[key]
-
+    rates: dict[tuple[str, int], tuple[int, int] | None] = {}
     for payee, is_current, currency, bucket, amount, quantity, count in rows:
-        pair = rates_of(currency, int(bucket)) if spec.measure == Measure.REVENUE else None
-        if spec.measure == Measure.REVENUE and pair is None:
-            unusable += int(count)
-            continue
-        entry = sums[str(payee)]
         current = bool(is_current)
+        if revenue:
+            key = (currency, int(bucket))
+            if key not in rates:
+                rates[key] = lines.bucket_rates(currency, int(bucket))
+            pair = rates[key]
+            if pair is None:
+                unusable += int(count)
+                continue
+            entry = sums[str(payee)]
+            entry.revenue[current][(currency, *pair)] += int(amount)
+        else:
+            entry = sums[str(payee)]
+            entry.quantity[current] += int(quantity)
         if current:
             entry.lines += int(count)
-        if spec.measure == Measure.QUANTITY:
-            entry.quantities[current].append(scaled(quantity, AMOUNT_SCALE))
-        else:
-            rate_line, rate_prog = pair
-            group = FxGroup(currency, rate_line, rate_prog, scaled(amount, AMOUNT_SCALE))
-            entry.groups[current].append(group)
 
     def measure(entry: _PayeeSums, current: bool) -> Decimal:
-        if spec.measure == Measure.QUANTITY:
-            return measure_from_quantities(entry.quantities.get(current, ()))
-        return measure_from_groups(entry.groups.get(current, ()))
+        if revenue:
+            return measure_from_scaled(entry.revenue.get(current, {}), AMOUNT_SCALE, RATE_SCALE)
+        return measure_from_quantities([scaled(entry.quantity.get(current, 0), AMOUNT_SCALE)])
 
     aggregates = [
         PayeeAggregate(

@@ -79,6 +79,28 @@ def measure_from_groups(groups: Iterable[FxGroup]) -> Decimal:
     return quantize_measure(total)
 
 
+def measure_from_scaled(
+    sums: Mapping[tuple[str, int, int], int], amount_scale: int, rate_scale: int
+) -> Decimal:
+    """measure_from_groups over exact integers: amounts × 10**amount_scale summed per
+    (currency, rate_line, rate_prog), rates × 10**rate_scale. When every program rate is exactly
+    1 no group divides, each conversion is an exact product and so is their sum: the measure is
+    integer arithmetic, the very value measure_from_groups gives. Otherwise it is that function."""
+    one = 10**rate_scale
+    if all(rate_prog == one for _, _, rate_prog in sums):
+        total = sum(amount * rate_line for (_, rate_line, _), amount in sums.items())
+        return quantize_measure(Decimal(total).scaleb(-(amount_scale + rate_scale), EXACT))
+    return measure_from_groups(
+        FxGroup(
+            currency,
+            Decimal(rate_line).scaleb(-rate_scale, EXACT),
+            Decimal(rate_prog).scaleb(-rate_scale, EXACT),
+            Decimal(amount).scaleb(-amount_scale, EXACT),
+        )
+        for (currency, rate_line, rate_prog), amount in sums.items()
+    )
+
+
 def measure_from_quantities(quantities: Iterable[Decimal]) -> Decimal:
     """Quantity measure: the exact sum of line quantities (returns are negative), quantized."""
     total = Decimal(0)
