@@ -44,9 +44,10 @@ def create_app(config: str | type | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
 
-    from . import sqlite_support
+    from . import connections, sqlite_support
 
     sqlite_support.register(app)
+    connections.register(app)
 
     from . import data_version
 

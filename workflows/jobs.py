@@ -22,7 +22,6 @@ MAX_ATTEMPTS = 3
 
 def run_task(task_id: int) -> str:
     """Execute one Task row; the row records success or failure, and errors re-raise for RQ."""
-    db.engine.dispose(close=False)  # never reuse connections inherited from the parent process
     task = tasks.claim(task_id)
     if task is None:
         return "already finished"
@@ -40,7 +39,6 @@ def run_task(task_id: int) -> str:
 @periodic.periodic("sweep", every=timedelta(minutes=1))
 def sweep() -> int:
     """Re-queue tasks whose worker died mid-run (stale heartbeat)."""
-    db.engine.dispose(close=False)
     try:
         stale_after = timedelta(seconds=current_app.config["TASK_STALE_AFTER_SECONDS"])
         requeue = tasks.requeue_stale(stale_after, max_attempts=MAX_ATTEMPTS)
@@ -55,7 +53,6 @@ def sweep() -> int:
 
 def send_mail(message_id: int) -> str:
     """Deliver one outbox message (SMTP or .eml file); failures re-raise so RQ retries."""
-    db.engine.dispose(close=False)
     try:
         return mail_delivery.deliver(message_id)
     finally:
@@ -65,7 +62,6 @@ def send_mail(message_id: int) -> str:
 @periodic.periodic("mail_sweep", every=timedelta(minutes=5))
 def resend_stalled_mail() -> int:
     """Queue again the e-mails whose delivery job was lost (e.g. Redis restarted)."""
-    db.engine.dispose(close=False)
     try:
         stalled = mail_delivery.stalled_message_ids()
         db.session.rollback()
@@ -84,7 +80,6 @@ def expire_deals(as_of: str | None = None) -> dict:
     The daily chain calls it without `as_of` (today, UTC) and re-arms itself; explicit runs
     (tests, operators re-running a day) pass an ISO date and leave the chain alone.
     """
-    db.engine.dispose(close=False)
     try:
         day = date.fromisoformat(as_of) if as_of else utcnow().date()
         outcome = deal_expiry.expire_deals(day)
@@ -100,7 +95,6 @@ def expire_deals(as_of: str | None = None) -> dict:
 @periodic.periodic("sales_rollup", every=timedelta(hours=1))
 def refresh_sales_rollup(chained: bool = True) -> int:
     """Rebuild the monthly sales roll-up; the hourly chain also catches lines written elsewhere."""
-    db.engine.dispose(close=False)
     try:
         rows = rollups.refresh_sales_monthly()
         db.session.commit()

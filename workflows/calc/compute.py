@@ -72,7 +72,7 @@ def aggregates_from_rows(
     unusable = 0
     # A few dozen (currency, bucket) pairs over thousands of rows: look each one up once.
     rates: dict[tuple[str, int], tuple[int, int] | None] = {}
-    for payee, is_current, currency, bucket, amount, quantity, count in rows:
+    for payee, is_current, currency, bucket, total, count in rows:
         current = bool(is_current)
         if revenue:
             key = (currency, int(bucket))
@@ -83,10 +83,10 @@ def aggregates_from_rows(
                 unusable += int(count)
                 continue
             entry = sums[str(payee)]
-            entry.revenue[current][(currency, *pair)] += int(amount)
+            entry.revenue[current][(currency, *pair)] += int(total)
         else:
             entry = sums[str(payee)]
-            entry.quantity[current] += int(quantity)
+            entry.quantity[current] += int(total)
         if current:
             entry.lines += int(count)
 

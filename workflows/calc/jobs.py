@@ -31,8 +31,8 @@ WAITING = (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
 
 
 def _worker_name() -> str:
-    """host:worker pid:work horse pid — which worker ran a shard, and what to kill to test it."""
-    return f"{socket.gethostname()}:{os.getppid()}:{os.getpid()}"
+    """host:pid — which worker process ran a shard (and what to kill to test a lost worker)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Heartbeat:
@@ -65,8 +65,7 @@ class Heartbeat:
 
 
 def run_shard(run_id: int, shard: int) -> str:
-    """RQ job: one shard of a run, in a work horse forked from the worker."""
-    db.engine.dispose(close=False)  # never reuse connections inherited from the parent process
+    """RQ job: one shard of a run."""
     try:
         return execute_shard(run_id, shard)
     finally:
@@ -109,7 +108,6 @@ def execute_shard(run_id: int, shard: int) -> str:
 
 def finish_run(run_id: int) -> str:
     """RQ job: the fan-in."""
-    db.engine.dispose(close=False)
     try:
         return execute_fan_in(run_id)
     finally:
@@ -157,7 +155,6 @@ def sweep_now(older_than: timedelta | None = None) -> runs.Sweep:
 @periodic.periodic("calc_sweep", every=timedelta(minutes=1))
 def sweep() -> int:
     """Periodic: put the shards of runs whose worker died (stale heartbeat) back on the queue."""
-    db.engine.dispose(close=False)
     try:
         found = sweep_now()
         return sum(len(shards) for shards in found.shards.values()) + len(found.fan_ins)

@@ -100,6 +100,7 @@ class Filters:
     category_paths: tuple[str, ...] | None
     skus: tuple[str, ...] | None
     registered_deals_only: bool
+    product_ids: tuple[int, ...] | None = None  # the products the two above select
 
 
 def resolve_filters(session, spec: ProgramSpec) -> Filters:
@@ -111,13 +112,26 @@ def resolve_filters(session, spec: ProgramSpec) -> Filters:
         return tuple(session.execute(stmt).scalars())
 
     products_filtered = bool(rules.categories or rules.skus)
-    return Filters(
+    filters = Filters(
         territory_paths=paths(territories, rules.territories) if rules.territories else None,
         tiers=tuple(rules.partner_tiers) if rules.partner_tiers else None,
         category_paths=paths(categories, rules.categories) if products_filtered else None,
         skus=tuple(rules.skus) if products_filtered else None,
         registered_deals_only=rules.registered_deals_only,
     )
+    if not products_filtered:
+        return filters
+    chosen = session.execute(chosen_products(filters).order_by(products.c.id)).scalars()
+    return replace(filters, product_ids=tuple(chosen))
+
+
+def chosen_products(filters: Filters) -> Select:
+    """Ids of the products in the category subtrees or with the SKUs the spec names."""
+    catalogued = products.join(categories, categories.c.id == products.c.category_id)
+    chosen = _under(categories.c.path, filters.category_paths or ())
+    if filters.skus:
+        chosen = or_(chosen, products.c.sku.in_(filters.skus))
+    return select(products.c.id).select_from(catalogued).where(chosen)
 
 
 @dataclass(frozen=True)
@@ -244,24 +258,22 @@ class EligibleLines:
         self.where = [
             line.sold_on >= scope.first_day,
             line.sold_on <= scope.period.end,
-            *self._eligibility(filters),
+            *self._eligibility(filters, scope.dialect),
         ]
         if scope.watermark is not None:
             self.where.append(line.id <= scope.watermark)
 
     @staticmethod
-    def _eligibility(filters: Filters) -> list[ColumnElement[bool]]:
+    def _eligibility(filters: Filters, dialect: str) -> list[ColumnElement[bool]]:
         """Product and deal conditions (territory and tier are the stretches' join)."""
         line = sale_lines.c
         where = []
-        if filters.category_paths is not None:
-            catalogued = products.join(categories, categories.c.id == products.c.category_id)
-            chosen = _under(categories.c.path, filters.category_paths)
-            if filters.skus:
-                chosen = or_(chosen, products.c.sku.in_(filters.skus))
-            where.append(
-                line.product_id.in_(select(products.c.id).select_from(catalogued).where(chosen))
-            )
+        if filters.product_ids is not None and dialect == "postgresql":
+            # The resolved ids as one array: a hashed lookup per line, no semi-join to plan.
+            ids = bindparam("eligible_products", list(filters.product_ids), type_=ARRAY(Integer))
+            where.append(line.product_id == any_(ids))
+        elif filters.category_paths is not None:
+            where.append(line.product_id.in_(chosen_products(filters)))
         if filters.registered_deals_only:
             # A line counts when its deal_ref names a registration that was won (imports store
             # references upper-cased and refuse another partner's reference).
@@ -312,15 +324,16 @@ class EligibleLines:
         return self.line_rates(currency, self.rates.bucket_day(bucket))
 
     def aggregate(self, partner_ids: Sequence[int] | None = None) -> Select:
-        """One GROUP BY: exact sums per (payee, period, line currency, FX bucket)."""
+        """One GROUP BY: the exact sum of the measured column (amount for revenue, quantity
+        otherwise) and the line count per (payee, period, line currency, FX bucket)."""
+        measured = sale_lines.c.amount if self.scope.converts else sale_lines.c.quantity
         inner = (
             select(
                 self.payee.label("payee"),
                 self.is_current.label("is_current"),
                 sale_lines.c.currency,
                 self.bucket.label("bucket"),
-                raw(sale_lines.c.amount).label("amount"),
-                raw(sale_lines.c.quantity).label("quantity"),
+                raw(measured).label("measured"),
             )
             .select_from(self.source)
             .where(*self.where, *self.in_shard(partner_ids))
@@ -331,8 +344,7 @@ class EligibleLines:
         # a rounding), and integers decode far faster than Decimals.
         return select(
             *keys,
-            cast(func.sum(inner.c.amount), BigInteger).label("amount"),
-            cast(func.sum(inner.c.quantity), BigInteger).label("quantity"),
+            cast(func.sum(inner.c.measured), BigInteger).label("total"),
             func.count().label("lines"),
         ).group_by(*keys)
 

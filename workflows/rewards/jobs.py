@@ -28,7 +28,6 @@ def post_points(as_of: str | None = None) -> dict[str, int]:
 
     Each program period commits on its own, so one failure does not hold back the others; the
     job still fails at the end, naming what it could not post (the next day tries again)."""
-    db.engine.dispose(close=False)
     try:
         day = date.fromisoformat(as_of) if as_of else utcnow().date()
         late_days = current_app.config["POINTS_LATE_LINE_DAYS"]
@@ -62,7 +61,6 @@ def post_points(as_of: str | None = None) -> dict[str, int]:
 @periodic.periodic("expire_points", every=timedelta(days=1))
 def expire_points(as_of: str | None = None) -> int:
     """Post expiry entries for points past their last usable day (explicit `as_of`: no re-arm)."""
-    db.engine.dispose(close=False)
     try:
         day = date.fromisoformat(as_of) if as_of else utcnow().date()
         posted = points.expire_all(day)
@@ -77,7 +75,6 @@ def expire_points(as_of: str | None = None) -> int:
 @periodic.periodic("loyalty_levels", every=timedelta(days=1))
 def recompute_levels(as_of: str | None = None) -> int:
     """Recompute every partner's status level from the trailing 12 months of earnings."""
-    db.engine.dispose(close=False)
     try:
         day = date.fromisoformat(as_of) if as_of else utcnow().date()
         changed = levels.recompute(day)
