@@ -210,3 +210,20 @@ def test_the_explanation_reads_in_the_partners_language(db, login, make, sold, r
     assert re.search(
         r"<li>Chiffre d&#39;affaires éligible sur la période\W+2200\.0000000000 USD", html
     )
+
+
+def test_a_long_drill_down_goes_page_by_page(db, login, make, sold, redis):
+    program = load_program(EMEA_VOLUME, sold.finance)
+    for day in range(51):  # with the fixture's line: 52 lines, two pages of 50
+        sold_on = date(2025, 7, 1 + day % 28)
+        make.sale(sold.mover, sold.switch, "10", sold_on=sold_on, currency="USD")
+    run = runs_done(db, program, sold)
+    result = db.session.scalars(
+        select(CalcResult).where(CalcResult.run_id == run.id, CalcResult.payee_id == sold.mover.id)
+    ).one()
+    client = login(sold.finance)
+    first = client.get(f"/calc/results/{result.id}")
+    assert first.status_code == 200
+    assert f"/calc/results/{result.id}?page=2" in first.get_data(as_text=True)
+    second = client.get(f"/calc/results/{result.id}?page=2").get_data(as_text=True)
+    assert "Page 2 of 2" in second
