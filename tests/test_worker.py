@@ -44,6 +44,7 @@ def test_a_forked_child_opens_its_own_connection_and_leaves_the_parents_alone(ap
             return conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
 
     with app.app_context():
+        db.engine.dispose()  # an empty pool, so the next connection is the only one in it
         parent = backend()  # now pooled: the child inherits it
         read, write = os.pipe()
         with warnings.catch_warnings():
