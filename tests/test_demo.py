@@ -10,13 +10,18 @@ from portal.admin.services import MIN_PASSWORD_LENGTH
 from portal.demo import load_demo
 from portal.demo.data import LOGINS, PASSWORD
 from portal.demo.generate import demo_dates, quarter_start
+from portal.demo.programs import load_demo_programs
 from portal.models import (
     AuditEvent,
+    CalcResult,
+    CalcRun,
     Category,
     FxRate,
     Partner,
     PartnerTerritory,
     PartnerTier,
+    PayoutLine,
+    PointsEntry,
     Product,
     SaleLine,
     Territory,
@@ -292,6 +297,7 @@ def test_cli_loads_once_and_prints_the_logins(app, committed_db):
     assert f"{lines:,} sales lines" in first.output
     assert "Sales from 2026-04-01 to 2026-09-10" in first.output
     assert "moved territory on 2026-08-15" in first.output
+    assert "DEMO-EMEA-NET, DEMO-FW-SPIF, DEMO-POINTS: 2026-Q2 settled and approved" in first.output
 
     second = runner.invoke(args=["demo", "--today", TODAY.isoformat()])
 
@@ -299,7 +305,35 @@ def test_cli_loads_once_and_prints_the_logins(app, committed_db):
     assert "already present" in second.output
     assert "Sales from 2026-04-01 to 2026-09-10" in second.output
     assert all(login.email in second.output for login in LOGINS)
+    assert "2026-Q3 accrued, points posted month by month (nothing to add)" in second.output
     assert committed_db.session.scalar(select(func.count(SaleLine.id))) == lines
+
+
+def test_demo_programs_are_settled_approved_accrued_and_earn_points(db, demo):
+    summary = load_demo_programs(demo.dates)
+    runs = db.session.scalars(select(CalcRun).order_by(CalcRun.id)).all()
+    assert {(run.program.code, run.kind, run.period_label, run.status) for run in runs} == {
+        ("DEMO-EMEA-NET", "settlement", "2026-Q2", "done"),
+        ("DEMO-EMEA-NET", "accrual", "2026-Q3", "done"),
+        ("DEMO-FW-SPIF", "settlement", "2026-Q2", "done"),
+        ("DEMO-FW-SPIF", "accrual", "2026-Q3", "done"),
+    }
+    users = {user.id: user.email for user in db.session.scalars(select(User))}
+    for run in runs:
+        assert run.payee_count > 0 and run.total_amount > 0 and run.unusable_count == 0
+        assert users[run.started_by_id] == "finance@demo.example"
+        if run.kind == "settlement":  # maker–checker: the second finance user approved
+            assert users[run.approved_by_id] == "finance2@demo.example"
+    settled = sum(run.total_amount for run in runs if run.kind == "settlement")
+    assert db.session.scalar(select(func.sum(PayoutLine.amount))) == settled
+    assert all(db.session.scalars(select(CalcResult.explanation)))  # every amount explained
+    points = db.session.scalar(select(func.sum(PointsEntry.points)))
+    assert summary.points_entries > 0 and points > 0
+
+    again = load_demo_programs(demo.dates)
+    assert (again.runs, again.points_entries) == (0, 0)
+    assert db.session.scalar(select(func.count(CalcRun.id))) == len(runs)
+    assert db.session.scalar(select(func.sum(PointsEntry.points))) == points
 
 
 def test_cli_rejects_a_bad_date(app):

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from .build import DemoSummary, load_demo
+from .programs import ProgramsSummary, load_demo_programs
 
 COUNTED = (
     ("territories", "territories"),
@@ -44,7 +45,13 @@ def demo(today):
             f"could not load the demo data ({reason}). Is the database up to date? "
             "Run `portal db upgrade` first."
         ) from None
+    try:
+        programs = load_demo_programs(summary.dates)
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"could not run the demo programs ({exc})") from None
     click.echo(_headline(summary))
+    click.echo(_programs_line(programs))
     click.echo()
     click.echo(_logins_table(summary))
 
@@ -68,6 +75,18 @@ def _headline(summary: DemoSummary) -> str:
             "(previous quarter in full, current quarter to date)."
         )
     return "\n".join(lines)
+
+
+def _programs_line(summary: ProgramsSummary) -> str:
+    added = (
+        f"{summary.runs} runs and {summary.points_entries:,} points entries added"
+        if summary.runs or summary.points_entries
+        else "nothing to add"
+    )
+    return (
+        f"Programs {', '.join(summary.programs)}: {summary.settled} settled and approved, "
+        f"{summary.accrued} accrued, points posted month by month ({added})."
+    )
 
 
 def _logins_table(summary: DemoSummary) -> str:

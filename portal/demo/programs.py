@@ -1,0 +1,138 @@
+"""The demo's programs, and what finance would have done with them by the demo's today.
+
+Three programs, defined as finance would load them (PRODUCT.md §6): a rebate for EMEA dealer
+groups on networking, a per-unit SPIF on firewalls for gold and platinum partners, and a loyalty
+program. For the previous quarter both calculated programs have a settlement run, approved by
+the second finance user (maker–checker), so payout lines exist; for the current quarter an
+accrual run, so dashboards show accrued balances and tier progress; loyalty points are posted for
+every month so far. Everything goes through the same services as the pages and commands, with
+the demo's finance users as actors, and runs are executed in this process.
+
+A second load adds nothing: an identical spec adds no version, and a period that already has a
+run of a kind keeps it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+
+from workflows.calc import jobs, runs
+from workflows.calc.settlement import approve_run
+from workflows.engine import Period, parse_period
+from workflows.rewards.earnings import post_earnings
+
+from ..extensions import db
+from ..models import CalcRun, Program, User
+from ..programs.services import save_program
+from .generate import DemoDates, add_months, quarter_start
+
+SPECS = (
+    """\
+code: DEMO-EMEA-NET
+name: EMEA networking rebate for dealer groups
+kind: rebate
+currency: EUR
+eligible: {territories: [EMEA], categories: [NET]}
+measure: revenue
+payee: partner_group
+tiers: {mode: retroactive, bands: [{from: 0, rate: 0.01}, {from: 100000, rate: 0.02},
+                                   {from: 400000, rate: 0.03}]}
+""",
+    """\
+code: DEMO-FW-SPIF
+name: Firewall SPIF, 25 EUR per unit
+kind: spif
+currency: EUR
+eligible: {partner_tiers: [gold, platinum], categories: [FIREWALLS]}
+measure: quantity
+payee: partner
+tiers: {mode: marginal, bands: [{from: 0, rate: 25}]}
+""",
+    """\
+code: DEMO-POINTS
+name: Nexaline points, 1 per 10 EUR
+kind: loyalty
+currency: EUR
+points_per_unit: 0.1
+expires_after_days: 365
+""",
+)
+MAKER, CHECKER = "finance@demo.example", "finance2@demo.example"
+
+
+@dataclass
+class ProgramsSummary:
+    """What the demo added for its programs: runs started and points entries posted."""
+
+    programs: list[str] = field(default_factory=list)
+    settled: str = ""
+    accrued: str = ""
+    runs: int = 0
+    points_entries: int = 0
+
+
+def load_demo_programs(dates: DemoDates) -> ProgramsSummary:
+    """Save the programs, run and approve what is missing, post points. Commits step by step
+    (the runs' jobs commit their own transactions)."""
+    maker, checker = (
+        db.session.scalars(select(User).where(func.lower(User.email) == email)).one()
+        for email in (MAKER, CHECKER)
+    )
+    previous = _quarter(dates.start)
+    current = _quarter(dates.quarter_start)
+    summary = ProgramsSummary(settled=previous.label, accrued=current.label)
+    programs = []
+    for text in SPECS:
+        program, _, _ = save_program(text, actor=maker)
+        programs.append(program)
+        summary.programs.append(program.code)
+    db.session.commit()
+    for program in programs[:2]:
+        settlement = _run_once(program, previous, "settlement", maker, dates.today, summary)
+        if settlement is not None and settlement.approved_at is None:
+            approve_run(settlement, actor=checker)
+            db.session.commit()
+        _run_once(program, current, "accrual", maker, dates.today, summary)
+    loyalty = programs[2]
+    month = dates.start
+    while month <= dates.today:
+        posted = post_earnings(loyalty, parse_period(month.strftime("%Y-%m")), actor=maker)
+        db.session.commit()
+        summary.points_entries += len(posted)
+        month = add_months(month, 1)
+    return summary
+
+
+def _quarter(day: date) -> Period:
+    start = quarter_start(day)
+    return parse_period(f"{start.year}-Q{(start.month - 1) // 3 + 1}")
+
+
+def _run_once(
+    program: Program, period: Period, kind: str, actor, today: date, summary: ProgramsSummary
+) -> CalcRun | None:
+    """The program's finished run of this kind and period; started and executed if none."""
+    existing = db.session.scalars(
+        select(CalcRun)
+        .where(
+            CalcRun.program_id == program.id,
+            CalcRun.period_start == period.start,
+            CalcRun.period_end == period.end,
+            CalcRun.kind == kind,
+        )
+        .order_by(CalcRun.id.desc())
+    ).first()
+    if existing is not None:
+        return existing if existing.status == "done" else None
+    run = runs.start_run(program, period, kind=kind, actor=actor, on=today)
+    run_id, shards = run.id, run.shards_total
+    db.session.commit()
+    for shard in range(shards):
+        jobs.execute_shard(run_id, shard)
+    if shards > 1:
+        jobs.execute_fan_in(run_id)
+    summary.runs += 1
+    return db.session.get(CalcRun, run_id)
