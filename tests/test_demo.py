@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 from portal.admin.services import MIN_PASSWORD_LENGTH
 from portal.demo import load_demo
 from portal.demo.data import LOGINS, PASSWORD
+from portal.demo.deals import load_demo_deals
 from portal.demo.generate import demo_dates, quarter_start
 from portal.demo.programs import load_demo_programs
 from portal.models import (
@@ -16,6 +17,8 @@ from portal.models import (
     CalcResult,
     CalcRun,
     Category,
+    DealConflict,
+    DealRegistration,
     FxRate,
     Partner,
     PartnerTerritory,
@@ -334,6 +337,27 @@ def test_demo_programs_are_settled_approved_accrued_and_earn_points(db, demo):
     assert (again.runs, again.points_entries) == (0, 0)
     assert db.session.scalar(select(func.count(CalcRun.id))) == len(runs)
     assert db.session.scalar(select(func.sum(PointsEntry.points))) == points
+
+
+def test_demo_deals_wait_for_review_conflict_and_were_decided(db, demo):
+    assert load_demo_deals() == 6
+    states = db.session.execute(
+        select(DealRegistration.customer_name, DealRegistration.state)
+    ).all()
+    assert sorted(state for _, state in states) == [
+        "approved",
+        "rejected",
+        "submitted",
+        "submitted",
+        "submitted",
+        "won",
+    ]
+    conflict = db.session.scalars(select(DealConflict)).one()
+    names = {conflict.deal.customer_name, conflict.other.customer_name}
+    assert names == {"Groupe Hôtelier Azur SA", "Groupe Hotelier Azur"}
+    assert conflict.deal.partner_id != conflict.other.partner_id
+    assert load_demo_deals() == 0
+    assert db.session.scalar(select(func.count(DealRegistration.id))) == 6
 
 
 def test_cli_rejects_a_bad_date(app):

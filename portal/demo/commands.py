@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from .build import DemoSummary, load_demo
+from .deals import load_demo_deals
 from .programs import ProgramsSummary, load_demo_programs
 
 COUNTED = (
@@ -47,11 +48,18 @@ def demo(today):
         ) from None
     try:
         programs = load_demo_programs(summary.dates)
+        deals = load_demo_deals()
     except SQLAlchemyError as exc:
         db.session.rollback()
-        raise click.ClickException(f"could not run the demo programs ({exc})") from None
+        raise click.ClickException(f"could not add the demo programs and deals ({exc})") from None
     click.echo(_headline(summary))
     click.echo(_programs_line(programs))
+    click.echo(
+        f"Deal registrations: {deals} added (three awaiting review, two of them for the same "
+        "customer and flagged as a conflict; one approved; one won; one rejected)."
+        if deals
+        else "Deal registrations already present; none added."
+    )
     click.echo()
     click.echo(_logins_table(summary))
 
