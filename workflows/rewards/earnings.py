@@ -62,6 +62,9 @@ class Delta:
     earlier_entries: int  # entries already posted for this key: makes `source` unique
 
 
+STREAM_BATCH = 5_000
+
+
 def _loyalty_spec(program: Program):
     spec = spec_from_dict(version_of(program).spec)
     if spec.kind != "loyalty":
@@ -83,7 +86,9 @@ def desired_earnings(program: Program, period: Period) -> tuple[dict[Key, int], 
         .order_by(sale_lines.c.id)
     )
     totals: dict[Key, int] = defaultdict(int)
-    for payee, sold_on, amount, currency in db.session.execute(stmt):
+    # Streamed in batches: a period of a million lines never sits in memory at once.
+    rows = db.session.execute(stmt.execution_options(yield_per=STREAM_BATCH))
+    for payee, sold_on, amount, currency in rows:
         rate_line, rate_prog = lines.line_rates(currency, sold_on)
         totals[(int(payee), sold_on)] += points_for_line(
             scaled(amount, AMOUNT_SCALE),
