@@ -20,6 +20,7 @@ from workflows.engine import (
     parse_period,
     parse_spec,
     points_for_line,
+    points_rule,
     previous,
     round_money,
     spec_from_dict,
@@ -140,6 +141,23 @@ def test_points_are_the_exact_truncation_toward_zero(amount, per_unit, rate_line
     points = points_for_line(amount, per_unit, rate_line=rate_line, rate_prog=rate_prog)
     exact = Fraction(amount) * Fraction(rate_line) * Fraction(per_unit) / Fraction(rate_prog)
     assert points == trunc(exact)
+
+
+@PROPERTY
+@given(
+    st.integers(-(10**16), 10**16),  # amount × 10**4
+    st.integers(1, 10**13),  # rates × 10**10
+    st.integers(1, 10**13),
+    st.decimals(min_value=Decimal("0.0001"), max_value=1000, places=4, allow_nan=False),
+)
+def test_integer_points_are_the_decimal_points(amount, rate_line, rate_prog, per_unit):
+    as_decimals = points_for_line(
+        Decimal(amount).scaleb(-4),
+        per_unit,
+        rate_line=Decimal(rate_line).scaleb(-10),
+        rate_prog=Decimal(rate_prog).scaleb(-10),
+    )
+    assert points_rule(per_unit, 4)(amount, rate_line, rate_prog) == as_decimals
 
 
 @PROPERTY

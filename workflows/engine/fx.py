@@ -7,7 +7,7 @@ math. Doing it in exactly this order is what makes the set-based path and the li
 reference byte-identical.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, localcontext
@@ -108,6 +108,24 @@ def measure_from_quantities(quantities: Iterable[Decimal]) -> Decimal:
         for quantity in quantities:
             total += require_decimal(quantity, "quantity")
     return quantize_measure(total)
+
+
+def points_rule(points_per_unit: Decimal, amount_scale: int) -> Callable[[int, int, int], int]:
+    """points_for_line over exact integers, for posting a period's lines: the returned function
+    takes the stored amount (× 10**amount_scale) and both stored rates (at one common scale) and
+    gives trunc(amount × rate_line / rate_prog × points per unit), toward zero — the same integer
+    points_for_line gives, by integer division instead of 50-digit decimals."""
+    numerator, denominator = require_decimal(points_per_unit, "points_per_unit").as_integer_ratio()
+    denominator *= 10**amount_scale
+
+    def points(amount: int, rate_line: int, rate_prog: int) -> int:
+        if rate_line <= 0 or rate_prog <= 0:
+            raise ValueError(f"FX rates must be positive, got {rate_line} and {rate_prog}")
+        product = amount * rate_line * numerator
+        quotient = abs(product) // (rate_prog * denominator)
+        return quotient if product >= 0 else -quotient
+
+    return points
 
 
 def points_for_line(

@@ -28,16 +28,14 @@ from workflows.calc.loaders import (
     make_scope,
     raw,
     sale_lines,
-    scaled,
 )
-from workflows.calc.rates import RATE_SCALE
 from workflows.calc.runs import active_closure, refuse_if_closed, version_of
 from workflows.engine import (
     N_,
     Period,
     last_usable_day,
     parse_period,
-    points_for_line,
+    points_rule,
     previous,
     spec_from_dict,
 )
@@ -83,19 +81,17 @@ def desired_earnings(program: Program, period: Period) -> tuple[dict[Key, int], 
         .select_from(lines.source)
         # Lines without a rate are listed by the program's calculation runs, never counted as 0.
         .where(*lines.where, sale_lines.c.sold_on >= period.start, lines.usable())
-        .order_by(sale_lines.c.id)
     )
+    points = points_rule(spec.points_per_unit, AMOUNT_SCALE)
+    rates: dict[tuple[str, date], tuple[int, int]] = {}  # a few per day, for many lines
     totals: dict[Key, int] = defaultdict(int)
     # Streamed in batches: a period of a million lines never sits in memory at once.
     rows = db.session.execute(stmt.execution_options(yield_per=STREAM_BATCH))
     for payee, sold_on, amount, currency in rows:
-        rate_line, rate_prog = lines.line_rates(currency, sold_on)
-        totals[(int(payee), sold_on)] += points_for_line(
-            scaled(amount, AMOUNT_SCALE),
-            spec.points_per_unit,
-            rate_line=scaled(rate_line, RATE_SCALE),
-            rate_prog=scaled(rate_prog, RATE_SCALE),
-        )
+        key = (currency, sold_on)
+        if key not in rates:
+            rates[key] = lines.line_rates(currency, sold_on)
+        totals[(int(payee), sold_on)] += points(int(amount), *rates[key])
     return dict(totals), spec.expires_after_days
 
 
