@@ -234,6 +234,28 @@ SCHEMAS: dict[str, Any] = {
             "line_count": ID,
         }
     ),
+    "PartnerReward": obj(
+        {
+            "id": ID,
+            "run_id": ID,
+            "program_code": TEXT,
+            "period": TEXT,
+            "kind": {"type": "string", "enum": ["accrual", "settlement"]},
+            "approved": {"type": "boolean", "description": "A settlement approved for payout."},
+            "measure": MONEY,
+            "band_from": nullable(MONEY),
+            "rate": nullable(MONEY),
+            "amount": MONEY,
+            "currency": TEXT,
+            "capped": {"type": "boolean"},
+            "line_count": ID,
+            "explanation": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "How the amount was reached, one sentence per step.",
+            },
+        }
+    ),
     "PointsBalance": obj(
         {
             "partner_id": ID,
@@ -338,5 +360,6 @@ for _name in (
     "Program",
     "CalcRun",
     "CalcResult",
+    "PartnerReward",
 ):
     SCHEMAS[f"{_name}Page"] = page_of(_name)

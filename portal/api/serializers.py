@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from workflows.engine.i18n import render_message
 from workflows.payables.balances import ProgramBalance
 from workflows.rewards.ledger import Balance
 
@@ -122,6 +123,26 @@ def calc_result(r: CalcResult) -> dict[str, Any]:
         "currency": r.currency,
         "capped": r.capped,
         "line_count": r.line_count,
+    }
+
+
+def partner_reward(r: CalcResult) -> dict[str, Any]:
+    run = r.run
+    return {
+        "id": r.id,
+        "run_id": r.run_id,
+        "program_code": run.program.code,
+        "period": run.period_label,
+        "kind": run.kind,
+        "approved": run.approved_at is not None,
+        "measure": decimal_text(r.measure),
+        "band_from": decimal_text(r.band_from),
+        "rate": decimal_text(r.rate),
+        "amount": decimal_text(r.amount),
+        "currency": r.currency,
+        "capped": r.capped,
+        "line_count": r.line_count,
+        "explanation": [render_message(s["template"], s["params"]) for s in r.explanation],
     }
 
 

@@ -149,3 +149,30 @@ def test_a_partner_without_payable_history_has_an_empty_list(api, world):
     acme = api("acme_user")
     body = acme.conforms(acme.get(f"/partners/{world['acme'].id}/balances"), "MoneyBalances")
     assert body == {"partner_id": world["acme"].id, "balances": []}
+
+
+def test_the_result_lines_behind_the_money_come_explained(api, world, money):
+    acme = api("acme_user")
+    path = f"/partners/{world['acme'].id}/rewards"
+    page = acme.conforms(acme.get(path), "PartnerRewardPage")
+    assert [(r["kind"], r["approved"], r["amount"], r["band_from"]) for r in page["items"]] == [
+        ("accrual", False, "40.0000", "1000"),
+        ("settlement", True, "40.0000", "1000"),
+    ]
+    settled = page["items"][1]
+    assert (settled["program_code"], settled["period"], settled["currency"]) == (
+        "API-VOL",
+        "2026-Q3",
+        "EUR",
+    )
+    assert settled["explanation"][0] == "Eligible revenue in the period: 2000.0000000000 EUR."
+    assert settled["explanation"][-1] == "Rounded half-up once to 2 decimal places: 40.00 EUR."
+    # one line a page: the cursor walks them in order
+    first = acme.get(path, query_string={"limit": 1}).get_json()
+    second = acme.get(path, query_string={"limit": 1, "cursor": first["next_cursor"]}).get_json()
+    assert [first["items"][0]["id"], second["items"][0]["id"]] == [r["id"] for r in page["items"]]
+    assert second["next_cursor"] is None
+    # the manager of the partner's territory reads them too; another partner gets a 404
+    manager = api("dach_manager")
+    assert manager.get(path).get_json()["items"] == page["items"]
+    assert api("beta_user").get(path).status_code == 404
