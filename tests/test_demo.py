@@ -12,6 +12,7 @@ from portal.demo.data import LOGINS, PASSWORD
 from portal.demo.deals import load_demo_deals
 from portal.demo.generate import demo_dates, quarter_start
 from portal.demo.programs import load_demo_programs
+from portal.demo.rewards import load_demo_rewards
 from portal.models import (
     AuditEvent,
     CalcResult,
@@ -26,6 +27,8 @@ from portal.models import (
     PayoutLine,
     PointsEntry,
     Product,
+    Redemption,
+    RewardItem,
     SaleLine,
     Territory,
     User,
@@ -358,6 +361,17 @@ def test_demo_deals_wait_for_review_conflict_and_were_decided(db, demo):
     assert conflict.deal.partner_id != conflict.other.partner_id
     assert load_demo_deals() == 0
     assert db.session.scalar(select(func.count(DealRegistration.id))) == 6
+
+
+def test_demo_catalog_and_a_redemption_waiting_for_its_manager(db, demo):
+    load_demo_programs(demo.dates)  # the points to spend
+    assert load_demo_rewards() == 5
+    assert db.session.scalar(select(func.count(RewardItem.id))) == 5
+    waiting = db.session.scalars(select(Redemption)).one()
+    assert (waiting.status, waiting.points) == ("requested", 60_000)
+    assert db.session.get(Partner, waiting.partner_id).code == "ALPENNETZ"
+    assert load_demo_rewards() == 0
+    assert db.session.scalar(select(func.count(Redemption.id))) == 1
 
 
 def test_cli_rejects_a_bad_date(app):

@@ -12,6 +12,7 @@ from ..extensions import db
 from .build import DemoSummary, load_demo
 from .deals import load_demo_deals
 from .programs import ProgramsSummary, load_demo_programs
+from .rewards import load_demo_rewards
 
 COUNTED = (
     ("territories", "territories"),
@@ -49,6 +50,7 @@ def demo(today):
     try:
         programs = load_demo_programs(summary.dates)
         deals = load_demo_deals()
+        rewards = load_demo_rewards()
     except SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(f"could not add the demo programs and deals ({exc})") from None
@@ -59,6 +61,11 @@ def demo(today):
         "customer and flagged as a conflict; one approved; one won; one rejected)."
         if deals
         else "Deal registrations already present; none added."
+    )
+    click.echo(
+        f"Reward catalog: {rewards} items added; Alpennetz has asked to redeem a training seat."
+        if rewards
+        else "Reward catalog already present; nothing added."
     )
     click.echo()
     click.echo(_logins_table(summary))
