@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 
 from workflows.deals.states import transition
 
+from ..actors import actor_for
 from ..deals.services import DealInput, save_deal
 from ..extensions import db
-from ..models import Category, DealRegistration, User
+from ..models import Category, DealRegistration
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,7 @@ def load_demo_deals() -> int:
     if db.session.scalar(select(func.count(DealRegistration.id))):
         return 0
     today = date.today()
-    users = {
-        user.email: user
-        for user in db.session.scalars(
-            select(User).where(func.lower(User.email).in_([ALPENNETZ, LUMIERE, DACH, EMEA]))
-        )
-    }
+    users = {email: actor_for(email) for email in (ALPENNETZ, LUMIERE, DACH, EMEA)}
     categories = dict(db.session.execute(select(Category.code, Category.id)).all())
     for spec in DEALS:
         deal = save_deal(

@@ -17,15 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from workflows.calc import jobs, runs
 from workflows.calc.settlement import approve_run
 from workflows.engine import Period, parse_period
 from workflows.rewards.earnings import post_earnings
 
+from ..actors import actor_for
 from ..extensions import db
-from ..models import CalcRun, Program, User
+from ..models import CalcRun, Program
 from ..programs.services import save_program
 from .generate import DemoDates, add_months, quarter_start
 
@@ -77,10 +78,7 @@ class ProgramsSummary:
 def load_demo_programs(dates: DemoDates) -> ProgramsSummary:
     """Save the programs, run and approve what is missing, post points. Commits step by step
     (the runs' jobs commit their own transactions)."""
-    maker, checker = (
-        db.session.scalars(select(User).where(func.lower(User.email) == email)).one()
-        for email in (MAKER, CHECKER)
-    )
+    maker, checker = actor_for(MAKER), actor_for(CHECKER)
     previous = _quarter(dates.start)
     current = _quarter(dates.quarter_start)
     summary = ProgramsSummary(settled=previous.label, accrued=current.label)
@@ -128,11 +126,8 @@ def _run_once(
     if existing is not None:
         return existing if existing.status == "done" else None
     run = runs.start_run(program, period, kind=kind, actor=actor, on=today)
-    run_id, shards = run.id, run.shards_total
+    run_id = run.id
     db.session.commit()
-    for shard in range(shards):
-        jobs.execute_shard(run_id, shard)
-    if shards > 1:
-        jobs.execute_fan_in(run_id)
+    jobs.execute_inline(run_id)
     summary.runs += 1
     return db.session.get(CalcRun, run_id)

@@ -14,8 +14,9 @@ from workflows.rewards import ledger
 from workflows.rewards.catalog import save_item
 from workflows.rewards.redemptions import request_redemption
 
+from ..actors import actor_for
 from ..extensions import db
-from ..models import Partner, RewardItem, User, utcnow
+from ..models import Partner, RewardItem, utcnow
 
 FINANCE, PARTNER_ADMIN = "finance@demo.example", "partner.admin@demo.example"
 ITEMS = (
@@ -35,10 +36,7 @@ def load_demo_rewards() -> int:
     """Fill the catalog and request one redemption, once; returns the items added. Commits."""
     if db.session.scalar(select(func.count(RewardItem.id))):
         return 0
-    finance, partner_admin = (
-        db.session.scalars(select(User).where(func.lower(User.email) == email)).one()
-        for email in (FINANCE, PARTNER_ADMIN)
-    )
+    finance, partner_admin = actor_for(FINANCE), actor_for(PARTNER_ADMIN)
     items = {
         code: save_item(
             actor=finance,

@@ -110,10 +110,7 @@ def load_program(text: str, actor) -> Program:
 
 def execute_inline(run_id: int) -> CalcRun:
     """Run every shard job and the fan-in in this process (the worker tests use real workers)."""
-    shards = _db.session.get(CalcRun, run_id).shards_total
-    for shard in range(shards):
-        jobs.execute_shard(run_id, shard)
-    jobs.execute_fan_in(run_id)
+    jobs.execute_inline(run_id)
     return _db.session.get(CalcRun, run_id)
 
 

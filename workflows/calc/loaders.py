@@ -97,41 +97,33 @@ class Filters:
 
     territory_paths: tuple[str, ...] | None
     tiers: tuple[str, ...] | None
-    category_paths: tuple[str, ...] | None
-    skus: tuple[str, ...] | None
+    product_ids: tuple[int, ...] | None  # in the category subtrees, or with the SKUs named
     registered_deals_only: bool
-    product_ids: tuple[int, ...] | None = None  # the products the two above select
 
 
 def resolve_filters(session, spec: ProgramSpec) -> Filters:
-    """Territory and category codes become materialised paths (two small queries)."""
+    """Territory codes become materialised paths, categories and SKUs product ids (small
+    queries, once per run)."""
     rules = spec.eligible
 
     def paths(table, codes: Sequence[str]) -> tuple[str, ...]:
         stmt = select(table.c.path).where(table.c.code.in_(codes)).order_by(table.c.path)
         return tuple(session.execute(stmt).scalars())
 
-    products_filtered = bool(rules.categories or rules.skus)
-    filters = Filters(
+    product_ids = None
+    if rules.categories or rules.skus:
+        chosen = _under(categories.c.path, paths(categories, rules.categories))
+        if rules.skus:
+            chosen = or_(chosen, products.c.sku.in_(rules.skus))
+        catalogued = products.join(categories, categories.c.id == products.c.category_id)
+        stmt = select(products.c.id).select_from(catalogued).where(chosen).order_by(products.c.id)
+        product_ids = tuple(session.execute(stmt).scalars())
+    return Filters(
         territory_paths=paths(territories, rules.territories) if rules.territories else None,
         tiers=tuple(rules.partner_tiers) if rules.partner_tiers else None,
-        category_paths=paths(categories, rules.categories) if products_filtered else None,
-        skus=tuple(rules.skus) if products_filtered else None,
+        product_ids=product_ids,
         registered_deals_only=rules.registered_deals_only,
     )
-    if not products_filtered:
-        return filters
-    chosen = session.execute(chosen_products(filters).order_by(products.c.id)).scalars()
-    return replace(filters, product_ids=tuple(chosen))
-
-
-def chosen_products(filters: Filters) -> Select:
-    """Ids of the products in the category subtrees or with the SKUs the spec names."""
-    catalogued = products.join(categories, categories.c.id == products.c.category_id)
-    chosen = _under(categories.c.path, filters.category_paths or ())
-    if filters.skus:
-        chosen = or_(chosen, products.c.sku.in_(filters.skus))
-    return select(products.c.id).select_from(catalogued).where(chosen)
 
 
 @dataclass(frozen=True)
@@ -268,12 +260,13 @@ class EligibleLines:
         """Product and deal conditions (territory and tier are the stretches' join)."""
         line = sale_lines.c
         where = []
-        if filters.product_ids is not None and dialect == "postgresql":
-            # The resolved ids as one array: a hashed lookup per line, no semi-join to plan.
-            ids = bindparam("eligible_products", list(filters.product_ids), type_=ARRAY(Integer))
-            where.append(line.product_id == any_(ids))
-        elif filters.category_paths is not None:
-            where.append(line.product_id.in_(chosen_products(filters)))
+        if filters.product_ids is not None:
+            ids = list(filters.product_ids)
+            if dialect == "postgresql":  # one array: a hashed lookup per line
+                where.append(line.product_id == any_(bindparam("products", ids, ARRAY(Integer))))
+            else:  # written into the SQL: no limit on bound parameters
+                chosen = bindparam("products", ids, expanding=True, literal_execute=True)
+                where.append(line.product_id.in_(chosen))
         if filters.registered_deals_only:
             # A line counts when its deal_ref names a registration that was won (imports store
             # references upper-cased and refuse another partner's reference).
