@@ -7,21 +7,28 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from portal.admin.services import MIN_PASSWORD_LENGTH
+from portal.agreements.services import pending_version_for
 from portal.demo import load_demo
+from portal.demo.claims import load_demo_claims
 from portal.demo.data import LOGINS, PASSWORD
 from portal.demo.deals import load_demo_deals
 from portal.demo.generate import demo_dates, quarter_start
+from portal.demo.onboarding import APPLICANT, load_demo_onboarding
 from portal.demo.programs import load_demo_programs
 from portal.demo.rewards import load_demo_rewards
 from portal.models import (
+    AgreementVersion,
     AuditEvent,
     CalcResult,
     CalcRun,
     Category,
+    Claim,
+    CountryTerritoryRule,
     DealConflict,
     DealRegistration,
     FxRate,
     Partner,
+    PartnerApplication,
     PartnerTerritory,
     PartnerTier,
     PayoutLine,
@@ -47,6 +54,7 @@ TABLES = (
     Category,
     Product,
     Partner,
+    PartnerApplication,
     PartnerTerritory,
     PartnerTier,
     FxRate,
@@ -304,6 +312,8 @@ def test_cli_loads_once_and_prints_the_logins(app, committed_db):
     assert "Sales from 2026-04-01 to 2026-09-10" in first.output
     assert "moved territory on 2026-08-15" in first.output
     assert "DEMO-EMEA-NET, DEMO-FW-SPIF, DEMO-POINTS: 2026-Q2 settled and approved" in first.output
+    assert "Nordwind IT GmbH's application waits for the DACH manager" in first.output
+    assert "Claims: 2 on DEMO-WIFI7-CLAIM" in first.output
 
     second = runner.invoke(args=["demo", "--today", TODAY.isoformat()])
 
@@ -312,6 +322,8 @@ def test_cli_loads_once_and_prints_the_logins(app, committed_db):
     assert "Sales from 2026-04-01 to 2026-09-10" in second.output
     assert all(login.email in second.output for login in LOGINS)
     assert "2026-Q3 accrued, points posted month by month (nothing to add)" in second.output
+    assert "onboarding left as it is" in second.output
+    assert "Demo claims already present" in second.output
     assert committed_db.session.scalar(select(func.count(SaleLine.id))) == lines
 
 
@@ -372,6 +384,57 @@ def test_demo_catalog_and_a_redemption_waiting_for_its_manager(db, demo):
     assert db.session.get(Partner, waiting.partner_id).code == "ALPENNETZ"
     assert load_demo_rewards() == 0
     assert db.session.scalar(select(func.count(Redemption.id))) == 1
+
+
+def test_demo_application_waits_for_the_dach_manager(db, redis, demo, client, login):
+    assert load_demo_onboarding() is True
+    application = db.session.scalars(select(PartnerApplication)).one()
+    assert (application.company_name, application.state, application.territory.code) == (
+        "Nordwind IT GmbH",
+        "submitted",
+        "DACH",
+    )
+    assert application.is_verified and application.applicant.email == APPLICANT
+    users = {user.email: user for user in db.session.scalars(select(User))}
+    for manager, sees in (("manager.dach", [application]), ("manager.emea", [application])):
+        stmt = visible_to(select(PartnerApplication), users[f"{manager}@demo.example"])
+        assert db.session.scalars(stmt).all() == sees
+    # The agreement is accepted for the applicant and for Alpennetz: no demo login is stopped.
+    version = db.session.scalars(select(AgreementVersion)).one()
+    assert pending_version_for(users["partner.admin@demo.example"]) is None
+    assert pending_version_for(application.applicant) is None
+    assert version.effective_on <= date.today()
+    routed = select(CountryTerritoryRule.country, Territory.code).join(
+        CountryTerritoryRule.territory
+    )
+    rules = dict(db.session.execute(routed).all())
+    assert rules["DE"] == "DACH" and rules["FR"] == "FRANCE" and rules["JP"] == "JAPAN"
+    page = login(application.applicant, PASSWORD).get("/application")
+    assert page.status_code == 200 and "Nordwind IT GmbH" in page.text
+
+    assert load_demo_onboarding() is False
+    assert db.session.scalar(select(func.count(PartnerApplication.id))) == 1
+
+
+def test_demo_claims_wait_for_first_and_second_approval_with_invoices(db, redis, demo, login):
+    assert load_demo_claims(demo.dates) == 2
+    claims = {c.sale_reference: c for c in db.session.scalars(select(Claim))}
+    small, large = claims["AN-2026-0412"], claims["AN-2026-0398"]
+    assert (small.status, small.amount) == ("submitted", Decimal("600.00"))
+    assert (large.status, large.amount) == ("first_approved", Decimal("3200.00"))
+    assert large.period_label == "2026-Q3" and small.sold_on <= TODAY
+    users = {user.id: user.email for user in db.session.scalars(select(User))}
+    assert users[large.first_approver_id] == "manager.dach@demo.example"
+    paid = select(func.count(PayoutLine.id)).where(PayoutLine.kind == "claim")
+    assert db.session.scalar(paid) == 0  # nothing is payable before the final approval
+    emea = db.session.scalar(select(User).where(User.email == "manager.emea@demo.example"))
+    invoice = login(emea, PASSWORD).get(f"/claims/{large.id}/invoice")
+    body = invoice.data
+    invoice.close()
+    assert invoice.status_code == 200 and body.startswith(b"%PDF-") and b"AN-2026-0398" in body
+
+    assert load_demo_claims(demo.dates) == 0
+    assert db.session.scalar(select(func.count(Claim.id))) == 2
 
 
 def test_cli_rejects_a_bad_date(app):

@@ -10,7 +10,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from .build import DemoSummary, load_demo
+from .claims import load_demo_claims
 from .deals import load_demo_deals
+from .onboarding import APPLICANT, load_demo_onboarding
 from .programs import ProgramsSummary, load_demo_programs
 from .rewards import load_demo_rewards
 
@@ -51,6 +53,8 @@ def demo(today):
         programs = load_demo_programs(summary.dates)
         deals = load_demo_deals()
         rewards = load_demo_rewards()
+        onboarding = load_demo_onboarding()
+        claims = load_demo_claims(summary.dates)
     except SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(f"could not add the demo programs and deals ({exc})") from None
@@ -66,6 +70,19 @@ def demo(today):
         f"Reward catalog: {rewards} items added; Alpennetz has asked to redeem a training seat."
         if rewards
         else "Reward catalog already present; nothing added."
+    )
+    click.echo(
+        "Onboarding: countries routed to their territories, the partner agreement published "
+        "(Alpennetz has accepted it), and Nordwind IT GmbH's application waits for the DACH "
+        f"manager; its applicant signs in as {APPLICANT}."
+        if onboarding
+        else "Partner agreement already published; onboarding left as it is."
+    )
+    click.echo(
+        f"Claims: {claims} on DEMO-WIFI7-CLAIM with their invoices, one waiting for a manager, "
+        "one above 2,000 EUR approved once and waiting for a second approver."
+        if claims
+        else "Demo claims already present; none added."
     )
     click.echo()
     click.echo(_logins_table(summary))
