@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import get_currency_precision
@@ -20,35 +21,80 @@ from flask_login import current_user
 from .labels import label
 from .security import Perm, can
 
-NAVIGATION = (
-    ("main.dashboard", _l("Dashboard"), None),
-    ("onboarding.status", _l("My application"), Perm.APPLY_AS_PARTNER),
-    ("partners.index", _l("Partners"), Perm.VIEW_PARTNERS),
-    ("partners.sales", _l("Sales"), Perm.VIEW_SALES),
-    ("deals.index", _l("Deals"), Perm.VIEW_DEALS),
-    ("deals.queue", _l("Deal reviews"), Perm.REVIEW_DEALS),
-    ("onboarding.applications", _l("Applications"), Perm.VIEW_APPLICATIONS),
-    ("team.index", _l("Team"), Perm.MANAGE_TEAM),
-    ("resources.index", _l("Resources"), Perm.VIEW_RESOURCES),
-    ("partners.territories", _l("Territories"), Perm.VIEW_TERRITORIES),
-    ("dashboards.territories", _l("Territory roll-up"), Perm.VIEW_TERRITORIES),
-    ("imports.index", _l("Imports"), Perm.IMPORT_DATA),
-    ("programs.index", _l("Programs"), Perm.MANAGE_PROGRAMS),
-    ("calc.run_list", _l("Calculations"), Perm.RUN_CALCULATIONS),
-    ("calc.rewards", _l("Rewards"), Perm.VIEW_CALC_RESULTS),
-    ("calc.payouts", _l("Payouts"), Perm.EXPORT_PAYOUTS),
-    ("rewards.balance", _l("Points"), Perm.VIEW_POINTS),
-    ("rewards.catalog", _l("Reward catalog"), Perm.VIEW_POINTS),
-    ("rewards.redemption_list", _l("Redemptions"), Perm.VIEW_POINTS),
-    ("payables.claim_list", _l("Claims"), Perm.VIEW_CLAIMS),
-    ("payables.statement_index", _l("Statements"), Perm.VIEW_STATEMENTS),
-    ("payables.batch_list", _l("Payout batches"), Perm.MANAGE_PAYOUT_BATCHES),
-    ("audit.index", _l("Audit log"), Perm.VIEW_AUDIT),
-    ("admin.users", _l("Users"), Perm.MANAGE_USERS),
-    ("onboarding.rules", _l("Country rules"), Perm.MANAGE_COUNTRY_RULES),
-    ("agreements.index", _l("Agreements"), Perm.PUBLISH_AGREEMENTS),
-    ("health.index", _l("System health"), Perm.VIEW_HEALTH),
-    ("tokens.index", _l("API tokens"), Perm.USE_API),
+
+@dataclass(frozen=True)
+class NavLink:
+    endpoint: str
+    label: str
+    perm: Perm | None = None
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """A menu in the navigation bar; shown as a plain link when the user may open one page."""
+
+    label: str
+    links: tuple[NavLink, ...]
+
+
+NAVIGATION: tuple[NavLink | NavGroup, ...] = (
+    NavLink("main.dashboard", _l("Dashboard")),
+    NavLink("onboarding.status", _l("My application"), Perm.APPLY_AS_PARTNER),
+    NavGroup(
+        _l("Partners"),
+        (
+            NavLink("partners.index", _l("Partners"), Perm.VIEW_PARTNERS),
+            NavLink("onboarding.applications", _l("Applications"), Perm.VIEW_APPLICATIONS),
+            NavLink("team.index", _l("Team"), Perm.MANAGE_TEAM),
+            NavLink("partners.territories", _l("Territories"), Perm.VIEW_TERRITORIES),
+            NavLink("dashboards.territories", _l("Territory roll-up"), Perm.VIEW_TERRITORIES),
+            NavLink("onboarding.rules", _l("Country rules"), Perm.MANAGE_COUNTRY_RULES),
+        ),
+    ),
+    NavGroup(
+        _l("Sales"),
+        (
+            NavLink("partners.sales", _l("Sales"), Perm.VIEW_SALES),
+            NavLink("imports.index", _l("Imports"), Perm.IMPORT_DATA),
+        ),
+    ),
+    NavGroup(
+        _l("Deals"),
+        (
+            NavLink("deals.index", _l("Deals"), Perm.VIEW_DEALS),
+            NavLink("deals.queue", _l("Deal reviews"), Perm.REVIEW_DEALS),
+        ),
+    ),
+    NavGroup(
+        _l("Incentives"),
+        (
+            NavLink("calc.rewards", _l("Rewards"), Perm.VIEW_CALC_RESULTS),
+            NavLink("payables.claim_list", _l("Claims"), Perm.VIEW_CLAIMS),
+            NavLink("payables.statement_index", _l("Statements"), Perm.VIEW_STATEMENTS),
+            NavLink("programs.index", _l("Programs"), Perm.MANAGE_PROGRAMS),
+            NavLink("calc.run_list", _l("Calculations"), Perm.RUN_CALCULATIONS),
+            NavLink("calc.payouts", _l("Payouts"), Perm.EXPORT_PAYOUTS),
+            NavLink("payables.batch_list", _l("Payout batches"), Perm.MANAGE_PAYOUT_BATCHES),
+        ),
+    ),
+    NavGroup(
+        _l("Loyalty"),
+        (
+            NavLink("rewards.balance", _l("Points"), Perm.VIEW_POINTS),
+            NavLink("rewards.catalog", _l("Reward catalog"), Perm.VIEW_POINTS),
+            NavLink("rewards.redemption_list", _l("Redemptions"), Perm.VIEW_POINTS),
+        ),
+    ),
+    NavLink("resources.index", _l("Resources"), Perm.VIEW_RESOURCES),
+    NavGroup(
+        _l("Administration"),
+        (
+            NavLink("admin.users", _l("Users"), Perm.MANAGE_USERS),
+            NavLink("agreements.index", _l("Agreements"), Perm.PUBLISH_AGREEMENTS),
+            NavLink("audit.index", _l("Audit log"), Perm.VIEW_AUDIT),
+            NavLink("health.index", _l("System health"), Perm.VIEW_HEALTH),
+        ),
+    ),
 )
 
 
@@ -65,12 +111,26 @@ def import_error_message(error: dict) -> str:
     return gettext(error["message"], **(error.get("params") or {}))
 
 
-def navigation_for(user) -> list[tuple[str, str]]:
+def navigation_for(user) -> list[NavLink | NavGroup]:
+    """What `user` may open, in menu order: a menu keeps the pages the user may open and becomes
+    a plain link when that is one page; a menu with none is left out."""
     if not user.is_authenticated:
         return []
-    return [
-        (endpoint, label) for endpoint, label, perm in NAVIGATION if perm is None or can(user, perm)
-    ]
+
+    def allowed(link: NavLink) -> bool:
+        return link.perm is None or can(user, link.perm)
+
+    entries: list[NavLink | NavGroup] = []
+    for entry in NAVIGATION:
+        if isinstance(entry, NavLink):
+            entries.extend([entry] if allowed(entry) else [])
+            continue
+        links = tuple(link for link in entry.links if allowed(link))
+        if len(links) == 1:
+            entries.append(links[0])
+        elif links:
+            entries.append(NavGroup(entry.label, links))
+    return entries
 
 
 def register_template_helpers(app) -> None:

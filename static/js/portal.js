@@ -36,6 +36,21 @@
     });
   });
 
+  // Navigation menus: one open at a time; a click elsewhere or Escape closes them.
+  var menus = document.querySelectorAll("details[data-nav-menu]");
+  function closeMenus(except) {
+    menus.forEach(function (menu) { if (menu !== except) { menu.removeAttribute("open"); } });
+  }
+  menus.forEach(function (menu) {
+    menu.addEventListener("toggle", function () { if (menu.open) { closeMenus(menu); } });
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("details[data-nav-menu]")) { closeMenus(null); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { closeMenus(null); }
+  });
+
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
   });

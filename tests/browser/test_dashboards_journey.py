@@ -15,6 +15,7 @@ from tests.conftest import run_worker_burst
 from tests.dashboards.conftest import QUARTER, TODAY, build_world
 
 from ..factories import PASSWORD
+from .nav import follow_nav
 
 pytestmark = pytest.mark.browser
 
@@ -97,7 +98,7 @@ def test_manager_approves_a_deal_from_the_dashboard_queue(
     page.get_by_role("link", name=deal.reference).click()
     page.get_by_role("form", name="Approve").get_by_role("button", name="Approve").click()
     expect(page.get_by_text("Registration approved.")).to_be_visible()
-    page.get_by_role("link", name="Dashboard", exact=True).click()
+    follow_nav(page, "Dashboard")
     expect(page.locator("#queues [data-queue='deals.queue'] td").nth(1)).to_have_text("0")
     expect(page.locator("#leaderboard")).to_contain_text("ACME Ltd")
 

@@ -7,12 +7,14 @@ from babel.dates import format_date
 from playwright.sync_api import expect
 
 from ..factories import PASSWORD
+from .nav import follow_nav
+from .nav import sign_out as _sign_out
 
 pytestmark = pytest.mark.browser
 
 
 def register_deal(page, live_server, customer: str, domain: str) -> None:
-    page.get_by_role("link", name="Deals", exact=True).click()
+    follow_nav(page, "Deals")
     page.get_by_role("link", name="Register a deal").click()
     page.wait_for_url(f"{live_server}/deals/new")
     page.get_by_label("End customer (company name)").fill(customer)
@@ -27,7 +29,7 @@ def register_deal(page, live_server, customer: str, domain: str) -> None:
 
 
 def sign_out(page) -> None:
-    page.get_by_role("button", name="Sign out").click()
+    _sign_out(page)
     expect(page.get_by_text("You have been signed out.")).to_be_visible()
 
 
@@ -58,7 +60,7 @@ def test_conflicting_registrations_are_explained_and_decided(
     sign_out(page)
 
     sign_in(dora.email, PASSWORD)
-    page.get_by_role("link", name="Deal reviews").click()
+    follow_nav(page, "Deal reviews")
     expect(page.get_by_role("link", name=first)).to_be_visible()
     page.get_by_role("link", name=second).click()
     conflicts = page.locator("#conflicts")
@@ -77,7 +79,7 @@ def test_conflicting_registrations_are_explained_and_decided(
     expect(page.get_by_text("Registration rejected.")).to_be_visible()
     expect(page.locator("h1")).to_contain_text("rejected")
 
-    page.get_by_role("link", name="Deal reviews").click()
+    follow_nav(page, "Deal reviews")
     page.get_by_role("link", name=first).click()
     page.get_by_role("form", name="Approve").get_by_role("button", name="Approve").click()
     expect(page.get_by_text("Registration approved.")).to_be_visible()

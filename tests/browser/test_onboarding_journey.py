@@ -14,6 +14,8 @@ from portal.agreements.services import publish_version
 from portal.models import CountryTerritoryRule, OutboxMessage
 
 from ..factories import PASSWORD
+from .nav import follow_nav
+from .nav import sign_out as _sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +38,7 @@ def mailed_path(db, template: str, to: str) -> str:
 
 
 def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
+    _sign_out(page)
     expect(page.get_by_role("heading", name="Sign in to the partner portal")).to_be_visible()
 
 
@@ -101,7 +103,7 @@ def test_a_company_joins_and_invites_a_colleague(
 
     # The channel manager approves it.
     sign_in(page, manager.email, PASSWORD)
-    page.get_by_role("link", name="Applications").click()
+    follow_nav(page, "Applications")
     page.get_by_role("link", name="Nordlicht Systems GmbH").click()
     page.get_by_label("Starting tier").select_option("silver")
     page.get_by_role("button", name="Approve and create the partner").click()
@@ -113,7 +115,7 @@ def test_a_company_joins_and_invites_a_colleague(
     sign_in(page, "nora@nordlicht.example", APPLICANT_PASSWORD)
     expect(page.get_by_role("heading", name="Welcome, Nora Nord")).to_be_visible()
     expect(page.get_by_text("Getting started: 2 of 4 done")).to_be_visible()
-    page.get_by_role("link", name="Team").click()
+    follow_nav(page, "Team")
     page.get_by_label("Colleague's e-mail").fill("colin@nordlicht.example")
     page.get_by_label("Role").select_option("partner_user")
     page.get_by_role("button", name="Send invitation").click()

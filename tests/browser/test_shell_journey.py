@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..factories import PASSWORD
+from .nav import follow_nav, open_account_menu
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +25,7 @@ def test_partner_sees_own_sales_and_nothing_else(
 
     page = sign_in(user.email, PASSWORD)
     assert page.get_by_role("heading", name="Welcome, partner_user").is_visible()
-    page.get_by_role("link", name="Sales", exact=True).click()
+    follow_nav(page, "Sales")
     page.wait_for_url(f"{live_server}/sales")
     assert page.get_by_role("link", name="ACME-1").is_visible()
     assert page.get_by_text("BETA-1").count() == 0
@@ -40,4 +41,6 @@ def test_language_switch_to_french(committed_db, make_committed, sign_in):
     page = sign_in(user.email, PASSWORD)
     page.get_by_label("Language").select_option("fr")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("link", name="Tableau de bord")).to_be_visible()
+    open_account_menu(page)
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
