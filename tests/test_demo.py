@@ -311,7 +311,10 @@ def test_cli_loads_once_and_prints_the_logins(app, committed_db):
     assert f"{lines:,} sales lines" in first.output
     assert "Sales from 2026-04-01 to 2026-09-10" in first.output
     assert "moved territory on 2026-08-15" in first.output
-    assert "DEMO-EMEA-NET, DEMO-FW-SPIF, DEMO-POINTS: 2026-Q2 settled and approved" in first.output
+    assert (
+        "DEMO-EMEA-NET, DEMO-FW-SPIF, DEMO-POINTS, DEMO-DEALREG: 2026-Q2 settled and approved"
+        in first.output
+    )
     assert "Nordwind IT GmbH's application waits for the DACH manager" in first.output
     assert "Claims: 2 on DEMO-WIFI7-CLAIM" in first.output
 
@@ -373,6 +376,22 @@ def test_demo_deals_wait_for_review_conflict_and_were_decided(db, demo):
     assert conflict.deal.partner_id != conflict.other.partner_id
     assert load_demo_deals() == 0
     assert db.session.scalar(select(func.count(DealRegistration.id))) == 6
+
+
+def test_demo_registrations_get_the_deal_program_protection_where_it_covers_them(db, demo):
+    load_demo_programs(demo.dates)
+    load_demo_deals()
+    approved = {
+        d.customer_name: d
+        for d in db.session.scalars(
+            select(DealRegistration).where(DealRegistration.protection_ends_on.is_not(None))
+        )
+    }
+    routers, firewalls = approved["Stadtwerke Isarhausen GmbH"], approved["Klinikum Südstadt gGmbH"]
+    assert routers.protection_program.code == "DEMO-DEALREG"  # DACH networking
+    assert (routers.protection_ends_on - routers.decided_at.date()).days == 120
+    assert firewalls.protection_program is None  # security: the default period
+    assert (firewalls.protection_ends_on - firewalls.decided_at.date()).days == 90
 
 
 def test_demo_catalog_and_a_redemption_waiting_for_its_manager(db, demo):

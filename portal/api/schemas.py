@@ -98,6 +98,7 @@ SCHEMAS: dict[str, Any] = {
             "rejection_reason": nullable(TEXT),
             "decision_note": nullable(TEXT),
             "protection_ends_on": nullable(DATE),
+            "protection_program": nullable(TEXT),
             "created_at": DATETIME,
             "updated_at": DATETIME,
         }

@@ -69,6 +69,7 @@ def deal(d: DealRegistration) -> dict[str, Any]:
         "rejection_reason": d.rejection_reason,
         "decision_note": d.decision_note,
         "protection_ends_on": iso(d.protection_ends_on),
+        "protection_program": d.protection_program.code if d.protection_program else None,
         "created_at": iso(d.created_at),
         "updated_at": iso(d.updated_at),
     }

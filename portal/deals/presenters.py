@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from flask import flash
 from flask_babel import gettext as _
@@ -11,6 +12,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from workflows.deals.effects import today
+from workflows.deals.protection import protection_for
 from workflows.deals.states import (
     BY_PERMISSION,
     EXTENSION_LABELS,
@@ -23,7 +26,7 @@ from workflows.deals.states import (
 )
 
 from ..extensions import db
-from ..models import Category, DealRegistration, Partner, Product, Territory
+from ..models import Category, DealRegistration, Partner, Product, Program, Territory
 from ..security import Perm, can, visible_to
 from .services import AGE_FILTERS, conflict_flags, effective_category_names
 
@@ -47,6 +50,7 @@ EXPORT_HEADER = [
     "rejection_reason",
     "won_amount",
     "won_on",
+    "protection_program_code",
 ]
 
 
@@ -74,6 +78,7 @@ def export_row(deal: DealRegistration) -> list:
         deal.rejection_reason or "",
         deal.won_amount if deal.won_amount is not None else "",
         _iso(deal.won_on),
+        deal.protection_program.code if deal.protection_program else "",
     ]
 
 
@@ -128,6 +133,21 @@ def available_actions(deal: DealRegistration, user, actions: dict) -> dict:
             form.new_date.data = deal.protection_ends_on + timedelta(days=30)
         available[name] = form
     return available
+
+
+@dataclass(frozen=True)
+class ProtectionPreview:
+    days: int
+    ends_on: date
+    program: Program | None
+
+
+def protection_preview(deal: DealRegistration) -> ProtectionPreview:
+    """What approving today would give: shown to the reviewer next to the approve button."""
+    day = today()
+    protection = protection_for(deal, day)
+    program = db.session.get(Program, protection.program_id) if protection.program_id else None
+    return ProtectionPreview(protection.days, day + timedelta(days=protection.days), program)
 
 
 def attach_error(form, error) -> None:

@@ -168,13 +168,15 @@ def edit(deal_id):
 @requires(Perm.VIEW_DEALS)
 def detail(deal_id):
     deal = get_visible_or_404(DealRegistration, deal_id)
+    actions = presenters.available_actions(deal, current_user, ACTIONS)
     return render_template(
         "deals/detail.html",
         deal=deal,
         conflicts=services.conflicts_for(deal, current_user),
         timeline=services.timeline(deal),
-        actions=presenters.available_actions(deal, current_user, ACTIONS),
+        actions=actions,
         events=TRANSITIONS,
+        protection=presenters.protection_preview(deal) if "approve" in actions else None,
     )
 
 

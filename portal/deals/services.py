@@ -76,6 +76,7 @@ def deals_query(user, filters: Filters = Filters()):
         selectinload(DealRegistration.partner),
         selectinload(DealRegistration.categories),
         selectinload(DealRegistration.products).selectinload(Product.category),
+        selectinload(DealRegistration.protection_program),
     )
     if filters.state:
         stmt = stmt.where(DealRegistration.state == filters.state)

@@ -117,7 +117,9 @@ def _programs_line(summary: ProgramsSummary) -> str:
     )
     return (
         f"Programs {', '.join(summary.programs)}: {summary.settled} settled and approved, "
-        f"{summary.accrued} accrued, points posted month by month ({added})."
+        f"{summary.accrued} accrued, points posted month by month ({added}); "
+        "DEMO-DEALREG is not run yet, it protects approved DACH networking registrations for "
+        "120 days."
     )
 
 

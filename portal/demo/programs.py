@@ -1,12 +1,14 @@
 """The demo's programs, and what finance would have done with them by the demo's today.
 
-Three programs, defined as finance would load them (PRODUCT.md §6): a rebate for EMEA dealer
-groups on networking, a per-unit SPIF on firewalls for gold and platinum partners, and a loyalty
-program. For the previous quarter both calculated programs have a settlement run, approved by
-the second finance user (maker–checker), so payout lines exist; for the current quarter an
-accrual run, so dashboards show accrued balances and tier progress; loyalty points are posted for
-every month so far. Everything goes through the same services as the pages and commands, with
-the demo's finance users as actors, and runs are executed in this process.
+Four programs, defined as finance would load them (PRODUCT.md §6): a rebate for EMEA dealer
+groups on networking, a per-unit SPIF on firewalls for gold and platinum partners, a loyalty
+program, and a bonus on registered networking deals in DACH whose registrations are protected
+for 120 days instead of the default (it has no runs yet). For the previous quarter the rebate
+and the SPIF have a settlement run, approved by the second finance user (maker–checker), so
+payout lines exist; for the current quarter an accrual run, so dashboards show accrued balances
+and tier progress; loyalty points are posted for every month so far. Everything goes through
+the same services as the pages and commands, with the demo's finance users as actors, and runs
+are executed in this process.
 
 A second load adds nothing: an identical spec adds no version, and a period that already has a
 run of a kind keeps it.
@@ -59,6 +61,17 @@ kind: loyalty
 currency: EUR
 points_per_unit: 0.1
 expires_after_days: 365
+""",
+    """\
+code: DEMO-DEALREG
+name: Registered-deal bonus, DACH networking
+kind: rebate
+currency: EUR
+eligible: {territories: [DACH], categories: [NET], registered_deals_only: true}
+measure: revenue
+payee: partner
+tiers: {mode: retroactive, bands: [{from: 0, rate: 0.02}]}
+deal_protection_days: 120
 """,
 )
 MAKER, CHECKER = "finance@demo.example", "finance2@demo.example"

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .catalog import Category, Product
 from .partners import Partner
+from .programs import Program
 from .types import Amount, ScaledDecimal, UTCDateTime, utcnow
 from .users import User
 
@@ -86,6 +87,8 @@ class DealRegistration(db.Model):
     rejection_reason: Mapped[str | None] = mapped_column(String(32))
     decision_note: Mapped[str | None] = mapped_column(Text)
     protection_ends_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # The program whose deal_protection_days set the period at approval (None: the default).
+    protection_program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"))
     reminder_sent_for: Mapped[date | None] = mapped_column(Date)
 
     extension_state: Mapped[str | None] = mapped_column(String(16))
@@ -105,6 +108,7 @@ class DealRegistration(db.Model):
     partner: Mapped[Partner] = relationship()
     submitted_by: Mapped[User] = relationship(foreign_keys=[submitted_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    protection_program: Mapped[Program | None] = relationship()
     categories: Mapped[list[Category]] = relationship(
         secondary=deal_categories, order_by="Category.path"
     )

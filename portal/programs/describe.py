@@ -47,6 +47,13 @@ def _eligibility(spec: ProgramSpec) -> list[str]:
         )
     if rules.registered_deals_only:
         lines.append(_("Only sales on registered deals."))
+    if spec.deal_protection_days is not None:
+        lines.append(
+            _(
+                "Deal registrations this program covers are protected for %(days)s days.",
+                days=spec.deal_protection_days,
+            )
+        )
     return lines or [_("Every partner and every product.")]
 
 

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -116,6 +117,19 @@ def test_canonical_dict_round_trips_and_hash_ignores_spelling():
     assert spec_hash(parse_spec(respelled)) == spec_hash(parse_spec(PRODUCT_EXAMPLE))
     changed = PRODUCT_EXAMPLE.replace("rate: 0.035", "rate: 0.036")
     assert spec_hash(parse_spec(changed)) != spec_hash(parse_spec(PRODUCT_EXAMPLE))
+
+
+def test_deal_protection_days_is_stored_only_when_set():
+    """Versions stored before the field existed keep their canonical form and hash."""
+    without = parse_spec(PRODUCT_EXAMPLE)
+    assert without.deal_protection_days is None
+    assert "deal_protection_days" not in spec_to_dict(without)
+    protected = make_spec(eligible={"registered_deals_only": True}, deal_protection_days="730")
+    assert protected.deal_protection_days == 730
+    stored = json.loads(canonical_json(protected))
+    assert stored["deal_protection_days"] == 730
+    assert spec_from_dict(stored) == protected
+    assert spec_hash(protected) != spec_hash(replace(protected, deal_protection_days=None))
 
 
 def test_every_spec_field_has_a_parser():
@@ -248,6 +262,30 @@ BAD = [
         "expiry-fraction",
         {"expires_after_days": "1.5"},
         "expires_after_days",
+        "Must be a whole number.",
+    ),
+    (
+        "protection-without-registered-deals",
+        {"deal_protection_days": 120},
+        "deal_protection_days",
+        "Only used when eligible.registered_deals_only is true.",
+    ),
+    (
+        "protection-over-two-years",
+        {"deal_protection_days": 731, "eligible": {"registered_deals_only": True}},
+        "deal_protection_days",
+        "At most 730 days.",
+    ),
+    (
+        "protection-zero",
+        {"deal_protection_days": 0, "eligible": {"registered_deals_only": True}},
+        "deal_protection_days",
+        "Must be greater than zero.",
+    ),
+    (
+        "protection-fraction",
+        {"deal_protection_days": "90.5", "eligible": {"registered_deals_only": True}},
+        "deal_protection_days",
         "Must be a whole number.",
     ),
 ]

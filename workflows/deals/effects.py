@@ -10,13 +10,13 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import get_currency_precision
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.models import DealRegistration, utcnow
 
 from . import conflicts
 from .errors import DealError
+from .protection import protection_for
 from .states import REJECTION_REASONS
 
 MAX_TEXT = 2000
@@ -81,8 +81,9 @@ def submit(deal: DealRegistration, actor, **_) -> dict:
 def approve(deal: DealRegistration, actor, note: str | None = None, **_) -> None:
     conflicts.claim_protection(deal)
     _decided(deal, actor)
-    days = current_app.config["DEAL_PROTECTION_DAYS"]
-    deal.protection_ends_on = today() + timedelta(days=days)
+    protection = protection_for(deal, today())
+    deal.protection_ends_on = today() + timedelta(days=protection.days)
+    deal.protection_program_id = protection.program_id
     deal.decision_note = optional_text(note)
 
 

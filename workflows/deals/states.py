@@ -136,6 +136,7 @@ TRANSITIONS: dict[str, Transition] = {
 AUDITED_FIELDS = (
     "state",
     "protection_ends_on",
+    "protection_program_id",
     "extension_state",
     "rejection_reason",
     "decision_note",

@@ -119,6 +119,25 @@ def _check_kind_rules(checker: Checker, valid: Mapping[str, Any], given: frozens
             "claim_approval_threshold",
             N_("Only used when claim_required is true."),
         )
+    _check_deal_protection(checker, valid)
+
+
+MAX_PROTECTION_DAYS = 730
+
+
+def _check_deal_protection(checker: Checker, valid: Mapping[str, Any]) -> None:
+    """Protection days belong to programs that reward registered deals, up to two years."""
+    days = valid.get("deal_protection_days")
+    eligible = valid.get("eligible")
+    if days is None:
+        return
+    if days > MAX_PROTECTION_DAYS:
+        checker.add("deal_protection_days", N_("At most %(days)s days."), days=MAX_PROTECTION_DAYS)
+    elif isinstance(eligible, Eligibility) and not eligible.registered_deals_only:
+        checker.add(
+            "deal_protection_days",
+            N_("Only used when eligible.registered_deals_only is true."),
+        )
 
 
 def _reference_problems(eligible: Eligibility, known: KnownCodes) -> list[Problem]:
@@ -141,7 +160,8 @@ def _number(value: Any) -> str | None:
 
 
 def spec_to_dict(spec: ProgramSpec) -> dict[str, Any]:
-    """Canonical plain form for stored versions: every field, Decimals as strings, dates ISO."""
+    """Canonical plain form for stored versions: every field (deal_protection_days only when
+    set), Decimals as strings, dates ISO."""
     eligible = spec.eligible
     tiers: Tiers | None = spec.tiers
     return {
@@ -173,6 +193,13 @@ def spec_to_dict(spec: ProgramSpec) -> dict[str, Any]:
         "expires_after_days": spec.expires_after_days,
         "claim_required": spec.claim_required,
         "claim_approval_threshold": _number(spec.claim_approval_threshold),
+        # Added after the first versions were stored: kept out when unset, so that those
+        # versions keep their canonical form and hash.
+        **(
+            {"deal_protection_days": spec.deal_protection_days}
+            if spec.deal_protection_days is not None
+            else {}
+        ),
     }
 
 

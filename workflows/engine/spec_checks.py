@@ -262,4 +262,5 @@ FIELDS: dict[str, tuple[Parse, Any]] = {
     "expires_after_days": (Checker.positive_whole, None),
     "claim_required": (Checker.boolean, False),
     "claim_approval_threshold": (Checker.positive, None),
+    "deal_protection_days": (Checker.positive_whole, None),
 }

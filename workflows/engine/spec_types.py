@@ -84,6 +84,7 @@ class ProgramSpec:
     expires_after_days: int | None = None
     claim_required: bool = False
     claim_approval_threshold: Decimal | None = None
+    deal_protection_days: int | None = None
 
 
 @dataclass(frozen=True)
