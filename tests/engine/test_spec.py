@@ -119,6 +119,15 @@ def test_canonical_dict_round_trips_and_hash_ignores_spelling():
     assert spec_hash(parse_spec(changed)) != spec_hash(parse_spec(PRODUCT_EXAMPLE))
 
 
+def test_deal_protection_problems_are_listed_together():
+    with pytest.raises(SpecError) as raised:
+        make_spec(deal_protection_days=1000)
+    assert {(p.path, p.render()) for p in raised.value.problems} == {
+        ("deal_protection_days", "At most 730 days."),
+        ("deal_protection_days", "Only used when eligible.registered_deals_only is true."),
+    }
+
+
 def test_deal_protection_days_is_stored_only_when_set():
     """Versions stored before the field existed keep their canonical form and hash."""
     without = parse_spec(PRODUCT_EXAMPLE)

@@ -133,7 +133,7 @@ def _check_deal_protection(checker: Checker, valid: Mapping[str, Any]) -> None:
         return
     if days > MAX_PROTECTION_DAYS:
         checker.add("deal_protection_days", N_("At most %(days)s days."), days=MAX_PROTECTION_DAYS)
-    elif isinstance(eligible, Eligibility) and not eligible.registered_deals_only:
+    if isinstance(eligible, Eligibility) and not eligible.registered_deals_only:
         checker.add(
             "deal_protection_days",
             N_("Only used when eligible.registered_deals_only is true."),
