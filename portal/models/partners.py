@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint, select, update
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -57,9 +57,17 @@ class EffectiveDated:
         return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)
 
 
+# A range ends after it starts; on PostgreSQL the rows of one partner also never overlap
+# (a deferred exclusion constraint, migration 0011).
+RANGE_ENDS_AFTER_START = "valid_to IS NULL OR valid_to > valid_from"
+
+
 class PartnerTerritory(EffectiveDated, db.Model):
     __tablename__ = "partner_territories"
-    __table_args__ = (UniqueConstraint("partner_id", "valid_from"),)
+    __table_args__ = (
+        UniqueConstraint("partner_id", "valid_from"),
+        CheckConstraint(RANGE_ENDS_AFTER_START, name="range_ends_after_start"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
@@ -71,7 +79,10 @@ class PartnerTerritory(EffectiveDated, db.Model):
 
 class PartnerTier(EffectiveDated, db.Model):
     __tablename__ = "partner_tiers"
-    __table_args__ = (UniqueConstraint("partner_id", "valid_from"),)
+    __table_args__ = (
+        UniqueConstraint("partner_id", "valid_from"),
+        CheckConstraint(RANGE_ENDS_AFTER_START, name="range_ends_after_start"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)

@@ -45,6 +45,10 @@ def terms(code="P", days=120, **filters) -> ProgramTerms:
         ({"first_day": DAY + timedelta(days=1), "last_day": DAY + timedelta(days=9)}, False),
         ({"first_day": DAY - timedelta(days=9), "last_day": DAY - timedelta(days=1)}, False),
         ({"tiers": frozenset({"gold"}), "category_paths": ("/20/",)}, False),  # all must hold
+        # Categories and SKUs together admit either, as for sale lines.
+        ({"category_paths": ("/20/",), "sku_paths": (("RTR-1", "/10/"),)}, True),
+        ({"category_paths": ("/10/",), "sku_paths": (("FW-1", "/20/"),)}, True),
+        ({"category_paths": ("/30/",), "sku_paths": (("FW-1", "/20/"),)}, False),
     ],
 )
 def test_what_a_program_covers(filters, covered):

@@ -9,8 +9,9 @@ covers a registration when:
 - the partner's territory on that day is within one of its territories;
 - the partner's tier on that day is one of its tiers;
 - one of the registration's categories (chosen, or of its chosen products) overlaps one of its
-  categories — one contains the other, as for conflicts;
-- one of its SKUs is among the registration's products, or within one of its categories.
+  categories — one contains the other, as for conflicts — or one of its SKUs is among the
+  registration's products or within one of its categories (categories and SKUs together admit
+  either, as they do for sale lines).
 
 Empty filters let everything through. Ties go to the program code that sorts first, so the
 outcome does not depend on the order programs are read in.
@@ -90,11 +91,12 @@ def covers(terms: ProgramTerms, facts: DealFacts, day: date) -> bool:
         return False
     if terms.tiers and facts.tier not in terms.tiers:
         return False
-    if terms.category_paths and not any(
+    if not (terms.category_paths or terms.sku_paths):
+        return True
+    in_category = any(
         _overlap(mine, theirs) for mine in facts.category_paths for theirs in terms.category_paths
-    ):
-        return False
-    return not terms.sku_paths or any(
+    )
+    return in_category or any(
         sku in facts.skus or any(path.startswith(mine) for mine in facts.category_paths)
         for sku, path in terms.sku_paths
     )
