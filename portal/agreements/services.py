@@ -40,6 +40,17 @@ def has_accepted(user, version: AgreementVersion) -> bool:
     return bool(db.session.scalar(select(accepted)))
 
 
+def latest_acceptance(user_id: int) -> AgreementAcceptance | None:
+    """The newest agreement version the user accepted, for reviewers to see who signed what."""
+    return db.session.scalar(
+        select(AgreementAcceptance)
+        .join(AgreementVersion, AgreementAcceptance.version_id == AgreementVersion.id)
+        .where(AgreementAcceptance.user_id == user_id)
+        .order_by(AgreementVersion.version.desc())
+        .limit(1)
+    )
+
+
 def pending_version_for(user) -> AgreementVersion | None:
     """The current version when the user (their organisation) has not accepted it yet."""
     version = current_version()

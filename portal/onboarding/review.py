@@ -13,6 +13,7 @@ from workflows import enqueue
 from workflows.onboarding.errors import OnboardingError
 from workflows.onboarding.states import STATE_BADGES, STATE_LABELS, allowed
 
+from ..agreements.services import latest_acceptance
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import CountryTerritoryRule, PartnerApplication, Territory
@@ -85,6 +86,7 @@ def render_review(application, status: int = 200, **given):
         duplicates=queue.duplicates_for(application, current_user),
         history=queue.history(application),
         ageing=queue.ageing(application.waiting_since),
+        acceptance=latest_acceptance(application.applicant_id),
     ), status
 
 

@@ -17,6 +17,7 @@ from portal.models import (
     PartnerApplication,
     utcnow,
 )
+from portal.onboarding import services
 from workflows.onboarding.states import transition
 
 from ..conftest import csrf_token
@@ -217,8 +218,6 @@ def test_checklist_on_the_new_partners_dashboard(
         request.getfixturevalue("agreement")
     application = submitted() if not with_agreement else None
     if with_agreement:
-        from portal.onboarding import services
-
         application = request.getfixturevalue("register")()
         services.submit_application(application, actor=application.applicant, accept=True, ip=None)
     transition(
@@ -261,3 +260,19 @@ def test_checklist_on_the_new_partners_dashboard(
     )
     db.session.flush()
     assert "Getting started" not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_the_reviewer_sees_which_agreement_version_the_applicant_accepted(
+    db, world, agreement, register, login, client
+):
+    unsigned = register(email="nosign@a.example", website="no.example", tax_id="8")
+    signed = register()
+    services.submit_application(signed, actor=signed.applicant, accept=True, ip=None)
+    db.session.flush()
+    login(world["dach_manager"])
+
+    page = client.get(f"/applications/{signed.id}").get_data(as_text=True)
+    shown = page.split('id="agreement-acceptance">')[1].split("</dd>")[0]
+    assert shown.startswith(f"Version {agreement.version} accepted ")
+    page = client.get(f"/applications/{unsigned.id}").get_data(as_text=True)
+    assert 'id="agreement-acceptance">not accepted</dd>' in page
