@@ -13,6 +13,54 @@ from workflows.engine import Measure, Mode, Payee, ProgramSpec
 KIND_NAMES = {"rebate": _l("Rebate"), "spif": _l("SPIF"), "loyalty": _l("Loyalty")}
 
 
+# The program editor's field reference: every spec field, in the order a spec is written.
+SPEC_FIELDS = (
+    ("code", _l("Unique code: 1 to 64 letters, digits, '.', '_' or '-'.")),
+    ("name", _l("The name partners see.")),
+    ("kind", _l("rebate, spif or loyalty.")),
+    ("currency", _l("The program currency; sales convert to it at the rate of their sale date.")),
+    (
+        "period",
+        _l(
+            "Optional fixed period: {start: YYYY-MM-DD, end: YYYY-MM-DD} or a label such as "
+            "2026-Q3."
+        ),
+    ),
+    (
+        "eligible",
+        _l(
+            "Optional filters: territories, partner_tiers, categories, skus (lists of codes; "
+            "territories and categories include their subtrees) and registered_deals_only."
+        ),
+    ),
+    ("measure", _l("revenue (the default) or quantity.")),
+    ("growth", _l("true: only the increase over the previous period of equal length counts.")),
+    ("payee", _l("partner (the default) or partner_group: paid at the group's top partner.")),
+    (
+        "tiers",
+        _l(
+            "{mode: retroactive or marginal, bands: [{from: 0, rate: 0.01}, …]}; a band applies "
+            "from its threshold, inclusive."
+        ),
+    ),
+    ("cap", _l("Optional maximum per payee and period, applied after the tiers.")),
+    ("points_per_unit", _l("Loyalty: points per unit of the program currency.")),
+    ("expires_after_days", _l("Loyalty: days after the sale date until the points expire.")),
+    ("claim_required", _l("SPIF: partners claim their reward with an invoice.")),
+    (
+        "claim_approval_threshold",
+        _l("SPIF with claims: claims above this amount need two different approvers."),
+    ),
+    (
+        "deal_protection_days",
+        _l(
+            "With registered_deals_only: how long approved deal registrations this program "
+            "covers are protected (1 to 730 days)."
+        ),
+    ),
+)
+
+
 def _number(value: Decimal) -> str:
     return format_decimal(value, format="#,##0.##########")
 

@@ -12,7 +12,7 @@ from ..pagination import paginate
 from ..rewards.forms import PostPointsForm
 from ..security import Perm, requires
 from . import bp, services
-from .describe import describe_spec
+from .describe import SPEC_FIELDS, describe_spec
 from .forms import ProgramForm
 
 
@@ -53,7 +53,9 @@ def new():
     program, problems = _save(form)
     if program is not None:
         return redirect(url_for("programs.detail", program_id=program.id))
-    return render_template("programs/edit.html", form=form, problems=problems, program=None)
+    return render_template(
+        "programs/edit.html", form=form, problems=problems, program=None, spec_fields=SPEC_FIELDS
+    )
 
 
 @bp.get("/<int:program_id>")
@@ -86,4 +88,6 @@ def edit(program_id):
     saved, problems = _save(form, program)
     if saved is not None:
         return redirect(url_for("programs.detail", program_id=program.id))
-    return render_template("programs/edit.html", form=form, problems=problems, program=program)
+    return render_template(
+        "programs/edit.html", form=form, problems=problems, program=program, spec_fields=SPEC_FIELDS
+    )

@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import CalcResult, CalcRun, PayoutLine, Program
+from portal.programs.describe import SPEC_FIELDS
 from tests.calc.conftest import execute_inline, load_program
 from tests.calc.test_scenarios import EMEA_VOLUME, GROUP_NETWORKING
 from tests.conftest import csrf_token
+from workflows.engine.spec_checks import FIELDS
 
 
 @pytest.fixture
@@ -46,6 +48,15 @@ def test_finance_sees_every_problem_of_a_bad_definition_and_nothing_is_saved(db,
     assert "Overlaps an earlier band that also starts at 0." in html
     assert "2 problems" in html
     assert db.session.scalar(select(Program)) is None
+
+
+def test_the_editor_explains_every_spec_field(db, login, sold):
+    assert [name for name, _ in SPEC_FIELDS] == list(FIELDS)  # none missing, spec order
+    html = login(sold.finance).get("/programs/new").get_data(as_text=True)
+    reference = html.split('id="spec-reference"')[1].split("</details>")[0]
+    for name, _ in SPEC_FIELDS:
+        assert f"<code>{name}</code>" in reference
+    assert "how long approved deal registrations this program covers are protected" in reference
 
 
 def test_finance_creates_then_edits_a_program_into_a_new_version(db, login, sold):
