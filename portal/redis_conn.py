@@ -27,3 +27,14 @@ def get_redis() -> Redis:
         client = redis_from_url(current_app.config["REDIS_URL"])
         current_app.extensions["portal.redis"] = client
     return client
+
+
+def count_in_window(pipe, key: str, window: int) -> None:
+    """Queue on `pipe` one more hit on `key`, whose window of `window` seconds starts at the
+    first hit; the pipeline's result for the count is its last value.
+
+    SET NX EX then INCR (which keeps the expiry) rather than INCR then EXPIRE NX: EXPIRE NX
+    needs Redis 7, and the embedded Redis that `portal up` starts is 6.2.
+    """
+    pipe.set(key, 0, ex=window, nx=True)
+    pipe.incr(key)

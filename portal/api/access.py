@@ -13,7 +13,7 @@ import time
 from flask import current_app, g, request
 
 from ..extensions import db
-from ..redis_conn import get_redis
+from ..redis_conn import count_in_window, get_redis
 from ..tokens.services import TokenRefused, authenticate_token
 from .errors import ApiError
 
@@ -66,10 +66,9 @@ def _refuse_while_locked_out(key: str) -> None:
 
 
 def _count_failure(key: str) -> None:
-    """One more failure; the window starts at the first one (EXPIRE NX)."""
+    """One more failure; the window starts at the first one."""
     pipe = get_redis().pipeline()
-    pipe.incr(key)
-    pipe.expire(key, current_app.config["API_AUTH_FAILURE_WINDOW_SECONDS"], nx=True)
+    count_in_window(pipe, key, current_app.config["API_AUTH_FAILURE_WINDOW_SECONDS"])
     pipe.execute()
 
 
@@ -81,9 +80,8 @@ def _count_request(token_id: int) -> None:
     start = now - now % window
     key = f"portal:api-rate:{token_id}:{start}"
     pipe = get_redis().pipeline()
-    pipe.incr(key)
-    pipe.expire(key, window, nx=True)
-    count, _ = pipe.execute()
+    count_in_window(pipe, key, window)
+    count = pipe.execute()[-1]
     g.api_rate = (limit, max(0, limit - int(count)), start + window)
     if int(count) > limit:
         retry = max(1, start + window - now)

