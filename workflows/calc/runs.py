@@ -26,6 +26,7 @@ from portal.models import CalcResult, CalcRun, CalcShard, ClosedPeriod, Program,
 from portal.models.programs import ProgramVersion
 from portal.security import Perm, ensure
 from workflows.engine import N_, Period, ProgramSpec, previous, spec_from_dict
+from workflows.engine.settling import settlement_conflict
 
 from . import writers
 from .compute import ShardOutcome
@@ -78,6 +79,49 @@ def refuse_if_closed(program: Program, period: Period) -> None:
         )
 
 
+def approved_settlements(program_id: int, *, after_run_id: int = 0) -> list[Period]:
+    """The periods of the program's approved settlement runs (of runs after `after_run_id`)."""
+    rows = db.session.execute(
+        select(CalcRun.period_start, CalcRun.period_end)
+        .where(
+            CalcRun.program_id == program_id,
+            CalcRun.kind == "settlement",
+            CalcRun.approved_at.is_not(None),
+            CalcRun.id > after_run_id,
+        )
+        .distinct()
+    )
+    return sorted(Period(start, end) for start, end in rows)
+
+
+def refuse_if_cut_through_settled(program: Program, period: Period) -> None:
+    """Settled periods nest: a new one may contain settled periods or equal one, never lie
+    inside one or cut through one, or a day would be netted against the wrong payments."""
+    conflict = settlement_conflict(period, approved_settlements(program.id))
+    if conflict is None:
+        return
+    if conflict.how == "inside":
+        raise CalcError(
+            N_(
+                "%(period)s lies within %(settled)s, which is already settled for %(program)s: "
+                "settle %(settled)s again instead."
+            ),
+            period=period.label,
+            settled=conflict.settled.label,
+            program=program.code,
+        )
+    raise CalcError(
+        N_(
+            "%(period)s overlaps %(settled)s, which is already settled for %(program)s, "
+            "without containing it: settle a period that contains all of %(settled)s or none "
+            "of it."
+        ),
+        period=period.label,
+        settled=conflict.settled.label,
+        program=program.code,
+    )
+
+
 def _check_kind(spec: ProgramSpec, period: Period, kind: str, on: date) -> None:
     if spec.kind not in CALCULATED_KINDS:
         raise CalcError(
@@ -118,6 +162,8 @@ def start_run(
         raise CalcError(N_("%(program)s has no fixed period: give one."), program=program.code)
     _check_kind(spec, period, kind, on or today())
     refuse_if_closed(program, period)
+    if kind == "settlement":
+        refuse_if_cut_through_settled(program, period)
     lowest, watermark = db.session.execute(
         select(func.coalesce(func.min(SaleLine.id), 1), func.coalesce(func.max(SaleLine.id), 0))
     ).one()

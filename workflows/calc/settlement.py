@@ -1,25 +1,33 @@
 """Approving settlements into payout lines, closing and reopening periods, and the CSV rows.
 
 Payout for (program, period, payee) = latest approved settled amount − what earlier payout lines
-already paid. Lines are only ever added: a later settlement after late or restated sales adds an
-adjustment (positive) or a clawback (negative), never a rewrite of paid history.
+of that period, and of every settled period within it, already paid. Lines are only ever added:
+a later settlement after late or restated sales adds an adjustment (positive) or a clawback
+(negative), never a rewrite of paid history. A settlement period that would cut through a
+settled one is refused (workflows/engine/settling.py).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.audit.services import record_event
 from portal.extensions import db
 from portal.models import CalcResult, CalcRun, ClosedPeriod, Partner, PayoutLine, Program, utcnow
 from portal.security import Perm, ensure, ensure_not_maker, visible_to
 from workflows.engine import N_, Period, minor_unit
+from workflows.engine.settling import payout_differences, within
 
 from . import writers
 from .errors import CalcError
-from .runs import active_closure, refuse_if_closed
+from .runs import (
+    active_closure,
+    approved_settlements,
+    refuse_if_closed,
+    refuse_if_cut_through_settled,
+)
 
 RESULT_COLUMNS = (
     "partner_code",
@@ -57,18 +65,22 @@ def _check_approvable(run: CalcRun, actor) -> None:
         raise CalcError(N_("Only a finished run can be approved."))
     if run.approved_at is not None:
         raise CalcError(N_("This run is already approved."))
-    refuse_if_closed(run.program, Period(run.period_start, run.period_end))
-    later = db.session.scalar(
-        select(func.count()).where(
-            CalcRun.program_id == run.program_id,
-            CalcRun.period_start == run.period_start,
-            CalcRun.period_end == run.period_end,
-            CalcRun.approved_at.is_not(None),
-            CalcRun.id > run.id,
-        )
-    )
+    period = Period(run.period_start, run.period_end)
+    refuse_if_closed(run.program, period)
+    refuse_if_cut_through_settled(run.program, period)
+    later = [
+        other
+        for other in approved_settlements(run.program_id, after_run_id=run.id)
+        if within(other, period)
+    ]
     if later:
-        raise CalcError(N_("A later settlement of this period is already approved."))
+        raise CalcError(
+            N_(
+                "A later settlement of %(settled)s, within this period, is already approved; "
+                "run this period again."
+            ),
+            settled=later[0].label,
+        )
 
 
 def approve_run(run: CalcRun, *, actor) -> list[dict]:
@@ -92,7 +104,8 @@ def approve_run(run: CalcRun, *, actor) -> list[dict]:
 
 
 def payout_lines_for(run: CalcRun, actor) -> list[dict]:
-    """settled − already paid per (payee, currency), for every payee settled now or paid before."""
+    """settled − already paid per (payee, currency), netting off the payout lines of this period
+    and of every settled period within it, for every payee settled now or paid before."""
     settled: dict[tuple[int, str], Decimal] = {
         (payee_id, currency): amount
         for payee_id, currency, amount in db.session.execute(
@@ -101,43 +114,34 @@ def payout_lines_for(run: CalcRun, actor) -> list[dict]:
             )
         )
     }
-    paid: dict[tuple[int, str], Decimal] = {}
-    for payee_id, currency, amount in db.session.execute(
-        select(PayoutLine.payee_id, PayoutLine.currency, PayoutLine.amount).where(
-            PayoutLine.program_id == run.program_id,
-            PayoutLine.period_start == run.period_start,
-            PayoutLine.period_end == run.period_end,
-            PayoutLine.kind != "claim",  # approved claims are paid on their own lines
+    paid = (
+        ((payee_id, currency), amount)
+        for payee_id, currency, amount in db.session.execute(
+            select(PayoutLine.payee_id, PayoutLine.currency, PayoutLine.amount).where(
+                PayoutLine.program_id == run.program_id,
+                PayoutLine.period_start >= run.period_start,
+                PayoutLine.period_end <= run.period_end,
+                PayoutLine.kind != "claim",  # approved claims are paid on their own lines
+            )
         )
-    ):
-        paid[(payee_id, currency)] = paid.get((payee_id, currency), Decimal(0)) + amount
-    paid_payees = {payee_id for payee_id, _ in paid}
-    lines = []
-    for payee_id, currency in sorted(settled.keys() | paid.keys()):
-        key = (payee_id, currency)
-        difference = settled.get(key, Decimal(0)) - paid.get(key, Decimal(0))
-        if difference == 0:
-            continue
-        if difference < 0:
-            kind = "clawback"
-        else:
-            kind = "adjustment" if payee_id in paid_payees else "settlement"
-        lines.append(
-            {
-                "program_id": run.program_id,
-                "period_start": run.period_start,
-                "period_end": run.period_end,
-                "period_label": run.period_label,
-                "payee_id": payee_id,
-                "currency": currency,
-                "amount": difference,
-                "kind": kind,
-                "run_id": run.id,
-                "created_by_id": actor.id,
-                "created_at": utcnow(),
-            }
-        )
-    return lines
+    )
+    now = utcnow()
+    return [
+        {
+            "program_id": run.program_id,
+            "period_start": run.period_start,
+            "period_end": run.period_end,
+            "period_label": run.period_label,
+            "payee_id": payee_id,
+            "currency": currency,
+            "amount": difference,
+            "kind": kind,
+            "run_id": run.id,
+            "created_by_id": actor.id,
+            "created_at": now,
+        }
+        for (payee_id, currency), difference, kind in payout_differences(settled, paid)
+    ]
 
 
 def close_period(program: Program, period: Period, *, actor) -> ClosedPeriod:
