@@ -10,20 +10,26 @@ request reads the database again: a deactivated user is refused on the request a
 deactivation is committed. Anything else about the user (the password hash, timestamps, the
 territories of a manager) is not kept and loads from the database when a page needs it.
 
+The session a request is signed in with (`portal.auth.sessions`) is kept the same way, by the
+hash of its secret, with its expiry: ending a session marks the version changed, so a signed-out
+cookie is refused on the very next request, and a kept session is never used past its expiry.
+
 Redis is trusted here as it is for the queues (a job in Redis already runs code in a worker).
 """
 
 from __future__ import annotations
 
 import json
+import time
 
 from flask import current_app
 from redis.exceptions import RedisError
+from sqlalchemy import select
 from sqlalchemy.orm import make_transient_to_detached
 
 from . import data_version
 from .extensions import db
-from .models import User
+from .models import User, UserSession, utcnow
 from .redis_conn import RedisNotConfigured, get_redis
 
 KEPT = ("id", "email", "name", "role", "partner_id", "locale", "active")
@@ -31,6 +37,10 @@ KEPT = ("id", "email", "name", "role", "partner_id", "locale", "active")
 
 def _key(user_id: int) -> str:
     return f"portal:users:{user_id}"
+
+
+def _session_key(token_hash: str) -> str:
+    return f"portal:sessions:{token_hash}"
 
 
 def load(user_id: int) -> User | None:
@@ -68,3 +78,62 @@ def _attached(columns: dict) -> User:
     user = User(**columns)
     make_transient_to_detached(user)
     return db.session.merge(user, load=False)
+
+
+def load_signed_in(user_id: int, token_hash: str) -> tuple[User, int] | None:
+    """The user `user_id` and the id of their live session whose secret hashes to `token_hash`;
+    None when that session is unknown, someone else's, revoked or expired."""
+    seconds = current_app.config["USER_CACHE_SECONDS"]
+    version = None
+    if seconds:
+        try:
+            version, kept, kept_session = get_redis().mget(
+                data_version.KEY, _key(user_id), _session_key(token_hash)
+            )
+        except (RedisError, RedisNotConfigured):
+            version = kept = kept_session = None
+        else:
+            if version is None:
+                version = data_version.current()
+    if version is not None:
+        version = version.decode() if isinstance(version, bytes) else version
+        data_version.remember(version)
+        if kept is not None and kept_session is not None:
+            columns, signed_in = json.loads(kept), json.loads(kept_session)
+            if (
+                columns.pop("version", None) == version
+                and signed_in.get("version") == version
+                and columns.get("id") == user_id == signed_in.get("user_id")
+                and time.time() < signed_in["expires_at"]
+            ):
+                return _attached(columns), signed_in["id"]
+    found = db.session.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == token_hash)
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    if row.user_id != user_id or not row.live(utcnow()):
+        return None
+    if version is not None:
+        _keep(user, row, token_hash, version, seconds)
+    return user, row.id
+
+
+def _keep(user: User, row: UserSession, token_hash: str, version: str, seconds: int) -> None:
+    columns = {name: getattr(user, name) for name in KEPT}
+    signed_in = {
+        "version": version,
+        "id": row.id,
+        "user_id": row.user_id,
+        "expires_at": row.expires_at.timestamp(),
+    }
+    try:
+        pipe = get_redis().pipeline(transaction=False)
+        pipe.set(_key(user.id), json.dumps({"version": version, **columns}), ex=seconds)
+        pipe.set(_session_key(token_hash), json.dumps(signed_in), ex=seconds)
+        pipe.execute()
+    except RedisError:
+        current_app.logger.warning("user cache unavailable", exc_info=True)
