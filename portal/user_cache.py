@@ -43,6 +43,14 @@ def _session_key(token_hash: str) -> str:
     return f"portal:sessions:{token_hash}"
 
 
+def seen_key(token_hash: str) -> str:
+    """When the session was last used (epoch seconds), written at most once per SEEN_EVERY."""
+    return f"portal:sessions:{token_hash}:seen"
+
+
+SEEN_EVERY = 60
+
+
 def load(user_id: int) -> User | None:
     """The user with `user_id`, attached to the session; None when there is no such user."""
     seconds = current_app.config["USER_CACHE_SECONDS"]
@@ -84,11 +92,11 @@ def load_signed_in(user_id: int, token_hash: str) -> tuple[User, int] | None:
     """The user `user_id` and the id of their live session whose secret hashes to `token_hash`;
     None when that session is unknown, someone else's, revoked or expired."""
     seconds = current_app.config["USER_CACHE_SECONDS"]
-    version = None
+    version = seen = None
     if seconds:
         try:
-            version, kept, kept_session = get_redis().mget(
-                data_version.KEY, _key(user_id), _session_key(token_hash)
+            version, kept, kept_session, seen = get_redis().mget(
+                data_version.KEY, _key(user_id), _session_key(token_hash), seen_key(token_hash)
             )
         except (RedisError, RedisNotConfigured):
             version = kept = kept_session = None
@@ -106,6 +114,7 @@ def load_signed_in(user_id: int, token_hash: str) -> tuple[User, int] | None:
                 and columns.get("id") == user_id == signed_in.get("user_id")
                 and time.time() < signed_in["expires_at"]
             ):
+                _note_seen(token_hash, seen, signed_in["expires_at"])
                 return _attached(columns), signed_in["id"]
     found = db.session.execute(
         select(UserSession, User)
@@ -119,7 +128,32 @@ def load_signed_in(user_id: int, token_hash: str) -> tuple[User, int] | None:
         return None
     if version is not None:
         _keep(user, row, token_hash, version, seconds)
+        _note_seen(token_hash, seen, row.expires_at.timestamp())
     return user, row.id
+
+
+def _note_seen(token_hash: str, seen, expires_at: float) -> None:
+    """Remember that the session was used now, unless that was noted less than a minute ago."""
+    now = time.time()
+    if seen is not None and now - float(seen) < SEEN_EVERY:
+        return
+    try:
+        get_redis().set(seen_key(token_hash), int(now), ex=max(1, int(expires_at - now)))
+    except RedisError:
+        current_app.logger.warning("session last-seen not noted", exc_info=True)
+
+
+def last_seen(rows) -> dict[int, float]:
+    """When each session row was last used, as noted in Redis (epoch seconds; rows without a
+    note are left out)."""
+    rows = list(rows)
+    if not rows:
+        return {}
+    try:
+        values = get_redis().mget([seen_key(row.token_hash) for row in rows])
+    except (RedisError, RedisNotConfigured):
+        return {}
+    return {row.id: float(v) for row, v in zip(rows, values, strict=True) if v is not None}
 
 
 def _keep(user: User, row: UserSession, token_hash: str, version: str, seconds: int) -> None:

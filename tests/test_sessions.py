@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from portal.admin.commands import users as users_cli
 from portal.admin.services import set_active
 from portal.auth.sessions import digest
+from portal.auth.sessions import with_last_seen as sessions_with_last_seen
 from portal.models import ApiToken, AuditEvent, UserSession, utcnow
 
 from .conftest import CSRF_RE, csrf_token
@@ -139,7 +140,7 @@ def test_a_session_cookie_of_the_old_kind_is_not_accepted(app, client, ann):
 def test_an_expired_session_is_refused_even_while_kept_in_redis(app, client, db, ann, redis):
     sign_in(client, ann)
     assert signed_in(client)
-    (key,) = redis.keys("portal:sessions:*")  # kept, with its expiry, for the next requests
+    (key,) = [k for k in redis.keys("portal:sessions:*") if not k.endswith(b":seen")]
     assert signed_in(client)
     row = db.session.scalar(select(UserSession).where(UserSession.user_id == ann.id))
     row.expires_at = utcnow() - timedelta(seconds=1)
@@ -279,3 +280,18 @@ def test_the_account_page_lists_active_sessions(app, client, ann):
     page = client.get("/account").get_data(as_text=True)
     assert page.count("this browser") == 1 and "kept signed in" in page
     assert 'href="/account"' in page  # in the account menu
+
+
+def test_the_last_use_of_a_session_is_noted_at_most_once_a_minute(app, client, db, ann, redis):
+    sign_in(client, ann)
+    assert signed_in(client)
+    (seen_key,) = redis.keys("portal:sessions:*:seen")
+    first = int(redis.get(seen_key))
+    redis.set(seen_key, first - 3600, keepttl=True)  # as if the last use was an hour ago
+    assert signed_in(client)
+    assert int(redis.get(seen_key)) >= first
+    row = db.session.scalar(select(UserSession))
+    with app.test_request_context("/"):
+        ((listed, last_active),) = sessions_with_last_seen([row])
+    assert listed is row and int(last_active.timestamp()) == int(redis.get(seen_key))
+    assert 0 < redis.ttl(seen_key) <= app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()

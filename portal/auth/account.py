@@ -17,7 +17,7 @@ def _render(form=None, status: int = 200):
         "auth/account.html",
         form=form or ChangePasswordForm(formdata=None),
         action_form=ConfirmForm(),
-        sessions=sessions.live_sessions(current_user),
+        sessions=sessions.with_last_seen(sessions.live_sessions(current_user)),
         current_id=sessions.current_session_id(),
         now=utcnow(),
     ), status

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import after_this_request, current_app, g, request, session
 from flask_login import login_user
@@ -102,6 +102,18 @@ def live_sessions(user: User, now: datetime | None = None) -> list[UserSession]:
             .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
         )
     )
+
+
+def with_last_seen(rows: list[UserSession]) -> list[tuple[UserSession, datetime]]:
+    """Each session with when it was last used: noted in Redis on use (at most once a minute),
+    else the time it signed a browser in."""
+    from .. import user_cache
+
+    noted = user_cache.last_seen(rows)
+    return [
+        (row, datetime.fromtimestamp(noted[row.id], UTC) if row.id in noted else row.last_seen_at)
+        for row in rows
+    ]
 
 
 def current_session_id() -> int | None:
