@@ -295,3 +295,18 @@ def test_the_last_use_of_a_session_is_noted_at_most_once_a_minute(app, client, d
         ((listed, last_active),) = sessions_with_last_seen([row])
     assert listed is row and int(last_active.timestamp()) == int(redis.get(seen_key))
     assert 0 < redis.ttl(seen_key) <= app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+
+
+def test_applicants_and_gated_partner_admins_reach_their_account(make, login, ann):
+    from portal.agreements.services import publish_version
+
+    publish_version(
+        title="Terms", body="Be nice.", effective_on=utcnow().date(), actor=make.user("admin")
+    )
+    gated = login(ann)
+    assert "/agreement/accept" in gated.get("/deals").headers["Location"]
+    assert gated.get("/account").status_code == 200
+    post(gated, "/logout", page="/account")
+    applicant = login(make.user("applicant"))
+    assert applicant.get("/deals").status_code == 302
+    assert applicant.get("/account").status_code == 200

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required, user_logged_in
 
 from workflows.onboarding.errors import OnboardingError
 
+from ..auth import ACCOUNT_ENDPOINTS
 from ..auth.redirects import safe_next
 from ..extensions import db
 from ..models import AgreementVersion, Role
@@ -12,7 +13,14 @@ from . import bp, services
 from .forms import AcceptForm, PublishForm
 
 GATE_KEY = "agreement_ok_for"
-GATE_EXEMPT = {"agreements.accept", "agreements.show", "auth.logout", "auth.language", "static"}
+GATE_EXEMPT = {
+    "agreements.accept",
+    "agreements.show",
+    "auth.logout",
+    "auth.language",
+    "static",
+    *ACCOUNT_ENDPOINTS,
+}
 
 
 @user_logged_in.connect

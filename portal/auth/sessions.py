@@ -20,7 +20,7 @@ from flask import after_this_request, current_app, g, request, session
 from flask_login import login_user
 from sqlalchemy import select, update
 
-from .. import data_version
+from .. import data_version, user_cache
 from ..audit.services import record_event
 from ..extensions import db
 from ..models import User, UserSession, utcnow
@@ -39,7 +39,9 @@ def _session_secret_for(remember_secret: str) -> str:
     return digest(f"session:{remember_secret}")
 
 
-def start(user: User, *, remember: bool, ip: str | None, user_agent: str) -> tuple:
+def start(
+    user: User, *, remember: bool, ip: str | None, user_agent: str
+) -> tuple[UserSession, str, str | None]:
     """A new session row for `user`; returns it with its session secret and, when remembered,
     the remember secret. Only the hashes are stored."""
     now = utcnow()
@@ -89,7 +91,7 @@ def revoke_all(user: User, *, reason: str, actor, keep_id: int | None = None) ->
 
 
 def live_sessions(user: User, now: datetime | None = None) -> list[UserSession]:
-    """The user's sessions that still sign a browser in, most recent first."""
+    """The user's sessions that still sign a browser in, the latest sign-in first."""
     now = now or utcnow()
     return list(
         db.session.scalars(
@@ -99,7 +101,7 @@ def live_sessions(user: User, now: datetime | None = None) -> list[UserSession]:
                 UserSession.revoked_at.is_(None),
                 UserSession.expires_at > now,
             )
-            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+            .order_by(UserSession.created_at.desc(), UserSession.id.desc())
         )
     )
 
@@ -107,8 +109,6 @@ def live_sessions(user: User, now: datetime | None = None) -> list[UserSession]:
 def with_last_seen(rows: list[UserSession]) -> list[tuple[UserSession, datetime]]:
     """Each session with when it was last used: noted in Redis on use (at most once a minute),
     else the time it signed a browser in."""
-    from .. import user_cache
-
     noted = user_cache.last_seen(rows)
     return [
         (row, datetime.fromtimestamp(noted[row.id], UTC) if row.id in noted else row.last_seen_at)
@@ -166,8 +166,7 @@ def forget_browser() -> None:
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the user only while the session in the cookie is live."""
-    from .. import user_cache
-
+    g.user_session_id = None
     sid = session.get(SID_KEY)
     if not sid or len(sid) > MAX_SECRET_LENGTH or not user_id.isdigit():
         return None
