@@ -32,14 +32,27 @@ class Config:
     UPLOAD_DIR = _env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = int(_env("MAX_UPLOAD_MB", "200")) * 1024 * 1024
     IMPORT_MAX_ERRORS = 200
+    # Failed sign-ins: LOGIN_RATE_LIMIT per account from one client address, LOGIN_ADDRESS_LIMIT
+    # per client address over all accounts, within the window. An account's failures from
+    # everywhere only slow it down: beyond LOGIN_ACCOUNT_DELAY_AFTER each further attempt waits
+    # 1, 2, 4 … seconds (at most LOGIN_MAX_DELAY_SECONDS) after the last failure, so nobody can
+    # lock the owner out from another address.
     LOGIN_RATE_LIMIT = int(_env("LOGIN_RATE_LIMIT", "5"))
     LOGIN_RATE_WINDOW_SECONDS = int(_env("LOGIN_RATE_WINDOW_SECONDS", "900"))
+    LOGIN_ADDRESS_LIMIT = int(_env("LOGIN_ADDRESS_LIMIT", "20"))
+    LOGIN_ACCOUNT_DELAY_AFTER = int(_env("LOGIN_ACCOUNT_DELAY_AFTER", "10"))
+    LOGIN_MAX_DELAY_SECONDS = int(_env("LOGIN_MAX_DELAY_SECONDS", "60"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env("SESSION_COOKIE_SECURE", "1") == "1"
-    REMEMBER_COOKIE_HTTPONLY = True
+    # A sign-in lasts PERMANENT_SESSION_LIFETIME, or REMEMBER_DURATION with "keep me signed in";
+    # the server keeps each one (portal/auth/sessions.py) and can end it at any time.
+    REMEMBER_COOKIE = "portal_remember"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_DURATION = timedelta(days=int(_env("REMEMBER_DAYS", "30")))
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # Strict-Transport-Security max-age in production (0: no header, as in development and tests).
+    HSTS_SECONDS = int(_env("HSTS_SECONDS", str(365 * 24 * 3600)))
     WTF_CSRF_TIME_LIMIT = 3600 * 12
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -126,6 +139,7 @@ class DevelopmentConfig(Config):
     SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    HSTS_SECONDS = 0
 
     @classmethod
     def check(cls) -> None:
@@ -145,6 +159,7 @@ class TestConfig(Config):
     DASHBOARD_CACHE_SECONDS = 0
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    HSTS_SECONDS = 0
     WTF_CSRF_ENABLED = True
     UPLOAD_DIR = _env("TEST_UPLOAD_DIR", "/tmp/portal-test-uploads")  # noqa: S108
     MAIL_SERVER = None

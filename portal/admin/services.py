@@ -6,11 +6,11 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from ..audit.services import record_event
+from ..auth.sessions import revoke_all
 from ..extensions import db
 from ..models import Partner, Role, Territory, User
+from ..models.users import MIN_PASSWORD_LENGTH
 from ..security import Perm, ensure
-
-MIN_PASSWORD_LENGTH = 10
 
 
 class UserError(ValueError):
@@ -105,4 +105,6 @@ def set_active(user: User, active: bool, *, actor) -> User:
         before=before,
         after={"active": active},
     )
+    if not active:
+        revoke_all(user, reason="deactivated", actor=actor)
     return user

@@ -10,6 +10,7 @@ from workflows import enqueue
 from workflows.onboarding.errors import InvalidToken, OnboardingError
 
 from ..agreements.services import pending_version_for
+from ..auth import ACCOUNT_ENDPOINTS
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..mail import take_pending
@@ -37,7 +38,7 @@ def applicant_gate():
     if not current_user.is_authenticated or current_user.role != Role.APPLICANT.value:
         return None
     endpoint = request.endpoint or ""
-    if endpoint in APPLICANT_ENDPOINTS or endpoint.startswith("onboarding."):
+    if endpoint in APPLICANT_ENDPOINTS | ACCOUNT_ENDPOINTS or endpoint.startswith("onboarding."):
         return None
     return redirect(url_for("onboarding.status"))
 
