@@ -12,10 +12,13 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+from urllib.request import urlopen
 
 import pytest
 from flask import has_app_context
@@ -141,10 +144,13 @@ def in_own_context(open_request, *args, **kwargs):
 
 
 class Client(FlaskClient):
-    """Each request runs in its own context, like a request under gunicorn (`in_own_context`)."""
+    """Each request runs in its own context, like a request under gunicorn (`in_own_context`).
+    As a server does, the whole body is sent (read) and the response closed right after the
+    application returned, in that context; `buffered=False` leaves that to the test, which
+    must then read or close the response."""
 
-    def open(self, *args, **kwargs):
-        return in_own_context(super().open, *args, **kwargs)
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return in_own_context(super().open, *args, buffered=buffered, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -319,3 +325,64 @@ def run_worker_burst(app, timeout: int = 120) -> subprocess.CompletedProcess:
 @pytest.fixture
 def worker(app):
     return lambda: run_worker_burst(app)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LiveServer:
+    """The portal under gunicorn in its own processes, as in production."""
+
+    def __init__(self, url: str, process: subprocess.Popen, log: Path):
+        self.url, self.process, self.log = url, process, log
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def live_gunicorn(app, tmp_path_factory):
+    """gunicorn (two sync workers) on a free local port, against this session's database,
+    Redis and upload folder. Fails the tests that need it when it does not start."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    env = dict(
+        os.environ,
+        PORTAL_ENV="test",
+        TEST_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        TEST_REDIS_URL=app.config["REDIS_URL"],
+        TEST_UPLOAD_DIR=app.config["UPLOAD_DIR"],
+        TEST_MAIL_OUTBOX_DIR=app.config["MAIL_OUTBOX_DIR"],
+    )
+    command = [sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers", "2"]
+    command += ["--bind", f"127.0.0.1:{port}", "--timeout", "120", "--access-logfile", "-"]
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603
+            [*command, "wsgi:app"], cwd=PROJECT_ROOT, env=env, stdout=output, stderr=output
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"gunicorn exited with {process.returncode}:\n{server.log_text()}")
+            try:
+                with urlopen(f"{server.url}/login", timeout=5) as answer:  # noqa: S310
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not answer on {server.url}:\n{server.log_text()}")
+            time.sleep(0.2)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
