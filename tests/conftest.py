@@ -269,6 +269,14 @@ def client(app, db, redis):
 
 
 @pytest.fixture
+def request_context(app, test_context):
+    """A request context around the test body, for code that renders text for a request
+    (lazy strings, the request's language) called directly. Client requests never see it."""
+    with app.test_request_context("/"):
+        yield
+
+
+@pytest.fixture
 def make(db):
     return factories.Factory(db.session)
 
