@@ -82,17 +82,20 @@ def _chunks(pieces: Iterable[str], size: int = CHUNK_BYTES) -> Iterator[str]:
         yield "".join(batch)
 
 
+def _row_source(rows: RowSource) -> Callable[[], Iterable[Iterable]]:
+    if callable(rows):
+        return rows
+    if isinstance(rows, Sequence):
+        return lambda: rows  # values computed in the view: nothing left to query
+    # A generator made in the view iterates a result of the view's session, which is gone by
+    # the time the body is sent.
+    raise TypeError("csv_response takes a list of rows or a function that queries them")
+
+
 def csv_response(filename: str, header: Sequence[str], rows: RowSource) -> Response:
     """A CSV download. `rows` is a list of plain values, or a function that queries the rows
     (e.g. with `yield_per`) and is called while the body is sent, so memory stays bounded."""
-    if callable(rows):
-        produce = rows
-    elif isinstance(rows, Sequence):
-        produce = lambda: rows  # noqa: E731 - values computed in the view, nothing to query
-    else:
-        # A generator made in the view iterates a result of the view's session, which is gone
-        # by the time the body is sent.
-        raise TypeError("csv_response takes a list of rows or a function that queries them")
+    produce = _row_source(rows)
     response = Response(
         streamed_body(lambda: _chunks(csv_rows(header, produce()))), mimetype="text/csv"
     )
