@@ -85,7 +85,7 @@ def test_save_draft_then_change_and_submit(db, partner, world):
         ({"estimated_value": "NaN"}, "Enter an amount such as 12500.00."),
         ({"estimated_value": "12,5x"}, "Not a valid decimal value."),
         ({"estimated_value": "10.123"}, "EUR amounts have at most 2 decimals."),
-        ({"currency": "XYZ"}, "XYZ is not a currency code: use 3 letters such as EUR."),
+        ({"currency": "XYZ"}, "XYZ is not a currency: use an ISO 4217 code such as EUR."),
         ({"expected_close_on": "2001-01-01"}, "The expected close date cannot be in the past."),
         ({"expected_close_on": "next week"}, "Not a valid date value."),
         ({"expected_close_on": ""}, "Enter the expected close date as YYYY-MM-DD."),
