@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 from flask import Response, stream_with_context
 
+from .downloads import content_disposition
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -43,5 +45,5 @@ def csv_rows(header: Iterable[str], rows: Iterable[Iterable]) -> Iterable[str]:
 
 def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable]) -> Response:
     response = Response(stream_with_context(csv_rows(header, rows)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = content_disposition(filename)
     return response
