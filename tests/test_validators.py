@@ -6,7 +6,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from babel.numbers import format_currency
 
+from portal.rendering import money
 from workflows import validators as v
 
 
@@ -154,3 +156,20 @@ def test_date_windows_include_both_bounds(window, day, message):
         with pytest.raises(v.InvalidValue) as refused:
             checked.check(day)
         assert refused.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        ("1000.5", "HUF", "1001"),
+        ("2500.49", "COP", "2500"),
+        ("15000.5", "IDR", "15001"),
+        ("2.675", "EUR", "2.68"),
+        ("1.0005", "KWD", "1.001"),
+    ],
+)
+def test_pages_show_money_rounded_as_the_engine_pays_it(app, amount, currency, shown):
+    with app.test_request_context():
+        assert money(Decimal(amount), currency) == format_currency(
+            Decimal(shown), currency, locale="en"
+        )
