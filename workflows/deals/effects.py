@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.models import DealRegistration, utcnow
@@ -116,7 +117,8 @@ def report_won(deal: DealRegistration, actor, amount=None, won_on: date | None =
         raise DealError(_l("Enter the date the deal was won."), field="won_on")
     if won_on > today():
         raise DealError(_l("The date the deal was won cannot be in the future."), field="won_on")
-    deal.won_on = won_on
+    window = validators.claimed_sale_window(current_app.config, today())
+    deal.won_on = checked("won_on", window.check, won_on)
 
 
 def report_lost(deal: DealRegistration, actor, reason: str | None = None, **_) -> None:
@@ -146,7 +148,8 @@ def grant_extension(deal: DealRegistration, actor, new_date: date | None = None,
             ),
             field="new_date",
         )
-    deal.protection_ends_on = new_date
+    window = validators.deal_close_window(current_app.config, today())
+    deal.protection_ends_on = checked("new_date", window.check, new_date)
     deal.extension_state = "granted"
     deal.extension_decided_by_id = actor.id
     return {"note": optional_text(data.get("note"))}
