@@ -42,15 +42,14 @@ def ascii_fallback(filename: str) -> str:
     return f"{stem}.{extension}" if extension else stem
 
 
-def content_disposition(filename: str, *, inline: bool = False) -> str:
+def content_disposition(filename: str) -> str:
     """The header value for a download called `filename` (any text)."""
-    kind = "inline" if inline else "attachment"
     cleaned = _clean(filename) or FALLBACK
     fallback = ascii_fallback(filename)
     encoded = quote(cleaned, safe=RFC5987_SAFE)
     if encoded == fallback:
-        return f'{kind}; filename="{fallback}"'
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+        return f'attachment; filename="{fallback}"'
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
 
 
 def as_attachment(response: Response, filename: str) -> Response:

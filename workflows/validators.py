@@ -51,8 +51,6 @@ COUNTRY_CODES: frozenset[str] = frozenset(
 # what a reader sees, so "gpj.exe" can show as "exe.jpg". The plain marks LRM and RLM stay.
 BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 LINE_CHARACTERS = frozenset("\t\n\r")
-
-
 SHOWN_VALUE_LENGTH = 60
 
 
