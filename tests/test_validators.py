@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from babel.numbers import format_currency
+from flask_babel import force_locale
 
 from portal.rendering import money
 from workflows import validators as v
@@ -169,7 +170,7 @@ def test_date_windows_include_both_bounds(window, day, message):
     ],
 )
 def test_pages_show_money_rounded_as_the_engine_pays_it(app, amount, currency, shown):
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         assert money(Decimal(amount), currency) == format_currency(
             Decimal(shown), currency, locale="en"
         )
