@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -102,6 +102,13 @@ class Config:
     # Loyalty points: the daily job keeps posting a period's earnings this many days after it
     # ended, so sales imported late still earn points without anyone pressing a button.
     POINTS_LATE_LINE_DAYS = int(_env("POINTS_LATE_LINE_DAYS", "7"))
+    # Date windows of what people enter: sale lines, FX rates, effective dates and claimed sales
+    # from SALE_DATE_EARLIEST on; sale lines, rates and moves at most SALE_DATE_MAX_DAYS_AHEAD
+    # days ahead (a claimed sale never lies ahead); a deal's expected close from today to
+    # DEAL_CLOSE_MAX_DAYS_AHEAD days ahead.
+    SALE_DATE_EARLIEST = date.fromisoformat(_env("SALE_DATE_EARLIEST", "2000-01-01"))
+    SALE_DATE_MAX_DAYS_AHEAD = int(_env("SALE_DATE_MAX_DAYS_AHEAD", "366"))
+    DEAL_CLOSE_MAX_DAYS_AHEAD = int(_env("DEAL_CLOSE_MAX_DAYS_AHEAD", "1095"))
     DEAL_PROTECTION_DAYS = int(_env("DEAL_PROTECTION_DAYS", "90"))
     DEAL_REMINDER_DAYS = 14
     DEAL_REVIEW_TARGET_HOURS = 48

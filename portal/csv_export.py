@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from flask import Response, current_app
 from flask.globals import request_ctx
 
+from .downloads import content_disposition
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -99,5 +101,5 @@ def csv_response(filename: str, header: Sequence[str], rows: RowSource) -> Respo
     response = Response(
         streamed_body(lambda: _chunks(csv_rows(header, produce()))), mimetype="text/csv"
     )
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = content_disposition(filename)
     return response
