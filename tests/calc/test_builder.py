@@ -193,9 +193,7 @@ def _prefilled(client, path) -> dict[str, list[str]]:
 
 
 def _versions(db, program_id):
-    return db.session.scalar(
-        select(func.count()).where(ProgramVersion.program_id == program_id)
-    )
+    return db.session.scalar(select(func.count()).where(ProgramVersion.program_id == program_id))
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -242,9 +240,7 @@ def test_a_yaml_program_prefills_the_form_and_one_change_is_one_new_version(db, 
     values["bands-1-rate"] = ["3"]
     response = _post(client, build, values)
     assert response.status_code == 302
-    latest = db.session.scalars(
-        select(ProgramVersion).where(ProgramVersion.version == 2)
-    ).one()
+    latest = db.session.scalars(select(ProgramVersion).where(ProgramVersion.version == 2)).one()
     assert latest.spec["tiers"]["bands"][1] == {"from": "10000", "rate": "0.03"}
     assert "rate: 0.03" in latest.source  # readable YAML for the advanced editor
 
@@ -299,9 +295,7 @@ def test_a_rebate_without_bands_is_told_so_at_the_bands(db, login, scenario):
     form = {k: v for k, v in RETROACTIVE_FORM.items() if not k.startswith("bands-")}
     response = _post(client, "/programs/build", form)
     assert response.status_code == 422
-    assert _errors(response.get_data(as_text=True))["bands"] == [
-        "Required for rebate programs."
-    ]
+    assert _errors(response.get_data(as_text=True))["bands"] == ["Required for rebate programs."]
 
 
 def test_the_code_of_an_existing_program_cannot_change_in_the_form(db, login, scenario):
@@ -374,7 +368,12 @@ def test_only_finance_builds_and_simulates(db, login, make, scenario, role):
     token = csrf_token(client, "/dashboard")
     response = client.post(
         "/programs/build",
-        data={"csrf_token": token, **RETROACTIVE_FORM, "simulate": "1", "simulate_period": "2025-Q3"},
+        data={
+            "csrf_token": token,
+            **RETROACTIVE_FORM,
+            "simulate": "1",
+            "simulate_period": "2025-Q3",
+        },
     )
     assert response.status_code in (403, 404)
     assert db.session.scalar(select(func.count()).select_from(Task)) == 0
