@@ -142,8 +142,18 @@ class BuilderForm(FlaskForm):
 
 
 def _tree_choices(model) -> list[SelectChoice]:
-    rows = db.session.execute(select(model.code, model.name, model.depth).order_by(model.path))
-    return _choices((code, f"{'· ' * depth}{name} ({code})") for code, name, depth in rows)
+    """Each node as its line of ancestors (World › EMEA › DACH), so it reads right as a plain
+    option, as a picked tag, and when searched for by any of its names."""
+    rows = db.session.execute(
+        select(model.id, model.parent_id, model.code, model.name).order_by(model.path)
+    ).all()
+    trail: dict[int, str] = {}
+    choices = []
+    for node_id, parent_id, code, name in rows:  # parents first: ordered by path
+        shown = name if name == code else f"{name} ({code})"
+        trail[node_id] = f"{trail[parent_id]} › {shown}" if parent_id in trail else shown
+        choices.append((code, trail[node_id]))
+    return _choices(choices)
 
 
 # --- numbers: the reader's format in the form, exact decimals in the spec -------------------
