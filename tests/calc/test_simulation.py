@@ -150,9 +150,9 @@ def test_finance_simulates_a_draft_from_the_builder_on_a_real_worker(
     assert 'data-testid="total">$426.00<' in page
     assert 'data-testid="payees">5<' in page
     assert 'data-testid="current-total">$306.00<' in page
-    assert 'data-testid="difference">$120.00<' in page
+    assert 'data-testid="difference">+$120.00<' in page
     differences = page.split('data-testid="differences"')[1].split("</table>")[0]
-    assert "MOVER" in differences and "$120.00" in differences and "GOLDIE" not in differences
+    assert "MOVER" in differences and "+$120.00" in differences and "GOLDIE" not in differences
     largest = page.split('data-testid="largest"')[1].split("</table>")[0]
     assert largest.index("MOVER") < largest.index("BRANCH-2") < largest.index("GOLDIE")
     actions = session.scalars(select(AuditEvent.action)).all()
