@@ -377,3 +377,22 @@ def test_only_finance_builds_and_simulates(db, login, make, scenario, role):
     )
     assert response.status_code in (403, 404)
     assert db.session.scalar(select(func.count()).select_from(Task)) == 0
+
+
+def test_a_simulated_draft_reopens_in_the_form_and_saves_as_drafted(db, login, scenario):
+    client = login(scenario.finance)
+    form = {**RETROACTIVE_FORM, "simulate": "Simulate", "simulate_period": "2025-Q3"}
+    response = _post(client, "/programs/build", form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    task = db.session.scalars(select(Task)).one()
+    assert (task.kind, task.params["period"]) == ("program_simulation", "2025-Q3")
+    assert db.session.scalar(select(func.count()).select_from(Program)) == 0
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f'href="/programs/build?draft={task.id}"' in page
+
+    values = _prefilled(client, f"/programs/build?draft={task.id}")
+    assert (values["bands-1-start"], values["bands-1-rate"]) == (["10,000"], ["2.5"])
+    assert values["territories"] == ["EMEA"] and values["growth"] == ["y"]
+    assert _post(client, "/programs/build", values).status_code == 302
+    version = db.session.scalars(select(ProgramVersion)).one()
+    assert version.spec_hash == spec_hash(parse_spec(RETROACTIVE))
