@@ -23,10 +23,10 @@ from . import bp, services
 from .builder import (
     BuilderForm,
     document_from_form,
-    errors_by_field,
     form_data_from_spec,
     yaml_source,
 )
+from .field_errors import errors_by_field
 from .simulations import simulation
 
 NEW_PROGRAM = {"kind": "rebate", "measure": "revenue", "payee": "partner", "mode": "retroactive"}

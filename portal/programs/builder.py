@@ -33,7 +33,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from workflows.engine import MINOR_UNITS, Measure, Mode, Payee, Problem
+from workflows.engine import MINOR_UNITS, Measure, Mode, Payee
 from workflows.engine.spec_checks import canonical_decimal
 
 from ..calc.forms import PERIOD_HELP
@@ -341,68 +341,3 @@ def form_data_from_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
         "points_per_unit": show_number(spec.get("points_per_unit")),
         "expires_after_days": str(spec.get("expires_after_days") or ""),
     }
-
-
-# --- problems → fields ----------------------------------------------------------------------
-
-_SAME_NAME = frozenset(
-    {
-        "code",
-        "name",
-        "kind",
-        "currency",
-        "measure",
-        "growth",
-        "payee",
-        "cap",
-        "points_per_unit",
-        "expires_after_days",
-        "claim_required",
-        "claim_approval_threshold",
-        "deal_protection_days",
-    }
-)
-_BAND = re.compile(r"tiers\.bands\[(\d+)\](?:\.(from|rate))?")
-_ELIGIBLE = re.compile(
-    r"eligible\.(territories|partner_tiers|categories|skus|registered_deals_only)"
-)
-
-
-def field_for(path: str, band_rows: list[int]) -> str | None:
-    """The form field a spec path concerns (None: the definition as a whole)."""
-    if path in _SAME_NAME:
-        return path
-    if path in ("period", "period.end"):
-        return "period_end"
-    if path == "period.start":
-        return "period_start"
-    if path in ("tiers", "tiers.bands"):
-        return "bands"
-    if path == "tiers.mode":
-        return "mode"
-    if match := _ELIGIBLE.match(path):
-        return match.group(1)
-    if path == "eligible":
-        return "territories"
-    if match := _BAND.fullmatch(path):
-        index, part = int(match.group(1)), match.group(2)
-        if part is None or index >= len(band_rows):
-            return "bands"
-        return f"bands-{band_rows[index]}-{'start' if part == 'from' else 'rate'}"
-    return None
-
-
-def errors_by_field(
-    problems: Iterable[Problem], band_rows: list[int], render
-) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
-    """Messages per form field, and the problems that concern no single field (with paths)."""
-    at_fields: dict[str, list[str]] = {}
-    general: list[tuple[str, str]] = []
-    for problem in problems:
-        message = problem.render(render)
-        name = field_for(problem.path, band_rows)
-        if name is None:
-            general.append((problem.path, message))
-        else:
-            at_fields.setdefault(name, []).append(message)
-    return at_fields, general

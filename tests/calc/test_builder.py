@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.models import Program, ProgramVersion, Task
-from portal.programs.builder import field_for
+from portal.programs.field_errors import field_for
 from tests.calc.conftest import load_program
 from tests.conftest import csrf_token
 from workflows.engine import canonical_json, parse_spec, spec_hash
