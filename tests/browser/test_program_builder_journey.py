@@ -85,7 +85,6 @@ def test_finance_builds_simulates_and_saves_a_tiered_rebate(
     expect(page.get_by_test_id("total")).to_have_text("$304.00", timeout=20_000)
     expect(page.get_by_test_id("payees")).to_have_text("2")
     expect(page.get_by_test_id("largest")).to_contain_text("MOVER Ltd")
-    page.screenshot(path=str(ARTIFACTS / "program-simulation-en.png"), full_page=True)
     session.rollback()
     assert session.scalar(select(CalcRun)) is None
 
@@ -96,9 +95,24 @@ def test_finance_builds_simulates_and_saves_a_tiered_rebate(
     version = session.scalars(select(ProgramVersion)).one()
     assert version.spec_hash == spec_hash(parse_spec(SAME_AS_YAML))
 
-    # The same pages in German, for a look at their polish.
+    # Editing pre-fills the form; a higher top rate is simulated against the saved version.
     page.get_by_role("link", name="Edit", exact=True).click()
+    expect(page.locator("input[name='bands-1-start']")).to_have_value("10,000")
+    page.locator("input[name='bands-1-rate']").fill("3")
+    page.get_by_label("Simulate on period").fill("2025-Q3")
+    page.get_by_role("button", name="Simulate", exact=True).click()
+    page.wait_for_url(re.compile(r"/programs/simulations/\d+$"))
+    worker = run_worker_burst(app)
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    expect(page.get_by_test_id("total")).to_have_text("$364.00", timeout=20_000)
+    expect(page.get_by_test_id("current-total")).to_have_text("$304.00")
+    expect(page.get_by_test_id("differences")).to_contain_text("+$60.00")
+    page.screenshot(path=str(ARTIFACTS / "program-simulation-en.png"), full_page=True)
+
+    # The builder in German, for a look at its polish.
+    page.get_by_role("link", name="Change the draft").click()
     page.locator("#locale").select_option("de")
     expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.locator("input[name='bands-1-rate']")).to_have_value("3")
     page.screenshot(path=str(ARTIFACTS / "program-builder-de.png"), full_page=True)
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
