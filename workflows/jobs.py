@@ -13,6 +13,7 @@ from portal.redis_conn import get_redis
 
 from . import enqueue, periodic, rollups, tasks
 from .calc import jobs as _calc_jobs  # noqa: F401 - shard, fan-in and sweeper jobs
+from .calc import simulation as _simulation  # noqa: F401 - registers the simulation task
 from .deals import expiry as deal_expiry
 from .imports import task as _import_task  # noqa: F401 - registers the "import" task handler
 from .rewards import jobs as _rewards_jobs  # noqa: F401 - points expiry and levels

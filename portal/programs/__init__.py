@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
 
-from . import routes  # noqa: E402, F401
+from . import build_routes, routes  # noqa: E402, F401

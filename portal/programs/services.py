@@ -57,13 +57,8 @@ def current_version(program: Program) -> ProgramVersion:
     ).one()
 
 
-def save_program(
-    text: str, *, actor, fmt: str | None = None, program: Program | None = None
-) -> tuple[Program, ProgramVersion, bool]:
-    """Create the program, or add a version when the spec changed. Returns (program, version,
-    created?); a spec equal to the current version (same canonical hash) adds nothing."""
-    ensure(actor, Perm.MANAGE_PROGRAMS)
-    spec = parse_program(text, fmt)
+def refuse_code_change(spec: ProgramSpec, program: Program | None) -> None:
+    """A new version keeps its program's code."""
     if program is not None and spec.code != program.code:
         raise SpecError(
             [
@@ -74,6 +69,16 @@ def save_program(
                 )
             ]
         )
+
+
+def save_program(
+    text: str, *, actor, fmt: str | None = None, program: Program | None = None
+) -> tuple[Program, ProgramVersion, bool]:
+    """Create the program, or add a version when the spec changed. Returns (program, version,
+    created?); a spec equal to the current version (same canonical hash) adds nothing."""
+    ensure(actor, Perm.MANAGE_PROGRAMS)
+    spec = parse_program(text, fmt)
+    refuse_code_change(spec, program)
     program = program or db.session.scalar(select(Program).where(Program.code == spec.code))
     digest = spec_hash(spec)
     if program is not None:
