@@ -58,6 +58,22 @@ def error_response(error: ApiError):
     return response
 
 
+def is_api_path(path: str) -> bool:
+    """Everything under /api/ answers in JSON, also where routing found no operation."""
+    return path == "/api" or path.startswith("/api/")
+
+
+def http_error(error: HTTPException):
+    """An HTTP error in the standard body; a 405 keeps its Allow header (the declared methods
+    of the path, with HEAD and OPTIONS as Flask adds them)."""
+    db.session.rollback()
+    status = error.code if error.code in STANDARD else 500
+    headers = {}
+    if status == 405 and getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    return error_response(ApiError(status, headers=headers))
+
+
 def register_api_error_handlers(bp) -> None:
     @bp.errorhandler(ApiError)
     def api_error(error: ApiError):
@@ -68,14 +84,6 @@ def register_api_error_handlers(bp) -> None:
     def forbidden(error):
         db.session.rollback()
         return error_response(ApiError(403))
-
-    def http_error(error: HTTPException):
-        db.session.rollback()
-        status = error.code if error.code in STANDARD else 500
-        headers = {}
-        if status == 405 and getattr(error, "valid_methods", None):
-            headers["Allow"] = ", ".join(error.valid_methods)
-        return error_response(ApiError(status, headers=headers))
 
     # Flask prefers the app's handler for a status code over a blueprint's handler for a
     # class, so each code the pages render as HTML is claimed here by code as well.

@@ -30,6 +30,10 @@ from .validation import check_schema_keywords, validate
 
 PATH_PARAM = re.compile(r"\{(\w+)\}")
 MAX_PAGE = 500
+MAX_JSON_DEPTH = 32  # the deepest schema needs 4; the parser itself recurses per level
+# A string literal, or an unterminated one up to the end (so one scan stays linear).
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
 
 
 @dataclass(frozen=True)
@@ -213,6 +217,12 @@ def _bad_param(name: str, problem: str) -> ApiError:
 def _json_body(schema_name: str) -> Any:
     if not request.is_json:
         raise ApiError(415)
+    if json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
+        raise ApiError(
+            400,
+            "invalid_json",
+            f"The body is nested more than {MAX_JSON_DEPTH} levels deep.",
+        )
     body = request.get_json(silent=True)
     if body is None:
         raise ApiError(400, "invalid_json", "The body is not valid JSON.")
@@ -220,6 +230,19 @@ def _json_body(schema_name: str) -> Any:
     if problems:
         raise ApiError(422, details=problems[:200])
     return body
+
+
+def json_depth(raw: bytes) -> int:
+    """How deeply a JSON text nests arrays and objects, counted before parsing it (a parser
+    recursing a thousand levels deep fails with RecursionError rather than an answer)."""
+    depth = deepest = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(b"", raw)):
+        if match[0] in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
 
 
 def encode_cursor(last_id: int) -> str:
