@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from ..constraints import is_conflict
 from ..extensions import db
 from ..security import Forbidden
 
@@ -84,6 +86,14 @@ def register_api_error_handlers(bp) -> None:
     def forbidden(error):
         db.session.rollback()
         return error_response(ApiError(403))
+
+    @bp.errorhandler(IntegrityError)
+    def conflict(error: IntegrityError):
+        """Two requests wrote the same thing at once: the later one is a 409, not a 500."""
+        db.session.rollback()
+        if not is_conflict(error):
+            return unexpected(error)
+        return error_response(ApiError(409))
 
     # Flask prefers the app's handler for a status code over a blueprint's handler for a
     # class, so each code the pages render as HTML is claimed here by code as well.

@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -32,6 +31,8 @@ from wtforms.validators import (
 
 from workflows.deals.matching import name_tokens, normalise_domain
 from workflows.deals.states import REJECTION_REASONS
+
+from ..forms import AmountField
 
 MAX_AMOUNT = Decimal("999999999999")
 KNOWN_CURRENCIES = frozenset(list_currencies())
@@ -97,9 +98,8 @@ class DealForm(FlaskForm):
     )
     categories = SelectMultipleField(_l("Product categories"), coerce=int)
     products = SelectMultipleField(_l("Products"), coerce=int)
-    estimated_value = DecimalField(
+    estimated_value = AmountField(
         _l("Estimated value"),
-        places=None,
         validators=[
             *amount_validators(_l("Enter the estimated value.")),
             _positive_with_currency_places,
@@ -161,9 +161,8 @@ class NoteForm(FlaskForm):
 
 
 class WonForm(FlaskForm):
-    amount = DecimalField(
+    amount = AmountField(
         _l("Won amount"),
-        places=None,
         validators=amount_validators(_l("Enter the amount won.")),
     )
     won_on = DateField(_l("Won on"), validators=[InputRequired(_l("Enter the date, YYYY-MM-DD."))])
