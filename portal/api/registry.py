@@ -21,6 +21,8 @@ from typing import Any
 from flask import Response, jsonify, request
 from flask_login import current_user
 
+from workflows.engine.loading import json_depth
+
 from ..extensions import db
 from ..security import Perm, can
 from . import bp, idempotency
@@ -31,9 +33,6 @@ from .validation import check_schema_keywords, validate
 PATH_PARAM = re.compile(r"\{(\w+)\}")
 MAX_PAGE = 500
 MAX_JSON_DEPTH = 32  # the deepest schema needs 4; the parser itself recurses per level
-# A string literal, or an unterminated one up to the end (so one scan stays linear).
-_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.DOTALL)
-_JSON_BRACKET = re.compile(rb"[\[\]{}]")
 
 
 @dataclass(frozen=True)
@@ -230,19 +229,6 @@ def _json_body(schema_name: str) -> Any:
     if problems:
         raise ApiError(422, details=problems[:200])
     return body
-
-
-def json_depth(raw: bytes) -> int:
-    """How deeply a JSON text nests arrays and objects, counted before parsing it (a parser
-    recursing a thousand levels deep fails with RecursionError rather than an answer)."""
-    depth = deepest = 0
-    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(b"", raw)):
-        if match[0] in b"[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
 
 
 def encode_cursor(last_id: int) -> str:
