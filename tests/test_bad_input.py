@@ -186,3 +186,37 @@ def test_a_unique_violation_reaching_a_page_is_a_409_with_a_message(app, db):
         response = app.make_response(app.handle_user_exception(caught.value))
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "conflict"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["calc", "results", "99999999999999999999"],
+        ["calc", "approve", "2147483648", "--as", "fin@v.example"],
+        ["payouts", "batch", "approve", "0", "--as", "fin@v.example"],
+        ["redemptions", "approve", "9" * 5000, "--as", "fin@v.example"],
+        ["points", "adjust", "ACME", "99999999999999999999", "--reason", "typo"],
+        ["points", "adjust", "ACME", "1e999", "--reason", "typo"],
+        ["points", "level", "LOYAL", "GOLD", "Gold", "9" * 40],
+    ],
+)
+def test_command_line_numbers_that_do_not_fit_are_refused_by_name(app, db, redis, world, args):
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 2, result.output
+    assert "Invalid value" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+@pytest.mark.parametrize("value", ["1e999", "NaN", "Infinity", "9" * 40, "922337203685477.5808"])
+def test_amounts_that_do_not_fit_their_column_are_refused_not_overflowed(value):
+    from decimal import Decimal
+
+    from portal.models.types import Amount, Rate, ValueTooLargeError
+
+    with pytest.raises(ValueTooLargeError):
+        Amount.process_bind_param(Decimal(value), None)
+    with pytest.raises(ValueTooLargeError):
+        Rate.process_bind_param(Decimal(value), None)
+    largest = Decimal("922337203685477.5807")
+    assert Amount.process_result_value(Amount.process_bind_param(largest, None), None) == largest
+    assert Amount.process_bind_param(Decimal("-0"), None) == 0
