@@ -43,8 +43,14 @@ class AmountField(DecimalField):
             raise ValueError(_l("Enter an amount such as 12500.00."))  # 1e999, NaN, Infinity
         whole, _, fraction = text.lstrip("+-").partition(".")
         if len(whole.lstrip("0")) > self.max_digits:
-            raise ValueError(_l("The number is too large."))
+            raise ValueError(_l("The amount is too large."))
         if len(fraction.rstrip("0")) > self.max_places:
-            raise ValueError(_l("Enter at most %(places)s decimal places.", places=self.max_places))
+            raise ValueError(
+                _l(
+                    "%(value)s has more than %(places)s decimal places.",
+                    value=text,
+                    places=self.max_places,
+                )
+            )
         value = Decimal(text)
         self.data = value.copy_abs() if value.is_zero() else value

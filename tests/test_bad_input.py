@@ -112,10 +112,10 @@ def test_nul_in_a_submitted_form_is_400_and_writes_nothing(db, login, world, ove
         ("NaN", "Enter an amount such as 12500.00."),
         ("Infinity", "Enter an amount such as 12500.00."),
         ("-Infinity", "Enter an amount such as 12500.00."),
-        ("9" * 40, "The number is too large."),
-        ("9" * 5000, "The number is too large."),
+        ("9" * 40, "The amount is too large."),
+        ("9" * 5000, "The amount is too large."),
         ("-0", "Enter an amount greater than zero."),
-        ("1.00001", "Enter at most 4 decimal places."),
+        ("1.00001", "1.00001 has more than 4 decimal places."),
         ("١٢٣", "Enter an amount such as 12500.00."),  # digits, but not ASCII ones
         ("12,5x", "Not a valid decimal value."),
     ],
@@ -138,7 +138,7 @@ def test_amounts_that_do_not_fit_are_a_field_error(db, login, world, value, mess
         ("NaN", "Enter an amount such as 12500.00."),
         ("sNaN", "Enter an amount such as 12500.00."),
         ("1e999", "Enter an amount such as 12500.00."),
-        ("9" * 40, "The number is too large."),
+        ("9" * 40, "The amount is too large."),
     ],
 )
 def test_the_what_if_refuses_amounts_that_are_not_plain_numbers(db, login, make, value, message):
