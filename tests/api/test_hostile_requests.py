@@ -4,10 +4,15 @@ declared ones; TRACE, PUT, PATCH, DELETE are a 405 with a correct Allow header).
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
 import pytest
 from sqlalchemy import func, select
 
+from portal.api.registry import OPERATIONS
 from portal.models import DealRegistration
+from portal.security import can
 
 from .conftest import deal_body
 
@@ -16,23 +21,61 @@ def _nested(depth: int) -> str:
     return '{"customer_name": ' + "[" * depth + "]" * depth + "}"
 
 
-@pytest.mark.parametrize(
-    ("who", "path"),
-    [
-        ("acme_user", "/deals"),
-        ("acme_user", "/claims"),
-        ("dach_manager", "/deals/1/decision"),
-        ("finance", "/calc-runs"),
-        ("finance", "/sales-lines/bulk"),
-    ],
-)
+WITH_BODY = [op for op in OPERATIONS if op.body]
+HOSTILE_QUERY = ("\x00", "a\x00b", "9" * 40, "9" * 5000, "1e999", "NaN", "-0", "\ud800")
+
+
+def _caller(world, perm):
+    """Someone whose token passes the operation's permission check (it runs before the body)."""
+    for who in ("acme_user", "dach_manager", "finance"):
+        if can(world[who], perm):
+            return who
+    raise AssertionError(f"nobody in the world holds {perm}")
+
+
+def _path(op) -> str:
+    return re.sub(r"\{\w+\}", "1", op.path)
+
+
+@pytest.mark.parametrize("op", WITH_BODY, ids=[op.operation_id for op in WITH_BODY])
 @pytest.mark.parametrize("depth", [33, 1000, 100_000])
-def test_bodies_nested_too_deeply_are_refused_before_parsing(api, world, db, who, path, depth):
-    caller = api(who)
-    response = caller.call("POST", path, data=_nested(depth), content_type="application/json")
+def test_bodies_nested_too_deeply_are_refused_before_parsing(api, world, db, op, depth):
+    caller = api(_caller(world, op.perm))
+    response = caller.call(
+        op.method, _path(op), data=_nested(depth), content_type="application/json"
+    )
     body = caller.error(response, 400, "invalid_json")
     assert "nested more than 32 levels" in body["error"]["message"]
     assert db.session.scalar(select(func.count(DealRegistration.id))) == 0
+
+
+def test_every_operation_that_takes_a_body_is_checked():
+    assert {op.operation_id for op in WITH_BODY} >= {
+        "createDeal",
+        "decideDeal",
+        "submitClaim",
+        "decideClaim",
+        "startCalcRun",
+        "createSaleLines",
+    }
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=[op.operation_id for op in OPERATIONS])
+def test_hostile_parameters_are_refused_in_json_never_a_500(api, world, op):
+    caller = api(_caller(world, op.perm))
+    for param in op.params:
+        for value in HOSTILE_QUERY:
+            encoded = quote(value, errors="surrogatepass")
+            if param.location == "path":
+                path = op.path.replace("{" + param.name + "}", encoded)
+                response = caller.call(op.method, re.sub(r"\{\w+\}", "1", path), json={})
+                caller.error(response, 400 if "\x00" in value else 404)
+            else:
+                response = caller.call(op.method, f"{_path(op)}?{param.name}={encoded}", json={})
+                if "\x00" in value or param.schema.get("type") == "integer":
+                    caller.error(response, 400)
+                else:  # text parameters: any text is a search or a filter that matches nothing
+                    assert response.status_code in (200, 400, 404), response.get_data(True)
 
 
 def test_ordinary_nesting_still_passes(api, world, db):
