@@ -39,10 +39,8 @@ class IdConverter(IntegerConverter):
     """`<int:...>` for database ids: at most MAX_ID, checked before converting (so a
     5,000-digit segment never reaches int()), otherwise the rule does not match (404)."""
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None):
-        super().__init__(
-            map, fixed_digits=fixed_digits, min=min, max=MAX_ID if max is None else max
-        )
+    def __init__(self, map, *args, max: int | None = None, **kwargs):
+        super().__init__(map, *args, max=MAX_ID if max is None else max, **kwargs)
 
     def to_python(self, value: str) -> int:
         if len(value) > len(str(self.max)):
