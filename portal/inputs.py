@@ -7,6 +7,8 @@ integer columns, and text PostgreSQL can store.
   or out-of-range value is a 400 with a message, `page` falls back to the first page.
 - No submitted text may contain NUL (PostgreSQL text cannot hold it): one check before every
   request refuses it in the path, the query string, form fields and upload names with a 400.
+- Pages take form submissions, never JSON bodies (only the API does, with its own checks):
+  Flask-WTF would otherwise parse any JSON sent with a valid CSRF header, however deep.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class InvalidInput(BadRequest):
 
 
 NUL_MESSAGE = _l("The request contains a NUL character, which is never valid input.")
+FORMS_ONLY_MESSAGE = _l("This page takes form submissions only.")
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
 class IdConverter(IntegerConverter):
@@ -73,10 +77,13 @@ def _has_nul(values) -> bool:
     return any("\x00" in value for value in values if isinstance(value, str))
 
 
-def refuse_nul() -> None:
-    """Before every request: NUL anywhere in what the client sent is refused, nothing runs."""
+def check_request() -> None:
+    """Before every request: NUL anywhere in what the client sent, or a JSON body sent to a
+    page, is refused before the view runs."""
+    if request.method in WRITES and request.is_json and not request.path.startswith("/api/"):
+        raise InvalidInput(FORMS_ONLY_MESSAGE)
     texts = [request.path, *request.args.keys(), *request.args.values()]
-    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+    if request.method in WRITES and request.mimetype in (
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
@@ -88,4 +95,4 @@ def refuse_nul() -> None:
 
 def register(app) -> None:
     app.url_map.converters["int"] = IdConverter
-    app.before_request(refuse_nul)
+    app.before_request(check_request)

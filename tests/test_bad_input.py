@@ -220,3 +220,16 @@ def test_amounts_that_do_not_fit_their_column_are_refused_not_overflowed(value):
     largest = Decimal("922337203685477.5807")
     assert Amount.process_result_value(Amount.process_bind_param(largest, None), None) == largest
     assert Amount.process_bind_param(Decimal("-0"), None) == 0
+
+
+@pytest.mark.parametrize(
+    "body", ["[" * 1000 + "]" * 1000, '{"a": ' * 1000 + "1" + "}" * 1000, "[1, 2]", '"x"', "{"]
+)
+def test_json_bodies_on_pages_are_refused_not_a_server_error(db, login, world, body):
+    client = login(world["acme_user"])
+    token = csrf_token(client, "/deals/new")
+    response = client.post(
+        "/deals/new", data=body, content_type="application/json", headers={"X-CSRFToken": token}
+    )
+    assert response.status_code == 400
+    assert deals(db) == 0

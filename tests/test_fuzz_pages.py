@@ -11,8 +11,8 @@ is registered:
   for, then each is sent every hostile value;
 - the forms are read from the rendered pages (`<form method="post">`, its inputs, selects and
   textareas with their values); each field is then sent hostile values while the others keep
-  theirs, with a valid CSRF token. A submission that is refused (4xx, or the form shown again)
-  must leave every table as it was;
+  theirs, with a valid CSRF token (and once as a JSON body nested 1,000 deep). A submission
+  that is refused (4xx, the form shown again, a refusal flashed) must write no row;
 - OPTIONS and TRACE on every path: Allow names only the declared methods, TRACE is a 405;
 - sign-in with hostile `next=` values never fails and never leaves the site.
 """
@@ -412,6 +412,17 @@ def _fuzz_forms(fuzz: Fuzz, client, role: str, token: str | None, forms) -> None
     for action, fields in forms.values():
         if urlsplit(action).path in ("/logout",):
             continue
+        for body in ("[" * 1000 + "]" * 1000, "[1]"):  # pages never parse JSON, however sent
+            headers = {"X-CSRFToken": token or ""}
+            fuzz.send(
+                client,
+                "POST",
+                action,
+                role,
+                data=body,
+                headers=headers,
+                content_type="application/json",
+            )
         for name in sorted(fields):
             if name == "csrf_token":
                 continue
