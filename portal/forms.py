@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -36,10 +36,8 @@ class AmountField(DecimalField):
         if not text:
             return  # InputRequired / Optional decide about an empty field
         if not _PLAIN_DECIMAL.fullmatch(text):
-            try:
-                Decimal(text)
-            except InvalidOperation:
-                raise ValueError(self.gettext("Not a valid decimal value.")) from None
+            super().process_formdata([text])  # text that is no number: WTForms' own message
+            self.data = None
             raise ValueError(_l("Enter an amount such as 12500.00."))  # 1e999, NaN, Infinity
         whole, _, fraction = text.lstrip("+-").partition(".")
         if len(whole.lstrip("0")) > self.max_digits:

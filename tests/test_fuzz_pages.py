@@ -125,7 +125,8 @@ class RecordingRequest(Request):
 
 
 class FormReader(HTMLParser):
-    """Every POST form of a page: its action and its fields with the values the page gives."""
+    """Every POST form of a page: its action and its fields with the values the page gives
+    (a select's selected or first non-empty option, a textarea's text)."""
 
     def __init__(self, page_path: str):
         super().__init__(convert_charrefs=True)
@@ -138,29 +139,35 @@ class FormReader(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            if a.get("method", "get").lower() == "post":
-                self._form, self._action = {}, a.get("action") or self.page_path
+        if tag == "form" and a.get("method", "get").lower() == "post":
+            self._form, self._action = {}, a.get("action") or self.page_path
+        if self._form is None:
             return
-        if self._form is None or not a.get("name"):
+        if tag == "option" and self._select and a.get("value"):
+            if "selected" in a or not self._form[self._select]:
+                self._form[self._select] = a["value"]
+        if not a.get("name"):
             return
         name = a["name"]
         if tag == "input":
             kind = a.get("type", "text").lower()
-            if kind in ("checkbox", "radio") and "checked" not in a:
+            unchecked = kind in ("checkbox", "radio") and "checked" not in a
+            if kind == "file" or unchecked:
                 self._form.setdefault(name, "")
-            elif kind != "file":
-                self._form[name] = a.get("value", "")
             else:
-                self._form.setdefault(name, "")
+                self._form[name] = a.get("value", "")
         elif tag == "select":
             self._select = name
             self._form.setdefault(name, "")
         elif tag == "textarea":
             self._textarea = name
-            self._form[name] = "A note"
+            self._form[name] = ""
         elif tag == "button" and a.get("value"):
             self._form.setdefault(name, a["value"])
+
+    def handle_data(self, data):
+        if self._form is not None and self._textarea:
+            self._form[self._textarea] += data
 
     def handle_endtag(self, tag):
         if tag == "form" and self._form is not None:
@@ -175,24 +182,9 @@ class FormReader(HTMLParser):
         self.handle_starttag(tag, attrs)
 
 
-def _options(reader: FormReader, html: str) -> None:
-    """Selects take their first non-empty option (HTMLParser sees options as separate tags)."""
-    for _action, fields in reader.forms:
-        for name, value in fields.items():
-            if value:
-                continue
-            pattern = rf'<select[^>]*name="{re.escape(name)}"[^>]*>(.*?)</select>'
-            select_html = re.search(pattern, html, re.DOTALL)
-            if select_html:
-                option = re.search(r'<option value="([^"]+)"', select_html.group(1))
-                if option:
-                    fields[name] = option.group(1)
-
-
 def forms_on(path: str, html: str) -> list[tuple[str, dict[str, str]]]:
     reader = FormReader(urlsplit(path).path)
     reader.feed(html)
-    _options(reader, html)
     return reader.forms
 
 
