@@ -76,6 +76,10 @@ def create_app(config: str | type | None = None) -> Flask:
 
     register_template_helpers(app)
 
+    from . import inputs
+
+    inputs.register(app)  # before the blueprints: their rules use its `int` converter
+
     from .admin import bp as admin_bp
     from .audit import bp as audit_bp
     from .auth import bp as auth_bp

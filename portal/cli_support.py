@@ -12,12 +12,20 @@ from workflows.calc.errors import CalcError
 from workflows.engine import Period, PeriodError, parse_period
 
 from .extensions import db
+from .inputs import MAX_ID
 from .security import Forbidden
 
 MAKER_CHECKER = (
     "not allowed: nobody approves what they built, ran or requested themselves; "
     "another user must approve it"
 )
+
+# Numbers on the command line fit their columns before anything runs: an id beyond the 32-bit
+# id columns names nothing, a points figure beyond a trillion is a typing mistake (the
+# catalog's point cost has the same ceiling) and would overflow ledger sums.
+RECORD_ID = click.IntRange(1, MAX_ID)
+MAX_POINTS = 10**12
+POINTS = click.IntRange(-MAX_POINTS, MAX_POINTS)
 
 
 def as_option(*, required: bool = False):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from flask import request
-
 from .extensions import db
+from .inputs import page_number
 
 
 def paginate(stmt, per_page: int = 50):
-    page = request.args.get("page", 1, type=int) or 1
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False)
+    return db.paginate(stmt, page=page_number(), per_page=per_page, error_out=False)

@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from ..constraints import is_conflict
 from ..extensions import db
 from ..security import Forbidden
 
@@ -58,6 +60,22 @@ def error_response(error: ApiError):
     return response
 
 
+def is_api_path(path: str) -> bool:
+    """Everything under /api/ answers in JSON, also where routing found no operation."""
+    return path == "/api" or path.startswith("/api/")
+
+
+def http_error(error: HTTPException):
+    """An HTTP error in the standard body; a 405 keeps its Allow header (the declared methods
+    of the path, with HEAD and OPTIONS as Flask adds them)."""
+    db.session.rollback()
+    status = error.code if error.code in STANDARD else 500
+    headers = {}
+    if status == 405 and getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    return error_response(ApiError(status, headers=headers))
+
+
 def register_api_error_handlers(bp) -> None:
     @bp.errorhandler(ApiError)
     def api_error(error: ApiError):
@@ -69,13 +87,13 @@ def register_api_error_handlers(bp) -> None:
         db.session.rollback()
         return error_response(ApiError(403))
 
-    def http_error(error: HTTPException):
+    @bp.errorhandler(IntegrityError)
+    def conflict(error: IntegrityError):
+        """Two requests wrote the same thing at once: the later one is a 409, not a 500."""
         db.session.rollback()
-        status = error.code if error.code in STANDARD else 500
-        headers = {}
-        if status == 405 and getattr(error, "valid_methods", None):
-            headers["Allow"] = ", ".join(error.valid_methods)
-        return error_response(ApiError(status, headers=headers))
+        if not is_conflict(error):
+            return unexpected(error)
+        return error_response(ApiError(409))
 
     # Flask prefers the app's handler for a status code over a blueprint's handler for a
     # class, so each code the pages render as HTML is claimed here by code as well.

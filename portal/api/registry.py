@@ -21,6 +21,8 @@ from typing import Any
 from flask import Response, jsonify, request
 from flask_login import current_user
 
+from workflows.engine.loading import json_depth
+
 from ..extensions import db
 from ..security import Perm, can
 from . import bp, idempotency
@@ -30,6 +32,7 @@ from .validation import check_schema_keywords, validate
 
 PATH_PARAM = re.compile(r"\{(\w+)\}")
 MAX_PAGE = 500
+MAX_JSON_DEPTH = 32  # the deepest schema needs 4; the parser itself recurses per level
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,12 @@ def _bad_param(name: str, problem: str) -> ApiError:
 def _json_body(schema_name: str) -> Any:
     if not request.is_json:
         raise ApiError(415)
+    if json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
+        raise ApiError(
+            400,
+            "invalid_json",
+            f"The body is nested more than {MAX_JSON_DEPTH} levels deep.",
+        )
     body = request.get_json(silent=True)
     if body is None:
         raise ApiError(400, "invalid_json", "The body is not valid JSON.")

@@ -14,7 +14,7 @@ from workflows import enqueue
 from workflows.calc import runs, settlement
 
 from ..actors import actor_for
-from ..cli_support import as_option, by_code, by_id, period_or_fail, refusals
+from ..cli_support import RECORD_ID, as_option, by_code, by_id, period_or_fail, refusals
 from ..csv_export import csv_rows
 from ..extensions import db
 from ..models import CalcRun, Program
@@ -92,7 +92,7 @@ def _wait_for(run_id: int, timeout: int) -> None:
 
 
 @calc.command("results")
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=RECORD_ID)
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
 @click.option("--as", "email", help="Act as this user (only the payees they may see).")
 @with_appcontext
@@ -109,7 +109,7 @@ def results(run_id, fmt, email):
 
 
 @calc.command("approve")
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=RECORD_ID)
 @click.option("--as", "email", required=True, help="The approver (not who started the run).")
 @with_appcontext
 def approve(run_id, email):

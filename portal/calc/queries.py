@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from math import ceil
 from typing import Any
 
-from flask import request
 from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -19,6 +18,7 @@ from workflows.engine import HIGH_PRECISION
 from workflows.engine.i18n import render_message
 
 from ..extensions import db
+from ..inputs import page_number
 from ..models import (
     CalcResult,
     CalcRun,
@@ -120,7 +120,7 @@ def contributing_lines(run: CalcRun, result: CalcResult, per_page: int = 50) -> 
     lines = run_lines(run)
     stmt = lines.contributing_lines(result.payee_id)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     partners = _codes(Partner.code, Partner.id, {r.partner_id for r in rows})
     skus = _codes(Product.sku, Product.id, {r.product_id for r in rows})

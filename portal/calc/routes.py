@@ -10,6 +10,7 @@ from ..changes import commit_or_refuse, confirmed, refuse
 from ..csv_export import csv_response
 from ..extensions import db
 from ..forms import ConfirmForm
+from ..inputs import query_int
 from ..models import CalcResult, CalcRun, ClosedPeriod, Program
 from ..pagination import paginate
 from ..progress import count, progress_response
@@ -148,7 +149,7 @@ def reopen(closure_id):
 @bp.get("/payouts")
 @requires(Perm.EXPORT_PAYOUTS)
 def payouts():
-    program_id = request.args.get("program", type=int)
+    program_id = query_int("program")
     page = paginate(queries.payouts_query(current_user, program_id))
     return render_template(
         "calc/payouts.html", page=page, programs=queries.program_choices(), program_id=program_id
@@ -162,7 +163,7 @@ def payouts_csv():
         period = parse_period(request.args.get("period", ""))
     except PeriodError as exc:
         refuse(exc, back=url_for("calc.payouts"))
-    program_id = request.args.get("program", type=int)
+    program_id = query_int("program")
     program = db.get_or_404(Program, program_id) if program_id else None
     rows = settlement.payout_rows(period, current_user, program)
     db.session.commit()

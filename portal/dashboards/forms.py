@@ -6,8 +6,10 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, HiddenField
+from wtforms import HiddenField
 from wtforms.validators import InputRequired, NumberRange
+
+from ..forms import AmountField
 
 MAX_EXTRA = Decimal("1000000000000")
 
@@ -19,9 +21,8 @@ class WhatIfForm(FlaskForm):
         csrf = False  # a read-only GET: nothing changes
 
     program = HiddenField()
-    extra = DecimalField(
+    extra = AmountField(
         _l("Additional sales"),
-        places=None,
         validators=[
             InputRequired(message=_l("Enter an amount.")),
             NumberRange(min=0, max=MAX_EXTRA, message=_l("Enter an amount from 0 to 1 trillion.")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -21,7 +22,7 @@ def what_if_request(args: MultiDict) -> tuple[WhatIfForm | None, dict[int, Decim
     if "extra" not in args:
         return None, {}
     form = WhatIfForm(formdata=args)
-    if not form.validate() or not (form.program.data or "").isdigit():
+    if not form.validate() or not re.fullmatch(r"[0-9]{1,10}", form.program.data or ""):
         return form, {}
     return form, {int(form.program.data): form.extra.data}
 

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -32,7 +31,7 @@ from workflows import validators
 from workflows.deals.matching import name_tokens, normalise_domain
 from workflows.deals.states import REJECTION_REASONS
 
-from ..forms import Checked, InWindow
+from ..forms import AmountField, Checked, InWindow
 from ..forms import country_choices as shared_country_choices
 
 MAX_AMOUNT = Decimal("999999999999")
@@ -87,9 +86,8 @@ class DealForm(FlaskForm):
     )
     categories = SelectMultipleField(_l("Product categories"), coerce=int)
     products = SelectMultipleField(_l("Products"), coerce=int)
-    estimated_value = DecimalField(
+    estimated_value = AmountField(
         _l("Estimated value"),
-        places=None,
         validators=[
             *amount_validators(_l("Enter the estimated value.")),
             _positive_with_currency_places,
@@ -152,9 +150,8 @@ class NoteForm(FlaskForm):
 
 
 class WonForm(FlaskForm):
-    amount = DecimalField(
+    amount = AmountField(
         _l("Won amount"),
-        places=None,
         validators=amount_validators(_l("Enter the amount won.")),
     )
     won_on = DateField(_l("Won on"), validators=[InputRequired(_l("Enter the date, YYYY-MM-DD."))])

@@ -15,6 +15,7 @@ from workflows.deals.states import TRANSITIONS, transition
 
 from ..csv_export import csv_response
 from ..extensions import db
+from ..inputs import query_int
 from ..models import DealRegistration, Partner, Territory
 from ..pagination import paginate
 from ..security import Perm, get_visible_or_404, requires
@@ -88,8 +89,8 @@ def deal_labels() -> dict:
 
 
 def _filters() -> services.Filters:
-    territory_id = request.args.get("territory", type=int)
-    partner_id = request.args.get("partner", type=int)
+    territory_id = query_int("territory")
+    partner_id = query_int("partner")
     return services.Filters(
         state=request.args.get("state") or None,
         age=request.args.get("age") or None,

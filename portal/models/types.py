@@ -17,6 +17,13 @@ class InexactValueError(ValueError):
     """A value carries more decimal places than its column can hold exactly."""
 
 
+class ValueTooLargeError(ValueError):
+    """A value whose scaled integer does not fit the 64-bit column."""
+
+
+MAX_UNITS = 2**63 - 1
+
+
 class ScaledDecimal(TypeDecorator):
     """A Decimal stored as an integer count of 10**-scale units.
 
@@ -38,9 +45,14 @@ class ScaledDecimal(TypeDecorator):
             return None
         if isinstance(value, float):
             raise TypeError("floats are never accepted for exact decimal columns")
-        scaled = Decimal(value) * self._factor
+        number = Decimal(value)
+        if not number.is_finite() or number.adjusted() > 18 - self.scale:
+            raise ValueTooLargeError(f"{value} does not fit a column of {self.scale} decimals")
+        scaled = number * self._factor
         if scaled != scaled.to_integral_value():
             raise InexactValueError(f"{value} has more than {self.scale} decimal places")
+        if abs(scaled) > MAX_UNITS:
+            raise ValueTooLargeError(f"{value} does not fit a column of {self.scale} decimals")
         return int(scaled)
 
     def process_result_value(self, value, dialect):

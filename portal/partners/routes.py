@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ..csv_export import csv_response
 from ..extensions import db
+from ..inputs import query_int
 from ..models import Partner, SaleLine
 from ..pagination import paginate
 from ..security import Perm, get_visible_or_404, requires
@@ -21,7 +22,7 @@ def _date_arg(name: str) -> date | None:
 
 
 def _sales_filters() -> dict:
-    partner_id = request.args.get("partner", type=int)
+    partner_id = query_int("partner")
     if partner_id:
         get_visible_or_404(Partner, partner_id)
     return {"partner_id": partner_id, "start": _date_arg("start"), "end": _date_arg("end")}

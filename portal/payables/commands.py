@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from workflows.payables import batches
 
 from ..actors import actor_for
-from ..cli_support import as_option, by_code, by_id, period_or_fail, refusals
+from ..cli_support import RECORD_ID, as_option, by_code, by_id, period_or_fail, refusals
 from ..csv_export import csv_rows
 from ..extensions import db
 from ..models import PayoutBatch, Program
@@ -43,7 +43,7 @@ def create_command(period, code, email):
 
 
 @batch_group.command("approve")
-@click.argument("batch_id", type=int)
+@click.argument("batch_id", type=RECORD_ID)
 @as_option(required=True)
 @with_appcontext
 def approve_command(batch_id, email):
@@ -55,7 +55,7 @@ def approve_command(batch_id, email):
 
 
 @batch_group.command("export")
-@click.argument("batch_id", type=int)
+@click.argument("batch_id", type=RECORD_ID)
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..forms import AmountField
 
 
 class ClaimForm(FlaskForm):
@@ -15,7 +17,7 @@ class ClaimForm(FlaskForm):
         _l("Sale reference (invoice number)"), validators=[DataRequired(), Length(max=120)]
     )
     sold_on = DateField(_l("Sale date"), validators=[InputRequired()])
-    amount = DecimalField(_l("Amount claimed"), places=None, validators=[InputRequired()])
+    amount = AmountField(_l("Amount claimed"), validators=[InputRequired()])
     invoice = FileField(
         _l("Invoice (PDF, PNG or JPEG)"), validators=[FileRequired(_l("Attach the invoice."))]
     )

@@ -29,7 +29,10 @@ def _referenced_codes(data: Any) -> dict[str, list[str]]:
     for name in REFERENCED:
         values = eligible.get(name)
         if isinstance(values, list | tuple):
-            codes[name] = [str(v).strip() for v in values if isinstance(v, str | int)]
+            # Text with NUL is not looked up (the database refuses it); the validator reports it.
+            codes[name] = [
+                str(v).strip() for v in values if isinstance(v, str | int) and "\x00" not in str(v)
+            ]
     return codes
 
 

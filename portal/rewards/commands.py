@@ -12,7 +12,7 @@ from sqlalchemy import select
 from workflows.rewards import earnings, ledger, levels, points, redemptions
 
 from ..actors import actor_for
-from ..cli_support import as_option, by_code, by_id, period_or_fail, refusals
+from ..cli_support import POINTS, RECORD_ID, as_option, by_code, by_id, period_or_fail, refusals
 from ..csv_export import csv_rows
 from ..extensions import db
 from ..models import Partner, Program, Redemption, RewardItem, utcnow
@@ -94,7 +94,7 @@ def ledger_command(partner_code, fmt, email):
 
 @points_group.command("adjust")
 @click.argument("partner_code")
-@click.argument("amount", type=int)
+@click.argument("amount", type=POINTS)
 @click.option("--reason", required=True, help="Why (kept in the ledger and the audit trail).")
 @as_option()
 @with_appcontext
@@ -140,7 +140,7 @@ def post_command(program_code, period, email):
 @click.argument("program_code")
 @click.argument("code")
 @click.argument("name")
-@click.argument("min_points", type=int)
+@click.argument("min_points", type=POINTS)
 @as_option()
 @with_appcontext
 def level_command(program_code, code, name, min_points, email):
@@ -175,7 +175,7 @@ def request_command(partner_code, item_code, quantity, email):
 
 
 @redemptions_group.command("approve")
-@click.argument("redemption_id", type=int)
+@click.argument("redemption_id", type=RECORD_ID)
 @as_option()
 @with_appcontext
 def approve_command(redemption_id, email):
@@ -188,7 +188,7 @@ def approve_command(redemption_id, email):
 
 
 @redemptions_group.command("reject")
-@click.argument("redemption_id", type=int)
+@click.argument("redemption_id", type=RECORD_ID)
 @click.option("--reason", required=True)
 @as_option()
 @with_appcontext

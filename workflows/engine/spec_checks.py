@@ -19,6 +19,7 @@ REQUIRED: Any = object()
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _NUMBER_TEXT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _WHOLE_TEXT = re.compile(r"[-+]?[0-9]+")
+MAX_DAYS = 36_600  # a hundred years: day counts beyond it are typing mistakes
 
 
 def canonical_decimal(value: Decimal) -> Decimal:
@@ -67,6 +68,8 @@ class Checker:
     def text(self, raw: Any, path: str) -> Any:
         if not isinstance(raw, str) or not raw.strip():
             return self.add(path, N_("Must be non-empty text."))
+        if "\x00" in raw:  # "\0" in YAML, "\u0000" in JSON: no database stores it in text
+            return self.add(path, N_("Must not contain NUL characters."))
         return raw.strip()
 
     def choice(self, raw: Any, path: str, choices: Sequence[str]) -> Any:
@@ -110,12 +113,16 @@ class Checker:
         return value
 
     def positive_whole(self, raw: Any, path: str) -> Any:
+        """A number of days, 1 to MAX_DAYS (checked before int(): 10**5000 is refused, and
+        never becomes a date far beyond the calendar)."""
         if isinstance(raw, str) and _WHOLE_TEXT.fullmatch(raw.strip()):
-            raw = int(raw)
-        elif isinstance(raw, Decimal) and raw.is_finite() and raw == raw.to_integral_value():
-            raw = int(raw)
+            raw = Decimal(raw.strip())
+        if isinstance(raw, Decimal) and raw.is_finite() and raw == raw.to_integral_value():
+            raw = int(raw) if raw <= MAX_DAYS else MAX_DAYS + 1
         if isinstance(raw, bool) or not isinstance(raw, int):
             return self.add(path, N_("Must be a whole number."))
+        if raw > MAX_DAYS:
+            return self.add(path, N_("At most %(days)s days."), days=MAX_DAYS)
         return raw if raw > 0 else self.add(path, N_("Must be greater than zero."))
 
     def day(self, raw: Any, path: str) -> Any:
@@ -136,7 +143,10 @@ class Checker:
         for index, item in enumerate(raw):
             if isinstance(item, int) and not isinstance(item, bool):
                 item = str(item)  # an unquoted numeric SKU in YAML
-            if isinstance(item, str) and item.strip():
+            if isinstance(item, str) and "\x00" in item:
+                self.add(f"{path}[{index}]", N_("Must not contain NUL characters."))
+                valid = False
+            elif isinstance(item, str) and item.strip():
                 codes.add(item.strip())
             else:
                 self.add(f"{path}[{index}]", N_("Must be a non-empty code."))

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.audit.services import record_event
 from portal.extensions import db
@@ -63,6 +64,22 @@ def claimable_programs():
     return [p for p in programs if spec_from_dict(version_of(p).spec).claim_required]
 
 
+def _refuse_duplicate(program: Program, partner: Partner, reference: str) -> None:
+    duplicate = db.session.scalar(
+        select(Claim.id).where(
+            Claim.program_id == program.id,
+            Claim.partner_id == partner.id,
+            Claim.sale_reference == reference,
+        )
+    )
+    if duplicate is not None:
+        raise PayablesError(
+            N_("Sale %(reference)s was already claimed (claim %(id)s)."),
+            reference=reference,
+            id=duplicate,
+        )
+
+
 def submit_claim(
     partner: Partner,
     program: Program,
@@ -79,7 +96,12 @@ def submit_claim(
     if program.kind != "spif" or not spec.claim_required:
         raise PayablesError(N_("%(program)s does not take claims."), program=program.code)
     places = minor_unit(spec.currency)
-    if amount <= 0 or amount > MAX_CLAIM or amount.as_tuple().exponent < -places:
+    if (
+        not amount.is_finite()
+        or amount <= 0
+        or amount > MAX_CLAIM
+        or amount.as_tuple().exponent < -places
+    ):
         raise PayablesError(
             N_("The amount must be positive with at most %(places)s decimals."), places=places
         )
@@ -92,19 +114,7 @@ def submit_claim(
         raise PayablesError(N_("Give the sale reference."))
     period = claim_period(spec, sold_on)
     refuse_if_closed(program, period)
-    duplicate = db.session.scalar(
-        select(Claim.id).where(
-            Claim.program_id == program.id,
-            Claim.partner_id == partner.id,
-            Claim.sale_reference == reference,
-        )
-    )
-    if duplicate is not None:
-        raise PayablesError(
-            N_("Sale %(reference)s was already claimed (claim %(id)s)."),
-            reference=reference,
-            id=duplicate,
-        )
+    _refuse_duplicate(program, partner, reference)
     claim = Claim(
         partner_id=partner.id,
         program_id=program.id,
@@ -121,8 +131,14 @@ def submit_claim(
         invoice_size=invoice.size,
         submitted_by_id=actor.id,
     )
-    db.session.add(claim)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(claim)
+    except IntegrityError:
+        # The same sale was claimed a moment ago by a request that committed after the check
+        # above: its unique (program, partner, reference) refused this one.
+        _refuse_duplicate(program, partner, reference)
+        raise
     record_event(
         actor,
         "claims.submit",

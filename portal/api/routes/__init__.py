@@ -7,7 +7,7 @@ from .. import bp
 from ..access import authenticate_request, rate_headers
 from ..errors import register_api_error_handlers
 
-PUBLIC_ENDPOINTS = {"api.openapi", "api.docs", "api.unknown"}  # unknown: a JSON 404/405
+PUBLIC_ENDPOINTS = {"api.openapi", "api.docs"}
 
 csrf.exempt(bp)  # bearer tokens, not cookies, authenticate here: cross-site forms cannot
 register_api_error_handlers(bp)
@@ -15,8 +15,8 @@ register_api_error_handlers(bp)
 
 @bp.before_request
 def authenticate():
-    if request.endpoint in PUBLIC_ENDPOINTS:
-        return
+    if request.endpoint in PUBLIC_ENDPOINTS or request.method == "OPTIONS":
+        return  # OPTIONS only lists the path's methods (Flask answers it, no view runs)
     authenticate_request()
 
 
