@@ -85,7 +85,9 @@ HOSTILE_VALUES = (
     "\ud800",
 )
 FIELD_VALUES = ("\x00", "1e999", "NaN", "9" * 40, "-0", "9" * 5000)
-SKIPPED_ENDPOINTS = {"static", "auth.logout"}  # logging out would end the role's session
+SKIPPED_ENDPOINTS = {"static"}
+# Requests that end the role's own session are sent last, after everything else for the role.
+SESSION_ENDING = {"auth.logout", "auth.sign_out_everywhere", "auth.revoke"}
 NUMBER = re.compile(r"[0-9]+")
 
 
@@ -338,7 +340,9 @@ def _csrf(html: str) -> str | None:
 def test_no_page_answers_hostile_input_with_a_server_error(app, db, demo, recording):
     started = time.monotonic()
     real = real_values()
-    rules = [r for r in app.url_map.iter_rules() if r.endpoint not in SKIPPED_ENDPOINTS]
+    every_rule = [r for r in app.url_map.iter_rules() if r.endpoint not in SKIPPED_ENDPOINTS]
+    rules = [r for r in every_rule if r.endpoint not in SESSION_ENDING]
+    ending = [r for r in every_rule if r.endpoint in SESSION_ENDING]
     fuzz = Fuzz(app)
     forms: dict[str, dict[tuple, tuple[str, dict[str, str]]]] = defaultdict(dict)
 
@@ -373,11 +377,16 @@ def test_no_page_answers_hostile_input_with_a_server_error(app, db, demo, record
                     if method == "GET" and "page" not in names:
                         fuzz.send(client, "GET", f"{url}?page=99999999999999999999", role)
         _fuzz_forms(fuzz, client, role, token, forms[role])
+        for rule in ending:
+            for url in path_variants(rule, real):
+                for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                    data = {"csrf_token": token} if method == "POST" and token else None
+                    fuzz.send(client, method, url, role, data=data)
 
     print(
         "REQUESTS", fuzz.requests, time.monotonic() - started, {r: len(f) for r, f in forms.items()}
     )
-    _methods_everywhere(fuzz, app, rules, real)
+    _methods_everywhere(fuzz, app, every_rule, real)
     _hostile_next(fuzz, app)
     assert not fuzz.failures, "\n".join(fuzz.failures[:40])
     # the walk really got past the sign-in and into the pages of every role
@@ -402,8 +411,9 @@ def _refused(client, response) -> bool:
 
 def _fuzz_forms(fuzz: Fuzz, client, role: str, token: str | None, forms) -> None:
     for action, fields in forms.values():
-        if urlsplit(action).path in ("/logout",):
-            continue
+        path = urlsplit(action).path
+        if path == "/logout" or path.startswith("/account/sessions/"):
+            continue  # sent last, by the caller
         for body in ("[" * 1000 + "]" * 1000, "[1]"):  # pages never parse JSON, however sent
             headers = {"X-CSRFToken": token or ""}
             fuzz.send(

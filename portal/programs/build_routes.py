@@ -4,7 +4,7 @@ editor's."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,6 +16,7 @@ from workflows.engine.spec import spec_to_dict
 
 from ..extensions import db
 from ..forms import ConfirmForm
+from ..inputs import query_int
 from ..models import Program
 from ..progress import count, progress_response
 from ..security import Perm, requires
@@ -32,9 +33,9 @@ from .simulations import simulation
 NEW_PROGRAM = {"kind": "rebate", "measure": "revenue", "payee": "partner", "mode": "retroactive"}
 
 
-def _draft_data(task_id: str | None) -> dict | None:
+def _draft_data(task_id: int | None) -> dict | None:
     """Form values from a simulated draft (?draft=<task id>), or None."""
-    found = simulation(int(task_id)) if task_id and task_id.isdigit() else None
+    found = simulation(task_id) if task_id is not None else None
     if found is None:
         return None
     try:
@@ -44,7 +45,7 @@ def _draft_data(task_id: str | None) -> dict | None:
 
 
 def _initial(program: Program | None) -> dict:
-    draft = _draft_data(request.args.get("draft"))
+    draft = _draft_data(query_int("draft"))
     if draft is not None:
         return draft
     if program is not None:

@@ -158,6 +158,8 @@ def _tree_choices(model) -> list[SelectChoice]:
 
 # --- numbers: the reader's format in the form, exact decimals in the spec -------------------
 
+MAX_NUMBER_DIGITS = 30  # far beyond any amount, rate or day count a program may hold
+
 
 def parse_number(text: str | None) -> Decimal | str | None:
     """A number as the reader writes it (1.000,5 in German, 1,000.5 in English), exact. Text
@@ -167,9 +169,13 @@ def parse_number(text: str | None) -> Decimal | str | None:
     if not cleaned:
         return None
     try:
-        return parse_decimal(cleaned, locale=str(get_locale()), strict=True)
+        number = parse_decimal(cleaned, locale=str(get_locale()), strict=True)
     except (NumberFormatError, ValueError):
         return cleaned
+    # NaN, Infinity and numbers beyond any amount are text for the spec to refuse, not numbers.
+    if not number.is_finite() or number.adjusted() > MAX_NUMBER_DIGITS:
+        return cleaned
+    return number
 
 
 def show_number(value: Any) -> str:
@@ -186,7 +192,9 @@ def _whole(text: str | None) -> int | str | None:
     cleaned = (text or "").strip()
     if not cleaned:
         return None
-    return int(cleaned) if _DIGITS.fullmatch(cleaned) else cleaned
+    if _DIGITS.fullmatch(cleaned) and len(cleaned) <= MAX_NUMBER_DIGITS:
+        return int(cleaned)
+    return cleaned  # the spec says what is wrong with it
 
 
 def _text(value: str | None) -> str | None:

@@ -290,6 +290,24 @@ def test_every_problem_is_shown_at_its_field_and_nothing_is_saved(db, login, sce
     assert db.session.scalar(select(func.count()).select_from(Program)) == 0
 
 
+@pytest.mark.parametrize("value", ["NaN", "-Infinity", "1e999", "9" * 5000, "1" + "0" * 40])
+@pytest.mark.parametrize("field", ["bands-1-rate", "bands-1-start", "cap", "deal_protection_days"])
+def test_numbers_that_are_no_amount_are_a_field_error_not_a_server_error(
+    db, login, scenario, field, value
+):
+    client = login(scenario.finance)
+    response = _post(client, "/programs/build", {**RETROACTIVE_FORM, field: value})
+    assert response.status_code == 422
+    assert field in _errors(response.get_data(as_text=True))
+    assert db.session.scalar(select(func.count()).select_from(Program)) == 0
+
+
+def test_a_draft_number_beyond_any_id_is_refused_not_a_server_error(db, login, scenario):
+    client = login(scenario.finance)
+    for draft in ("9" * 40, "9" * 5000, "abc"):
+        assert client.get(f"/programs/build?draft={draft}").status_code == 400
+
+
 def test_a_rebate_without_bands_is_told_so_at_the_bands(db, login, scenario):
     client = login(scenario.finance)
     form = {k: v for k, v in RETROACTIVE_FORM.items() if not k.startswith("bands-")}

@@ -25,12 +25,18 @@ LOYALTY = (
 )
 
 HOSTILE = {
-    "huge-yaml-cap": (EMEA_VOLUME + f"cap: {HUGE}\n", "cap", "at most 50 significant digits"),
-    "huge-json-cap": ('{"code": "X", "cap": ' + HUGE + "}", "cap", "at most 50 significant digits"),
+    "huge-yaml-cap": (EMEA_VOLUME + f"cap: {HUGE}\n", "cap", "less than 100,000,000,000,000"),
+    "huge-json-cap": ('{"code": "X", "cap": ' + HUGE + "}", "cap", "less than 100,000,000,000,000"),
+    "just-too-large-cap": (EMEA_VOLUME + "cap: 100000000000000\n", "cap", "less than 100,000"),
+    "too-many-digits": (
+        EMEA_VOLUME + "cap: 1." + "0" * 60 + "1\n",
+        "cap",
+        "at most 50 significant digits",
+    ),
     "huge-band": (
         EMEA_VOLUME.replace("from: 0,", f"from: {HUGE},"),
         "tiers.bands[0].from",
-        "at most 50 significant digits",
+        "less than 100,000,000,000,000",
     ),
     "huge-days": (
         LOYALTY + f"points_per_unit: 1\nexpires_after_days: {HUGE}\n",
@@ -42,7 +48,7 @@ HOSTILE = {
         "expires_after_days",
         "At most 36600 days.",
     ),
-    "exponent": (EMEA_VOLUME + "cap: 1e999\n", "cap", "at most 50 significant digits"),
+    "exponent": (EMEA_VOLUME + "cap: 1e999\n", "cap", "less than 100,000,000,000,000"),
     "deep-yaml-list": ("code: " + "[" * 1000 + "]" * 1000 + "\n", "", "nested more than 32"),
     "deep-yaml-map": ("code: " + "{a: " * 1000 + "1" + "}" * 1000, "", "nested more than 32"),
     "deep-json": ('{"code": ' + "[" * 100_000 + "]" * 100_000 + "}", "", "nested more than 32"),

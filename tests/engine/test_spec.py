@@ -75,8 +75,8 @@ def test_product_example_parses_exactly():
         pytest.param("0.0350", "0.035", id="trailing-zero-canonical"),
         pytest.param("1_000.5", "1000.5", id="yaml-underscore"),
         pytest.param(
-            "12345678901234567890.123456789",
-            "12345678901234567890.123456789",
+            "12345678901234.1234567890123456789",
+            "12345678901234.1234567890123456789",
             id="beyond-float-precision",
         ),
         pytest.param('"0.035"', "0.035", id="quoted-number"),

@@ -19,6 +19,8 @@ REQUIRED: Any = object()
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _NUMBER_TEXT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _WHOLE_TEXT = re.compile(r"[-+]?[0-9]+")
+MAX_NUMBER_DIGITS = 14
+MAX_NUMBER = 10**MAX_NUMBER_DIGITS  # what a money column holds, rounded down to a power of ten
 MAX_DAYS = 36_600  # a hundred years: day counts beyond it are typing mistakes
 
 
@@ -95,6 +97,10 @@ class Checker:
             raw = Decimal(raw)
         if not isinstance(raw, Decimal) or not raw.is_finite():
             return self.add(path, N_("Must be a number."))
+        if raw and raw.adjusted() >= MAX_NUMBER_DIGITS:
+            # Amounts, thresholds and rates beyond this do not fit the money columns a run
+            # writes (64-bit counts of 1/10,000): refused here, not when a run overflows.
+            return self.add(path, N_("Must be less than %(limit)s."), limit=f"{MAX_NUMBER:,}")
         try:
             return canonical_decimal(raw)
         except DecimalException:
