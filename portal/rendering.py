@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import get_currency_precision
@@ -10,8 +11,8 @@ from flask import current_app
 from flask_babel import (
     format_currency,
     format_date,
-    format_datetime,
     format_decimal,
+    format_time,
     get_locale,
     gettext,
 )
@@ -106,6 +107,34 @@ def money(amount: Decimal | None, currency: str) -> str:
     return format_currency(amount.quantize(quantum, rounding=ROUND_HALF_UP), currency)
 
 
+def show_date(value, *_legacy_format) -> str:
+    """Every date on every page: the locale's medium date (6 Dec 2026, 6 déc. 2026, 2026/12/06).
+    Dates kept as ISO text (audit before/after values) are read first. Pages once chose their
+    own format; an argument is ignored so that every page shows one format per locale."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = (datetime if "T" in value else date).fromisoformat(value)
+        except ValueError:
+            return value
+    return format_date(value, "medium")
+
+
+def show_datetime(value, *_legacy_format) -> str:
+    """A moment where the time matters: the medium date and the short time, joined the locale's
+    way, in the user's time zone."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    joined = get_locale().datetime_formats["medium"]
+    return joined.format(format_time(value, "short"), format_date(value, "medium"))
+
+
 def import_error_message(error: dict) -> str:
     """Translate a stored row error: its English template is the catalog key."""
     return gettext(error["message"], **(error.get("params") or {}))
@@ -136,8 +165,8 @@ def navigation_for(user) -> list[NavLink | NavGroup]:
 def register_template_helpers(app) -> None:
     app.jinja_env.filters.update(
         money=money,
-        date=lambda d, fmt="medium": format_date(d, fmt) if d else "",
-        datetime=lambda d, fmt="medium": format_datetime(d, fmt) if d else "",
+        date=show_date,
+        datetime=show_datetime,
         number=lambda n: format_decimal(n) if n is not None else "",
         label=label,
     )

@@ -169,6 +169,9 @@ def edit(deal_id):
 def detail(deal_id):
     deal = get_visible_or_404(DealRegistration, deal_id)
     actions = presenters.available_actions(deal, current_user, ACTIONS)
+    refusal = presenters.approval_refusal(deal, current_user) if "approve" in actions else None
+    if refusal:
+        del actions["approve"]
     return render_template(
         "deals/detail.html",
         deal=deal,
@@ -177,6 +180,7 @@ def detail(deal_id):
         actions=actions,
         events=TRANSITIONS,
         protection=presenters.protection_preview(deal) if "approve" in actions else None,
+        approval_refusal=refusal,
     )
 
 

@@ -141,9 +141,10 @@ def test_manager_sees_the_queue_with_ageing_and_the_conflict_reasons(db, registe
     assert "text-bg-danger" in queue and "overdue" in queue and "on track" in queue
     page = client.get(f"/deals/{second.id}").get_data(as_text=True)
     assert first.reference in page and "ACME Ltd" in page
-    assert "1.00" in page
-    assert "same domain acme.com ← eu.acme.com" in page
-    assert "name similarity 1.00" in page and "both in NET" in page and "same country DE" in page
+    assert "<strong>100%</strong>" in page
+    assert "same web or e-mail domain (acme.com), same name, same category (NET), " in page
+    assert "same country (Germany)" in page
+    assert "1.00" not in page and "same domain" not in page
 
 
 def test_partner_is_told_of_a_conflict_without_the_other_partners_data(register, sign_in, world):
