@@ -117,3 +117,14 @@ def test_pages_are_csp_clean_and_show_no_raw_dates(app, db, redis):
                         problems.append(f"{language} {login.email} {path}: {text[:120]!r}")
     assert {"/deals/N", "/audit/", "/points/catalog", "/dashboard"} <= seen
     assert problems == [], "\n".join(problems)
+
+
+def test_favicon_is_linked_and_answers_at_the_root(client):
+    with client.get("/favicon.ico") as icon:
+        assert icon.status_code == 200
+        assert icon.mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
+        assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    page = client.get("/login").get_data(as_text=True)
+    assert 'rel="icon" href="/static/img/favicon.svg"' in page
+    with client.get("/static/img/favicon.svg") as svg:
+        assert svg.mimetype == "image/svg+xml"
