@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import get_currency_precision
 from flask import current_app
 from flask_babel import (
     format_currency,
-    format_date,
     format_decimal,
-    format_time,
     get_locale,
     gettext,
 )
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .dates import show_date, show_datetime
 from .labels import label
 from .security import Perm, can
 
@@ -105,34 +103,6 @@ def money(amount: Decimal | None, currency: str) -> str:
         return ""
     quantum = Decimal(1).scaleb(-get_currency_precision(currency))
     return format_currency(amount.quantize(quantum, rounding=ROUND_HALF_UP), currency)
-
-
-def show_date(value, *_legacy_format) -> str:
-    """Every date on every page: the locale's medium date (6 Dec 2026, 6 déc. 2026, 2026/12/06).
-    Dates kept as ISO text (audit before/after values) are read first. Pages once chose their
-    own format; an argument is ignored so that every page shows one format per locale."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        try:
-            value = (datetime if "T" in value else date).fromisoformat(value)
-        except ValueError:
-            return value
-    return format_date(value, "medium")
-
-
-def show_datetime(value, *_legacy_format) -> str:
-    """A moment where the time matters: the medium date and the short time, joined the locale's
-    way, in the user's time zone."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    joined = get_locale().datetime_formats["medium"]
-    return joined.format(format_time(value, "short"), format_date(value, "medium"))
 
 
 def import_error_message(error: dict) -> str:

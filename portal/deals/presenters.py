@@ -28,6 +28,7 @@ from workflows.deals.states import (
 )
 
 from ..extensions import db
+from ..forms import currency_choices
 from ..models import Category, DealRegistration, Partner, Product, Program, Territory
 from ..security import Perm, can, visible_to
 from .services import AGE_FILTERS, conflict_flags, effective_category_names, other_territory
@@ -103,6 +104,9 @@ def filter_options() -> dict:
 def prepare_form(form, user, country_choices, deal: DealRegistration | None = None) -> None:
     """Fill the choices of a DealForm (countries, categories, products) and its defaults."""
     form.country.choices = country_choices
+    form.currency.choices = currency_choices(
+        form.currency.data, deal.currency if deal else None, user.partner and user.partner.currency
+    )
     categories = db.session.scalars(select(Category).order_by(Category.path)).all()
     form.categories.choices = [SelectChoice(c.id, "— " * c.depth + c.name) for c in categories]
     products = db.session.scalars(select(Product).order_by(Product.sku)).all()

@@ -240,3 +240,22 @@ def test_list_filters_by_state_and_age(db, register, sign_in, world):
     assert old.reference in page and new.reference not in page
     page = client.get("/deals?state=draft").get_data(as_text=True)
     assert new.reference in page and old.reference not in page
+
+
+def test_form_offers_searchable_pickers_and_currencies_known_to_babel(partner, app):
+    page = partner.get("/deals/new").get_data(as_text=True)
+    assert page.count("data-searchable") >= 3  # categories, products, currency
+    assert '<option selected value="EUR">EUR · Euro</option>' in page
+    assert '<option value="JPY">JPY · Japanese Yen</option>' in page
+    assert 'value="DEM"' not in page  # no longer in use anywhere
+    script = 'src="/static/js/multiselect.js" data-library="'
+    library = page.split(script)[1].split('"')[0]
+    with app.test_client().get(library) as response:
+        assert response.status_code == 200 and b"TomSelect" in response.data[:200000]
+
+
+def test_currency_picker_names_currencies_in_the_users_language(db, sign_in, world):
+    world["acme_user"].locale = "fr"
+    db.session.flush()
+    page = sign_in(world["acme_user"]).get("/deals/new").get_data(as_text=True)
+    assert "EUR · euro" in page and "CHF · franc suisse" in page
