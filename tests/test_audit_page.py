@@ -4,12 +4,14 @@ non-ASCII text as text."""
 import json
 from html import unescape
 
+from flask_babel import force_locale
+
 from portal.audit.presenters import Change, changes
 from portal.audit.services import record_event
 
 
 def test_only_changed_keys_show_old_and_new(app):
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         diff = changes(
             {"name": "Muller AG", "city": "Köln", "limits": {"daily": 5, "monthly": 50}},
             {"name": "Müller AG", "city": "Köln", "limits": {"daily": 9, "monthly": 50}},
@@ -18,7 +20,7 @@ def test_only_changed_keys_show_old_and_new(app):
 
 
 def test_created_and_removed_keys_and_values_as_text(app):
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         diff = changes(
             {"note": "old", "protection_ends_on": None},
             {

@@ -18,7 +18,7 @@ def test_reasons_read_as_words_with_the_similarity_as_a_percentage(app):
         {"code": "same_category", "params": {"category": "Networking"}},
         {"code": "same_country", "params": {"country": "FR"}},
     ]
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         assert describe_reasons(reasons) == [
             "same web or e-mail domain (acme.com)",
             "name 94% similar",

@@ -141,7 +141,7 @@ def test_manager_sees_the_queue_with_ageing_and_the_conflict_reasons(db, registe
     assert "text-bg-danger" in queue and "overdue" in queue and "on track" in queue
     page = client.get(f"/deals/{second.id}").get_data(as_text=True)
     assert first.reference in page and "ACME Ltd" in page
-    assert "<strong>100%</strong>" in page
+    assert '<strong class="fs-5">100%</strong>' in page
     assert "same web or e-mail domain (acme.com), same name, same category (NET), " in page
     assert "same country (Germany)" in page
     assert "1.00" not in page and "same domain" not in page
