@@ -26,7 +26,7 @@ class Change:
 def shown_value(value: Any) -> str:
     """A stored value as text: dates for the reader's locale, lists joined, anything else as
     JSON that keeps non-ASCII text as text ("Müller", not "M\\u00fcller")."""
-    if value is None:
+    if value is None or value == "":
         return "—"
     if isinstance(value, str):
         if _ISO_DATE.match(value):
