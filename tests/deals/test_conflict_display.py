@@ -118,3 +118,19 @@ def test_partner_no_longer_reads_pending_once_the_manager_decided(db, register, 
     assert "the channel manager took it into account when deciding" in page
     listing = partner.get("/deals").get_data(as_text=True)
     assert "possible conflict" not in listing
+
+
+def test_an_approval_refused_anyway_gives_the_protection_end_in_the_readers_format(
+    db, approved, register, sign_in, world
+):
+    holder = approved("ACME Corp.", domain="acme.com")
+    deal = register(world["beta_user"], "ACME GmbH", domain="acme.com")
+    manager = sign_in(world["dach_manager"])
+    token = csrf_token(manager, f"/deals/{deal.id}")  # a page loaded before the holder's approval
+    response = manager.post(f"/deals/{deal.id}/approve", data={"csrf_token": token})
+    page = manager.get(response.headers["Location"]).get_data(as_text=True)
+    until = holder.protection_ends_on
+    assert f"already protects this customer in NET until {until.strftime('%b %-d, %Y')}" in page
+    assert until.isoformat() not in page
+    db.session.refresh(deal)
+    assert deal.state == "submitted"
