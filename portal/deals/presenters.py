@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from workflows.deals.conflicts import protection_holder
 from workflows.deals.effects import today
+from workflows.deals.errors import MakerCheckerRefused
 from workflows.deals.protection import protection_for
 from workflows.deals.states import (
     BY_PERMISSION,
@@ -139,6 +140,17 @@ def available_actions(deal: DealRegistration, user, actions: dict) -> dict:
             form.new_date.data = deal.protection_ends_on + timedelta(days=30)
         available[name] = form
     return available
+
+
+def decision_refusal(deal: DealRegistration, user) -> str | None:
+    """Why a reviewer who could decide `deal` now is offered no decision: they submitted it or
+    requested its extension themselves (maker–checker)."""
+    awaiting = allowed(deal, "approve") or allowed(deal, "grant_extension")
+    if not awaiting or not can(user, Perm.REVIEW_DEALS):
+        return None
+    if user.id in (deal.submitted_by_id, deal.extension_requested_by_id):
+        return str(MakerCheckerRefused())
+    return None
 
 
 def approval_refusal(deal: DealRegistration, user) -> str | None:

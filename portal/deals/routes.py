@@ -172,6 +172,7 @@ def detail(deal_id):
     refusal = presenters.approval_refusal(deal, current_user) if "approve" in actions else None
     if refusal:
         del actions["approve"]
+    refusal = refusal or presenters.decision_refusal(deal, current_user)
     return render_template(
         "deals/detail.html",
         deal=deal,

@@ -134,3 +134,15 @@ def test_an_approval_refused_anyway_gives_the_protection_end_in_the_readers_form
     assert until.isoformat() not in page
     db.session.refresh(deal)
     assert deal.state == "submitted"
+
+
+def test_a_reviewer_who_submitted_it_is_told_why_there_is_no_decision(db, register, sign_in, world):
+    deal = register(world["acme_user"], "ACME Corp.", domain="acme.com")
+    deal.submitted_by_id = world["dach_manager"].id  # registered on the partner's behalf
+    db.session.flush()
+    page = sign_in(world["dach_manager"]).get(f"/deals/{deal.id}").get_data(as_text=True)
+    assert f'action="/deals/{deal.id}/approve"' not in page
+    refusal = page[page.index('id="approval-refusal"') :][:400]
+    assert "You submitted or requested this yourself" in refusal
+    other = sign_in(world["emea_manager"]).get(f"/deals/{deal.id}").get_data(as_text=True)
+    assert f'action="/deals/{deal.id}/approve"' in other and "approval-refusal" not in other
