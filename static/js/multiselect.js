@@ -15,10 +15,12 @@
       if (select.tomselect) { return; }
       var multiple = select.multiple;
       var noResults = select.dataset.noResults || self.dataset.noResults || "";
+      var placeholder = select.dataset.placeholder || self.dataset.placeholder || "";
       new window.TomSelect(select, {
+        placeholder: placeholder,
         plugins: multiple ? ["remove_button", "checkbox_options"] : [],
         maxOptions: null,
-        hidePlaceholder: true,
+        hidePlaceholder: !multiple,
         closeAfterSelect: !multiple,
         render: {
           no_results: function (data, escape) {
