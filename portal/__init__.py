@@ -22,6 +22,21 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or "en"
 
 
+def _private_response() -> bool:
+    """The sign-in page, or a response made for a signed-in user (or one whose cookie says so);
+    static files are the same for everyone and stay cacheable."""
+    from flask import g, session
+
+    if request.endpoint == "static":
+        return False
+    if request.endpoint == "auth.login":
+        return True
+    user = g.get("_login_user")
+    if user is not None and user.is_authenticated:
+        return True
+    return "_user_id" in session
+
+
 def create_app(config: str | type | None = None) -> Flask:
     config_class = config if isinstance(config, type) else config_for(config)
     config_class.check()
@@ -53,11 +68,9 @@ def create_app(config: str | type | None = None) -> Flask:
 
     data_version.register()
 
-    from . import user_cache
+    from .auth import sessions
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return user_cache.load(int(user_id))
+    sessions.register(app, login_manager)
 
     from .rendering import register_template_helpers
 
@@ -124,6 +137,14 @@ def create_app(config: str | type | None = None) -> Flask:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'",
         )
+        if _private_response():
+            # Pages of a signed-in user never stay in a browser's or proxy's cache.
+            response.headers["Cache-Control"] = "no-store"
+        if app.config["HSTS_SECONDS"]:
+            response.headers.setdefault(
+                "Strict-Transport-Security",
+                f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains",
+            )
         return response
 
     from .cli import register_commands

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,14 +32,27 @@ class Config:
     UPLOAD_DIR = _env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = int(_env("MAX_UPLOAD_MB", "200")) * 1024 * 1024
     IMPORT_MAX_ERRORS = 200
+    # Failed sign-ins: LOGIN_RATE_LIMIT per account from one client address, LOGIN_ADDRESS_LIMIT
+    # per client address over all accounts, within the window. An account's failures from
+    # everywhere only slow it down: beyond LOGIN_ACCOUNT_DELAY_AFTER each further attempt waits
+    # 1, 2, 4 … seconds (at most LOGIN_MAX_DELAY_SECONDS) after the last failure, so nobody can
+    # lock the owner out from another address.
     LOGIN_RATE_LIMIT = int(_env("LOGIN_RATE_LIMIT", "5"))
     LOGIN_RATE_WINDOW_SECONDS = int(_env("LOGIN_RATE_WINDOW_SECONDS", "900"))
+    LOGIN_ADDRESS_LIMIT = int(_env("LOGIN_ADDRESS_LIMIT", "20"))
+    LOGIN_ACCOUNT_DELAY_AFTER = int(_env("LOGIN_ACCOUNT_DELAY_AFTER", "10"))
+    LOGIN_MAX_DELAY_SECONDS = int(_env("LOGIN_MAX_DELAY_SECONDS", "60"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env("SESSION_COOKIE_SECURE", "1") == "1"
-    REMEMBER_COOKIE_HTTPONLY = True
+    # A sign-in lasts PERMANENT_SESSION_LIFETIME, or REMEMBER_DURATION with "keep me signed in";
+    # the server keeps each one (portal/auth/sessions.py) and can end it at any time.
+    REMEMBER_COOKIE = "portal_remember"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_DURATION = timedelta(days=int(_env("REMEMBER_DAYS", "30")))
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # Strict-Transport-Security max-age in production (0: no header, as in development and tests).
+    HSTS_SECONDS = int(_env("HSTS_SECONDS", str(365 * 24 * 3600)))
     WTF_CSRF_TIME_LIMIT = 3600 * 12
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -89,6 +102,13 @@ class Config:
     # Loyalty points: the daily job keeps posting a period's earnings this many days after it
     # ended, so sales imported late still earn points without anyone pressing a button.
     POINTS_LATE_LINE_DAYS = int(_env("POINTS_LATE_LINE_DAYS", "7"))
+    # Date windows of what people enter: sale lines, FX rates, effective dates and claimed sales
+    # from SALE_DATE_EARLIEST on; sale lines, rates and moves at most SALE_DATE_MAX_DAYS_AHEAD
+    # days ahead (a claimed sale never lies ahead); a deal's expected close from today to
+    # DEAL_CLOSE_MAX_DAYS_AHEAD days ahead.
+    SALE_DATE_EARLIEST = date.fromisoformat(_env("SALE_DATE_EARLIEST", "2000-01-01"))
+    SALE_DATE_MAX_DAYS_AHEAD = int(_env("SALE_DATE_MAX_DAYS_AHEAD", "366"))
+    DEAL_CLOSE_MAX_DAYS_AHEAD = int(_env("DEAL_CLOSE_MAX_DAYS_AHEAD", "1095"))
     DEAL_PROTECTION_DAYS = int(_env("DEAL_PROTECTION_DAYS", "90"))
     DEAL_REMINDER_DAYS = 14
     DEAL_REVIEW_TARGET_HOURS = 48
@@ -126,6 +146,7 @@ class DevelopmentConfig(Config):
     SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    HSTS_SECONDS = 0
 
     @classmethod
     def check(cls) -> None:
@@ -145,6 +166,7 @@ class TestConfig(Config):
     DASHBOARD_CACHE_SECONDS = 0
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    HSTS_SECONDS = 0
     WTF_CSRF_ENABLED = True
     UPLOAD_DIR = _env("TEST_UPLOAD_DIR", "/tmp/portal-test-uploads")  # noqa: S108
     MAIL_SERVER = None

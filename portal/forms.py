@@ -1,17 +1,78 @@
-"""Small forms and choice lists shared by many pages."""
+"""Small forms, field validators and choice lists shared by many pages."""
 
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import get_currency_name, get_territory_currencies
-from flask_babel import get_locale
+from flask import current_app
+from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+
+from workflows import validators
 
 
 class ConfirmForm(FlaskForm):
     """A POST that carries nothing but its CSRF token (buttons that change state)."""
+
+
+class Checked:
+    """A form field validator running one of the shared checks (workflows.validators): the
+    same rule as the API, the imports and the command line, with the same translated message.
+    The field keeps the clean value (a trimmed, NFC-normalised name)."""
+
+    def __init__(self, check: Callable):
+        self.check = check
+
+    def __call__(self, form, field) -> None:
+        if field.data is None or field.data == "":
+            return
+        try:
+            field.data = self.check(field.data)
+        except validators.InvalidValue as exc:
+            raise ValidationError(exc.render(gettext)) from None
+
+
+class InWindow:
+    """A date field validator: the day must lie in the window `window(config, today)` gives."""
+
+    def __init__(self, window: Callable):
+        self.window = window
+
+    def __call__(self, form, field) -> None:
+        if field.data is None:
+            return
+        try:
+            self.window(current_app.config, date.today()).check(field.data)
+        except validators.InvalidValue as exc:
+            raise ValidationError(exc.render(gettext)) from None
+
+
+def typed_currency(value: str) -> str:
+    """A currency typed into a text field: case and surrounding spaces do not matter."""
+    return validators.currency(value.strip().upper())
+
+
+def _sort_key(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def country_choices() -> list[SelectChoice]:
+    """The countries the shared check accepts, named in the user's language, sorted by name
+    (accents ignored)."""
+    names = Locale.parse(str(get_locale() or "en")).territories
+    pairs = sorted(
+        ((code, names.get(code, code)) for code in validators.COUNTRY_CODES),
+        key=lambda pair: _sort_key(pair[1]),
+    )
+    return [SelectChoice(code, name) for code, name in pairs]
 
 
 @lru_cache(maxsize=1)

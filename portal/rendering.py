@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from babel.numbers import get_currency_precision
 from flask import current_app
 from flask_babel import (
     format_currency,
@@ -15,6 +14,8 @@ from flask_babel import (
 )
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from workflows.engine import is_currency, round_money
 
 from .dates import show_date, show_datetime
 from .labels import label
@@ -98,11 +99,13 @@ NAVIGATION: tuple[NavLink | NavGroup, ...] = (
 
 
 def money(amount: Decimal | None, currency: str) -> str:
-    """Round half-up to the currency's minor unit first, then format for the user's locale."""
+    """Round half-up to the currency's minor unit first (the engine's rounding, so a page shows
+    what a run pays), then format for the user's locale."""
     if amount is None:
         return ""
-    quantum = Decimal(1).scaleb(-get_currency_precision(currency))
-    return format_currency(amount.quantize(quantum, rounding=ROUND_HALF_UP), currency)
+    if not is_currency(currency):  # a code stored before currencies were checked
+        return format_currency(amount, currency)
+    return format_currency(round_money(amount, currency), currency)
 
 
 def import_error_message(error: dict) -> str:

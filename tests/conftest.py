@@ -9,16 +9,20 @@ the Redis (default: 127.0.0.1 db 15). Both must be running: tests fail, never sk
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+from urllib.request import urlopen
 
-import flask_babel
 import pytest
-from flask import g
+from flask import has_app_context
+from flask.globals import app_ctx
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -101,14 +105,52 @@ def _private_redis(base_url: str) -> str:
     raise RuntimeError("no free Redis database for this test session (15 sessions running?)")
 
 
-class Client(FlaskClient):
-    """Requests reuse the test's app context, so forget the user Flask-Login cached in `g`."""
+def commit_test_session() -> None:
+    """What the test set up is committed before a request, as it would be in production (in
+    the `db` fixture this only releases a savepoint of the outer transaction); it also expires
+    the test's objects, so after the request they load what the request left."""
+    if has_app_context():
+        _db.session.commit()
 
-    def open(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)
-        flask_babel.refresh()
-        return super().open(*args, **kwargs)
+
+class InContext:
+    """A response body iterated, and closed, in the context its request ran in: a WSGI server
+    sends the body right after the application returned, on the same thread."""
+
+    def __init__(self, context: contextvars.Context, body):
+        self.context, self.body = context, body
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.context.run(next, self.body)
+
+    def close(self) -> None:
+        if hasattr(self.body, "close"):
+            self.context.run(self.body.close)
+
+
+def in_own_context(open_request, *args, **kwargs):
+    """Send one request the way a server does: in a fresh, empty context, so it pushes its own
+    app context and pops it, with the app's teardown (the database session removed, `g`
+    forgotten), when it ends. Nothing of the test's own context is visible to it."""
+    commit_test_session()
+    context = contextvars.Context()
+    response = context.run(open_request, *args, **kwargs)
+    if not response.is_sequence:
+        response.response = InContext(context, response.response)
+    return response
+
+
+class Client(FlaskClient):
+    """Each request runs in its own context, like a request under gunicorn (`in_own_context`).
+    As a server does, the whole body is sent (read) and the response closed right after the
+    application returned, in that context; `buffered=False` leaves that to the test, which
+    must then read or close the response."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return in_own_context(super().open, *args, buffered=buffered, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -137,9 +179,26 @@ def is_postgres(app) -> bool:
     return _db.engine.dialect.name == "postgresql"
 
 
+def _app_context_id() -> int:
+    """Sessions are scoped to the app context, as Flask-SQLAlchemy scopes them."""
+    return id(app_ctx._get_current_object())
+
+
 @pytest.fixture
-def db(app, request):
-    """A session bound to one outer transaction that is rolled back after the test.
+def test_context(app):
+    """The test's own app context (its `g`, its database session), popped after the test.
+    Requests never run in it: the client sends each one in a context of its own."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def db(app, test_context, request):
+    """Sessions bound to one outer transaction that is rolled back after the test.
+
+    As in the app, each app context has its own session: the test's, and one per request,
+    which the request's teardown removes. They share the connection, so a request sees what the
+    test wrote and the test sees what a request committed (each commit releases a savepoint).
 
     In a test that also uses `committed_db`, data must really be committed, so this yields the
     plain session instead (and `committed_db` empties the tables afterwards).
@@ -149,10 +208,11 @@ def db(app, request):
         return
     connection = _db.engine.connect()
     outer = connection.begin()
-    # A plain Session: Flask-SQLAlchemy's own Session picks the engine per mapper and would
+    # Plain Sessions: Flask-SQLAlchemy's own Session picks the engine per mapper and would
     # bypass this connection (and its transaction).
     session = scoped_session(
-        sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+        scopefunc=_app_context_id,
     )
     original = _db.session
     _db.session = session
@@ -166,24 +226,29 @@ def db(app, request):
 
 
 @pytest.fixture
-def committed_db(app):
+def committed_db(app, test_context):
     """Real commits, for work done by other processes (RQ workers); tables emptied afterwards."""
     try:
         yield _db
     finally:
         _db.session.remove()
-        tables = [t.name for t in reversed(_db.metadata.sorted_tables)] + ["audit_head"]
-        with _db.engine.begin() as conn:
-            if _db.engine.dialect.name == "postgresql":
-                # A connection the test leaked (open transaction, held lock) fails the teardown
-                # loudly instead of hanging the whole suite.
-                conn.execute(text("SET LOCAL lock_timeout = '60s'"))
-                conn.execute(
-                    text(f"TRUNCATE {', '.join(sorted(set(tables)))} RESTART IDENTITY CASCADE")
-                )
-            else:
-                for name in dict.fromkeys(tables):
-                    conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608
+        truncate_all()
+
+
+def truncate_all() -> None:
+    """Empty every table (what committed tests leave behind)."""
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)] + ["audit_head"]
+    with _db.engine.begin() as conn:
+        if _db.engine.dialect.name == "postgresql":
+            # A connection the test leaked (open transaction, held lock) fails the teardown
+            # loudly instead of hanging the whole suite.
+            conn.execute(text("SET LOCAL lock_timeout = '60s'"))
+            conn.execute(
+                text(f"TRUNCATE {', '.join(sorted(set(tables)))} RESTART IDENTITY CASCADE")
+            )
+        else:
+            for name in dict.fromkeys(tables):
+                conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608
 
 
 @pytest.fixture
@@ -201,6 +266,14 @@ def redis(app):
 @pytest.fixture
 def client(app, db, redis):
     return app.test_client()
+
+
+@pytest.fixture
+def request_context(app, test_context):
+    """A request context around the test body, for code that renders text for a request
+    (lazy strings, the request's language) called directly. Client requests never see it."""
+    with app.test_request_context("/"):
+        yield
 
 
 @pytest.fixture
@@ -260,3 +333,64 @@ def run_worker_burst(app, timeout: int = 120) -> subprocess.CompletedProcess:
 @pytest.fixture
 def worker(app):
     return lambda: run_worker_burst(app)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LiveServer:
+    """The portal under gunicorn in its own processes, as in production."""
+
+    def __init__(self, url: str, process: subprocess.Popen, log: Path):
+        self.url, self.process, self.log = url, process, log
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def live_gunicorn(app, tmp_path_factory):
+    """gunicorn (two sync workers) on a free local port, against this session's database,
+    Redis and upload folder. Fails the tests that need it when it does not start."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    env = dict(
+        os.environ,
+        PORTAL_ENV="test",
+        TEST_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        TEST_REDIS_URL=app.config["REDIS_URL"],
+        TEST_UPLOAD_DIR=app.config["UPLOAD_DIR"],
+        TEST_MAIL_OUTBOX_DIR=app.config["MAIL_OUTBOX_DIR"],
+    )
+    command = [sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers", "2"]
+    command += ["--bind", f"127.0.0.1:{port}", "--timeout", "120", "--access-logfile", "-"]
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603
+            [*command, "wsgi:app"], cwd=PROJECT_ROOT, env=env, stdout=output, stderr=output
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"gunicorn exited with {process.returncode}:\n{server.log_text()}")
+            try:
+                with urlopen(f"{server.url}/login", timeout=5) as answer:  # noqa: S310
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not answer on {server.url}:\n{server.log_text()}")
+            time.sleep(0.2)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

@@ -103,3 +103,48 @@ def test_security_headers(client):
     response = client.get("/login")
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_csrf_token_changes_at_sign_in(client, partner_user):
+    before = csrf_token(client)
+    data = {"email": partner_user.email, "password": PASSWORD, "csrf_token": before}
+    assert client.post("/login", data=data).status_code == 302
+    assert client.post("/logout", data={"csrf_token": before}).status_code == 400
+    assert client.get("/dashboard").status_code == 200
+
+
+def test_the_csrf_token_changes_at_sign_out(client, partner_user):
+    _post_login(client, partner_user.email, PASSWORD)
+    signed_in_token = csrf_token(client, "/dashboard")
+    assert client.post("/logout", data={"csrf_token": signed_in_token}).status_code == 302
+    data = {"email": partner_user.email, "password": PASSWORD, "csrf_token": signed_in_token}
+    assert client.post("/login", data=data).status_code == 400
+
+
+def test_signed_in_pages_and_the_login_page_are_never_stored(client, partner_user):
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+    _post_login(client, partner_user.email, PASSWORD)
+    for path in ("/dashboard", "/deals", "/account"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
+
+
+def test_static_files_stay_cacheable_for_signed_in_users(client, partner_user):
+    _post_login(client, partner_user.email, PASSWORD)
+    response = client.get("/static/css/portal.css")
+    assert response.status_code == 200
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+    response.close()
+
+
+def test_hsts_only_in_production(app, client):
+    from portal.config import Config, DevelopmentConfig, TestConfig
+
+    assert Config.HSTS_SECONDS >= 180 * 24 * 3600
+    assert DevelopmentConfig.HSTS_SECONDS == 0 and TestConfig.HSTS_SECONDS == 0
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    app.config["HSTS_SECONDS"] = Config.HSTS_SECONDS
+    try:
+        header = client.get("/login").headers["Strict-Transport-Security"]
+    finally:
+        app.config["HSTS_SECONDS"] = 0
+    assert header == f"max-age={Config.HSTS_SECONDS}; includeSubDomains"

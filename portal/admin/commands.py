@@ -1,8 +1,12 @@
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import func, select
 
+from ..actors import actor_for
+from ..cli_support import as_option, refusals
 from ..extensions import db
-from .services import UserError, create_user
+from ..models import User
+from .services import UserError, create_user, set_active
 
 
 @click.group()
@@ -36,3 +40,36 @@ def create(email, password, role, name, partner_code, territories):
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"user_id={user.id}")
+
+
+@users.command("deactivate")
+@click.argument("target")
+@as_option(required=True)
+@with_appcontext
+def deactivate(target, email):
+    """Deactivate the user TARGET (an e-mail address): every session of theirs ends at once."""
+    _set_active(target, False, email)
+
+
+@users.command("activate")
+@click.argument("target")
+@as_option(required=True)
+@with_appcontext
+def activate(target, email):
+    """Let the user TARGET (an e-mail address) sign in again."""
+    _set_active(target, True, email)
+
+
+def _set_active(target: str, active: bool, actor_email: str) -> None:
+    with refusals():
+        actor = actor_for(actor_email)
+        user = db.session.scalar(select(User).where(func.lower(User.email) == target.lower()))
+        if user is None:
+            raise click.ClickException(f"no user with e-mail {target}")
+        try:
+            set_active(user, active, actor=actor)
+        except UserError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"{user.email} {'active' if active else 'deactivated'}")

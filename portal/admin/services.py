@@ -5,12 +5,14 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
+from workflows import validators
+
 from ..audit.services import record_event
+from ..auth.sessions import revoke_all
 from ..extensions import db
 from ..models import Partner, Role, Territory, User
+from ..models.users import MIN_PASSWORD_LENGTH
 from ..security import Perm, ensure
-
-MIN_PASSWORD_LENGTH = 10
 
 
 class UserError(ValueError):
@@ -41,6 +43,10 @@ def create_user(
         raise UserError(
             f"unknown role {role!r}; use one of {', '.join(r.value for r in Role)}"
         ) from None
+    try:
+        name = validators.name(name or "")
+    except validators.InvalidValue as exc:
+        raise UserError(exc.render()) from None
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
@@ -105,4 +111,6 @@ def set_active(user: User, active: bool, *, actor) -> User:
         before=before,
         after={"active": active},
     )
+    if not active:
+        revoke_all(user, reason="deactivated", actor=actor)
     return user

@@ -3,6 +3,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from workflows import validators
+
+from ..forms import Checked
+
 
 class PublishForm(FlaskForm):
     title = StringField(
@@ -10,6 +14,7 @@ class PublishForm(FlaskForm):
         validators=[
             DataRequired(_l("Give the agreement a title.")),
             Length(max=200, message=_l("At most %(max)d characters.")),
+            Checked(validators.name),
         ],
     )
     body = TextAreaField(
@@ -17,6 +22,7 @@ class PublishForm(FlaskForm):
         validators=[
             DataRequired(_l("Write the text of the agreement.")),
             Length(max=100_000, message=_l("At most %(max)d characters.")),
+            Checked(validators.text_block),
         ],
         render_kw={"rows": 14},
     )

@@ -4,6 +4,8 @@ from flask_login import current_user, login_required, user_logged_in
 
 from workflows.onboarding.errors import OnboardingError
 
+from ..auth import ACCOUNT_ENDPOINTS
+from ..auth.redirects import safe_next
 from ..extensions import db
 from ..models import AgreementVersion, Role
 from ..security import Perm, can, requires
@@ -11,13 +13,14 @@ from . import bp, services
 from .forms import AcceptForm, PublishForm
 
 GATE_KEY = "agreement_ok_for"
-GATE_EXEMPT = {"agreements.accept", "agreements.show", "auth.logout", "auth.language", "static"}
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.dashboard")
+GATE_EXEMPT = {
+    "agreements.accept",
+    "agreements.show",
+    "auth.logout",
+    "auth.language",
+    "static",
+    *ACCOUNT_ENDPOINTS,
+}
 
 
 @user_logged_in.connect
@@ -78,12 +81,12 @@ def show(version_id):
 def accept():
     version = services.pending_version_for(current_user)
     if version is None:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     form = AcceptForm()
     if form.validate_on_submit():
         services.accept_version(version, actor=current_user, ip=request.remote_addr)
         db.session.commit()
         session[GATE_KEY] = current_user.id
         flash(_("Thank you: the partner agreement is accepted."), "success")
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     return render_template("agreements/accept.html", form=form, version=version)

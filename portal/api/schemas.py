@@ -111,9 +111,23 @@ SCHEMAS: dict[str, Any] = {
                 "maxLength": 200,
                 "pattern": TEXT_IN,
             },
-            "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
-            "estimated_value": {"type": "string", "pattern": DECIMAL},
-            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+            "country": {
+                "type": "string",
+                "pattern": "^[A-Z]{2}$",
+                "description": "ISO 3166-1 alpha-2, such as DE; regions such as EU or ZZ are "
+                "refused (422), as on the page.",
+            },
+            "estimated_value": {
+                "type": "string",
+                "pattern": DECIMAL,
+                "description": "No more decimals than the currency has (HUF and JPY none).",
+            },
+            "currency": {
+                "type": "string",
+                "pattern": "^[A-Z]{3}$",
+                "description": "ISO 4217 legal tender, such as EUR; XXX, XTS, metals and BTC "
+                "are refused (422).",
+            },
             "expected_close_on": DATE,
         },
         {

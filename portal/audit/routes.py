@@ -47,20 +47,24 @@ def export():
         "prev_hash",
         "hash",
     ]
-    rows = (
-        (
-            e.id,
-            e.occurred_at.isoformat(),
-            e.actor_email,
-            e.action,
-            e.object_type,
-            e.object_id,
-            e.before,
-            e.after,
-            e.ip,
-            e.prev_hash,
-            e.hash,
+    stmt = _filtered().execution_options(yield_per=EXPORT_BATCH)
+
+    def rows():  # runs while the file is sent, in the download's own session
+        return (
+            (
+                e.id,
+                e.occurred_at.isoformat(),
+                e.actor_email,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.before,
+                e.after,
+                e.ip,
+                e.prev_hash,
+                e.hash,
+            )
+            for e in db.session.scalars(stmt)
         )
-        for e in db.session.scalars(_filtered().execution_options(yield_per=EXPORT_BATCH))
-    )
+
     return csv_response("audit-log.csv", header, rows)

@@ -2,4 +2,9 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import routes  # noqa: E402, F401
+# A user's own security (password, sessions) is never held behind a gate (agreement, application).
+ACCOUNT_ENDPOINTS = frozenset(
+    {"auth.account", "auth.password", "auth.revoke", "auth.sign_out_everywhere"}
+)
+
+from . import account, routes  # noqa: E402, F401

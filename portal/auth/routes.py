@@ -1,18 +1,31 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user, login_required, logout_user
 
 from .. import data_version
 from ..extensions import db
-from . import bp
+from ..models import UserSession
+from . import bp, sessions
 from .forms import LanguageForm, LoginForm
+from .redirects import referrer_path, safe_next
 from .services import TooManyAttempts, authenticate
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.dashboard")
+def _too_many(form, exc: TooManyAttempts):
+    if exc.retry_after:
+        flash(
+            ngettext(
+                "Too many failed sign-in attempts. Please try again in %(num)d second.",
+                "Too many failed sign-in attempts. Please try again in %(num)d seconds.",
+                exc.retry_after,
+            ),
+            "danger",
+        )
+    else:
+        flash(_("Too many failed sign-in attempts. Please wait a few minutes."), "danger")
+    retry = exc.retry_after or current_app.config["LOGIN_RATE_WINDOW_SECONDS"]
+    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(retry)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -24,13 +37,12 @@ def login():
     if form.validate_on_submit():
         try:
             user = authenticate(form.email.data, form.password.data, request.remote_addr or "-")
-        except TooManyAttempts:
-            flash(_("Too many failed sign-in attempts. Please wait a few minutes."), "danger")
-            return render_template("auth/login.html", form=form), 429
+        except TooManyAttempts as exc:
+            return _too_many(form, exc)
         if user is not None:
+            sessions.sign_in(user, remember=form.remember.data)
             db.session.commit()
-            login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         flash(_("The e-mail address or password is not correct."), "danger")
         status = 401
     return render_template("auth/login.html", form=form), status
@@ -39,7 +51,12 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    row = db.session.get(UserSession, sessions.current_session_id() or 0)
+    if row is not None:
+        sessions.revoke_session(row, reason="sign_out", actor=current_user, ip=request.remote_addr)
+        db.session.commit()
     logout_user()
+    sessions.forget_browser()
     flash(_("You have been signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -47,14 +64,10 @@ def logout():
 @bp.post("/language")
 def language():
     form = LanguageForm()
-    from flask import current_app
-
     form.locale.choices = list(current_app.config["LANGUAGES"].items())
     if not form.validate_on_submit():
         abort(400)
-    response = redirect(
-        _safe_next(request.referrer and request.referrer.split(request.host, 1)[-1])
-    )
+    response = redirect(safe_next(referrer_path()))
     if current_user.is_authenticated:
         current_user.locale = form.locale.data
         data_version.mark_changed(db.session)  # pages and the kept user follow the new language

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from babel import Locale
-from babel.numbers import get_currency_precision, list_currencies
-from flask_babel import get_locale
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -30,23 +28,19 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from workflows import validators
 from workflows.deals.matching import name_tokens, normalise_domain
 from workflows.deals.states import REJECTION_REASONS
 
+from ..forms import Checked, InWindow
+from ..forms import country_choices as shared_country_choices
+
 MAX_AMOUNT = Decimal("999999999999")
-KNOWN_CURRENCIES = frozenset(list_currencies())
-NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"})  # CLDR regions, not countries
 
 
 def country_choices() -> list[SelectChoice]:
     """ISO country codes with their names in the user's language, sorted by name."""
-    names = Locale.parse(str(get_locale() or "en")).territories
-    countries = sorted(
-        (name, code)
-        for code, name in names.items()
-        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
-    )
-    return [SelectChoice("", ""), *(SelectChoice(code, name) for name, code in countries)]
+    return [SelectChoice("", ""), *shared_country_choices()]
 
 
 def _finite(form, field) -> None:
@@ -66,17 +60,12 @@ def amount_validators(required_message) -> list:
 
 def _positive_with_currency_places(form, field) -> None:
     currency = (form.currency.data or "").strip().upper()
-    if field.data is None or currency not in KNOWN_CURRENCIES:
+    if field.data is None or not validators.is_currency(currency):
         return
-    places = get_currency_precision(currency)
-    if field.data != field.data.quantize(Decimal(1).scaleb(-places)):
-        raise ValidationError(
-            _l(
-                "%(currency)s amounts have at most %(places)s decimals.",
-                currency=currency,
-                places=places,
-            )
-        )
+    try:
+        validators.within_minor_unit(field.data, currency)
+    except validators.InvalidValue as exc:
+        raise ValidationError(exc.render(gettext)) from None
 
 
 class DealForm(FlaskForm):
@@ -85,6 +74,7 @@ class DealForm(FlaskForm):
         validators=[
             DataRequired(_l("Enter the end customer's company name.")),
             Length(max=200, message=_l("At most %(max)d characters, please.")),
+            Checked(validators.name),
         ],
     )
     domain = StringField(
@@ -115,7 +105,10 @@ class DealForm(FlaskForm):
         _l("Expected close date"),
         validators=[InputRequired(_l("Enter the expected close date as YYYY-MM-DD."))],
     )
-    notes = TextAreaField(_l("Notes for the channel manager"), validators=[Length(max=4000)])
+    notes = TextAreaField(
+        _l("Notes for the channel manager"),
+        validators=[Length(max=4000), Checked(validators.text_block)],
+    )
     save_draft = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Submit for approval"))
 
@@ -133,14 +126,12 @@ class DealForm(FlaskForm):
 
     def validate_currency(self, field) -> None:
         field.data = (field.data or "").strip().upper()
-        if field.data not in KNOWN_CURRENCIES:
-            raise ValidationError(
-                _l("%(value)s is not a currency code: use 3 letters such as EUR.", value=field.data)
-            )
+        Checked(validators.currency)(self, field)
 
     def validate_expected_close_on(self, field) -> None:
         if field.data and field.data < date.today():
             raise ValidationError(_l("The expected close date cannot be in the past."))
+        InWindow(validators.deal_close_window)(self, field)
 
     def validate_categories(self, field) -> None:
         if not field.data and not self.products.data:

@@ -127,7 +127,10 @@ def queue():
 @requires(Perm.EXPORT_DEALS)
 def export():
     stmt = services.deals_query(current_user, _filters()).execution_options(yield_per=EXPORT_BATCH)
-    rows = (presenters.export_row(deal) for deal in db.session.scalars(stmt))
+
+    def rows():  # runs while the file is sent, in the download's own session
+        return (presenters.export_row(deal) for deal in db.session.scalars(stmt))
+
     return csv_response("deal-registrations.csv", presenters.EXPORT_HEADER, rows)
 
 

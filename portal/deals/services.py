@@ -13,8 +13,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from workflows import validators
 from workflows.deals.conflicts import effective_categories
-from workflows.deals.effects import money_amount
+from workflows.deals.effects import checked, money_amount
 from workflows.deals.errors import DealError
 from workflows.deals.matching import (
     REASON_TEMPLATES,
@@ -190,7 +191,7 @@ class DealInput:
 
 def _apply(deal: DealRegistration, data: DealInput) -> None:
     """Validate and copy the input; raises DealError naming the field at fault."""
-    name = (data.customer_name or "").strip()
+    name = checked("customer_name", validators.name, data.customer_name or "")
     if not normalise_name(name):
         raise DealError(_l("Enter the end customer's company name."), field="customer_name")
     try:
@@ -203,18 +204,22 @@ def _apply(deal: DealRegistration, data: DealInput) -> None:
         raise DealError(
             _l("The expected close date cannot be in the past."), field="expected_close_on"
         )
+    window = validators.deal_close_window(current_app.config, date.today())
+    checked("expected_close_on", window.check, data.expected_close_on)
+    country = checked("country", validators.country, data.country or "")
+    currency = checked("currency", validators.currency, (data.currency or "").strip().upper())
     categories = db.session.scalars(select(Category).where(Category.id.in_(data.category_ids)))
     products = db.session.scalars(select(Product).where(Product.id.in_(data.product_ids)))
     deal.categories, deal.products = list(categories), list(products)
     if not deal.categories and not deal.products:
         raise DealError(_l("Choose at least one product category or product."), field="categories")
-    deal.currency = (data.currency or "").strip().upper()
+    deal.currency = currency
     deal.estimated_value = money_amount(data.estimated_value, deal.currency, "estimated_value")
     deal.customer_name, deal.customer_key = name, normalise_name(name)
     deal.domain, deal.domain_root = domain, domain_root(domain)
-    deal.country = data.country
+    deal.country = country
     deal.expected_close_on = data.expected_close_on
-    deal.notes = (data.notes or "").strip()
+    deal.notes = checked("notes", validators.text_block, (data.notes or "").strip())
 
 
 def _fields(deal: DealRegistration) -> dict:

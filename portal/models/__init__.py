@@ -37,6 +37,7 @@ from .rewards import (
     RewardItem,
 )
 from .sales import FxRate, ImportBatch, SaleLine
+from .sessions import UserSession
 from .tasks import Task
 from .territories import Territory
 from .types import utcnow
@@ -91,6 +92,7 @@ __all__ = [
     "Task",
     "Territory",
     "User",
+    "UserSession",
     "manager_territories",
     "utcnow",
 ]

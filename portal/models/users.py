@@ -36,6 +36,7 @@ manager_territories = Table(
 )
 
 PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hashing method name, not a password
+MIN_PASSWORD_LENGTH = 10
 
 
 class User(UserMixin, db.Model):

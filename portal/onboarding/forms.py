@@ -14,9 +14,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
+from workflows import validators
 from workflows.onboarding.duplicates import normalise_domain
 
 from ..admin.services import MIN_PASSWORD_LENGTH
+from ..forms import Checked, typed_currency
 from ..models import TIERS
 from ..models.onboarding import BUSINESS_TYPES
 from .countries import country_choices
@@ -62,10 +64,16 @@ def _website(form, field) -> None:
 class RegistrationForm(FlaskForm):
     company_name = StringField(
         _l("Company legal name"),
-        validators=[DataRequired(_l("Enter your company's legal name.")), _max(200)],
+        validators=[
+            DataRequired(_l("Enter your company's legal name.")),
+            _max(200),
+            Checked(validators.name),
+        ],
     )
     country = SelectField(
-        _l("Country"), validators=[InputRequired(_l("Choose your country."))], choices=[]
+        _l("Country"),
+        validators=[InputRequired(_l("Choose your country.")), Checked(validators.country)],
+        choices=[],
     )
     website = StringField(
         _l("Website"),
@@ -73,11 +81,19 @@ class RegistrationForm(FlaskForm):
     )
     tax_id = StringField(
         _l("Tax id (VAT or company number)"),
-        validators=[DataRequired(_l("Enter your company's tax id.")), _max(64)],
+        validators=[
+            DataRequired(_l("Enter your company's tax id.")),
+            _max(64),
+            Checked(validators.name),
+        ],
     )
     address = TextAreaField(
         _l("Address"),
-        validators=[DataRequired(_l("Enter your company's address.")), _max(500)],
+        validators=[
+            DataRequired(_l("Enter your company's address.")),
+            _max(500),
+            Checked(validators.text_block),
+        ],
         render_kw={"rows": 3},
     )
     business_type = SelectField(
@@ -86,7 +102,8 @@ class RegistrationForm(FlaskForm):
         choices=[],
     )
     name = StringField(
-        _l("Your name"), validators=[DataRequired(_l("Enter your name.")), _max(200)]
+        _l("Your name"),
+        validators=[DataRequired(_l("Enter your name.")), _max(200), Checked(validators.name)],
     )
     email = EmailField(
         _l("Your work e-mail"),
@@ -162,6 +179,7 @@ class ApproveForm(FlaskForm):
         validators=[
             DataRequired(_l("Choose a valid currency.")),
             Length(min=3, max=3, message=_l("Choose a valid currency.")),
+            Checked(typed_currency),
         ],
     )
     submit = SubmitField(_l("Approve and create the partner"))

@@ -1,6 +1,6 @@
 """Public registration, e-mail verification and the applicant's own pages."""
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,6 +10,8 @@ from workflows import enqueue
 from workflows.onboarding.errors import InvalidToken, OnboardingError
 
 from ..agreements.services import pending_version_for
+from ..auth import ACCOUNT_ENDPOINTS
+from ..downloads import send_stored_file
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..mail import take_pending
@@ -37,7 +39,7 @@ def applicant_gate():
     if not current_user.is_authenticated or current_user.role != Role.APPLICANT.value:
         return None
     endpoint = request.endpoint or ""
-    if endpoint in APPLICANT_ENDPOINTS or endpoint.startswith("onboarding."):
+    if endpoint in APPLICANT_ENDPOINTS | ACCOUNT_ENDPOINTS or endpoint.startswith("onboarding."):
         return None
     return redirect(url_for("onboarding.status"))
 
@@ -221,6 +223,4 @@ def document(document_id):
         abort(404)
     found = get_visible_or_404(ApplicationDocument, document_id)
     path = uploads.stored_path("applications", found.storage_name)
-    return send_file(
-        path, mimetype=found.content_type, as_attachment=True, download_name=found.filename
-    )
+    return send_stored_file(path, mimetype=found.content_type, filename=found.filename)

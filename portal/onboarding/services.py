@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from workflows import validators
 from workflows.onboarding.duplicates import (
     domain_root,
     normalise_domain,
@@ -82,14 +83,14 @@ def register(data: Registration, *, ip: str | None) -> PartnerApplication | None
         email=email,
         password=data.password,
         role=Role.APPLICANT.value,
-        name=data.name.strip(),
+        name=validators.name(data.name),
         locale=data.locale,
     )
     territory = territory_for_country(data.country)
     website = normalise_domain(data.website) or ""
     application = PartnerApplication(
         applicant_id=user.id,
-        company_name=data.company_name.strip(),
+        company_name=validators.name(data.company_name),
         name_key=normalise_name(data.company_name),
         country=data.country,
         website=website,

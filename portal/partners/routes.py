@@ -68,19 +68,23 @@ def sales_export():
         "currency",
         "deal_ref",
     ]
-    rows = (
-        (
-            line.external_id,
-            line.partner.code,
-            line.product.sku,
-            line.sold_on.isoformat(),
-            line.quantity,
-            line.amount,
-            line.currency,
-            line.deal_ref or "",
+    stmt = stmt.execution_options(yield_per=EXPORT_BATCH)
+
+    def rows():  # runs while the file is sent, in the download's own session
+        return (
+            (
+                line.external_id,
+                line.partner.code,
+                line.product.sku,
+                line.sold_on.isoformat(),
+                line.quantity,
+                line.amount,
+                line.currency,
+                line.deal_ref or "",
+            )
+            for line in db.session.scalars(stmt)
         )
-        for line in db.session.scalars(stmt.execution_options(yield_per=EXPORT_BATCH))
-    )
+
     return csv_response("sales.csv", header, rows)
 
 

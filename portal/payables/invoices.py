@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Response, send_file
+from flask import Response
 
 from workflows.payables.claims import Invoice
 
+from ..downloads import send_stored_file
 from ..models import Claim
 from ..onboarding.uploads import CheckedUpload, store, stored_path
 
@@ -37,10 +38,9 @@ def send_invoice(claim: Claim) -> Response | None:
     path = invoice_file(claim)
     if path is None:
         return None
-    return send_file(
+    return send_stored_file(
         path,
         mimetype=claim.invoice_type,
-        as_attachment=True,
-        download_name=claim.invoice_name,
+        filename=claim.invoice_name,
         conditional=False,  # always the whole file: no 304 or 206 to handle
     )

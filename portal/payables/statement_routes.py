@@ -13,6 +13,7 @@ from workflows.payables import statements
 
 from ..audit.services import record_event
 from ..csv_export import csv_response
+from ..downloads import as_attachment
 from ..extensions import db
 from ..models import Partner
 from ..pagination import paginate
@@ -91,6 +92,4 @@ def statement_pdf_download(partner_id, period):
     db.session.commit()
     response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
-    filename = f"statement-{partner.code}-{parsed.label}.pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return as_attachment(response, f"statement-{partner.code}-{parsed.label}.pdf")

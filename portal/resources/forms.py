@@ -5,6 +5,9 @@ from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, T
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from workflows import validators
+
+from ..forms import Checked
 from ..onboarding.forms import TIER_LABELS
 
 
@@ -14,11 +17,15 @@ class ResourceForm(FlaskForm):
         validators=[
             DataRequired(_l("Give the resource a title.")),
             Length(max=200, message=_l("At most %(max)d characters.")),
+            Checked(validators.name),
         ],
     )
     description = TextAreaField(
         _l("Description"),
-        validators=[Length(max=4000, message=_l("At most %(max)d characters."))],
+        validators=[
+            Length(max=4000, message=_l("At most %(max)d characters.")),
+            Checked(validators.text_block),
+        ],
         render_kw={"rows": 3},
     )
     kind = RadioField(

@@ -1,12 +1,13 @@
 """The resources library pages and downloads."""
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from workflows.onboarding.errors import OnboardingError
 
+from ..downloads import send_stored_file
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Resource, Territory
@@ -86,9 +87,6 @@ def download(resource_id):
     resource = get_visible_or_404(Resource, resource_id)
     if resource.kind != "document":
         abort(404)
-    return send_file(
-        services.stored_file(resource),
-        mimetype=resource.content_type,
-        as_attachment=True,
-        download_name=resource.filename,
+    return send_stored_file(
+        services.stored_file(resource), mimetype=resource.content_type, filename=resource.filename
     )

@@ -4,7 +4,10 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from workflows import validators
+
 from ..admin.services import MIN_PASSWORD_LENGTH
+from ..forms import Checked
 from ..onboarding.forms import business_type_choices
 from .services import ROLE_LABELS, TEAM_ROLES
 
@@ -30,6 +33,7 @@ class AcceptInvitationForm(FlaskForm):
         validators=[
             DataRequired(_l("Enter your name.")),
             Length(max=200, message=_l("At most %(max)d characters.")),
+            Checked(validators.name),
         ],
     )
     password = PasswordField(
@@ -63,6 +67,7 @@ class ProfileForm(FlaskForm):
         validators=[
             DataRequired(_l("Enter your company's tax id.")),
             Length(max=64, message=_l("At most %(max)d characters.")),
+            Checked(validators.name),
         ],
     )
     address = TextAreaField(
@@ -70,6 +75,7 @@ class ProfileForm(FlaskForm):
         validators=[
             DataRequired(_l("Enter your company's address.")),
             Length(max=500, message=_l("At most %(max)d characters.")),
+            Checked(validators.text_block),
         ],
         render_kw={"rows": 3},
     )

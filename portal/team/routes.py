@@ -3,11 +3,12 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from workflows import enqueue
 from workflows.onboarding.errors import InvalidToken, OnboardingError
 
+from ..auth import sessions
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Invitation, User, utcnow
@@ -127,8 +128,8 @@ def accept(token):
                 locale=str(get_locale()),
                 ip=request.remote_addr,
             )
+            sessions.sign_in(user)
             db.session.commit()
-            login_user(user)
             flash(_("Welcome to %(company)s!", company=user.partner.name), "success")
             return redirect(url_for("main.dashboard"))
     except (InvalidToken, OnboardingError) as exc:

@@ -15,6 +15,7 @@ from workflows.onboarding.errors import InvalidToken, OnboardingError
 
 from ..admin.services import UserError, create_user
 from ..audit.services import record_event
+from ..auth.sessions import revoke_all
 from ..extensions import db
 from ..mail import public_url, queue_mail
 from ..models import Invitation, Partner, PartnerProfile, Role, User, utcnow
@@ -181,6 +182,8 @@ def set_member_active(member: User, active: bool, *, actor) -> User:
         before=before,
         after={"active": active},
     )
+    if not active:
+        revoke_all(member, reason="deactivated", actor=actor)
     return member
 
 

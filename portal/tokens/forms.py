@@ -4,6 +4,9 @@ from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from workflows import validators
+
+from ..forms import Checked
 from ..models import utcnow
 
 SCOPE_LABELS = {
@@ -18,6 +21,7 @@ class NewTokenForm(FlaskForm):
         validators=[
             DataRequired(_l("Give the token a name, such as the system that will use it.")),
             Length(max=100, message=_l("At most %(max)d characters.")),
+            Checked(validators.name),
         ],
     )
     scope = SelectField(

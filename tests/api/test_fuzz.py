@@ -11,7 +11,6 @@ from decimal import Decimal
 
 import schemathesis
 import werkzeug
-from flask import g
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -30,6 +29,7 @@ from workflows.engine import parse_period
 from workflows.payables import claims
 
 from ..calc.conftest import execute_inline, load_program
+from ..conftest import in_own_context
 from .conftest import PROGRAM, deal_body
 from .test_claims import CLAIM_SPIF
 
@@ -45,20 +45,12 @@ EXAMPLES = 12
 
 
 class ClosingClient(werkzeug.Client):
-    """Closes each answer once read, as a WSGI server does after sending it: a file download
-    holds its file open until then, and schemathesis' own client leaves that to the GC."""
+    """Sends each request in its own context and reads and closes the answer there, as a WSGI
+    server does: a file download holds its file open until then, and schemathesis' own client
+    leaves that to the GC."""
 
     def open(self, *args, **kwargs):
-        response = super().open(*args, **kwargs)
-        response.get_data()
-        response.close()
-        return response
-
-
-def forget_user() -> None:
-    """Requests share the test's app context: drop the user a previous request left in `g`
-    (what tests.conftest.Client does for the Flask test client)."""
-    g.pop("_login_user", None)
+        return in_own_context(super().open, *args, **{**kwargs, "buffered": True})
 
 
 def fuzz(operation, headers: dict[str, str], session: ClosingClient) -> int:
@@ -76,7 +68,6 @@ def fuzz(operation, headers: dict[str, str], session: ClosingClient) -> int:
     def check(case):
         nonlocal sent
         sent += 1
-        forget_user()
         case.call_and_validate(session=session, headers=headers, checks=CHECKS)
 
     check()
@@ -116,7 +107,6 @@ def real_objects(world, make) -> dict[str, int]:
 def test_generated_requests_conform_to_the_document(app, world, tokens, make, monkeypatch):
     monkeypatch.setitem(app.config, "API_RATE_LIMIT", 100_000)
     known = real_objects(world, make)
-    forget_user()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     ids = {operation.definition.raw["operationId"] for operation in operations}
@@ -131,7 +121,6 @@ def test_generated_requests_conform_to_the_document(app, world, tokens, make, mo
             if operation.method.upper() != "GET":
                 continue
             names = [p.name for p in operation.path_parameters]
-            forget_user()
             case = operation.Case(path_parameters={name: known[name] for name in names})
             response = case.call_and_validate(session=session, headers=headers, checks=CHECKS)
             statuses.setdefault(operation.definition.raw["operationId"], set()).add(

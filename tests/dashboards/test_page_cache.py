@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from portal import data_version
 from portal.audit.services import record_event
 from tests.conftest import CSRF_RE, csrf_token
 from tests.factories import PASSWORD
@@ -35,10 +36,12 @@ def test_the_page_is_kept_until_an_audited_change(world, app, client, page_cache
     # Not audited (nothing in the portal changes data this way): the kept page is served.
     assert "ACME Ltd" in client.get("/dashboard").get_data(as_text=True)
 
+    version = redis.get(data_version.KEY)
     record_event(world.fiona, "partner.update", world.acme, after={"name": world.acme.name})
     db.session.flush()
-    assert "ACME Ltd" in client.get("/dashboard").get_data(as_text=True)  # not committed yet
+    assert redis.get(data_version.KEY) == version  # not committed yet: kept pages still hold
     db.session.commit()
+    assert redis.get(data_version.KEY) != version
     body = client.get("/dashboard").get_data(as_text=True)
     assert "Acme Renamed GmbH" in body and "ACME Ltd" not in body
 

@@ -11,7 +11,7 @@ from workflows.rewards.points import adjust
 from workflows.rewards.redemptions import request_redemption
 
 
-def test_points_tile_and_redemption_queue(world, make, db, login):
+def test_points_tile_and_redemption_queue(world, make, db, login, request_context):
     admin = make.user("partner_admin", partner=world.acme, email="ada@acme.example")
     adjust(world.acme, 1200, actor=world.fiona, reason="welcome bonus")
     item = RewardItem(code="MUG", name="Mug", points_cost=500)
@@ -32,7 +32,7 @@ def test_points_tile_and_redemption_queue(world, make, db, login):
     assert emea["rewards.redemption_list"].waiting == 1  # EMEA contains DACH
 
 
-def test_recent_claims_and_the_claims_queue(world, db, login):
+def test_recent_claims_and_the_claims_queue(world, db, login, request_context):
     program = db.session.query(Program).one()
     for reference, status in (("INV-1", "submitted"), ("INV-2", "approved")):
         db.session.add(

@@ -54,7 +54,7 @@ def test_finance_sees_every_territory(world):
     assert [t.code for t in manager.top_nodes(world.fiona)] == ["WORLD"]
 
 
-def test_queues_age_against_the_48_hour_target(world, make, db):
+def test_queues_age_against_the_48_hour_target(world, make, db, request_context):
     def deal(partner, hours):
         db.session.add(
             DealRegistration(

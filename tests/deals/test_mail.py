@@ -19,7 +19,9 @@ from workflows.deals.states import transition
 
 def test_mail_is_rendered_for_the_recipient_and_stored_as_queued(app, db, register, world):
     world["acme_user"].locale = "fr"
-    deal = register(world["acme_user"], "ACME\r\nBcc: evil@example.com")
+    deal = register(world["acme_user"], "ACME")
+    # names with line breaks are refused on entry; one stored before then must not break mail
+    deal.customer_name = "ACME\r\nBcc: evil@example.com"
     transition(deal, "approve", world["dach_manager"])
     message = db.session.scalar(
         select(OutboxMessage).where(OutboxMessage.template == "deal_approved")

@@ -122,6 +122,7 @@ def test_report_won_validates_amount_and_date(approved, world):
         ("12.345", date.today()),
         ("abc", date.today()),
         ("100", date.today() + timedelta(days=1)),
+        ("100", date(1900, 1, 1)),
         ("100", None),
     ]:
         with pytest.raises(DealError):
@@ -148,6 +149,9 @@ def test_one_extension_request_granted_with_a_later_date(db, approved, world):
     with pytest.raises(DealError) as too_early:
         transition(deal, "grant_extension", world["dach_manager"], new_date=end)
     assert too_early.value.field == "new_date"
+    with pytest.raises(DealError) as too_late:
+        transition(deal, "grant_extension", world["dach_manager"], new_date=date(2099, 1, 1))
+    assert too_late.value.field == "new_date" and "is too late" in str(too_late.value)
     transition(deal, "grant_extension", world["dach_manager"], new_date=end + timedelta(days=30))
     assert (deal.state, deal.extension_state) == ("approved", "granted")
     assert deal.protection_ends_on == end + timedelta(days=30)

@@ -85,7 +85,7 @@ def test_save_draft_then_change_and_submit(db, partner, world):
         ({"estimated_value": "NaN"}, "Enter an amount such as 12500.00."),
         ({"estimated_value": "12,5x"}, "Not a valid decimal value."),
         ({"estimated_value": "10.123"}, "EUR amounts have at most 2 decimals."),
-        ({"currency": "XYZ"}, "XYZ is not a currency code: use 3 letters such as EUR."),
+        ({"currency": "XYZ"}, "XYZ is not a currency: use an ISO 4217 code such as EUR."),
         ({"expected_close_on": "2001-01-01"}, "The expected close date cannot be in the past."),
         ({"expected_close_on": "next week"}, "Not a valid date value."),
         ({"expected_close_on": ""}, "Enter the expected close date as YYYY-MM-DD."),
@@ -93,6 +93,19 @@ def test_save_draft_then_change_and_submit(db, partner, world):
         ({"categories": None}, "Choose at least one product category or product."),
         ({"categories": ["999999"]}, "is not a valid choice for this field."),
         ({"country": "ZZ"}, "Not a valid choice."),
+        ({"country": "EU"}, "Not a valid choice."),
+        ({"currency": "XXX"}, "XXX is not a currency: use an ISO 4217 code such as EUR."),
+        ({"currency": "BTC"}, "BTC is not a currency: use an ISO 4217 code such as EUR."),
+        (
+            {"estimated_value": "12500.50", "currency": "HUF"},
+            "HUF amounts have at most 0 decimals.",
+        ),
+        ({"expected_close_on": "2099-01-01"}, "2099-01-01 is too late: the latest date allowed is"),
+        (
+            {"customer_name": "Initech\u202eHbmG"},
+            "Remove the control character U+202E at position 8.",
+        ),
+        ({"customer_name": "Initech\x1b"}, "Remove the control character U+001B at position 8."),
     ],
 )
 def test_bad_input_is_refused_with_a_message_and_keeps_the_input(

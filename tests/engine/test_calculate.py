@@ -76,6 +76,23 @@ def run(value, previous=None, **changes):
             False,
             id="kwd-three-decimals",
         ),
+        pytest.param(
+            {"currency": "HUF"}, "123456.78", "2469", "2469.1356", False, id="huf-no-filler"
+        ),
+        pytest.param(
+            {"currency": "COP", "tiers": bands("retroactive", ("0", "0.005"))},
+            "100",
+            "1",
+            "0.500",
+            False,
+            id="cop-half-peso-rounds-up",
+        ),
+        pytest.param(
+            {"currency": "IDR"}, "100000.40", "2000", "2000.0080", False, id="idr-whole-rupiah"
+        ),
+        pytest.param(
+            {"currency": "BHD"}, "100000.0005", "2000.000", "2000.000010", False, id="bhd-3dp"
+        ),
         pytest.param({}, "0", "0.00", "0", False, id="zero-measure"),
         pytest.param({}, "-1500", "0.00", "0", False, id="negative-measure-from-returns"),
     ],

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from babel.numbers import format_currency, get_currency_precision
 
 from workflows.engine import MINOR_UNITS, UnknownCurrencyError, minor_unit, round_money
 
@@ -27,7 +28,15 @@ from workflows.engine import MINOR_UNITS, UnknownCurrencyError, minor_unit, roun
         ("MXN", 2),
         ("JPY", 0),
         ("KRW", 0),
+        ("CLP", 0),
         ("KWD", 3),
+        ("BHD", 3),
+        ("TND", 3),
+        # CLDR, unlike the ISO 4217 list, has whole units for these: nobody pays or shows
+        # fillér, centavos or sen, and the engine rounds to what the pages show.
+        ("HUF", 0),
+        ("COP", 0),
+        ("IDR", 0),
     ],
 )
 def test_minor_units_follow_iso_4217(currency, places):
@@ -50,6 +59,14 @@ def test_minor_units_follow_iso_4217(currency, places):
         pytest.param("1234.4999", "JPY", "1234", id="jpy-below-half"),
         pytest.param("0.5", "JPY", "1", id="jpy-0.5"),
         pytest.param("1.0005", "KWD", "1.001", id="kwd-three-places"),
+        pytest.param("2.0005", "BHD", "2.001", id="bhd-three-places"),
+        pytest.param("0.0004", "TND", "0.000", id="tnd-below-half-millime"),
+        pytest.param("1000.50", "HUF", "1001", id="huf-half-forint-up"),
+        pytest.param("1000.49", "HUF", "1000", id="huf-no-filler"),
+        pytest.param("2500.5", "COP", "2501", id="cop-whole-pesos"),
+        pytest.param("15000.4", "IDR", "15000", id="idr-whole-rupiah"),
+        pytest.param("99.5", "KRW", "100", id="krw-whole-won"),
+        pytest.param("0.5", "CLP", "1", id="clp-whole-pesos"),
         pytest.param(
             "123456789012345678901234567890.125",
             "EUR",
@@ -81,6 +98,16 @@ def test_round_money_rejects_non_decimal_input(value, error):
         round_money(value, "USD")
 
 
-def test_unknown_currency_is_an_error_not_a_default():
-    with pytest.raises(UnknownCurrencyError, match="XYZ"):
-        round_money(Decimal("1"), "XYZ")
+@pytest.mark.parametrize("code", ["XYZ", "BTC", "XXX", "XTS", "XAU", "XDR", "CLF", "USN"])
+def test_unknown_currency_is_an_error_not_a_default(code):
+    with pytest.raises(UnknownCurrencyError, match=code):
+        round_money(Decimal("1"), code)
+
+
+@pytest.mark.parametrize("code", sorted(MINOR_UNITS))
+def test_the_engine_rounds_to_the_digits_babel_formats_with(code):
+    """One source: a run pays exactly what a page shows, in every currency."""
+    assert minor_unit(code) == get_currency_precision(code)
+    rounded = round_money(Decimal("1234.5678"), code)
+    shown = format_currency(rounded, code, format="0.0", currency_digits=True, locale="en")
+    assert shown == str(rounded)

@@ -94,3 +94,19 @@ def test_real_console_script_fails_readably(app, write):
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "Error: Nothing was imported" in done.stderr
+
+
+def test_names_with_direction_overrides_are_refused_by_the_command_too(cli, write, rows_of):
+    result = cli("territories", write(TREE, "WORLD,World\u202edlroW,"))
+    assert result.exit_code == 1
+    assert "row 2, column name: Remove the control character U+202E at position 6." in result.output
+    assert rows_of(Territory) == 0
+
+
+def test_user_names_are_checked_on_the_command_line(app, db):
+    runner = app.test_cli_runner()
+    args = ["users", "create", "--email", "eve@example.com", "--password", "long enough 123"]
+    result = runner.invoke(args=[*args, "--role", "finance", "--name", "Eve\u202eevE"])
+    assert result.exit_code == 1
+    assert "Remove the control character U+202E at position 4." in result.output
+    assert "Traceback" not in result.output

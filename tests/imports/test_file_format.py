@@ -92,9 +92,20 @@ def test_row_with_wrong_number_of_values(run, rows_of):
 
 
 def test_row_numbers_are_file_lines_including_quoted_line_breaks(run):
-    result = run("territories", TERRITORIES, 'WORLD,"World', 'wide",', "", "EMEA,,WORLD")
+    catalog = "code,name,description,points_cost,active"
+    result = run("catalog", catalog, 'MUG,Mug,"Two', 'lines",5,true', "", "CAP,,Cap,5,true")
     error = only_error(result)
     assert (error.row, error.column, error.message) == (5, "name", e.REQUIRED)
+
+
+def test_a_line_break_in_a_name_is_refused_on_the_line_it_starts(run, rows_of):
+    result = run("territories", TERRITORIES, 'WORLD,"World', 'wide",', "", "EMEA,,WORLD")
+    assert [(error.row, error.column, error.message) for error in result.errors] == [
+        (2, "name", e.BAD_CHARACTER),
+        (5, "name", e.REQUIRED),
+    ]
+    assert result.errors[0].params == {"char": "U+000A", "position": 6}
+    assert rows_of(Territory) == 0
 
 
 def test_missing_file_is_reported_not_raised(db, tmp_path):

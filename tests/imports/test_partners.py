@@ -109,6 +109,22 @@ def test_attributes_update_in_place(run, db, world):
         ("NEW,New,,FR,gold,de,EUR", "country", e.BAD_COUNTRY, {"value": "de"}),
         ("NEW,New,,FR,gold,DEU,EUR", "country", e.BAD_COUNTRY, {"value": "DEU"}),
         ("NEW,New,,FR,gold,DE,€", "currency", e.BAD_CURRENCY, {"value": "€"}),
+        ("NEW,New,,FR,gold,ZZ,EUR", "country", e.BAD_COUNTRY, {"value": "ZZ"}),
+        ("NEW,New,,FR,gold,EU,EUR", "country", e.BAD_COUNTRY, {"value": "EU"}),
+        ("NEW,New,,FR,gold,DE,XXX", "currency", e.BAD_CURRENCY, {"value": "XXX"}),
+        ("NEW,New,,FR,gold,DE,BTC", "currency", e.BAD_CURRENCY, {"value": "BTC"}),
+        (
+            "NEW,New\u202eCo,,FR,gold,DE,EUR",
+            "name",
+            e.BAD_CHARACTER,
+            {"char": "U+202E", "position": 4},
+        ),
+        (
+            "NEW,New\x1bCo,,FR,gold,DE,EUR",
+            "name",
+            e.BAD_CHARACTER,
+            {"char": "U+001B", "position": 4},
+        ),
         ("NEW,New,GHOST,FR,gold,DE,EUR", "parent_code", e.UNKNOWN_PARENT, {"value": "GHOST"}),
         ("ONE,Again,,FR,gold,DE,EUR", "code", e.DUPLICATE_KEY, {"value": "ONE", "first": 2}),
         ("NEW,,,FR,gold,DE,EUR", "name", e.REQUIRED, {}),
@@ -137,3 +153,14 @@ def test_group_loop_through_existing_partners_is_refused(run, db, make, world):
     error = only_error(run("partners", PARTNERS, "ACME,ACME Ltd,BRANCH,DE-S,gold,DE,EUR"))
     assert (error.column, error.message) == ("parent_code", e.CYCLE)
     assert db.session.get(Partner, world["acme"].id).parent_id is None
+
+
+def test_names_are_stored_nfc_normalised(run, db, world):
+    assert run("partners", PARTNERS, "CAFE,Cafe\u0301 Mu\u0308ller,,FR,gold,FR,EUR").ok
+    partner = db.session.scalars(select(Partner).where(Partner.code == "CAFE")).one()
+    assert partner.name == "Café Müller"
+
+
+def test_effective_from_outside_the_window_is_refused(run, app, world):
+    error = only_error(run("partners", DATED, "NEW,New,,FR,gold,FR,EUR,1900-01-01"))
+    assert (error.column, error.message) == ("effective_from", e.TOO_EARLY)

@@ -80,6 +80,13 @@ def test_fx_reimport_is_unchanged_and_a_corrected_rate_updates(run, db):
     [
         ("eur,1.1,2026-07-08", "currency", e.BAD_CURRENCY, {"value": "eur"}),
         ("EURO,1.1,2026-07-08", "currency", e.BAD_CURRENCY, {"value": "EURO"}),
+        ("BTC,1.1,2026-07-08", "currency", e.BAD_CURRENCY, {"value": "BTC"}),
+        (
+            "EUR,1.1,1999-12-31",
+            "valid_from",
+            e.TOO_EARLY,
+            {"value": "1999-12-31", "earliest": "2000-01-01"},
+        ),
         ("USD,1,2026-07-08", "currency", e.BASE_CURRENCY, {"value": "USD"}),
         ("EUR,0,2026-07-08", "rate", e.NOT_POSITIVE, {"value": "0"}),
         ("EUR,-1.1,2026-07-08", "rate", e.NOT_POSITIVE, {"value": "-1.1"}),

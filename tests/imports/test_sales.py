@@ -177,6 +177,28 @@ BAD_ROWS = [
     ("S2,ACME,SW-1,2026-07-01,1,10,eur", "currency", e.BAD_CURRENCY, {"value": "eur"}),
     ("S2,ACME,SW-1,2026-07-01,1,10,EU", "currency", e.BAD_CURRENCY, {"value": "EU"}),
     ("S2,ACME,SW-1,2026-07-01,1,10,", "currency", e.REQUIRED, {}),
+    ("S2,ACME,SW-1,2026-07-01,1,10,BTC", "currency", e.BAD_CURRENCY, {"value": "BTC"}),
+    ("S2,ACME,SW-1,2026-07-01,1,10,XXX", "currency", e.BAD_CURRENCY, {"value": "XXX"}),
+    ("S2,ACME,SW-1,2026-07-01,1,10,XTS", "currency", e.BAD_CURRENCY, {"value": "XTS"}),
+    ("S2,ACME,SW-1,2026-07-01,1,10,XAU", "currency", e.BAD_CURRENCY, {"value": "XAU"}),
+    (
+        "S2,ACME,SW-1,1900-01-01,1,10,EUR",
+        "sold_on",
+        e.TOO_EARLY,
+        {"value": "1900-01-01", "earliest": "2000-01-01"},
+    ),
+    (
+        "S2\u202e,ACME,SW-1,2026-07-01,1,10,EUR",
+        "external_id",
+        e.BAD_CHARACTER,
+        {"char": "U+202E", "position": 3},
+    ),
+    (
+        "S2,ACME\x00,SW-1,2026-07-01,1,10,EUR",
+        "partner_code",
+        e.BAD_CHARACTER,
+        {"char": "U+0000", "position": 5},
+    ),
 ]
 
 

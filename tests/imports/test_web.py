@@ -97,7 +97,7 @@ def test_detail_page_renders_stored_row_errors(db, login, make, world):
     import_csv("sales", io.BytesIO(data), batch=batch)
     page = login(make.user("finance")).get(f"/imports/{batch.id}").get_data(as_text=True)
     assert "<td>2</td><td>currency</td>" in page
-    assert "usd is not a currency code: use 3 capital letters, for example EUR." in page
+    assert "usd is not a currency: use an ISO 4217 code such as EUR." in page
 
 
 def test_binary_file_is_refused_before_any_import(login, make, db, rows_of):

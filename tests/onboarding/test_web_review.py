@@ -102,7 +102,13 @@ def test_approve_through_the_page(db, world, submitted, login, client):
     bad = decide(
         client, application, "approve", territory=world["t"]["DACH"].id, tier="gold", currency="QQQ"
     )
-    assert bad.status_code == 400 and "Choose a valid currency." in bad.get_data(as_text=True)
+    message = "QQQ is not a currency: use an ISO 4217 code such as EUR."
+    assert bad.status_code == 400 and message in bad.get_data(as_text=True)
+    bad = decide(
+        client, application, "approve", territory=world["t"]["DACH"].id, tier="gold", currency="XTS"
+    )
+    message = "XTS is not a currency: use an ISO 4217 code such as EUR."
+    assert bad.status_code == 400 and message in bad.get_data(as_text=True)
     ok = decide(
         client, application, "approve", territory=world["t"]["DACH"].id, tier="gold", currency="chf"
     )

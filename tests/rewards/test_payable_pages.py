@@ -184,3 +184,19 @@ def test_a_batch_can_be_built_for_one_period_and_program(client, login, db, make
     built = build(period="2025", program_id=program.id)
     assert "built with 1 line." in built.get_data(as_text=True)
     assert db.session.scalars(select(batches.PayoutBatch)).one().line_count == 1
+
+
+def test_statement_downloads_keep_a_formula_like_partner_code_out_of_the_header(
+    client, login, db, make, scenario, users
+):
+    _paid_statement(make, scenario)
+    scenario.goldie.code = '=HYPERLINK("x")'
+    db.session.flush()
+    login(users["goldie"])
+    for suffix in ("csv", "pdf"):
+        answer = client.get(f"/statements/{scenario.goldie.id}/2025-Q3.{suffix}")
+        assert answer.status_code == 200
+        assert answer.headers["Content-Disposition"] == (
+            f'attachment; filename="statement-_HYPERLINK__x__-2025-Q3.{suffix}"; '
+            f"filename*=UTF-8''statement-%3DHYPERLINK%28_x_%29-2025-Q3.{suffix}"
+        )

@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import get_currency_precision
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.models import DealRegistration, utcnow
+from workflows import validators
+from workflows.messages import lazy_message
 
 from . import conflicts
 from .errors import DealError
@@ -23,8 +25,16 @@ MAX_TEXT = 2000
 MAX_AMOUNT = Decimal("1000000000000")
 
 
+def checked(field: str, check, *args):
+    """Run a shared check (workflows.validators); its refusal becomes a DealError on `field`."""
+    try:
+        return check(*args)
+    except validators.InvalidValue as exc:
+        raise DealError(lazy_message(exc), field=field) from None
+
+
 def required_text(value: str | None, field: str, message) -> str:
-    text = (value or "").strip()
+    text = checked(field, validators.text_block, (value or "").strip())
     if not text:
         raise DealError(message, field=field)
     if len(text) > MAX_TEXT:
@@ -33,7 +43,7 @@ def required_text(value: str | None, field: str, message) -> str:
 
 
 def optional_text(value: str | None, field: str = "note") -> str | None:
-    text = (value or "").strip()
+    text = checked(field, validators.text_block, (value or "").strip())
     if len(text) > MAX_TEXT:
         raise DealError(_l("At most %(max)s characters, please.", max=MAX_TEXT), field=field)
     return text or None
@@ -49,17 +59,7 @@ def money_amount(value, currency: str, field: str) -> Decimal:
         raise DealError(_l("The amount must be greater than zero."), field=field)
     if amount >= MAX_AMOUNT:
         raise DealError(_l("The amount is too large."), field=field)
-    places = get_currency_precision(currency)
-    if amount != amount.quantize(Decimal(1).scaleb(-places)):
-        raise DealError(
-            _l(
-                "%(currency)s amounts have at most %(places)s decimals.",
-                currency=currency,
-                places=places,
-            ),
-            field=field,
-        )
-    return amount
+    return checked(field, validators.within_minor_unit, amount, currency)
 
 
 def today() -> date:
@@ -117,7 +117,8 @@ def report_won(deal: DealRegistration, actor, amount=None, won_on: date | None =
         raise DealError(_l("Enter the date the deal was won."), field="won_on")
     if won_on > today():
         raise DealError(_l("The date the deal was won cannot be in the future."), field="won_on")
-    deal.won_on = won_on
+    window = validators.claimed_sale_window(current_app.config, today())
+    deal.won_on = checked("won_on", window.check, won_on)
 
 
 def report_lost(deal: DealRegistration, actor, reason: str | None = None, **_) -> None:
@@ -147,7 +148,8 @@ def grant_extension(deal: DealRegistration, actor, new_date: date | None = None,
             ),
             field="new_date",
         )
-    deal.protection_ends_on = new_date
+    window = validators.deal_close_window(current_app.config, today())
+    deal.protection_ends_on = checked("new_date", window.check, new_date)
     deal.extension_state = "granted"
     deal.extension_decided_by_id = actor.id
     return {"note": optional_text(data.get("note"))}

@@ -10,6 +10,7 @@ from workflows.engine.calculate import (
     calculate_payee,
     last_usable_day,
 )
+from workflows.engine.currencies import CURRENCY_CODES, is_currency
 from workflows.engine.fx import (
     MEASURE_PLACES,
     FxGroup,
@@ -52,6 +53,7 @@ from workflows.engine.spec import (
 from workflows.engine.tiers import Band, Mode, Slice, TierResult, tiered_amount
 
 __all__ = [
+    "CURRENCY_CODES",
     "HIGH_PRECISION",
     "KINDS",
     "MEASURE_PLACES",
@@ -83,6 +85,7 @@ __all__ = [
     "canonical_json",
     "convert_group",
     "effective_on",
+    "is_currency",
     "last_usable_day",
     "measure_from_groups",
     "measure_from_quantities",

@@ -1,6 +1,6 @@
-"""Exact money: Decimal amounts, ISO 4217 minor units and the one half-up rounding per payee."""
+"""Exact money: Decimal amounts, ISO 4217 minor units (CLDR's, see currencies.py) and the one
+half-up rounding per payee."""
 
-from collections.abc import Mapping
 from decimal import (
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
@@ -11,7 +11,8 @@ from decimal import (
     InvalidOperation,
     Overflow,
 )
-from types import MappingProxyType
+
+from workflows.engine.currencies import MINOR_UNITS
 
 # Conversions divide, so they round; 50 significant digits keeps that far below any minor unit.
 HIGH_PRECISION = Context(
@@ -20,19 +21,6 @@ HIGH_PRECISION = Context(
 # Sums and tier products must be exact: Inexact is trapped, so a silent rounding becomes an error.
 EXACT = Context(
     prec=50, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact]
-)
-
-MINOR_UNITS: Mapping[str, int] = MappingProxyType(
-    {
-        **dict.fromkeys(
-            "AED ARS AUD BGN BRL CAD CHF CNY COP CZK DKK EGP EUR GBP HKD HUF IDR ILS INR KES "
-            "MAD MXN MYR NGN NOK NZD PEN PHP PKR PLN QAR RON RSD RUB SAR SEK SGD THB TRY TWD "
-            "UAH USD ZAR".split(),
-            2,
-        ),
-        **dict.fromkeys("CLP ISK JPY KRW PYG UGX VND XAF XOF".split(), 0),
-        **dict.fromkeys("BHD JOD KWD OMR TND".split(), 3),
-    }
 )
 
 
@@ -53,7 +41,8 @@ def require_decimal(value: object, name: str = "amount") -> Decimal:
 
 
 def minor_unit(currency: str) -> int:
-    """Decimal places of the currency's minor unit (2 for USD and EUR, 0 for JPY, 3 for KWD)."""
+    """Decimal places of the currency's minor unit (2 for USD and EUR, 0 for JPY and HUF, 3 for
+    KWD); a code that is not a currency is an error, never a default."""
     try:
         return MINOR_UNITS[currency]
     except KeyError:

@@ -6,9 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal, DecimalException, localcontext
 from typing import Any
 
+from workflows.engine.currencies import is_currency
 from workflows.engine.i18n import N_
 from workflows.engine.kinds import KINDS
-from workflows.engine.money import EXACT, MINOR_UNITS
+from workflows.engine.money import EXACT
 from workflows.engine.periods import Period, PeriodError, parse_day, parse_period
 from workflows.engine.spec_types import Eligibility, Measure, Payee, Problem, Tiers
 from workflows.engine.tiers import Band, Mode
@@ -165,7 +166,7 @@ def _code(c: Checker, raw: Any, path: str) -> Any:
 
 def _currency(c: Checker, raw: Any, path: str) -> Any:
     value = c.text(raw, path)
-    if value is not INVALID and value not in MINOR_UNITS:
+    if value is not INVALID and not is_currency(value):
         return c.add(path, N_("Unknown currency code %(value)s."), value=value)
     return value
 

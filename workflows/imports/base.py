@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from workflows.validators import DateWindow
+
 from .errors import ErrorList, FieldError, RowError
 from .reading import Layout
 
@@ -69,6 +71,7 @@ class Context:
     dry_run: bool
     today: date
     base_currency: str
+    sale_dates: DateWindow  # sale lines, FX rates and effective dates fall in it
 
 
 class Importer(ABC):

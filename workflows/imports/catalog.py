@@ -63,10 +63,8 @@ class CatalogImporter(Importer):
         for line, (code, name, description, cost, active) in rows:
             parse = RowParser(self.errors, line)
             code = parse("code", fields.text, code, fields.CODE_LENGTH)
-            name = parse("name", fields.text, name, fields.NAME_LENGTH)
-            text = parse(
-                "description", fields.text, description, DESCRIPTION_LENGTH, required=False
-            )
+            name = parse("name", fields.name, name, fields.NAME_LENGTH)
+            text = parse("description", fields.text_block, description, DESCRIPTION_LENGTH)
             cost = parse("points_cost", points, cost)
             active = parse("active", flag, active)
             if code is not None and code in self.rows:

@@ -11,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflows import validators
 from workflows.engine.i18n import N_, render_message
+from workflows.validators import InvalidValue
+
+shown = validators.shown
 
 EMPTY_FILE = N_("The file is empty: the first line must be the header row.")
 NOT_UTF8 = N_("The file is not UTF-8 text (line %(line)s cannot be decoded). Save it as CSV UTF-8.")
@@ -33,9 +37,12 @@ MIXED_SIGNS = N_(
     "Quantity %(quantity)s and amount %(amount)s have opposite signs: "
     "a sale has both positive, a return both negative."
 )
-BAD_CURRENCY = N_("%(value)s is not a currency code: use 3 capital letters, for example EUR.")
+BAD_CURRENCY = validators.BAD_CURRENCY
+BAD_COUNTRY = validators.BAD_COUNTRY
+TOO_EARLY = validators.TOO_EARLY
+TOO_LATE = validators.TOO_LATE
+BAD_CHARACTER = validators.BAD_CHARACTER
 BASE_CURRENCY = N_("%(value)s is the base currency: its rate is always 1.")
-BAD_COUNTRY = N_("%(value)s is not a country code: use 2 capital letters, for example DE.")
 UNKNOWN_TIER = N_("Unknown tier %(value)s: use one of %(choices)s.")
 UNKNOWN_TERRITORY = N_("No territory has the code %(value)s.")
 UNKNOWN_CATEGORY = N_("No product category has the code %(value)s.")
@@ -45,15 +52,6 @@ UNKNOWN_PARENT = N_("No row of this file and no existing record has the code %(v
 DUPLICATE_KEY = N_("%(value)s already appears on row %(first)s of this file.")
 CYCLE = N_("The parent %(value)s makes a loop: %(chain)s.")
 MORE_ERRORS = N_("%(count)s more errors are not listed.")
-
-SHOWN_VALUE_LENGTH = 60
-
-
-def shown(value: str) -> str:
-    """A value as quoted in a message, cut short so one huge cell cannot flood the page."""
-    if len(value) <= SHOWN_VALUE_LENGTH:
-        return value
-    return value[: SHOWN_VALUE_LENGTH - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -84,13 +82,8 @@ class RowError:
         return f"{', '.join(where)}: {self.render()}" if where else self.render()
 
 
-class FieldError(ValueError):
-    """A cell value is invalid; carries the message template and its parameters."""
-
-    def __init__(self, message: str, **params: Any):
-        super().__init__(message)
-        self.message = message
-        self.params = params
+# A cell value is invalid: the shared check's error, carrying its template and parameters.
+FieldError = InvalidValue
 
 
 class ErrorList:

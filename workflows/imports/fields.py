@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from workflows import validators
+
 from .errors import (
-    BAD_COUNTRY,
-    BAD_CURRENCY,
     BAD_DATE,
     BAD_NUMBER,
     REQUIRED,
@@ -22,14 +22,30 @@ NAME_LENGTH = 200
 
 
 def text(value: str, max_length: int, *, required: bool = True) -> str | None:
-    """Required or optional text up to the column's length; an empty optional cell is None."""
+    """Required or optional one-line text up to the column's length (codes, references): no
+    control characters or direction overrides; an empty optional cell is None."""
     if not value:
         if required:
             raise FieldError(REQUIRED)
         return None
     if len(value) > max_length:
         raise FieldError(TOO_LONG, length=len(value), max=max_length)
-    return value
+    return validators.printable(value)
+
+
+def name(value: str, max_length: int) -> str:
+    """A required name, checked and NFC-normalised as names are everywhere else."""
+    checked = text(value, max_length)
+    return validators.name(checked) if checked is not None else checked
+
+
+def text_block(value: str, max_length: int) -> str | None:
+    """Optional text that may hold tabs and line breaks (a description); empty is None."""
+    if not value:
+        return None
+    if len(value) > max_length:
+        raise FieldError(TOO_LONG, length=len(value), max=max_length)
+    return validators.text_block(value)
 
 
 def iso_date(value: str) -> date:
@@ -71,19 +87,20 @@ def scaled_int(value: str, places: int, max_whole_digits: int) -> int:
     return -units if negative else units
 
 
-def _letters(value: str, length: int, message: str) -> str:
+def currency(value: str) -> str:
+    """An ISO 4217 currency code, as everywhere else in the portal."""
     if not value:
         raise FieldError(REQUIRED)
-    if len(value) != length or not (value.isascii() and value.isalpha() and value.isupper()):
-        raise FieldError(message, value=shown(value))
-    return value
-
-
-def currency(value: str) -> str:
-    """An ISO 4217-style code: three capital letters."""
-    return _letters(value, 3, BAD_CURRENCY)
+    return validators.currency(value)
 
 
 def country(value: str) -> str:
-    """An ISO 3166 alpha-2-style code: two capital letters."""
-    return _letters(value, 2, BAD_COUNTRY)
+    """An ISO 3166-1 alpha-2 country code, as everywhere else in the portal."""
+    if not value:
+        raise FieldError(REQUIRED)
+    return validators.country(value)
+
+
+def dated(value: str, window: validators.DateWindow) -> date:
+    """A YYYY-MM-DD date within the window the configuration allows."""
+    return window.check(iso_date(value))

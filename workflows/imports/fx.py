@@ -60,7 +60,7 @@ class FxImporter(Importer):
             parse = RowParser(self.errors, line)
             currency = parse("currency", self._currency, currency)
             rate = parse("rate", self._rate, rate)
-            valid_from = parse("valid_from", fields.iso_date, valid_from)
+            valid_from = parse("valid_from", fields.dated, valid_from, self.context.sale_dates)
             if currency is None or valid_from is None:
                 continue
             key = (currency, valid_from)

@@ -21,6 +21,7 @@ from sqlalchemy import insert, select, update
 from portal.models import TIERS, Partner, PartnerTerritory, PartnerTier, Territory
 from portal.models.partners import BEGINNING, close_ranges
 from portal.models.trees import rebuild_paths
+from workflows.validators import DateWindow
 
 from . import fields
 from .base import Counts, Importer, RowParser, lookup, register
@@ -60,9 +61,9 @@ def tier(value: str) -> str:
     return value
 
 
-def optional_date(value: str) -> date | None:
+def optional_date(value: str, window: DateWindow) -> date | None:
     """An empty `effective_from` means "no date given"; see the module docstring."""
-    return fields.iso_date(value) if value else None
+    return fields.dated(value, window) if value else None
 
 
 class History:
@@ -131,13 +132,13 @@ class PartnerImporter(Importer):
             row = PartnerRow(
                 line,
                 parse("code", fields.text, code, fields.CODE_LENGTH),
-                parse("name", fields.text, name, fields.NAME_LENGTH),
+                parse("name", fields.name, name, fields.NAME_LENGTH),
                 parse("parent_code", fields.text, parent_code, fields.CODE_LENGTH, required=False),
                 parse("territory_code", fields.text, territory_code, fields.CODE_LENGTH),
                 parse("tier", tier, tier_),
                 parse("country", fields.country, country),
                 parse("currency", fields.currency, currency),
-                parse("effective_from", optional_date, effective),
+                parse("effective_from", optional_date, effective, self.context.sale_dates),
             )
             if row.code is not None and row.code in self.rows:
                 first = self.rows[row.code].line

@@ -41,7 +41,7 @@ class ProductImporter(Importer):
         for line, (sku, name, category_code) in rows:
             parse = RowParser(self.errors, line)
             sku = parse("sku", fields.text, sku, fields.CODE_LENGTH)
-            name = parse("name", fields.text, name, fields.NAME_LENGTH)
+            name = parse("name", fields.name, name, fields.NAME_LENGTH)
             category = parse("category_code", fields.text, category_code, fields.CODE_LENGTH)
             if sku is not None and sku in self.rows:
                 first = self.rows[sku].line

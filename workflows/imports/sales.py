@@ -43,6 +43,7 @@ DEAL_REF_LENGTH = 64
 CACHE_LIMIT = 10_000
 parse_external_id = partial(fields.text, max_length=EXTERNAL_ID_LENGTH)
 parse_code = partial(fields.text, max_length=fields.CODE_LENGTH)
+parse_deal_ref = partial(fields.text, max_length=DEAL_REF_LENGTH, required=False)
 parse_units = partial(fields.scaled_int, places=AMOUNT_PLACES, max_whole_digits=AMOUNT_WHOLE_DIGITS)
 # Serialises concurrent sales imports on PostgreSQL, so the anti-join that finds new lines
 # cannot race another import inserting the same external_id.
@@ -149,6 +150,7 @@ class SalesImporter(Importer):
         good_dates: set[str] = set()
         good_currencies: set[str] = set()
         numbers: dict[str, int] = {}
+        sale_date = partial(fields.dated, window=self.context.sale_dates)
 
         def cell(line: int, column: str, parse: Callable[[str], Any], value: str) -> Any:
             try:
@@ -167,14 +169,22 @@ class SalesImporter(Importer):
 
         for line, cells in rows:
             external_id, partner_code, sku, sold_on, quantity, amount, currency, deal_ref = cells
-            if not external_id or len(external_id) > EXTERNAL_ID_LENGTH:
+            if (
+                not external_id
+                or len(external_id) > EXTERNAL_ID_LENGTH
+                or not external_id.isprintable()
+            ):
                 external_id = cell(line, "external_id", parse_external_id, external_id)
-            if not partner_code or len(partner_code) > fields.CODE_LENGTH:
+            if (
+                not partner_code
+                or len(partner_code) > fields.CODE_LENGTH
+                or not partner_code.isprintable()
+            ):
                 partner_code = cell(line, "partner_code", parse_code, partner_code)
-            if not sku or len(sku) > fields.CODE_LENGTH:
+            if not sku or len(sku) > fields.CODE_LENGTH or not sku.isprintable():
                 sku = cell(line, "sku", parse_code, sku)
             if sold_on not in good_dates:
-                if cell(line, "sold_on", fields.iso_date, sold_on) is None:
+                if cell(line, "sold_on", sale_date, sold_on) is None:
                     sold_on = None
                 elif len(good_dates) < CACHE_LIMIT:
                     good_dates.add(sold_on)
@@ -189,6 +199,8 @@ class SalesImporter(Importer):
                     good_currencies.add(currency)
             if len(deal_ref) > DEAL_REF_LENGTH:
                 errors.add(line, "deal_ref", TOO_LONG, length=len(deal_ref), max=DEAL_REF_LENGTH)
+            elif not deal_ref.isprintable():
+                deal_ref = cell(line, "deal_ref", parse_deal_ref, deal_ref) or ""
             yield (
                 line,
                 external_id,

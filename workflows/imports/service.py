@@ -12,6 +12,7 @@ from flask import current_app
 from portal.audit.services import record_event
 from portal.extensions import db
 from portal.models import ImportBatch, utcnow
+from workflows.validators import sale_date_window
 
 from . import catalog, fx, partners, products, sales, trees  # noqa: F401 - register importers
 from .base import IMPORTERS, Context, Counts, ImportResult
@@ -44,13 +45,15 @@ def import_csv(
     errors = ErrorList(current_app.config["IMPORT_MAX_ERRORS"])
     total = count_data_lines(stream_or_path) if progress is not None else None
     csv_file = CsvFile(stream_or_path, importer_class.layout, errors, progress, total)
+    today = utcnow().date()
     context = Context(
         session=session,
         errors=errors,
         batch_id=batch.id if batch is not None else None,
         dry_run=dry_run,
-        today=utcnow().date(),
+        today=today,
         base_currency=current_app.config["BASE_CURRENCY"],
+        sale_dates=sale_date_window(current_app.config, today),
     )
     session.flush()
     savepoint = session.begin_nested()

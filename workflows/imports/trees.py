@@ -54,7 +54,7 @@ class TreeImporter(Importer):
         for line, (code, name, parent_code) in rows:
             parse = RowParser(self.errors, line)
             code = parse("code", fields.text, code, fields.CODE_LENGTH)
-            name = parse("name", fields.text, name, fields.NAME_LENGTH)
+            name = parse("name", fields.name, name, fields.NAME_LENGTH)
             parent = parse(
                 "parent_code", fields.text, parent_code, fields.CODE_LENGTH, required=False
             )

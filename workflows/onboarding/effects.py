@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from babel.numbers import list_currencies
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
@@ -24,6 +23,9 @@ from portal.models import (
 )
 from portal.models.onboarding import OPEN_STATES
 from portal.security import is_visible
+from workflows import validators
+from workflows.engine import is_currency
+from workflows.messages import lazy_message
 
 from .duplicates import Company, compare, find_duplicates, normalise_name
 from .errors import AgreementNotAccepted, NotVerified, OnboardingError
@@ -33,7 +35,10 @@ CODE_LENGTH = 12
 
 
 def _required_text(value: str | None, *, field: str, message) -> str:
-    text = (value or "").strip()
+    try:
+        text = validators.text_block((value or "").strip())
+    except validators.InvalidValue as exc:
+        raise OnboardingError(lazy_message(exc), field=field) from None
     if not text:
         raise OnboardingError(message, field=field)
     if len(text) > MAX_TEXT:
@@ -159,7 +164,7 @@ def _check_decision(actor, territory: Territory | None, tier: str | None, curren
         raise OnboardingError(_l("Choose a territory you manage."), field="territory")
     if tier not in TIERS:
         raise OnboardingError(_l("Choose a starting tier."), field="tier")
-    if currency not in list_currencies():
+    if not is_currency(currency or ""):
         raise OnboardingError(_l("Choose a valid currency."), field="currency")
 
 

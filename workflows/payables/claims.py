@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal.audit.services import record_event
 from portal.extensions import db
 from portal.models import Claim, Partner, PayoutLine, Program, utcnow
 from portal.security import Perm, ensure, ensure_not_maker
+from workflows import validators
 from workflows.calc.runs import refuse_if_closed, version_of
 from workflows.engine import N_, Period, Term, minor_unit, parse_period, spec_from_dict
+from workflows.validators import claimed_sale_window
 
 from .errors import ClaimAlreadyDecided, PayablesError, SecondApproverRequired
 
@@ -80,7 +83,11 @@ def submit_claim(
         raise PayablesError(
             N_("The amount must be positive with at most %(places)s decimals."), places=places
         )
-    reference = (sale_reference or "").strip()
+    try:
+        reference = validators.name(sale_reference or "")
+        claimed_sale_window(current_app.config, utcnow().date()).check(sold_on)
+    except validators.InvalidValue as exc:
+        raise PayablesError(exc.message, **exc.params) from None
     if not reference:
         raise PayablesError(N_("Give the sale reference."))
     period = claim_period(spec, sold_on)

@@ -9,6 +9,7 @@ from portal.audit.services import record_event
 from portal.extensions import db
 from portal.models import RewardItem, utcnow
 from portal.security import Perm, ensure
+from workflows import validators
 from workflows.engine import N_
 
 from .errors import RewardsError
@@ -34,6 +35,12 @@ def save_item(
     if image_url and (not image_url.startswith("/") or image_url.startswith("//")):
         # The content security policy only loads images from this site.
         raise RewardsError(N_("The image must be a path on this site, such as /static/mug.png."))
+    try:
+        code = validators.printable(code.strip())
+        name = validators.name(name)
+        description = validators.text_block(description or "")
+    except validators.InvalidValue as exc:
+        raise RewardsError(exc.message, **exc.params) from None
     item = db.session.scalar(select(RewardItem).where(RewardItem.code == code))
     before = None
     if item is None:

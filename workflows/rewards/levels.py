@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import LoyaltyLevel, PartnerLevel, PointsEntry, Program
 from portal.security import Perm, ensure
+from workflows import validators
 from workflows.engine import N_
 
 from .errors import RewardsError
@@ -44,6 +45,10 @@ def set_level(program: Program, code: str, name: str, min_points: int, *, actor)
         raise RewardsError(N_("%(program)s is not a loyalty program."), program=program.code)
     if min_points < 0:
         raise RewardsError(N_("A level's threshold cannot be negative."))
+    try:
+        code, name = validators.printable(code), validators.name(name)
+    except validators.InvalidValue as exc:
+        raise RewardsError(exc.message, **exc.params) from None
     level = db.session.scalar(
         select(LoyaltyLevel).where(LoyaltyLevel.program_id == program.id, LoyaltyLevel.code == code)
     )
