@@ -122,6 +122,15 @@ def create_app(config: str | type | None = None) -> Flask:
     app.register_blueprint(tokens_bp)
     register_error_handlers(app)
 
+    # Browsers ask for /favicon.ico whatever the page links: serve the static file there too,
+    # under the static endpoint so sign-in and gate hooks treat it like any static file.
+    app.add_url_rule(
+        "/favicon.ico",
+        endpoint="static",
+        view_func=app.view_functions["static"],
+        defaults={"filename": "img/favicon.ico"},
+    )
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

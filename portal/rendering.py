@@ -8,8 +8,6 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import (
     format_currency,
-    format_date,
-    format_datetime,
     format_decimal,
     get_locale,
     gettext,
@@ -19,6 +17,7 @@ from flask_login import current_user
 
 from workflows.engine import is_currency, round_money
 
+from .dates import show_date, show_datetime
 from .labels import label
 from .security import Perm, can
 
@@ -139,8 +138,8 @@ def navigation_for(user) -> list[NavLink | NavGroup]:
 def register_template_helpers(app) -> None:
     app.jinja_env.filters.update(
         money=money,
-        date=lambda d, fmt="medium": format_date(d, fmt) if d else "",
-        datetime=lambda d, fmt="medium": format_datetime(d, fmt) if d else "",
+        date=show_date,
+        datetime=show_datetime,
         number=lambda n: format_decimal(n) if n is not None else "",
         label=label,
     )

@@ -7,6 +7,7 @@ from ..models import AuditEvent
 from ..pagination import paginate
 from ..security import Perm, requires
 from . import bp
+from .presenters import changes
 
 EXPORT_BATCH = 2000
 
@@ -25,7 +26,9 @@ def _filtered():
 @bp.get("/")
 @requires(Perm.VIEW_AUDIT)
 def index():
-    return render_template("audit/index.html", page=paginate(_filtered()), args=request.args)
+    return render_template(
+        "audit/index.html", page=paginate(_filtered()), args=request.args, changes=changes
+    )
 
 
 @bp.get("/export.csv")

@@ -93,8 +93,10 @@ class DealForm(FlaskForm):
             _positive_with_currency_places,
         ],
     )
-    currency = StringField(
+    # A picker (choices from portal.forms.currency_choices); validate_currency decides.
+    currency = SelectField(
         _l("Currency"),
+        validate_choice=False,
         validators=[DataRequired(_l("Enter the currency, for example EUR.")), Length(max=3)],
     )
     expected_close_on = DateField(

@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import flash
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from workflows.deals.conflicts import protection_holder
 from workflows.deals.effects import today
+from workflows.deals.errors import MakerCheckerRefused
 from workflows.deals.protection import protection_for
 from workflows.deals.states import (
     BY_PERMISSION,
@@ -26,9 +29,10 @@ from workflows.deals.states import (
 )
 
 from ..extensions import db
+from ..forms import currency_choices
 from ..models import Category, DealRegistration, Partner, Product, Program, Territory
 from ..security import Perm, can, visible_to
-from .services import AGE_FILTERS, conflict_flags, effective_category_names
+from .services import AGE_FILTERS, conflict_flags, effective_category_names, other_territory
 
 MAX_PARTNER_CHOICES = 500
 EXPORT_HEADER = [
@@ -101,6 +105,9 @@ def filter_options() -> dict:
 def prepare_form(form, user, country_choices, deal: DealRegistration | None = None) -> None:
     """Fill the choices of a DealForm (countries, categories, products) and its defaults."""
     form.country.choices = country_choices
+    form.currency.choices = currency_choices(
+        form.currency.data, deal.currency if deal else None, user.partner and user.partner.currency
+    )
     categories = db.session.scalars(select(Category).order_by(Category.path)).all()
     form.categories.choices = [SelectChoice(c.id, "— " * c.depth + c.name) for c in categories]
     products = db.session.scalars(select(Product).order_by(Product.sku)).all()
@@ -133,6 +140,53 @@ def available_actions(deal: DealRegistration, user, actions: dict) -> dict:
             form.new_date.data = deal.protection_ends_on + timedelta(days=30)
         available[name] = form
     return available
+
+
+def decision_refusal(deal: DealRegistration, user) -> str | None:
+    """Why a reviewer who could decide `deal` now is offered no decision: they submitted it or
+    requested its extension themselves (maker–checker)."""
+    awaiting = allowed(deal, "approve") or allowed(deal, "grant_extension")
+    if not awaiting or not can(user, Perm.REVIEW_DEALS):
+        return None
+    if user.id in (deal.submitted_by_id, deal.extension_requested_by_id):
+        return str(MakerCheckerRefused())
+    return None
+
+
+def approval_refusal(deal: DealRegistration, user) -> str | None:
+    """Why approving `deal` would be refused now (another approved registration holds the
+    customer in an overlapping category), said before the click; None when it would go through.
+    The approval itself still checks under its lock."""
+    holder = protection_holder(deal)
+    if holder is None:
+        return None
+    other, category = holder
+    until = format_date(other.protection_ends_on) if other.protection_ends_on else "—"
+    visible = db.session.scalar(
+        visible_to(select(DealRegistration.id), user, DealRegistration).where(
+            DealRegistration.id == other.id
+        )
+    )
+    if visible is not None:
+        return _(
+            "Approval is not possible: %(reference)s of %(partner)s already protects this "
+            "customer in %(category)s until %(until)s. Reject or return this registration, or "
+            "wait until the other one expires, is lost or is withdrawn.",
+            reference=other.reference,
+            partner=other.partner.name,
+            category=category,
+            until=until,
+        )
+    territory = other_territory(other.partner_id)
+    return _(
+        "Approval is not possible: a registration in %(territory)s (managed by %(managers)s) "
+        "already protects this customer in %(category)s until %(until)s. Reject or return "
+        "this registration, or wait until the other one expires, is lost or is withdrawn.",
+        territory=territory.name if territory else "—",
+        managers=", ".join(territory.managers) if territory and territory.managers else "—",
+        category=category,
+        until=until,
+    )
 
 
 @dataclass(frozen=True)

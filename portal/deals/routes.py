@@ -173,6 +173,10 @@ def edit(deal_id):
 def detail(deal_id):
     deal = get_visible_or_404(DealRegistration, deal_id)
     actions = presenters.available_actions(deal, current_user, ACTIONS)
+    refusal = presenters.approval_refusal(deal, current_user) if "approve" in actions else None
+    if refusal:
+        del actions["approve"]
+    refusal = refusal or presenters.decision_refusal(deal, current_user)
     return render_template(
         "deals/detail.html",
         deal=deal,
@@ -181,6 +185,7 @@ def detail(deal_id):
         actions=actions,
         events=TRANSITIONS,
         protection=presenters.protection_preview(deal) if "approve" in actions else None,
+        approval_refusal=refusal,
     )
 
 

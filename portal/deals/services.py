@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import format_percent, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -23,8 +23,9 @@ from workflows.deals.matching import (
     normalise_domain,
     normalise_name,
 )
+from workflows.deals.notify import territory_managers
 from workflows.deals.states import transition
-from workflows.engine.i18n import render_message
+from workflows.engine.i18n import N_, render_message
 
 from ..audit.services import record_event
 from ..extensions import db
@@ -277,44 +278,123 @@ def save_deal(
 
 
 @dataclass(frozen=True)
+class OtherTerritory:
+    """Where a registration the reviewer may not see belongs, and who manages it."""
+
+    name: str
+    managers: list[str]
+
+
+@dataclass(frozen=True)
 class ConflictView:
-    score: object
+    """One possible conflict as the reviewer sees it. `other` is None when the other
+    registration lies outside the user's territories: then only when it was registered, its
+    state and protection, and its territory and managers are shown, never the partner."""
+
+    score: Decimal
     reasons: list[str]
-    other: DealRegistration | None  # None when the user may not see it
+    other: DealRegistration | None
     same_partner: bool
+    registered_at: datetime | None
+    state: str
+    protection_ends_on: date | None
+    territory: OtherTerritory | None = None
+
+    @property
+    def score_percent(self) -> str:
+        return format_percent(self.score)
+
+
+REASON_WORDS = {
+    "same_domain": N_("same web or e-mail domain (%(domain)s)"),
+    "name_similarity": N_("name %(percent)s similar"),
+    "same_name": N_("same name"),
+    "same_category": N_("same category (%(category)s)"),
+    "same_country": N_("same country (%(country)s)"),
+    "same_partner": N_("registered by the same partner"),
+}
 
 
 def describe_reasons(reasons: list[dict]) -> list[str]:
-    return [
-        render_message(REASON_TEMPLATES[r["code"]], r.get("params") or {}, gettext)
-        for r in reasons
-        if r.get("code") in REASON_TEMPLATES
-    ]
+    """The stored reasons in words, similarity as a percentage and the country by its name."""
+    words = []
+    for reason in reasons:
+        code, params = reason.get("code"), reason.get("params") or {}
+        if code == "same_domain":
+            shown = domain_root(params.get("b")) or params.get("b") or params.get("a") or ""
+            words.append(gettext(REASON_WORDS[code], domain=shown))
+        elif code == "name_similarity":
+            similarity = Decimal(str(params.get("score", "0")))
+            if similarity >= 1:
+                words.append(gettext(REASON_WORDS["same_name"]))
+            else:
+                percent = format_percent(similarity)
+                words.append(gettext(REASON_WORDS[code], percent=percent))
+        elif code == "same_category":
+            words.append(gettext(REASON_WORDS[code], category=params.get("category")))
+        elif code == "same_country":
+            country = params.get("country") or ""
+            name = get_locale().territories.get(country, country)
+            words.append(gettext(REASON_WORDS[code], country=name))
+        elif code in REASON_WORDS:
+            words.append(gettext(REASON_WORDS[code]))
+        elif code in REASON_TEMPLATES:
+            words.append(render_message(REASON_TEMPLATES[code], params, gettext))
+    return words
+
+
+def other_territory(partner_id: int) -> OtherTerritory | None:
+    """The partner's territory today and the managers who decide its registrations."""
+    territory = db.session.scalar(
+        select(Territory)
+        .join(PartnerTerritory, PartnerTerritory.territory_id == Territory.id)
+        .where(
+            PartnerTerritory.partner_id == partner_id,
+            current_range(PartnerTerritory, date.today()),
+        )
+    )
+    if territory is None:
+        return None
+    managers = [m.name or m.email for m in territory_managers(partner_id)]
+    return OtherTerritory(territory.name, managers)
 
 
 def conflicts_for(deal: DealRegistration, user) -> list[ConflictView]:
     """Conflicts found in either direction, best score first; other registrations the user
-    may not see are shown without their identity."""
+    may not see are shown without their identity, with their territory and its managers."""
     rows = db.session.scalars(
         select(DealConflict)
         .where(or_(DealConflict.deal_id == deal.id, DealConflict.other_id == deal.id))
         .order_by(DealConflict.score.desc(), DealConflict.id)
     ).all()
     other_ids = {r.other_id if r.deal_id == deal.id else r.deal_id for r in rows}
-    visible = {
+    others = {
         d.id: d
         for d in db.session.scalars(
-            visible_to(select(DealRegistration), user, DealRegistration).where(
+            select(DealRegistration).where(DealRegistration.id.in_(other_ids))
+        )
+    }
+    visible = set(
+        db.session.scalars(
+            visible_to(select(DealRegistration.id), user, DealRegistration).where(
                 DealRegistration.id.in_(other_ids)
             )
         )
-    }
+    )
     views = []
     for row in rows:
-        other_id = row.other_id if row.deal_id == deal.id else row.deal_id
+        other = others[row.other_id if row.deal_id == deal.id else row.deal_id]
+        shown = other.id in visible
         views.append(
             ConflictView(
-                row.score, describe_reasons(row.reasons), visible.get(other_id), row.same_partner
+                score=row.score,
+                reasons=describe_reasons(row.reasons),
+                other=other if shown else None,
+                same_partner=row.same_partner,
+                registered_at=other.submitted_at or other.created_at,
+                state=other.state,
+                protection_ends_on=other.protection_ends_on,
+                territory=None if shown else other_territory(other.partner_id),
             )
         )
     return views

@@ -154,9 +154,10 @@ def test_manager_sees_the_queue_with_ageing_and_the_conflict_reasons(db, registe
     assert "text-bg-danger" in queue and "overdue" in queue and "on track" in queue
     page = client.get(f"/deals/{second.id}").get_data(as_text=True)
     assert first.reference in page and "ACME Ltd" in page
-    assert "1.00" in page
-    assert "same domain acme.com ← eu.acme.com" in page
-    assert "name similarity 1.00" in page and "both in NET" in page and "same country DE" in page
+    assert '<strong class="fs-5">100%</strong>' in page
+    assert "same web or e-mail domain (acme.com), same name, same category (NET), " in page
+    assert "same country (Germany)" in page
+    assert "1.00" not in page and "same domain" not in page
 
 
 def test_partner_is_told_of_a_conflict_without_the_other_partners_data(register, sign_in, world):
@@ -252,3 +253,22 @@ def test_list_filters_by_state_and_age(db, register, sign_in, world):
     assert old.reference in page and new.reference not in page
     page = client.get("/deals?state=draft").get_data(as_text=True)
     assert new.reference in page and old.reference not in page
+
+
+def test_form_offers_searchable_pickers_and_currencies_known_to_babel(partner, app):
+    page = partner.get("/deals/new").get_data(as_text=True)
+    assert page.count("data-searchable") >= 3  # categories, products, currency
+    assert '<option selected value="EUR">EUR · Euro</option>' in page
+    assert '<option value="JPY">JPY · Japanese Yen</option>' in page
+    assert 'value="DEM"' not in page  # no longer in use anywhere
+    script = 'src="/static/js/multiselect.js" data-library="'
+    library = page.split(script)[1].split('"')[0]
+    with app.test_client().get(library) as response:
+        assert response.status_code == 200 and b"TomSelect" in response.data[:200000]
+
+
+def test_currency_picker_names_currencies_in_the_users_language(db, sign_in, world):
+    world["acme_user"].locale = "fr"
+    db.session.flush()
+    page = sign_in(world["acme_user"]).get("/deals/new").get_data(as_text=True)
+    assert "EUR · euro" in page and "CHF · franc suisse" in page

@@ -173,6 +173,14 @@ def _holder(deal: DealRegistration, keys: tuple[str, ...], paths: list[str]):
     ).first()
 
 
+def protection_holder(deal: DealRegistration):
+    """Who would refuse approving `deal` now: (the registration holding the customer in an
+    overlapping category, that category's name), or None. A read for the pages, taken without
+    the approval lock; `claim_protection` decides."""
+    keys = customer_keys(deal.customer_name, deal.domain)
+    return _holder(deal, keys, [c.path for c in effective_categories(deal)])
+
+
 def claim_protection(deal: DealRegistration) -> list[DealClaim]:
     """Take the (customer, category) claims of an approval, or raise AlreadyProtected."""
     keys = customer_keys(deal.customer_name, deal.domain)

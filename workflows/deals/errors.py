@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from flask import current_app, has_app_context, has_request_context
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
+
+
+class ShownDate:
+    """A date in a message, formatted for the reader's locale when the message is shown."""
+
+    def __init__(self, day):
+        self.day = day
+
+    def __str__(self) -> str:
+        return format_date(self.day) if self.day else "—"
 
 
 class DealError(Exception):
@@ -55,7 +65,7 @@ class AlreadyProtected(DealError):
                 "A second registration can be approved once it expires, is lost or is withdrawn.",
                 reference=reference,
                 category=category,
-                until=until.isoformat() if until else "—",
+                until=ShownDate(until),
             )
         )
         self.reference = reference
