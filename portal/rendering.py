@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
-from babel.numbers import get_currency_precision
 from flask import current_app
 from flask_babel import (
-    format_currency,
     format_date,
     format_datetime,
     format_decimal,
@@ -18,6 +15,16 @@ from flask_babel import (
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .formatting import (
+    measure,
+    money,
+    money_precise,
+    percent,
+    quantity,
+    rate,
+    threshold,
+    units,
+)
 from .labels import label
 from .security import Perm, can
 
@@ -98,14 +105,6 @@ NAVIGATION: tuple[NavLink | NavGroup, ...] = (
 )
 
 
-def money(amount: Decimal | None, currency: str) -> str:
-    """Round half-up to the currency's minor unit first, then format for the user's locale."""
-    if amount is None:
-        return ""
-    quantum = Decimal(1).scaleb(-get_currency_precision(currency))
-    return format_currency(amount.quantize(quantum, rounding=ROUND_HALF_UP), currency)
-
-
 def import_error_message(error: dict) -> str:
     """Translate a stored row error: its English template is the catalog key."""
     return gettext(error["message"], **(error.get("params") or {}))
@@ -136,6 +135,13 @@ def navigation_for(user) -> list[NavLink | NavGroup]:
 def register_template_helpers(app) -> None:
     app.jinja_env.filters.update(
         money=money,
+        money_precise=money_precise,
+        quantity=quantity,
+        units=units,
+        percent=percent,
+        rate=rate,
+        measure=measure,
+        threshold=threshold,
         date=lambda d, fmt="medium": format_date(d, fmt) if d else "",
         datetime=lambda d, fmt="medium": format_datetime(d, fmt) if d else "",
         number=lambda n: format_decimal(n) if n is not None else "",

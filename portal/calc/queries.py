@@ -18,6 +18,7 @@ from workflows.calc.runs import run_lines
 from workflows.engine import HIGH_PRECISION
 from workflows.engine.i18n import render_message
 
+from .. import explain
 from ..extensions import db
 from ..models import (
     CalcResult,
@@ -81,8 +82,13 @@ def unusable_lines(run: CalcRun) -> list[dict[str, Any]]:
     ]
 
 
+def per_unit(run: CalcRun) -> bool:
+    """A quantity program's measures read as units and its rates as money per unit."""
+    return run.program_version.spec.get("measure") == "quantity"
+
+
 def explanation(result: CalcResult) -> list[str]:
-    return [render_message(s["template"], s["params"], gettext) for s in result.explanation]
+    return explain.sentences(result.explanation, result.currency)
 
 
 @dataclass

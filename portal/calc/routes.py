@@ -49,6 +49,7 @@ def run(run_id):
         run=run,
         page=page,
         unusable=queries.unusable_lines(run) if run.unusable_count else [],
+        per_unit=queries.per_unit(run),
         form=ConfirmForm(),
     )
 
