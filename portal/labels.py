@@ -47,6 +47,17 @@ LABELS = {
         "redeem": _l("redeemed"),
         "expire": _l("expired"),
     },
+    "ledger_kind": {
+        "earn": _l("earned"),
+        "adjust": _l("adjustment"),
+        "redeem": _l("redemption"),
+        "expire": _l("expired"),
+    },
+    "redemption_state": {
+        "requested": _l("awaiting approval"),
+        "approved": _l("approved"),
+        "rejected": _l("rejected, points returned"),
+    },
     "import_kind": {
         "territories": _l("territories"),
         "partners": _l("partners"),
