@@ -14,16 +14,14 @@ from typing import Any
 
 from flask_babel import gettext
 
-from workflows.engine.i18n import N_
-
 from .formatting import (
-    measure,
+    amount_number,
     money,
     money_precise,
     money_with_rounding,
     quantity,
     rate,
-    threshold,
+    units,
 )
 
 QUANTITY_STEP = "Eligible quantity in the period: %(measure)s units."
@@ -34,23 +32,6 @@ TIER_STEP = (
     " %(measure)s × %(rate)s = %(amount)s."
 )
 SUM_STEP = "Sum of the slices: %(amount)s."
-SLICE_STEPS = frozenset(
-    {
-        "Slice from %(lower)s: %(base)s × %(rate)s = %(amount)s.",
-        "Slice %(lower)s to %(upper)s: %(base)s × %(rate)s = %(amount)s.",
-    }
-)
-
-# Sentences whose currency was a separate word read better with the currency in the amount.
-DISPLAY_TEMPLATES: Mapping[str, str] = {
-    QUANTITY_STEP: N_("Eligible quantity in the period: %(measure)s."),
-    "Eligible revenue in the period: %(measure)s %(currency)s.": N_(
-        "Eligible revenue in the period: %(measure)s."
-    ),
-    CAPPED_STEP: N_("Capped at %(cap)s (calculated %(raw)s)."),
-    ROUNDED_STEP: N_("Rounded half-up once to %(places)s decimal places: %(amount)s."),
-}
-
 MEASURES = frozenset({"measure", "current", "previous", "growth", "base"})
 THRESHOLDS = frozenset({"threshold", "lower", "upper"})
 COUNTS = frozenset({"points", "points_per_unit"})
@@ -66,43 +47,59 @@ def _decimal(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _amount_format(template: str, capped: bool) -> Callable[[Decimal, str], str]:
-    """How a step's `amount` reads: the final rounding shows the payable, the tier result and
-    the sum of slices show what rounding changed (unless a cap replaced them), slices are
-    intermediates."""
-    if template == ROUNDED_STEP:
-        return money
+def _money_formats(template: str, capped: bool) -> dict[str, Callable[[Decimal, str], str]]:
+    """How a step's money parameters read. Sentences that name the currency code after the
+    amount get plain numbers ("205,925.40 EUR"), the others carry the currency sign. The final
+    rounding shows the payable; the tier result and the sum of slices show what rounding
+    changed (unless a cap replaced them); slices and the amount before a cap are intermediates."""
+    if "%(currency)s" in template:
+        return {
+            "money": amount_number,
+            "threshold": lambda n, c: amount_number(n, c, whole=True),
+            "amount": amount_number,
+            "precise": lambda n, c: amount_number(n, c, precise=True),
+        }
+    formats = {
+        "money": money,
+        "threshold": lambda n, c: money(n, c, whole=True),
+        "amount": money_precise,
+        "precise": money_precise,
+    }
     if template in (TIER_STEP, SUM_STEP) and not capped:
-        return money_with_rounding
-    return money_precise
+        formats["amount"] = money_with_rounding
+    return formats
 
 
 def sentence(step: Mapping[str, Any], currency: str, *, per_unit: bool, capped: bool) -> str:
     """One stored step as a sentence in the reader's language with formatted numbers."""
     template = step["template"]
-    amount_format = _amount_format(template, capped)
+    formats = _money_formats(template, capped)
     values: dict[str, Any] = {}
     for key, raw in (step.get("params") or {}).items():
         number = _decimal(raw)
         if number is None or key == "places":
             values[key] = raw
         elif key in MEASURES:
-            values[key] = measure(number, currency, per_unit)
+            if per_unit:
+                # The quantity sentence says "units" itself.
+                values[key] = quantity(number) if template == QUANTITY_STEP else units(number)
+            else:
+                values[key] = formats["money"](number, currency)
         elif key in THRESHOLDS:
-            values[key] = threshold(number, currency, per_unit)
+            values[key] = units(number) if per_unit else formats["threshold"](number, currency)
         elif key == "cap":
-            values[key] = money(number, currency, whole=True)
+            values[key] = formats["threshold"](number, currency)
         elif key == "rate":
             values[key] = rate(number, currency, per_unit)
         elif key == "amount":
-            values[key] = amount_format(number, currency)
+            values[key] = formats["amount"](number, currency)
         elif key == "raw":
-            values[key] = money_precise(number, currency)
+            values[key] = formats["precise"](number, currency)
         elif key in COUNTS:
             values[key] = quantity(number)
         else:
             values[key] = raw
-    return gettext(DISPLAY_TEMPLATES.get(template, template)) % values
+    return gettext(template) % values
 
 
 def sentences(steps: Iterable[Mapping[str, Any]], currency: str) -> list[str]:

@@ -57,6 +57,31 @@ def money_precise(amount: Decimal | None, currency: str) -> str:
     return babel_currency(normal(value), currency, locale=get_locale(), decimal_quantization=False)
 
 
+def amount_number(
+    amount: Decimal | None, currency: str, *, precise: bool = False, whole: bool = False
+) -> str:
+    """A money amount without its currency sign, for sentences that name the currency code
+    after it ("205,925.40 EUR"): the currency's digits, up to EXTRA_DIGITS more when `precise`,
+    none for an integral amount when `whole`."""
+    if amount is None:
+        return ""
+    amount, digits = Decimal(amount), currency_digits(currency)
+    if whole and amount == amount.to_integral_value():
+        return _decimal(amount.to_integral_value(), 0, 0)
+    if precise:
+        places = digits + EXTRA_DIGITS
+        value = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        return _decimal(value, digits, places)
+    return _decimal(_rounded(amount, currency), digits, digits)
+
+
+def _decimal(value: Decimal, least: int, most: int) -> str:
+    locale = get_locale()
+    pattern = copy.copy(locale.decimal_formats[None])
+    pattern.frac_prec = (least, most)
+    return pattern.apply(value, locale)
+
+
 def money_with_rounding(amount: Decimal | None, currency: str) -> str:
     """The rounded amount, and the unrounded one only when rounding changed it."""
     if amount is None:
