@@ -15,7 +15,7 @@ from workflows.engine import UnknownCurrencyError, round_money
 from .numbers import currency_digits, normal
 
 # An unrounded intermediate shows at most this many digits beyond the currency's minor unit.
-EXTRA_DIGITS = 3
+EXTRA_DIGITS = 2
 # Quantities show at most this many decimals (sales lines store four).
 MAX_DECIMALS = 4
 
