@@ -218,9 +218,7 @@ def test_the_explanation_reads_in_the_partners_language(db, login, make, sold, r
     french.locale = "fr"
     db.session.commit()
     html = login(french).get(f"/calc/results/{result.id}").get_data(as_text=True)
-    assert re.search(
-        r"<li>Chiffre d&#39;affaires éligible sur la période\W+2\W200,00 USD", html
-    )
+    assert re.search(r"<li>Chiffre d&#39;affaires éligible sur la période\W+2\W200,00 USD", html)
 
 
 def test_a_long_drill_down_goes_page_by_page(db, login, make, sold, redis):

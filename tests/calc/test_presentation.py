@@ -159,7 +159,8 @@ def test_the_difference_says_who_changed_by_how_much_and_why(db, login, make, so
     assert response.status_code == 200
     text = visible_text(response)
     # GOLDIE: 100 USD at 1 % = 1.00, then 10,100 USD at 2 % = 202.00; MOVER unchanged, not listed
-    assert "GOLDIE · GOLDIE Ltd $1.00 $202.00 +$201.00 1 line added; band from $10,000 reached (was $0)" in text
+    row = "GOLDIE · GOLDIE Ltd $1.00 $202.00 +$201.00"
+    assert f"{row} 1 line added; band from $10,000 reached (was $0)" in text
     assert "MOVER" not in text
     assert finance.get(f"/calc/runs/{first.id}/compare").status_code == 404  # replaced nothing
     partner_user = make.user("partner_user", partner=sold.goldie)
@@ -173,9 +174,7 @@ def test_a_restated_line_is_named_as_such(db, login, make, sold, redis):
 
     program = load_program(EMEA_VOLUME, sold.finance)
     _run(db, program, sold)
-    line = db.session.scalars(
-        select(SaleLine).where(SaleLine.partner_id == sold.goldie.id)
-    ).one()
+    line = db.session.scalars(select(SaleLine).where(SaleLine.partner_id == sold.goldie.id)).one()
     batch = ImportBatch(kind="sales", filename="restated.csv", status="done")
     db.session.add(batch)
     db.session.flush()
