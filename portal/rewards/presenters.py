@@ -27,7 +27,7 @@ def _programs(entries: Sequence[PointsEntry]) -> dict[int, str]:
     if not ids:
         return {}
     stmt = select(Program.id, Program.name).where(Program.id.in_(ids))
-    return dict(db.session.execute(stmt).tuples().all())
+    return {program_id: name for program_id, name in db.session.execute(stmt)}
 
 
 def _redemptions(entries: Sequence[PointsEntry]) -> dict[int, tuple[Redemption, str, int]]:
@@ -54,6 +54,8 @@ def _redemptions(entries: Sequence[PointsEntry]) -> dict[int, tuple[Redemption, 
 def _description(entry: PointsEntry, program: str | None) -> str:
     if entry.kind == "earn":
         month = format_date(entry.occurred_on, "MMMM y")
+        if program is None:
+            return gettext("Points earned in %(month)s", month=month)
         if entry.points < 0:
             return gettext(
                 "Returns or corrected sales in %(month)s: %(program)s", program=program, month=month
