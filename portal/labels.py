@@ -32,6 +32,13 @@ LABELS = {
         "applicant": _l("applicant"),
     },
     "program_kind": KIND_NAMES,
+    # Tiers are data (imports may name others); the usual ones read in the user's language.
+    "tier": {
+        "registered": _l("registered"),
+        "silver": _l("silver"),
+        "gold": _l("gold"),
+        "platinum": _l("platinum"),
+    },
     "run_kind": {"accrual": _l("accrual"), "settlement": _l("settlement")},
     "payout_kind": {
         "settlement": _l("settlement"),

@@ -22,6 +22,11 @@ def measure_label(value: Decimal | None, spec: ProgramSpec) -> str:
     return formatting.measure(value, spec.currency, spec.measure == Measure.QUANTITY)
 
 
+def threshold_label(value: Decimal | None, spec: ProgramSpec) -> str:
+    """A band's start: "€400,000", "10 units"."""
+    return formatting.threshold(value, spec.currency, spec.measure == Measure.QUANTITY)
+
+
 def percent_towards(measure: Decimal, start: Decimal, target: Decimal | None) -> int:
     """How far the measure has come from the reached band's start to the next threshold."""
     if target is None:
