@@ -32,6 +32,13 @@ LABELS = {
         "applicant": _l("applicant"),
     },
     "program_kind": KIND_NAMES,
+    # Tiers are data (imports may name others); the usual ones read in the user's language.
+    "tier": {
+        "registered": _l("registered"),
+        "silver": _l("silver"),
+        "gold": _l("gold"),
+        "platinum": _l("platinum"),
+    },
     "run_kind": {"accrual": _l("accrual"), "settlement": _l("settlement")},
     "payout_kind": {
         "settlement": _l("settlement"),
@@ -46,6 +53,17 @@ LABELS = {
         "release": _l("released"),
         "redeem": _l("redeemed"),
         "expire": _l("expired"),
+    },
+    "ledger_kind": {
+        "earn": _l("earned"),
+        "adjust": _l("adjustment"),
+        "redeem": _l("redemption"),
+        "expire": _l("expired"),
+    },
+    "redemption_state": {
+        "requested": _l("awaiting approval"),
+        "approved": _l("approved"),
+        "rejected": _l("rejected, points returned"),
     },
     "import_kind": {
         "territories": _l("territories"),

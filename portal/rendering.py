@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from flask import current_app
 from flask_babel import (
-    format_currency,
     format_decimal,
     get_locale,
     gettext,
@@ -15,9 +13,17 @@ from flask_babel import (
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from workflows.engine import is_currency, round_money
-
 from .dates import show_date, show_datetime
+from .formatting import (
+    measure,
+    money,
+    money_precise,
+    percent,
+    quantity,
+    rate,
+    threshold,
+    units,
+)
 from .labels import label
 from .security import Perm, can
 
@@ -98,16 +104,6 @@ NAVIGATION: tuple[NavLink | NavGroup, ...] = (
 )
 
 
-def money(amount: Decimal | None, currency: str) -> str:
-    """Round half-up to the currency's minor unit first (the engine's rounding, so a page shows
-    what a run pays), then format for the user's locale."""
-    if amount is None:
-        return ""
-    if not is_currency(currency):  # a code stored before currencies were checked
-        return format_currency(amount, currency)
-    return format_currency(round_money(amount, currency), currency)
-
-
 def import_error_message(error: dict) -> str:
     """Translate a stored row error: its English template is the catalog key."""
     return gettext(error["message"], **(error.get("params") or {}))
@@ -138,6 +134,13 @@ def navigation_for(user) -> list[NavLink | NavGroup]:
 def register_template_helpers(app) -> None:
     app.jinja_env.filters.update(
         money=money,
+        money_precise=money_precise,
+        quantity=quantity,
+        units=units,
+        percent=percent,
+        rate=rate,
+        measure=measure,
+        threshold=threshold,
         date=show_date,
         datetime=show_datetime,
         number=lambda n: format_decimal(n) if n is not None else "",

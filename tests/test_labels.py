@@ -55,3 +55,11 @@ def test_refusals_name_states_in_the_readers_language(app):
     assert refused.render() == "Claim 7 is already approved."
     with app.test_request_context("/"), force_locale("fr"):
         assert refused.render(gettext) == "La demande 7 a déjà le statut approuvé."
+
+
+def test_tiers_and_redemption_states_have_labels_and_unknown_tiers_show_as_stored(app):
+    assert {"registered", "silver", "gold", "platinum"} <= set(LABELS["tier"])
+    assert set(REDEMPTION_STATES) <= set(LABELS["redemption_state"])
+    with app.test_request_context("/"), force_locale("de"):
+        assert label("registered", "tier") == "registriert"
+        assert label("diamond", "tier") == "diamond"  # tiers are data; a new one shows as named

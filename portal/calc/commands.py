@@ -18,6 +18,7 @@ from ..cli_support import RECORD_ID, as_option, by_code, by_id, period_or_fail, 
 from ..csv_export import csv_rows
 from ..extensions import db
 from ..models import CalcRun, Program
+from ..numbers import currency_digits, plain_decimal
 from ..redis_conn import RedisNotConfigured
 
 
@@ -80,7 +81,8 @@ def _wait_for(run_id: int, timeout: int) -> None:
         db.session.rollback()  # a fresh snapshot on every poll
         if row.status == "done":
             click.echo(
-                f"status=done payees={row.payee_count} total={row.total_amount:f} "
+                f"status=done payees={row.payee_count} "
+                f"total={plain_decimal(row.total_amount, currency_digits(row.currency))} "
                 f"currency={row.currency} unusable_lines={row.unusable_count}"
             )
             return

@@ -17,6 +17,7 @@ from workflows.calc.runs import run_lines
 from workflows.engine import HIGH_PRECISION
 from workflows.engine.i18n import render_message
 
+from .. import explain
 from ..extensions import db
 from ..inputs import page_number
 from ..models import (
@@ -31,12 +32,15 @@ from ..models import (
     SaleLine,
 )
 from ..security import visible_to
+from .history import successors, superseded_condition
 
 UNUSABLE_SHOWN = 50
 
 
-def runs_query():
-    return select(CalcRun).options(selectinload(CalcRun.program)).order_by(CalcRun.id.desc())
+def runs_query(history: bool = False):
+    """Runs newest first; without `history`, runs another finished run replaced are left out."""
+    stmt = select(CalcRun).options(selectinload(CalcRun.program)).order_by(CalcRun.id.desc())
+    return stmt if history else stmt.where(~superseded_condition())
 
 
 def results_query(run: CalcRun, user):
@@ -49,8 +53,9 @@ def results_query(run: CalcRun, user):
     return visible_to(stmt, user, CalcResult)
 
 
-def rewards_query(user):
-    """Result lines of finished runs the user may see: partners their own, managers their scope."""
+def rewards_query(user, history: bool = False):
+    """Result lines of finished runs the user may see: partners their own, managers their scope.
+    Without `history`, only the current run of each program, period and kind counts."""
     stmt = (
         select(CalcResult)
         .join(CalcRun, CalcRun.id == CalcResult.run_id)
@@ -58,6 +63,8 @@ def rewards_query(user):
         .where(CalcRun.status == "done")
         .order_by(CalcRun.id.desc(), CalcResult.payee_id)
     )
+    if not history:
+        stmt = stmt.where(~superseded_condition())
     return visible_to(stmt, user, CalcResult)
 
 
@@ -81,8 +88,13 @@ def unusable_lines(run: CalcRun) -> list[dict[str, Any]]:
     ]
 
 
+def per_unit(run: CalcRun) -> bool:
+    """A quantity program's measures read as units and its rates as money per unit."""
+    return run.program_version.spec.get("measure") == "quantity"
+
+
 def explanation(result: CalcResult) -> list[str]:
-    return [render_message(s["template"], s["params"], gettext) for s in result.explanation]
+    return explain.sentences(result.explanation, result.currency)
 
 
 @dataclass
@@ -113,6 +125,33 @@ class Page:
     @property
     def next_num(self) -> int:
         return self.page + 1
+
+
+def page_of(items: list, per_page: int = 50) -> Page:
+    """One page of an already computed list (the pager macro's shape)."""
+    page = page_number()
+    start = (page - 1) * per_page
+    return Page(items[start : start + per_page], page, per_page, len(items))
+
+
+def current_result(result: CalcResult, user) -> tuple[bool, CalcResult | None]:
+    """Whether a later run superseded this result's run, and the same payee's result in the
+    current run (None when the user may not see it or the payee no longer earns)."""
+    if not successors([result.run_id]):
+        return False, None
+    newest = db.session.scalar(
+        select(func.max(CalcRun.id)).where(
+            CalcRun.program_id == result.run.program_id,
+            CalcRun.period_start == result.run.period_start,
+            CalcRun.period_end == result.run.period_end,
+            CalcRun.kind == result.run.kind,
+            CalcRun.status == "done",
+        )
+    )
+    stmt = select(CalcResult).where(
+        CalcResult.run_id == newest, CalcResult.payee_id == result.payee_id
+    )
+    return True, db.session.scalar(visible_to(stmt, user, CalcResult))
 
 
 def contributing_lines(run: CalcRun, result: CalcResult, per_page: int = 50) -> Page:

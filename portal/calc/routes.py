@@ -15,7 +15,8 @@ from ..models import CalcResult, CalcRun, ClosedPeriod, Program
 from ..pagination import paginate
 from ..progress import count, progress_response
 from ..security import Perm, get_visible_or_404, requires
-from . import bp, queries
+from . import bp, presenters, queries
+from . import history as history_service
 from .forms import ClosePeriodForm, StartRunForm
 
 
@@ -37,7 +38,14 @@ def start(program_id):
 @bp.get("/runs")
 @requires(Perm.RUN_CALCULATIONS)
 def run_list():
-    return render_template("calc/runs.html", page=paginate(queries.runs_query(), per_page=25))
+    history = request.args.get("history") == "1"
+    page = paginate(queries.runs_query(history), per_page=25)
+    return render_template(
+        "calc/runs.html",
+        page=page,
+        history=history,
+        replaced_by=history_service.successors(run.id for run in page.items) if history else {},
+    )
 
 
 @bp.get("/runs/<int:run_id>")
@@ -50,7 +58,29 @@ def run(run_id):
         run=run,
         page=page,
         unusable=queries.unusable_lines(run) if run.unusable_count else [],
+        per_unit=queries.per_unit(run),
+        replaced_by=history_service.successor(run) if run.status == "done" else None,
+        replaced=history_service.predecessor(run) if run.status == "done" else None,
         form=ConfirmForm(),
+    )
+
+
+@bp.get("/runs/<int:run_id>/compare")
+@requires(Perm.RUN_CALCULATIONS)
+def compare(run_id):
+    run = db.get_or_404(CalcRun, run_id)
+    earlier = history_service.predecessor(run) if run.status == "done" else None
+    if earlier is None:
+        abort(404)
+    changes = history_service.compare(run, earlier, current_user)
+    return render_template(
+        "calc/compare.html",
+        run=run,
+        earlier=earlier,
+        page=queries.page_of(changes, per_page=50),
+        total=len(changes),
+        per_unit=queries.per_unit(run),
+        reasons=presenters.change_reasons,
     )
 
 
@@ -95,7 +125,10 @@ def results_csv(run_id):
 @bp.get("/rewards")
 @requires(Perm.VIEW_CALC_RESULTS)
 def rewards():
-    return render_template("calc/rewards.html", page=paginate(queries.rewards_query(current_user)))
+    history = request.args.get("history") == "1"
+    page = paginate(queries.rewards_query(current_user, history))
+    replaced_by = history_service.successors({r.run_id for r in page.items}) if history else {}
+    return render_template("calc/rewards.html", page=page, history=history, replaced_by=replaced_by)
 
 
 @bp.get("/results/<int:result_id>")
@@ -108,6 +141,7 @@ def result(result_id):
         "calc/result.html",
         result=result,
         run=result.run,
+        superseded=queries.current_result(result, current_user),
         sentences=queries.explanation(result),
         page=queries.contributing_lines(result.run, result),
     )

@@ -4,31 +4,27 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import format_decimal, format_percent, gettext, ngettext
+from flask_babel import gettext
 
 from workflows.engine import Measure, ProgramSpec
 
-from ..rendering import money
+from .. import formatting
 
 
 def rate_label(rate: Decimal | None, spec: ProgramSpec) -> str:
     """3.5 % for a revenue rebate; 12.00 USD per unit for a quantity one."""
     if rate is None:
         return gettext("no band yet")
-    if spec.measure == Measure.QUANTITY:
-        return gettext("%(amount)s per unit", amount=money(rate, spec.currency))
-    return format_percent(rate, "#,##0.##%")
+    return formatting.rate(rate, spec.currency, spec.measure == Measure.QUANTITY)
 
 
 def measure_label(value: Decimal | None, spec: ProgramSpec) -> str:
-    if value is None:
-        return ""
-    if spec.measure == Measure.QUANTITY:
-        if value == value.to_integral_value():
-            units = int(value)
-            return ngettext("%(count)s unit", "%(count)s units", units, count=format_decimal(units))
-        return gettext("%(count)s units", count=format_decimal(value))
-    return money(value, spec.currency)
+    return formatting.measure(value, spec.currency, spec.measure == Measure.QUANTITY)
+
+
+def threshold_label(value: Decimal | None, spec: ProgramSpec) -> str:
+    """A band's start: "€400,000", "10 units"."""
+    return formatting.threshold(value, spec.currency, spec.measure == Measure.QUANTITY)
 
 
 def percent_towards(measure: Decimal, start: Decimal, target: Decimal | None) -> int:

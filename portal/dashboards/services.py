@@ -43,6 +43,7 @@ def partner_dashboard(user, args: MultiDict, today: date) -> dict:
         "deal_states": STATE_LABELS,
         "rate_label": presenters.rate_label,
         "measure_label": presenters.measure_label,
+        "threshold_label": presenters.threshold_label,
         "percent_towards": presenters.percent_towards,
         "plain": presenters.plain,
     }

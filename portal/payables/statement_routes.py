@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import abort, make_response, render_template, request, url_for
-from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from workflows.engine import PeriodError, parse_period
-from workflows.engine.i18n import render_message
 from workflows.payables import statements
 
+from .. import explain
 from ..audit.services import record_event
 from ..csv_export import csv_response
 from ..downloads import as_attachment
@@ -31,10 +30,7 @@ def _period(text: str):
 
 def _explained(lines):
     """Each line's explanation steps in the viewer's language, in the order of `lines`."""
-    return [
-        [render_message(s["template"], s["params"], gettext) for s in line.explanation]
-        for line in lines
-    ]
+    return [explain.sentences(line.explanation, line.currency) for line in lines]
 
 
 @bp.get("/statements")

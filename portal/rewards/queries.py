@@ -10,11 +10,22 @@ from flask import request
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Partner, PointsEntry, Program, Redemption, RewardItem, Task
-from portal.models.rewards import ENTRY_KINDS
-from portal.security import visible_to
+from portal.models import Partner, PointsEntry, Program, Redemption, RewardItem, Task, User
+from portal.models.users import Role
+from portal.security import Perm, can, visible_to
 from workflows.engine import Period, parse_period
 from workflows.rewards.posting import TASK_KIND
+
+# What the ledger page's kind filter offers, and the entries each choice shows: a redemption is
+# one row (its hold entry) whatever its state; its release and redeem entries stay in the audit
+# trail and the command line's ledger.
+LEDGER_KINDS: dict[str, tuple[str, ...]] = {
+    "earn": ("earn",),
+    "adjust": ("adjust",),
+    "redeem": ("hold",),
+    "expire": ("expire",),
+}
+FOLDED_KINDS = ("release", "redeem")
 
 
 def ledger_filters() -> dict:
@@ -28,14 +39,16 @@ def ledger_filters() -> dict:
             return None
 
     return {
-        "kinds": (kind,) if kind in ENTRY_KINDS else (),
+        "kinds": LEDGER_KINDS.get("redeem" if kind == "hold" else kind, ()),
         "since": day("since"),
         "until": day("until"),
     }
 
 
 def ledger_query(partner: Partner, user, filters: dict):
-    stmt = select(PointsEntry).where(PointsEntry.partner_id == partner.id)
+    stmt = select(PointsEntry).where(
+        PointsEntry.partner_id == partner.id, PointsEntry.kind.not_in(FOLDED_KINDS)
+    )
     if filters["kinds"]:
         stmt = stmt.where(PointsEntry.kind.in_(filters["kinds"]))
     if filters["since"]:
@@ -48,6 +61,24 @@ def ledger_query(partner: Partner, user, filters: dict):
 
 def partners_query(user):
     return visible_to(select(Partner).order_by(Partner.code), user, Partner)
+
+
+def redemption_requesters(user) -> list[User] | None:
+    """For a partner user who may not request redemptions: the active colleagues who may (their
+    organisation's partner admins). None for everyone else."""
+    if user.partner_id is None or can(user, Perm.REQUEST_REDEMPTIONS):
+        return None
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.partner_id == user.partner_id,
+                User.role == Role.PARTNER_ADMIN.value,
+                User.active.is_(True),
+            )
+            .order_by(User.name, User.email)
+        )
+    )
 
 
 def catalog_query(user):

@@ -15,11 +15,11 @@ from ..changes import commit_or_refuse, confirmed
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Partner, Program, Redemption, RewardItem, utcnow
-from ..models.rewards import ENTRY_KINDS, REDEMPTION_STATES
+from ..models.rewards import REDEMPTION_STATES
 from ..pagination import paginate
 from ..progress import count, progress_response
 from ..security import Perm, get_visible_or_404, requires
-from . import bp, queries
+from . import bp, presenters, queries
 from .forms import ItemForm, PostPointsForm, RedeemForm, RejectForm
 
 
@@ -38,13 +38,15 @@ def partner_balance(partner_id):
     partner = get_visible_or_404(Partner, partner_id)
     today = utcnow().date()
     filters = queries.ledger_filters()
+    page = paginate(queries.ledger_query(partner, current_user, filters), per_page=50)
     return render_template(
         "rewards/balance.html",
         partner=partner,
         balance=ledger.balance(partner.id, today),
         progress=levels.progress_for(partner.id, today),
-        page=paginate(queries.ledger_query(partner, current_user, filters), per_page=50),
-        kinds=ENTRY_KINDS,
+        page=page,
+        rows=presenters.ledger_rows(page.items),
+        kinds=queries.LEDGER_KINDS,
     )
 
 
@@ -53,7 +55,11 @@ def partner_balance(partner_id):
 def catalog():
     items = db.session.scalars(queries.catalog_query(current_user)).all()
     return render_template(
-        "rewards/catalog.html", items=items, form=RedeemForm(), item_form=ItemForm()
+        "rewards/catalog.html",
+        items=items,
+        form=RedeemForm(),
+        item_form=ItemForm(),
+        requesters=queries.redemption_requesters(current_user),
     )
 
 

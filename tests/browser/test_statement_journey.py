@@ -10,15 +10,15 @@ from decimal import Decimal
 
 import pytest
 from babel.numbers import format_currency
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from portal import explain
 from portal.models import CalcResult, PayoutLine
 from tests.calc.conftest import build_scenario, execute_inline, load_program
 from tests.calc.test_scenarios import AFTER_Q3, EMEA_VOLUME, Q3
 from workflows.calc import runs, settlement
-from workflows.engine.i18n import render_message
 from workflows.payables import batches
 
 from ..factories import PASSWORD
@@ -80,7 +80,8 @@ def test_partner_reads_its_statement_with_the_calculated_figures(
     # 1,500 USD at 1 % settles 15.00; the first batch paid 10.00; the adjustment of 5.00 waits.
     assert (result.amount, paid, payable - paid) == (Decimal("15"), Decimal("10"), Decimal("5"))
     with force_locale("de"):
-        steps = [render_message(s["template"], s["params"], gettext) for s in result.explanation]
+        steps = explain.sentences(result.explanation, result.currency)
+    assert "1.500,00 USD" in steps[0]  # not 1500.0000000000
 
     sign_in("g@goldie.example", PASSWORD)
     page.goto(f"{live_server}/statements?period=2025-Q3")

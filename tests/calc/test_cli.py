@@ -99,7 +99,7 @@ def test_results_approve_and_payout_export_from_the_command_line(
     results = cli("calc", "results", str(run_id), "--format", "csv")
     assert results.stdout.splitlines() == [
         "partner_code,program_code,period,currency,measure,band_from,rate,amount",
-        "MOVER,EMEA-VOL,2025-Q3,USD,12000.0000000000,10000,0.02,240.00",
+        "MOVER,EMEA-VOL,2025-Q3,USD,12000,10000,0.02,240.00",
     ]
     maker = cli("calc", "approve", str(run_id), "--as", scenario.finance.email)
     assert maker.exit_code == 1 and "not allowed" in maker.stderr

@@ -14,6 +14,7 @@ from rq import Worker
 from sqlalchemy import create_engine, func, select, text
 
 from portal.models import CalcResult, CalcRun, CalcShard
+from portal.numbers import plain_decimal
 from tests.calc.conftest import build_scenario, load_program, results_by_code
 from tests.calc.test_scenarios import AFTER_Q3, GROUP_NETWORKING, Q3
 from workflows import enqueue
@@ -186,5 +187,6 @@ def test_cli_run_waits_for_the_workers_and_prints_the_run_id(busy_quarter, redis
     run = status_of(int(lines[0].removeprefix("run_id=")))
     assert run.status == "done" and run.kind == "settlement"
     assert lines[1] == (
-        f"status=done payees=10 total={run.total_amount:f} currency=USD unusable_lines=0"
+        f"status=done payees=10 total={plain_decimal(run.total_amount, 2)} currency=USD"
+        " unusable_lines=0"
     )

@@ -11,6 +11,7 @@ def test_partner_sees_balances_tier_progress_and_engine_what_if(world, login):
     assert "$579.99" in body
     assert "Sell $21,000.50 more in Networking by" in body
     assert "to reach 3.5% — worth +$1,170.01." in body
+    assert "$50,000</dd>" in body  # the next threshold reads like one, not $50,000.00
     assert "data-chart=" in body
     assert "BETA" not in body and "USCO" not in body
 

@@ -152,7 +152,7 @@ def test_statement_html_csv_pdf_and_scoping(client, login, db, make, scenario, u
     _paid_statement(make, scenario)
     login(users["goldie"])
     page = client.get(f"/statements/{scenario.goldie.id}/2025-Q3").get_data(as_text=True)
-    assert "EMEA volume rebate" in page and "0.01" in page
+    assert "EMEA volume rebate" in page and "× 1% = " in page
     csv_text = client.get(f"/statements/{scenario.goldie.id}/2025-Q3.csv").get_data(as_text=True)
     assert csv_text.splitlines()[1].startswith("GOLDIE,EMEA-VOL,2025-Q3,USD,1000")
     pdf = client.get(f"/statements/{scenario.goldie.id}/2025-Q3.pdf")

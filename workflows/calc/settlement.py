@@ -16,6 +16,7 @@ from sqlalchemy import select
 from portal.audit.services import record_event
 from portal.extensions import db
 from portal.models import CalcResult, CalcRun, ClosedPeriod, Partner, PayoutLine, Program, utcnow
+from portal.numbers import plain_decimal
 from portal.security import Perm, ensure, ensure_not_maker, visible_to
 from workflows.engine import N_, Period, minor_unit
 from workflows.engine.settling import payout_differences, within
@@ -190,7 +191,8 @@ def _money(amount: Decimal, currency: str) -> str:
 
 
 def _plain(value: Decimal | None) -> str:
-    return "" if value is None else format(value, "f")
+    """Measures, thresholds and rates exactly, without padding zeros (205925.4, 0.035)."""
+    return plain_decimal(value)
 
 
 def result_rows(run: CalcRun, actor) -> list[tuple]:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import CalcResult, CalcRun, Partner, PayoutLine, Program
+from portal.numbers import currency_digits, plain_decimal
 from portal.security import Perm, ensure
 from workflows.engine import Period
 
@@ -104,25 +105,26 @@ def statement(partner: Partner, period: Period, *, actor) -> list[StatementLine]
     return sorted(lines.values(), key=lambda e: (e.program.code, e.period_label))
 
 
-def _plain(value: Decimal | None) -> str:
-    return "" if value is None else format(value, "f")
-
-
 def statement_rows(partner: Partner, lines: list[StatementLine]) -> list[tuple]:
-    return [
-        (
-            partner.code,
-            e.program.code,
-            e.period_label,
-            e.currency,
-            _plain(e.result.measure) if e.result else "",
-            _plain(e.result.band_from) if e.result else "",
-            _plain(e.result.rate) if e.result else "",
-            _plain(e.settled),
-            _plain(e.claims),
-            _plain(e.payable),
-            _plain(e.paid),
-            _plain(e.outstanding),
+    """Exact values: money at the currency's minor unit, measures and rates without padding."""
+    rows = []
+    for e in lines:
+        places = currency_digits(e.currency)
+        result = e.result
+        rows.append(
+            (
+                partner.code,
+                e.program.code,
+                e.period_label,
+                e.currency,
+                plain_decimal(result.measure) if result else "",
+                plain_decimal(result.band_from) if result else "",
+                plain_decimal(result.rate) if result else "",
+                plain_decimal(e.settled, places),
+                plain_decimal(e.claims, places),
+                plain_decimal(e.payable, places),
+                plain_decimal(e.paid, places),
+                plain_decimal(e.outstanding, places),
+            )
         )
-        for e in lines
-    ]
+    return rows

@@ -1,0 +1,57 @@
+"""Why a payee's result changed between a run and the run it replaced, in the reader's words."""
+
+from __future__ import annotations
+
+from flask_babel import gettext, ngettext
+
+from ..formatting import threshold
+from .history import PayeeChange
+
+
+def change_reasons(change: PayeeChange, per_unit: bool) -> list[str]:
+    """Lines added or restated, band reached, cap, or (same lines, other measure) FX or
+    eligibility: everything that moved this payee's amount."""
+    before, after = change.before, change.after
+    if before is None:
+        return [gettext("new payee in this period")]
+    reasons = []
+    if change.added:
+        reasons.append(
+            ngettext(
+                "%(count)s line added", "%(count)s lines added", change.added, count=change.added
+            )
+        )
+    if change.restated:
+        reasons.append(
+            ngettext(
+                "%(count)s line restated",
+                "%(count)s lines restated",
+                change.restated,
+                count=change.restated,
+            )
+        )
+    if after is None:
+        reasons.append(gettext("no eligible sales any more"))
+        return reasons
+    if after.band_from != before.band_from:
+        if after.band_from is None:
+            reasons.append(gettext("no band reached any more"))
+        else:
+            reasons.append(
+                gettext(
+                    "band from %(after)s reached (was %(before)s)",
+                    after=threshold(after.band_from, change.currency, per_unit),
+                    before=threshold(before.band_from, change.currency, per_unit)
+                    if before.band_from is not None
+                    else gettext("none"),
+                )
+            )
+    if after.capped != before.capped:
+        reasons.append(gettext("cap reached") if after.capped else gettext("no longer capped"))
+    if after.measure != before.measure and not (change.added or change.restated):
+        reasons.append(
+            gettext("same lines, other eligibility (territory, tier or product)")
+            if per_unit
+            else gettext("same lines, other FX rates or eligibility")
+        )
+    return reasons
