@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import EmailField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from ..extensions import db
@@ -13,18 +14,20 @@ from .staff import STAFF_ROLES
 INDENT = "\u2003"  # an em space per level of the tree
 
 
-def territory_choices() -> list[tuple[int, str]]:
+def territory_choices() -> list[SelectChoice]:
     """Every territory, parents before their children, indented by depth."""
     rows = db.session.execute(
         select(Territory.id, Territory.name, Territory.code, Territory.depth).order_by(
             Territory.path
         )
     )
-    return [(i, f"{INDENT * depth}{name} ({code})") for i, name, code, depth in rows]
+    return [SelectChoice(i, f"{INDENT * depth}{name} ({code})") for i, name, code, depth in rows]
 
 
 class _StaffFields(FlaskForm):
-    role = SelectField(_l("Role"), choices=[(r, LABELS["role"][r]) for r in STAFF_ROLES])
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(r, LABELS["role"][r]) for r in STAFF_ROLES]
+    )
     territories = SelectMultipleField(
         _l("Territories (channel managers)"), coerce=int, validate_choice=False
     )
@@ -56,7 +59,9 @@ class StaffUserForm(_StaffFields):
 
     def fill_choices(self):
         super().fill_choices()
-        self.locale.choices = list(current_app.config["LANGUAGES"].items())
+        self.locale.choices = [
+            SelectChoice(code, name) for code, name in current_app.config["LANGUAGES"].items()
+        ]
         return self
 
 

@@ -98,7 +98,7 @@ def edit_user(user_id):
         form.territories.data = [t.id for t in user.territories]
     if form.validate_on_submit():
         try:
-            _, grant = staff.change_staff_role(
+            user, grant = staff.change_staff_role(
                 user, role=form.role.data, territory_ids=form.territories.data, actor=current_user
             )
         except UserError as exc:
