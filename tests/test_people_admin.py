@@ -247,7 +247,7 @@ def test_admin_pages_create_a_manager_who_sets_a_password_and_signs_in(app, clie
         email="nina@vendor.example",
         role="channel_manager",
         territories=[str(org["t"]["EMEA"].id)],
-        locale="fr",
+        language="fr",
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     [mail] = outbox(db, "staff_welcome")
@@ -274,7 +274,7 @@ def test_the_new_user_form_refuses_bad_input_with_a_message(client, db, org, log
         name="Nina New",
         email="nina@vendor.example",
         role="channel_manager",
-        locale="en",
+        language="en",
     )
     assert response.status_code == 400
     assert "Choose at least one territory" in response.get_data(as_text=True)
@@ -287,7 +287,7 @@ def test_the_new_user_form_refuses_bad_input_with_a_message(client, db, org, log
         email="x@v.example",
         role="channel_manager",
         territories=["abc"],
-        locale="en",
+        language="en",
     )
     assert junk.status_code == 400
 

@@ -21,7 +21,10 @@ def territory_choices() -> list[SelectChoice]:
             Territory.path
         )
     )
-    return [SelectChoice(i, f"{INDENT * depth}{name} ({code})") for i, name, code, depth in rows]
+    return [
+        SelectChoice(i, INDENT * depth + (name if name == code else f"{name} ({code})"))
+        for i, name, code, depth in rows
+    ]
 
 
 class _StaffFields(FlaskForm):
@@ -54,12 +57,12 @@ class StaffUserForm(_StaffFields):
             Length(max=254, message=_l("At most %(max)d characters.")),
         ],
     )
-    locale = SelectField(_l("Language of their e-mails and pages"), choices=[])
+    language = SelectField(_l("Language of their e-mails and pages"), choices=[])
     submit = SubmitField(_l("Create the user"))
 
     def fill_choices(self):
         super().fill_choices()
-        self.locale.choices = [
+        self.language.choices = [
             SelectChoice(code, name) for code, name in current_app.config["LANGUAGES"].items()
         ]
         return self

@@ -47,7 +47,7 @@ def users():
 def new_user():
     form = StaffUserForm().fill_choices()
     if not form.is_submitted():
-        form.locale.data = str(get_locale())
+        form.language.data = str(get_locale())
     if form.validate_on_submit():
         try:
             user, grant = staff.create_staff_user(
@@ -55,7 +55,7 @@ def new_user():
                 name=form.name.data,
                 role=form.role.data,
                 territory_ids=form.territories.data,
-                locale=form.locale.data,
+                locale=form.language.data,
                 actor=current_user,
             )
         except UserError as exc:

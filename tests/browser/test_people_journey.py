@@ -73,6 +73,22 @@ def test_an_admin_adds_a_manager_who_chooses_a_password(
         )
     ).to_be_visible()
     expect(page.get_by_role("cell", name="nina@vendor.example")).to_be_visible()
+
+    # A finance user waits for a second administrator; the queue shows on the users page.
+    page.get_by_role("link", name="Add a staff user").click()
+    page.get_by_label("Name", exact=True).fill("Finn Finance")
+    page.get_by_label("E-mail", exact=True).fill("finn@vendor.example")
+    page.get_by_label("Role", exact=True).select_option("finance")
+    page.get_by_role("button", name="Create the user").click()
+    expect(page.get_by_role("heading", name="Roles awaiting approval")).to_be_visible()
+    expect(page.get_by_text("another administrator approves")).to_be_visible()
+    page.locator("footer select[name=locale]").select_option("fr")
+    page.locator("footer").get_by_role("button").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    shot(page, "users-queue-fr")
+    page.locator("footer select[name=locale]").select_option("en")
+    page.locator("footer").get_by_role("button").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     sign_out(page)
 
     page.goto(live_server + mailed_path(committed_db, "staff_welcome", "nina@vendor.example"))
