@@ -37,6 +37,7 @@ def users():
         page=page,
         grants=list(pending.values()),
         pending=pending,
+        unapproved=staff.unapproved_account_ids(),
         form=ConfirmForm(),
         staff_roles=staff.STAFF_ROLES,
     )

@@ -159,6 +159,14 @@ def change_staff_role(
     return user, None
 
 
+def unapproved_account_ids() -> set[int]:
+    """Accounts created with a role that was not (yet) approved: they cannot be activated."""
+    stmt = select(RoleGrant.user_id).where(
+        RoleGrant.previous_role.is_(None), RoleGrant.status != APPROVED
+    )
+    return set(db.session.scalars(stmt))
+
+
 def open_grants() -> list[RoleGrant]:
     return list(
         db.session.scalars(

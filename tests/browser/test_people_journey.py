@@ -89,6 +89,7 @@ def test_an_admin_adds_a_manager_who_chooses_a_password(
     page.locator("footer select[name=locale]").select_option("en")
     page.locator("footer").get_by_role("button").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    shot(page, "users-queue-en")
     sign_out(page)
 
     page.goto(live_server + mailed_path(committed_db, "staff_welcome", "nina@vendor.example"))
