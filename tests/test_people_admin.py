@@ -292,8 +292,12 @@ def test_the_new_user_form_refuses_bad_input_with_a_message(client, db, org, log
     assert junk.status_code == 400
 
 
-def test_the_grant_queue_needs_a_second_admin(app, client, db, org, login):
+def test_the_grant_queue_needs_a_second_admin(app, client, db, org, login, make):
     login(org["ada"])
+    edit = client.get(f"/admin/users/{org['mia'].id}").get_data(as_text=True)
+    assert f'<option selected value="{org["t"]["DACH"].id}">' in edit
+    partner_user = make.user("partner_user", partner=make.partner("ACME", org["t"]["DACH"]))
+    assert client.get(f"/admin/users/{partner_user.id}").status_code == 404
     response = post_form(
         client, f"/admin/users/{org['mia'].id}", f"/admin/users/{org['mia'].id}", role="finance"
     )
