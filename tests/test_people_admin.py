@@ -298,8 +298,13 @@ def test_the_grant_queue_needs_a_second_admin(app, client, db, org, login, make)
     assert f'<option selected value="{org["t"]["DACH"].id}">' in edit
     partner_user = make.user("partner_user", partner=make.partner("ACME", org["t"]["DACH"]))
     assert client.get(f"/admin/users/{partner_user.id}").status_code == 404
+    # The manager's territories are still selected in the list when the role changes.
     response = post_form(
-        client, f"/admin/users/{org['mia'].id}", f"/admin/users/{org['mia'].id}", role="finance"
+        client,
+        f"/admin/users/{org['mia'].id}",
+        f"/admin/users/{org['mia'].id}",
+        role="finance",
+        territories=[str(org["t"]["DACH"].id)],
     )
     assert response.status_code == 302
     listing = client.get("/admin/users").get_data(as_text=True)

@@ -10,7 +10,7 @@ from workflows import enqueue
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..labels import label
-from ..models import RoleGrant, User
+from ..models import Role, RoleGrant, User
 from ..pagination import paginate
 from ..security import Perm, requires
 from . import bp, staff
@@ -24,6 +24,12 @@ def _attach(form, exc: UserError) -> None:
         field.errors = [*field.errors, str(exc)]
     else:
         flash(str(exc), "danger")
+
+
+def _territories_asked(form) -> list[int]:
+    """The territories chosen, for a channel manager; a selection left in the list while
+    another role was picked is not a mistake worth refusing the form for."""
+    return form.territories.data if form.role.data == Role.CHANNEL_MANAGER.value else []
 
 
 @bp.get("/users")
@@ -55,7 +61,7 @@ def new_user():
                 email=form.email.data,
                 name=form.name.data,
                 role=form.role.data,
-                territory_ids=form.territories.data,
+                territory_ids=_territories_asked(form),
                 locale=form.language.data,
                 actor=current_user,
             )
@@ -100,7 +106,10 @@ def edit_user(user_id):
     if form.validate_on_submit():
         try:
             user, grant = staff.change_staff_role(
-                user, role=form.role.data, territory_ids=form.territories.data, actor=current_user
+                user,
+                role=form.role.data,
+                territory_ids=_territories_asked(form),
+                actor=current_user,
             )
         except UserError as exc:
             db.session.rollback()
