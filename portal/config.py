@@ -120,6 +120,13 @@ class Config:
     VERIFY_RESEND_RATE_LIMIT = int(_env("VERIFY_RESEND_RATE_LIMIT", "3"))
     VERIFY_RESEND_RATE_WINDOW_SECONDS = int(_env("VERIFY_RESEND_RATE_WINDOW_SECONDS", "3600"))
     APPLICATION_REVIEW_TARGET_HOURS = 48
+    # Password links: a forgotten-password link works once within PASSWORD_RESET_MAX_AGE_MINUTES;
+    # a new staff user's first link within STAFF_PASSWORD_LINK_DAYS. Requests for a reset link
+    # are limited per client address and per e-mail address, like failed sign-ins.
+    PASSWORD_RESET_MAX_AGE_SECONDS = int(_env("PASSWORD_RESET_MAX_AGE_MINUTES", "60")) * 60
+    STAFF_PASSWORD_LINK_SECONDS = int(_env("STAFF_PASSWORD_LINK_DAYS", "7")) * 24 * 3600
+    PASSWORD_RESET_RATE_LIMIT = int(_env("PASSWORD_RESET_RATE_LIMIT", "5"))
+    PASSWORD_RESET_RATE_WINDOW_SECONDS = int(_env("PASSWORD_RESET_RATE_WINDOW_SECONDS", "3600"))
     DOCUMENT_MAX_BYTES = int(_env("DOCUMENT_MAX_MB", "10")) * 1024 * 1024
     # JSON API: requests per token per window, and how long an Idempotency-Key is remembered.
     API_RATE_LIMIT = int(_env("API_RATE_LIMIT", "600"))

@@ -48,6 +48,21 @@ def send_mail(message_id: int) -> None:
     )
 
 
+def password_reset(email: str, *, locale: str | None, ip: str | None) -> None:
+    """Queue the job that e-mails a reset link when `email` belongs to an active account."""
+    queue().enqueue(
+        "workflows.jobs.send_password_reset",
+        email,
+        locale,
+        ip,
+        job_id=f"password-reset-{uuid.uuid4().hex}",
+        job_timeout=120,
+        result_ttl=600,
+        failure_ttl=7 * 24 * 3600,
+        retry=Retry(max=3, interval=[10, 60, 300]),
+    )
+
+
 def expire_deals(as_of: date) -> None:
     """Run the deal expiry pass for `as_of` now (the daily chain runs it for today)."""
     queue().enqueue(

@@ -1,16 +1,35 @@
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from workflows import enqueue
+
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..models import User
+from ..labels import label
+from ..models import Role, RoleGrant, User
 from ..pagination import paginate
 from ..security import Perm, requires
-from . import bp
-from .services import UserError, set_active
+from . import bp, staff
+from .forms import StaffRoleForm, StaffUserForm
+from .services import UserError, pending_grant, set_active
+
+
+def _attach(form, exc: UserError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(exc)]
+    else:
+        flash(str(exc), "danger")
+
+
+def _territories_asked(form) -> list[int]:
+    """The territories chosen, for a channel manager; a selection left in the list while
+    another role was picked is not a mistake worth refusing the form for."""
+    return form.territories.data if form.role.data == Role.CHANNEL_MANAGER.value else []
 
 
 @bp.get("/users")
@@ -18,7 +37,129 @@ from .services import UserError, set_active
 def users():
     stmt = select(User).options(selectinload(User.partner), selectinload(User.territories))
     page = paginate(stmt.order_by(User.email))
-    return render_template("admin/users.html", page=page, form=ConfirmForm())
+    pending = {g.user_id: g for g in staff.open_grants()}
+    return render_template(
+        "admin/users.html",
+        page=page,
+        grants=list(pending.values()),
+        pending=pending,
+        unapproved=staff.unapproved_account_ids(),
+        form=ConfirmForm(),
+        staff_roles=staff.STAFF_ROLES,
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires(Perm.MANAGE_USERS)
+def new_user():
+    form = StaffUserForm().fill_choices()
+    if not form.is_submitted():
+        form.language.data = str(get_locale())
+    if form.validate_on_submit():
+        try:
+            user, grant = staff.create_staff_user(
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                territory_ids=_territories_asked(form),
+                locale=form.language.data,
+                actor=current_user,
+            )
+        except UserError as exc:
+            db.session.rollback()
+            _attach(form, exc)
+        else:
+            db.session.commit()
+            enqueue.pending_mail()
+            if grant is None:
+                flash(
+                    _(
+                        "%(email)s was created and e-mailed a link to choose a password.",
+                        email=user.email,
+                    ),
+                    "success",
+                )
+            else:
+                flash(
+                    _(
+                        "%(email)s was created. Another administrator must approve the role "
+                        "before the account is activated.",
+                        email=user.email,
+                    ),
+                    "info",
+                )
+            return redirect(url_for("admin.users"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/user_new.html", form=form), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires(Perm.MANAGE_USERS)
+def edit_user(user_id):
+    user = db.get_or_404(User, user_id)
+    if user.role not in staff.STAFF_ROLES:
+        abort(404)
+    form = StaffRoleForm(obj=None).fill_choices()
+    if not form.is_submitted():
+        form.role.data = user.role
+        form.territories.data = [t.id for t in user.territories]
+    if form.validate_on_submit():
+        try:
+            user, grant = staff.change_staff_role(
+                user,
+                role=form.role.data,
+                territory_ids=_territories_asked(form),
+                actor=current_user,
+            )
+        except UserError as exc:
+            db.session.rollback()
+            _attach(form, exc)
+        else:
+            db.session.commit()
+            if grant is None:
+                flash(_("%(email)s updated.", email=user.email), "success")
+            else:
+                flash(
+                    _(
+                        "The new role of %(email)s awaits another administrator's approval.",
+                        email=user.email,
+                    ),
+                    "info",
+                )
+            return redirect(url_for("admin.users"))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "admin/user_edit.html",
+        form=form,
+        user=user,
+        grant=pending_grant(user),
+        action_form=ConfirmForm(),
+    ), status
+
+
+@bp.post("/grants/<int:grant_id>/<any(approve, reject):decision>")
+@requires(Perm.MANAGE_USERS)
+def decide_grant(grant_id, decision):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    grant = db.get_or_404(RoleGrant, grant_id)
+    decide = staff.approve_grant if decision == "approve" else staff.reject_grant
+    try:
+        decide(grant, actor=current_user)
+    except UserError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("admin.users"))
+    db.session.commit()
+    enqueue.pending_mail()
+    if decision == "approve":
+        flash(
+            _("%(email)s is now %(role)s.", email=grant.user.email, role=label(grant.role, "role")),
+            "success",
+        )
+    else:
+        flash(_("The request for %(email)s was rejected.", email=grant.user.email), "info")
+    return redirect(url_for("admin.users"))
 
 
 @bp.post("/users/<int:user_id>/active/<int:active>")
@@ -29,8 +170,9 @@ def toggle_active(user_id, active):
     user = db.get_or_404(User, user_id)
     try:
         set_active(user, bool(active), actor=current_user)
-    except UserError:
-        flash(_("You cannot deactivate your own account."), "danger")
+    except UserError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
         return redirect(url_for("admin.users"))
     db.session.commit()
     flash(_("User %(email)s updated.", email=user.email), "success")

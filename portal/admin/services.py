@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from workflows import validators
@@ -10,13 +11,24 @@ from workflows import validators
 from ..audit.services import record_event
 from ..auth.sessions import revoke_all
 from ..extensions import db
-from ..models import Partner, Role, Territory, User
+from ..models import Partner, Role, RoleGrant, Territory, User
 from ..models.users import MIN_PASSWORD_LENGTH
 from ..security import Perm, ensure
 
+PENDING, APPROVED = "pending", "approved"
+
 
 class UserError(ValueError):
-    """A user cannot be created or changed as asked; the message says why."""
+    """A user cannot be created or changed as asked; the message says why (pages show it in
+    the reader's language), and `field` names the form field it belongs to, when there is one."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 def create_user(
@@ -98,10 +110,35 @@ def create_user(
     return user
 
 
+def pending_grant(user: User) -> RoleGrant | None:
+    return db.session.scalar(
+        select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.status == PENDING)
+    )
+
+
+def never_approved(user: User) -> bool:
+    """A person created with an elevated role whose request was not (yet) approved."""
+    creation = db.session.scalar(
+        select(RoleGrant.status)
+        .where(RoleGrant.user_id == user.id, RoleGrant.previous_role.is_(None))
+        .order_by(RoleGrant.id.desc())
+        .limit(1)
+    )
+    return creation is not None and creation != APPROVED
+
+
 def set_active(user: User, active: bool, *, actor) -> User:
+    """(De)activate anyone but oneself; deactivation ends every session. An account created
+    with a role still awaiting (or refused) approval is never activated here."""
     ensure(actor, Perm.MANAGE_USERS)
     if user.id == actor.id and not active:
-        raise UserError("you cannot deactivate yourself")
+        raise UserError(_l("You cannot deactivate your own account."))
+    if active and never_approved(user):
+        raise UserError(
+            _l("This account waits for a second administrator's approval of its role.")
+            if pending_grant(user) is not None
+            else _l("This account was never approved and stays deactivated.")
+        )
     before = {"active": user.active}
     user.active = active
     record_event(

@@ -36,6 +36,7 @@ from .rewards import (
     Redemption,
     RewardItem,
 )
+from .role_grants import RoleGrant
 from .sales import FxRate, ImportBatch, SaleLine
 from .sessions import UserSession
 from .tasks import Task
@@ -87,6 +88,7 @@ __all__ = [
     "ResourceTier",
     "RewardItem",
     "Role",
+    "RoleGrant",
     "SaleLine",
     "SalesMonthly",
     "Task",

@@ -50,6 +50,8 @@ class User(UserMixin, db.Model):
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
+    # The nonce of the one password link (set or reset) that may still be used; cleared on use.
+    password_nonce: Mapped[str | None] = mapped_column(String(32))
     created_at = mapped_column(UTCDateTime, default=utcnow)
     last_login_at = mapped_column(UTCDateTime, nullable=True)
 

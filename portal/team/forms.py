@@ -27,6 +27,13 @@ class InviteForm(FlaskForm):
     submit = SubmitField(_l("Send invitation"))
 
 
+class MemberRoleForm(FlaskForm):
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in reversed(TEAM_ROLES)]
+    )
+    submit = SubmitField(_l("Change"))
+
+
 class AcceptInvitationForm(FlaskForm):
     name = StringField(
         _l("Your name"),

@@ -15,7 +15,7 @@ from ..models import Invitation, User, utcnow
 from ..onboarding.routes import attach_error
 from ..security import Perm, get_visible_or_404, requires
 from . import bp, services
-from .forms import AcceptInvitationForm, InviteForm, ProfileForm
+from .forms import AcceptInvitationForm, InviteForm, MemberRoleForm, ProfileForm
 
 
 @bp.context_processor
@@ -30,6 +30,7 @@ def render_team(status: int = 200, invite_form=None):
         invitations=services.open_invitations(current_user),
         invite_form=invite_form or InviteForm(formdata=None),
         action_form=ConfirmForm(),
+        role_form=MemberRoleForm(formdata=None),
         now=utcnow(),
     ), status
 
@@ -85,6 +86,24 @@ def member_action(user_id, action):
     member = get_visible_or_404(User, user_id)
     try:
         services.set_member_active(member, action == "reactivate", actor=current_user)
+    except OnboardingError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("team.index"))
+    db.session.commit()
+    flash(_("%(email)s updated.", email=member.email), "success")
+    return redirect(url_for("team.index"))
+
+
+@bp.post("/team/members/<int:user_id>/role")
+@requires(Perm.MANAGE_TEAM)
+def member_role(user_id):
+    form = MemberRoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    member = get_visible_or_404(User, user_id)
+    try:
+        services.set_member_role(member, form.role.data, actor=current_user)
     except OnboardingError as exc:
         db.session.rollback()
         flash(str(exc), "danger")

@@ -187,6 +187,23 @@ def set_member_active(member: User, active: bool, *, actor) -> User:
     return member
 
 
+def set_member_role(member: User, role: str, *, actor) -> User:
+    """Partner admins make colleagues of their own organisation partner admins or partner users
+    (never themselves, so an organisation is not left without one by a slip)."""
+    ensure(actor, Perm.MANAGE_TEAM, member)
+    if member.id == actor.id:
+        raise OnboardingError(_l("You cannot change your own role."))
+    if role not in TEAM_ROLES or member.role not in TEAM_ROLES:
+        raise OnboardingError(_l("Choose a role."), field="role")
+    if role == member.role:
+        return member
+    before = {"role": member.role}
+    member.role = role
+    db.session.flush()
+    record_event(actor, "user.update", member, before=before, after={"role": role})
+    return member
+
+
 def profile_for(partner: Partner) -> PartnerProfile:
     return db.session.get(PartnerProfile, partner.id) or PartnerProfile(partner_id=partner.id)
 
