@@ -53,6 +53,10 @@ def create_app(config: str | type | None = None) -> Flask:
 
     data_version.register()
 
+    from . import planner_stats
+
+    planner_stats.register()
+
     from . import user_cache
 
     @login_manager.user_loader

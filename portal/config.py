@@ -32,6 +32,8 @@ class Config:
     UPLOAD_DIR = _env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = int(_env("MAX_UPLOAD_MB", "200")) * 1024 * 1024
     IMPORT_MAX_ERRORS = 200
+    # a transaction that wrote this many rows of a table ANALYZEs it (portal/planner_stats.py)
+    ANALYZE_AFTER_ROWS = int(_env("ANALYZE_AFTER_ROWS", "10000"))
     LOGIN_RATE_LIMIT = int(_env("LOGIN_RATE_LIMIT", "5"))
     LOGIN_RATE_WINDOW_SECONDS = int(_env("LOGIN_RATE_WINDOW_SECONDS", "900"))
     SESSION_COOKIE_HTTPONLY = True
