@@ -57,6 +57,10 @@ def create_app(config: str | type | None = None) -> Flask:
 
     planner_stats.register()
 
+    from . import stored_files
+
+    stored_files.register()
+
     from . import user_cache
 
     @login_manager.user_loader
