@@ -121,3 +121,28 @@ def test_an_import_through_the_api_path_is_analyzed_when_its_caller_commits(
     db.session.commit()
 
     assert planner_rows(db, is_postgres) == 30
+
+
+def test_the_roll_up_rebuild_reports_its_bulk_write_and_is_analyzed_at_commit(
+    app, db, world, is_postgres, monkeypatch
+):
+    from portal import planner_stats
+    from workflows.rollups import refresh_sales_monthly
+
+    monkeypatch.setitem(app.config, "ANALYZE_AFTER_ROWS", 3)
+    months = [f"S{m},ACME,SW-1,2026-{m:02d}-15,1,10.00,EUR" for m in (7, 8, 9)]
+    import_csv("sales", io.BytesIO(csv_bytes(SALES, *months)))
+    written = refresh_sales_monthly()  # one roll-up row per partner, month and currency
+
+    assert written == 3
+    assert db.session.info[planner_stats.INFO_KEY] == {"sale_lines": 3, "sales_monthly": 3}
+    db.session.commit()
+    assert planner_stats.INFO_KEY not in db.session.info
+    if is_postgres:
+        monthly = db.session.scalar(
+            text("SELECT reltuples FROM pg_class WHERE oid = 'sales_monthly'::regclass")
+        )
+        assert monthly == 3
+    else:
+        analyzed = text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'sales_monthly'")
+        assert db.session.scalar(analyzed) > 0
