@@ -49,17 +49,14 @@ def create_app(config: str | type | None = None) -> Flask:
     sqlite_support.register(app)
     connections.register(app)
 
+    from . import planner_stats, stored_files
+
+    planner_stats.register()
+    stored_files.register()
+
     from . import data_version
 
     data_version.register()
-
-    from . import planner_stats
-
-    planner_stats.register()
-
-    from . import stored_files
-
-    stored_files.register()
 
     from . import user_cache
 
