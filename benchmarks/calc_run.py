@@ -14,8 +14,15 @@ whatever else the machine does during the run weighs on all three alike. It prin
 the ratios and the targets (run <= 3x the bare aggregate; 2 workers no
 slower than 1), and checks the two runs wrote identical result lines.
 
+Before those warmed-up runs it times what a user meets right after an import: in a second
+database (`bench_calc_import`) holding only the reference data, one warmed-up worker, then
+`portal import sales` of the whole file and the first settlement runs straight after it, no
+manual ANALYZE; once with the importer as shipped and once with its statistics refresh switched
+off (`ANALYZE_AFTER_ROWS` out of reach), as imports were before.
+
     python benchmarks/generate.py --lines 1000000      # once; writes benchmarks/data/
-    python benchmarks/calc_run.py                      # --reload to rebuild the database
+    python benchmarks/calc_run.py                      # --reload to rebuild the database;
+                                                       # --no-first-run skips the import part
 """
 
 from __future__ import annotations
@@ -55,6 +62,15 @@ tiers: {mode: retroactive, bands: [{from: 0, rate: 0.01}, {from: 100000, rate: 0
                                    {from: 250000, rate: 0.035}]}
 """
 BARE = "SELECT partner_id, SUM(amount) FROM sale_lines GROUP BY partner_id"
+REFERENCE_TABLES = (
+    "territories",
+    "categories",
+    "products",
+    "partners",
+    "partner_territories",
+    "partner_tiers",
+    "fx_rates",
+)
 
 
 def scaled(text: str, places: int = 4) -> int:
@@ -81,8 +97,11 @@ def start_redis() -> tuple[subprocess.Popen, str]:
     return process, f"redis://127.0.0.1:{port}/0"
 
 
-def load_database(server: str, name: str, data: Path, env: dict[str, str]) -> None:
-    """Recreate the database, migrate it, and COPY the generated CSV files in."""
+def load_database(
+    server: str, name: str, data: Path, env: dict[str, str], *, sales: bool = True
+) -> None:
+    """Recreate the database, migrate it, and COPY the generated CSV files in (without the
+    sales lines when `sales` is false: the first-run benchmark imports them for real)."""
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -157,7 +176,7 @@ def load_database(server: str, name: str, data: Path, env: dict[str, str]) -> No
             "external_id, partner_id, product_id, sold_on, quantity, amount, currency, deal_ref"
         )
         with conn.cursor().copy(f"COPY sale_lines ({columns}) FROM STDIN") as copy:
-            for line in rows("sales"):
+            for line in rows("sales") if sales else ():
                 copy.write_row(
                     (
                         line["external_id"],
@@ -171,7 +190,14 @@ def load_database(server: str, name: str, data: Path, env: dict[str, str]) -> No
                     )
                 )
     with psycopg.connect(f"{server}/{name}", autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
+        if sales:
+            conn.execute("VACUUM ANALYZE")
+        else:
+            # As on a fresh install, sale_lines has never been analyzed. (Analyzed while empty,
+            # the planner would take it for a table that stays empty, and the import's merge
+            # would scan it once per new line.)
+            for table in REFERENCE_TABLES:
+                conn.execute(f"VACUUM ANALYZE {table}")
 
 
 def machine(dsn: str) -> str:
@@ -251,7 +277,11 @@ def stop(processes: list[subprocess.Popen]) -> None:
     for process in processes:
         process.terminate()
     for process in processes:
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a periodic job it started is still running
+            process.kill()
+            process.wait()
 
 
 def timed_run(program, period, shards: int | None = None) -> tuple[float, int]:
@@ -318,6 +348,104 @@ def result_lines(run_id: int) -> list[tuple]:
     return [tuple(row) for row in rows]
 
 
+FIRST_RUN_DATABASE = "bench_calc_import"
+NEVER = str(10**12)  # ANALYZE_AFTER_ROWS out of reach: the import refreshes no statistics
+PRIOR_LINES = 1000
+# The first run after an import, timed from two starting points of the import without its
+# statistics refresh (what imports did before) — sale_lines never analyzed (a fresh install),
+# and analyzed while it held only last quarter's few lines (as autovacuum leaves it after an
+# earlier small import) — and from the second one with the importer as shipped (the tables it
+# wrote ANALYZEd at commit; it ends the same from either start).
+IMPORT_VARIANTS = (
+    ("fresh table, import without ANALYZE (before)", False, NEVER),
+    ("analyzed with last quarter, import without ANALYZE (before)", True, NEVER),
+    ("analyzed with last quarter, import as shipped", True, None),
+)
+
+
+def prior_quarter_file(data: Path, out: Path) -> Path:
+    """The first PRIOR_LINES lines of the sales file, moved back one quarter (2026-Q2)."""
+    from datetime import timedelta
+
+    path = out / "sales-prior-quarter.csv"
+    with (data / "sales.csv").open(encoding="utf-8", newline="") as source:
+        reader = csv.DictReader(source)
+        with path.open("w", encoding="utf-8", newline="") as target:
+            writer = csv.DictWriter(target, reader.fieldnames, lineterminator="\n")
+            writer.writeheader()
+            for _, line in zip(range(PRIOR_LINES), reader, strict=False):
+                sold_on = date.fromisoformat(line["sold_on"]) - timedelta(days=92)
+                line.update(external_id="Q2-" + line["external_id"], sold_on=sold_on.isoformat())
+                writer.writerow(line)
+    return path
+
+
+def import_sales(env: dict[str, str], path: Path) -> float:
+    """`portal import sales FILE` as a subprocess: wall seconds."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "portal.cli", "import", "sales", str(path)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+def first_runs(server: str, data: Path, env: dict[str, str]) -> list[tuple[str, float, list]]:
+    """For each variant: a fresh database with the reference data, one worker started and warmed
+    up, `portal import sales` of the whole file, then the first settlement runs right after it
+    (no manual ANALYZE): what a user who starts a run after an import waits for."""
+    from sqlalchemy import select
+
+    from portal import create_app
+    from portal.actors import SYSTEM
+    from portal.config import config_for
+    from portal.extensions import db
+    from portal.models import Program
+    from portal.programs.services import save_program
+    from workflows.engine import parse_period
+
+    url = f"{server}/{FIRST_RUN_DATABASE}".replace("postgresql://", "postgresql+psycopg://", 1)
+
+    class FirstRunConfig(config_for("development")):
+        SQLALCHEMY_DATABASE_URI = url
+
+    period = parse_period("2026-Q3")
+    measured = []
+    for label, prior, analyze_after in IMPORT_VARIANTS:
+        base_env = dict(env, DATABASE_URL=url)
+        load_database(server, FIRST_RUN_DATABASE, data, base_env, sales=False)
+        if prior:
+            import_sales(dict(base_env, ANALYZE_AFTER_ROWS=NEVER), prior_quarter_file(data, data))
+            with psycopg.connect(f"{server}/{FIRST_RUN_DATABASE}", autocommit=True) as conn:
+                conn.execute("ANALYZE sale_lines")
+        app = create_app(FirstRunConfig)
+        with app.app_context():
+            save_program(PROGRAM, actor=SYSTEM)
+            db.session.commit()
+            program = db.session.scalar(select(Program).where(Program.code == "BENCH-EMEA-HW"))
+            workers = spawn_workers(1, base_env)
+            try:
+                for _ in range(3):  # the worker is warm, as a long-running one is
+                    timed_run(program, period)
+                import_env = dict(base_env)
+                if analyze_after is not None:
+                    import_env["ANALYZE_AFTER_ROWS"] = analyze_after
+                imported = import_sales(import_env, data / "sales.csv")
+                runs_after = [timed_run(program, period)[0] for _ in range(3)]
+            finally:
+                stop(workers)
+                db.session.remove()
+                db.engine.dispose()
+        print(
+            f"{label}: import {imported:.1f} s; settlement runs right after it: "
+            f"first {runs_after[0]:.3f} s, then {_list(runs_after[1:])}"
+        )
+        measured.append((label, imported, runs_after))
+    return measured
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / "data")
@@ -325,6 +453,11 @@ def main() -> None:
     parser.add_argument("--database", default="bench_calc")
     parser.add_argument("--reload", action="store_true", help="rebuild the database first")
     parser.add_argument("--shards", type=int, help="shards per run (default: sized by config)")
+    parser.add_argument(
+        "--no-first-run",
+        action="store_true",
+        help="skip timing the first runs right after a fresh `portal import sales`",
+    )
     args = parser.parse_args()
     if not (args.data / "sales.csv").exists():
         raise SystemExit(f"{args.data / 'sales.csv'} is missing: run benchmarks/generate.py first")
@@ -348,13 +481,14 @@ def main() -> None:
             print(
                 f"loaded {args.data} into {args.database} in {time.perf_counter() - started:.1f} s"
             )
-        report(dsn, env, args.shards)
+        first = [] if args.no_first_run else first_runs(args.server, args.data, env)
+        report(dsn, env, args.shards, first)
     finally:
         redis_server.terminate()
         redis_server.wait(timeout=10)
 
 
-def report(dsn: str, env: dict[str, str], shards: int | None) -> None:
+def report(dsn: str, env: dict[str, str], shards: int | None, first: list) -> None:
     from sqlalchemy import select
 
     from portal import create_app
@@ -405,6 +539,11 @@ def report(dsn: str, env: dict[str, str], shards: int | None) -> None:
         print(f"(target <= {TARGET_RATIO}x)")
         print(f"2 workers / 1 worker: {medians[2] / medians[1]:.2f} (target <= 1.00)")
         print(f"identical result lines with 1 and 2 workers: {same}")
+        for label, _imported, runs_after in first:
+            print(
+                f"first run after {label} / warmed-up run (1 worker): "
+                f"{runs_after[0] / medians[1]:.1f}x"
+            )
         print(f"as of {date.today().isoformat()}")
 
 

@@ -64,6 +64,11 @@ def create_app(config: str | type | None = None) -> Flask:
     sqlite_support.register(app)
     connections.register(app)
 
+    from . import planner_stats, stored_files
+
+    planner_stats.register()
+    stored_files.register()
+
     from . import data_version
 
     data_version.register()

@@ -29,6 +29,8 @@ class Config:
     REDIS_URL = _env("REDIS_URL")
     EMBEDDED_REDIS_PATH = str(INSTANCE_DIR / "redis.db")
     BASE_CURRENCY = _env("BASE_CURRENCY", "USD")
+    # a transaction that wrote this many rows of a table ANALYZEs it (portal/planner_stats.py)
+    ANALYZE_AFTER_ROWS = int(_env("ANALYZE_AFTER_ROWS", "10000"))
     UPLOAD_DIR = _env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = int(_env("MAX_UPLOAD_MB", "200")) * 1024 * 1024
     IMPORT_MAX_ERRORS = 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Date, and_, cast, delete, func, insert, literal, or_, select
 
-from portal import data_version
+from portal import data_version, planner_stats
 from portal.extensions import db
 from portal.models import PartnerTerritory, SaleLine, SalesMonthly
 
@@ -66,4 +66,6 @@ def refresh_sales_monthly(session=None) -> int:
     ]
     session.execute(insert(monthly).from_select(columns, grouped))
     data_version.mark_changed(session)
-    return session.scalar(select(func.count()).select_from(monthly))
+    written = session.scalar(select(func.count()).select_from(monthly))
+    planner_stats.wrote(session, "sales_monthly", written)
+    return written

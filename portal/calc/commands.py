@@ -41,7 +41,9 @@ def calc():
 @click.option("--settlement", is_flag=True, help="A settlement run (the period must have ended).")
 @click.option("--wait", is_flag=True, help="Block until the run ends; exit 1 if it failed.")
 @click.option("--shards", type=click.IntRange(1, 64), help="Shard jobs (default: by size).")
-@click.option("--timeout", type=int, default=3600, show_default=True, help="Seconds to --wait.")
+@click.option(
+    "--timeout", type=click.IntRange(1), default=3600, show_default=True, help="Seconds to --wait."
+)
 @as_option()
 @with_appcontext
 def run_command(code, period, settlement, wait, shards, timeout, email):
@@ -57,16 +59,30 @@ def run_command(code, period, settlement, wait, shards, timeout, email):
     try:
         enqueue.calc_run(run.id, run.shards_total)
     except (RedisError, RedisNotConfigured) as exc:
-        raise click.ClickException(
-            f"run {run.id} is recorded but could not be queued ({exc}); "
-            "the sweeper queues it again once Redis is reachable"
-        ) from None
+        # The run row is the status of record: a worker's sweeper queues its shards again once
+        # Redis is back, so --wait keeps following the row rather than giving up.
+        unqueued = f"run {run.id} is recorded but could not be queued ({exc}); "
+        if not wait:
+            raise click.ClickException(
+                unqueued + "the sweeper queues it again once Redis is reachable"
+            ) from None
+        click.echo(
+            unqueued + "waiting for a worker's sweeper to queue it again once Redis is "
+            f"reachable (up to {timeout} s)",
+            err=True,
+        )
     if wait:
         _wait_for(run.id, timeout)
 
 
+WAIT_REPORT_EVERY = 30  # seconds between "still waiting" lines
+
+
 def _wait_for(run_id: int, timeout: int) -> None:
-    deadline = time.monotonic() + timeout
+    """Follow the run row until it is done (exit 0) or failed (exit 1), at most `timeout` s."""
+    started = time.monotonic()
+    deadline = started + timeout
+    next_report = started + WAIT_REPORT_EVERY
     while True:
         row = db.session.execute(
             select(
@@ -88,8 +104,12 @@ def _wait_for(run_id: int, timeout: int) -> None:
             return
         if row.status == "failed":
             raise click.ClickException(f"run {run_id} failed: {row.error}")
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if now > deadline:
             raise click.ClickException(f"run {run_id} still {row.status} after {timeout} s")
+        if now >= next_report:
+            click.echo(f"run {run_id} is {row.status} after {now - started:.0f} s", err=True)
+            next_report += WAIT_REPORT_EVERY
         time.sleep(0.2)
 
 

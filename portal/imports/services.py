@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from workflows.imports import task as _import_task  # noqa: F401 - registers the task handler
 from workflows.tasks import create_task
 
+from .. import stored_files
 from ..audit.services import record_event
 from ..extensions import db
 from ..models import ImportBatch
@@ -48,6 +49,7 @@ def start_upload_import(kind: str, upload, *, dry_run: bool, actor) -> ImportBat
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex}.csv"
     upload.save(path)
+    stored_files.written(db.session, path)  # gone again unless the batch is committed
     batch = ImportBatch(
         kind=kind,
         filename=(upload.filename or "upload.csv")[:255],

@@ -19,6 +19,9 @@ from flask_babel import lazy_gettext as _l
 
 from workflows.onboarding.errors import OnboardingError
 
+from .. import stored_files
+from ..extensions import db
+
 OFFICE_TYPES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
@@ -101,6 +104,7 @@ def store(checked: CheckedUpload, folder: str) -> str:
     directory.mkdir(parents=True, exist_ok=True)
     name = uuid.uuid4().hex + Path(checked.filename).suffix.lower()
     (directory / name).write_bytes(checked.data)
+    stored_files.written(db.session, directory / name)  # gone again unless the row is committed
     return name
 
 

@@ -161,3 +161,17 @@ def test_a_claim_without_its_invoice_file_is_404_invoice_not_found(
     assert acme.get(f"/claims/{never['id']}").status_code == 200  # the claim itself is there
     # the claims page's download link answers 404 too, rather than failing on the missing file
     assert login(world["acme_user"]).get(f"/claims/{never['id']}/invoice").status_code == 404
+
+
+def test_a_refused_claim_leaves_no_invoice_on_disk(api, world, spif, app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    acme = api("acme_user")
+    assert acme.post("/claims", json=claim_body(spif)).status_code == 201
+    kept = sorted((tmp_path / "claims").iterdir())
+    assert len(kept) == 1
+    again = acme.post("/claims", json=claim_body(spif))  # the same sale reference
+    acme.error(again, 422, "claim_refused")
+    decimals = acme.post("/claims", json=claim_body(spif, sale_reference="X", amount="1.001"))
+    acme.error(decimals, 422, "claim_refused")
+    assert len(acme.get("/claims").get_json()["items"]) == 1
+    assert sorted((tmp_path / "claims").iterdir()) == kept

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import subprocess
+import sys
 import time
 from datetime import date, timedelta
 
@@ -15,7 +18,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from portal.models import CalcResult, CalcRun, CalcShard
 from portal.numbers import plain_decimal
-from tests.calc.conftest import build_scenario, load_program, results_by_code
+from tests.calc.conftest import build_scenario, load_program, results_by_code, worker_env
 from tests.calc.test_scenarios import AFTER_Q3, GROUP_NETWORKING, Q3
 from workflows import enqueue
 from workflows.calc import jobs, runs
@@ -190,3 +193,85 @@ def test_cli_run_waits_for_the_workers_and_prints_the_run_id(busy_quarter, redis
         f"status=done payees=10 total={plain_decimal(run.total_amount, 2)} currency=USD"
         " unusable_lines=0"
     )
+
+
+def closed_redis_url() -> str:
+    """A Redis address nothing listens on: what the command meets while Redis is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def spawn_without_redis(app, *args: str) -> subprocess.Popen:
+    """A `portal ...` process on the test database whose Redis is unreachable."""
+    return subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "portal.cli", *args],
+        env=dict(worker_env(app), TEST_REDIS_URL=closed_redis_url()),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def test_cli_wait_follows_a_run_redis_refused_until_the_sweeper_and_a_worker_finish_it(
+    app, busy_quarter, redis, worker
+):
+    scenario, program = busy_quarter
+    code, email = program.code, scenario.finance.email
+    cli = spawn_without_redis(
+        app, "calc", "run", code, "--period", "2025-Q3", "--settlement", "--shards", "2",
+        "--wait", "--timeout", "120", "--as", email,
+    )  # fmt: skip
+    try:
+        run_id = int(cli.stdout.readline().strip().removeprefix("run_id="))
+        waiting = ""
+        while "could not be queued" not in waiting and cli.poll() is None:
+            waiting = cli.stderr.readline()  # other lines: logs about Redis being unreachable
+        assert f"run {run_id} is recorded but could not be queued" in waiting
+        assert "waiting for a worker's sweeper" in waiting
+        time.sleep(1)
+        assert cli.poll() is None, "--wait gave up while the run was still queued"
+        assert status_of(run_id).status == "queued"
+        # Redis is reachable again: the sweeper finds shards without a job and queues them, a
+        # real worker runs them, and the waiting command reports the outcome.
+        found = jobs.sweep_now(older_than=timedelta(0))
+        assert found.shards == {run_id: [(0, 0), (1, 0)]}
+        assert worker().returncode == 0
+        out, err = cli.communicate(timeout=60)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.communicate()
+    assert cli.returncode == 0, err
+    run = status_of(run_id)
+    assert (run.status, run.payee_count) == ("done", 10)
+    assert out == (
+        f"status=done payees=10 total={run.total_amount:f} currency=USD unusable_lines=0\n"
+    )
+
+
+def test_cli_wait_gives_up_after_its_timeout_and_exits_non_zero(app, busy_quarter, redis):
+    scenario, program = busy_quarter
+    cli = spawn_without_redis(
+        app, "calc", "run", program.code, "--period", "2025-Q3", "--settlement",
+        "--wait", "--timeout", "2", "--as", scenario.finance.email,
+    )  # fmt: skip
+    out, err = cli.communicate(timeout=60)
+    run_id = int(out.strip().removeprefix("run_id="))
+    assert cli.returncode == 1
+    assert f"run {run_id} still queued after 2 s" in err
+    assert status_of(run_id).status == "queued"  # still there for the sweeper
+
+
+def test_cli_run_without_wait_says_the_run_is_recorded_when_redis_is_down(app, busy_quarter, redis):
+    scenario, program = busy_quarter
+    cli = spawn_without_redis(
+        app, "calc", "run", program.code, "--period", "2025-Q3", "--as", scenario.finance.email
+    )
+    out, err = cli.communicate(timeout=60)
+    run_id = int(out.strip().removeprefix("run_id="))
+    assert cli.returncode == 1
+    assert "the sweeper queues it again once Redis is reachable" in err
+    assert status_of(run_id).status == "queued"

@@ -106,6 +106,36 @@ def test_oversized_invoice_is_refused(client, login, db, app, scenario, users):
     assert db.session.scalars(select(Claim)).all() == []
 
 
+def test_a_refused_claim_leaves_no_invoice_on_disk(
+    client, login, db, app, scenario, users, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    program = load_program(CLAIM_SPIF, scenario.finance)
+    login(users["goldie"])
+    assert "Claim" in _submit(client, program).get_data(as_text=True)
+    kept = sorted((tmp_path / "claims").iterdir())
+    assert [p.read_bytes() for p in kept] == [PDF]
+
+    duplicate = _submit(client, program).get_data(as_text=True)  # the same sale again
+    assert "Sale INV-1 was already claimed" in duplicate
+    over = client.post(
+        "/claims",
+        data={
+            "csrf_token": csrf_token(client, "/claims"),
+            "program_id": str(program.id),
+            "sale_reference": "INV-2",
+            "sold_on": "2025-08-03",
+            "amount": "1000000000",  # above the largest claim
+            "invoice": (io.BytesIO(PDF), "invoice.pdf", "application/pdf"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "The amount must be positive" in over.get_data(as_text=True)
+    assert len(db.session.scalars(select(Claim)).all()) == 1
+    assert sorted((tmp_path / "claims").iterdir()) == kept
+
+
 def _paid_statement(make, scenario):
     program = load_program(EMEA_VOLUME, scenario.finance)
     make.sale(scenario.goldie, scenario.switch, "1000", sold_on=date(2025, 7, 2), currency="USD")

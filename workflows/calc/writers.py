@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import delete, insert
 
+from portal import planner_stats
 from portal.extensions import db
 from portal.models import CalcResult, CalcUnusableLine, PayoutLine
 
@@ -17,6 +18,8 @@ def replace_shard_results(run_id: int, shard: int, outcome: ShardOutcome) -> Non
     """Delete whatever an earlier attempt of this shard wrote, then insert its lines in bulk."""
     for model in (CalcResult, CalcUnusableLine):
         db.session.execute(delete(model).where(model.run_id == run_id, model.shard == shard))
+    planner_stats.wrote(db.session, "calc_results", len(outcome.results))
+    planner_stats.wrote(db.session, "calc_unusable_lines", len(outcome.unusable))
     if outcome.results:
         db.session.execute(
             insert(CalcResult),
@@ -59,6 +62,7 @@ def insert_payout_lines(rows: Sequence[dict]) -> None:
     """Payout lines are only ever added: corrections are new adjustment or clawback lines."""
     if rows:
         db.session.execute(insert(PayoutLine), list(rows))
+        planner_stats.wrote(db.session, "payout_lines", len(rows))
 
 
 def amount_text(amount: Decimal, places: int) -> str:

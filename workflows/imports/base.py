@@ -82,6 +82,7 @@ class Importer(ABC):
 
     kind: ClassVar[str]
     layout: ClassVar[Layout]
+    tables: ClassVar[tuple[str, ...]]  # what `apply` writes, one row or more per file row
 
     def __init__(self, context: Context):
         self.context = context

@@ -53,6 +53,7 @@ class CatalogImporter(Importer):
     """Items not in the file stay as they are; deactivate them with active=false."""
 
     kind = "catalog"
+    tables = ("reward_items",)
     layout = Layout(("code", "name", "description", "points_cost", "active"))
 
     def __init__(self, context):

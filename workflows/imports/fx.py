@@ -36,6 +36,7 @@ class RateRow:
 @register
 class FxImporter(Importer):
     kind = "fx"
+    tables = ("fx_rates",)
     layout = Layout(("currency", "rate", "valid_from"))
 
     def __init__(self, context):

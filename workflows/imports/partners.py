@@ -114,6 +114,7 @@ class History:
 @register
 class PartnerImporter(Importer):
     kind = "partners"
+    tables = ("partners", "partner_territories", "partner_tiers")
     layout = Layout(
         ("code", "name", "parent_code", "territory_code", "tier", "country", "currency"),
         ("effective_from",),

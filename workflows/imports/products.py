@@ -30,6 +30,7 @@ class ProductImporter(Importer):
     """The category must already exist (import categories first); SKUs not in the file stay."""
 
     kind = "products"
+    tables = ("products",)
     layout = Layout(("sku", "name", "category_code"))
 
     def __init__(self, context):

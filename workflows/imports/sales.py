@@ -126,6 +126,7 @@ def _resolved():
 @register
 class SalesImporter(Importer):
     kind = "sales"
+    tables = ("sale_lines",)
     layout = Layout(
         ("external_id", "partner_code", "sku", "sold_on", "quantity", "amount", "currency"),
         ("deal_ref",),

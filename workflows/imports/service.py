@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from flask import current_app
 
+from portal import planner_stats
 from portal.audit.services import record_event
 from portal.extensions import db
 from portal.models import ImportBatch, utcnow
@@ -76,6 +77,8 @@ def import_csv(
         savepoint.rollback()
     else:
         savepoint.commit()
+        for table in importer_class.tables:  # ANALYZEd at commit when the import was large
+            planner_stats.wrote(session, table, counts.inserted + counts.updated)
     session.expire_all()
     phases = ", ".join(f"{phase} {seconds:.2f}s" for phase, seconds in timings.items())
     log.info("import %s of %s rows: %s", kind, csv_file.rows_read, phases)

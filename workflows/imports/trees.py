@@ -103,10 +103,12 @@ class TreeImporter(Importer):
 @register
 class TerritoryImporter(TreeImporter):
     kind = "territories"
+    tables = ("territories",)
     model = Territory
 
 
 @register
 class CategoryImporter(TreeImporter):
     kind = "categories"
+    tables = ("categories",)
     model = Category

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import func, insert, select
 
+from portal import planner_stats
 from portal.audit.services import record_event
 from portal.extensions import db
 from portal.models import Partner, PointsAllocation, PointsEntry, Program, utcnow
@@ -219,6 +220,7 @@ def post_earnings(
         )
         if progress is not None:
             progress(len(created), len(deltas))
+    planner_stats.wrote(db.session, "points_entries", len(created))
     for partner_id in _owing(partner_ids):
         ledger.allocate(partner_id)
     record_event(
