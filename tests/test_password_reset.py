@@ -208,7 +208,7 @@ def test_a_signed_in_browser_is_told_to_sign_out_first(app, client, db, rctx, lo
     login(ann)
     response = client.get(f"/reset-password/{token}")
     assert response.status_code == 409
-    assert "Sign out first" in response.get_data(as_text=True)
+    assert "Déconnectez-vous d’abord" in response.get_data(as_text=True)  # Ann reads French
 
 
 def test_bad_input_is_a_clear_400(client, redis):

@@ -25,6 +25,7 @@ def register_deal(page, live_server, customer: str, domain: str) -> None:
     categories = page.get_by_role("combobox", name="Product categories")
     categories.click()
     categories.press_sequentially("Networ")
+    expect(page.locator(".ts-dropdown .option.active")).to_have_text(re.compile("Networ"))
     categories.press("Enter")
     categories.press("Escape")
     expect(page.locator("#categories")).to_have_values([re.compile(r"\d+")])

@@ -64,7 +64,14 @@ def test_an_admin_adds_a_manager_who_chooses_a_password(
     page.get_by_label("Role", exact=True).select_option("channel_manager")
     page.get_by_role("button", name="Create the user").click()
     expect(page.get_by_text("Choose at least one territory for a channel manager.")).to_be_visible()
-    page.get_by_label("Territories (channel managers)").select_option([str(t["DACH"].id)])
+    # A searchable picker (tom-select): type to find, Enter to choose.
+    territories = page.get_by_role("combobox", name="Territories (channel managers)")
+    territories.click()
+    territories.press_sequentially("DACH")
+    expect(page.locator(".ts-dropdown .option.active")).to_have_text(re.compile("DACH"))
+    territories.press("Enter")
+    territories.press("Escape")
+    expect(page.locator("#territories")).to_have_values([str(t["DACH"].id)])
     shot(page, "add-staff-user-en")
     page.get_by_role("button", name="Create the user").click()
     expect(

@@ -189,5 +189,6 @@ def test_two_approvals_at_once_pay_once(app, committed_db, make_committed, redis
     assert set(outcomes) <= {
         "approved",
         "This run is already approved.",
-        "A later settlement of this period is already approved.",
+        "A later settlement of %(settled)s, within this period, is already approved; "
+        "run this period again.",
     }, outcomes
