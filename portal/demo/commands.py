@@ -116,7 +116,8 @@ def _programs_line(summary: ProgramsSummary) -> str:
         else "nothing to add"
     )
     return (
-        f"Programs {', '.join(summary.programs)}: {summary.settled} settled and approved, "
+        f"Programs {', '.join(summary.programs)}: {summary.settled} settled, approved and closed, "
+        f"its payout lines in a draft batch that waits for finance2's approval, "
         f"{summary.accrued} accrued, points posted month by month ({added}); "
         "DEMO-DEALREG is not run yet, it protects approved DACH networking registrations for "
         "120 days."
