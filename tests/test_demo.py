@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 
 from portal.admin.services import MIN_PASSWORD_LENGTH
 from portal.agreements.services import pending_version_for
+from portal.calc.road import roads_for
 from portal.demo import load_demo
 from portal.demo.claims import load_demo_claims
 from portal.demo.data import LOGINS, PASSWORD
@@ -23,6 +24,7 @@ from portal.models import (
     CalcRun,
     Category,
     Claim,
+    ClosedPeriod,
     CountryTerritoryRule,
     DealConflict,
     DealRegistration,
@@ -31,6 +33,7 @@ from portal.models import (
     PartnerApplication,
     PartnerTerritory,
     PartnerTier,
+    PayoutBatch,
     PayoutLine,
     PointsEntry,
     Product,
@@ -312,9 +315,10 @@ def test_cli_loads_once_and_prints_the_logins(app, committed_db):
     assert "Sales from 2026-04-01 to 2026-09-10" in first.output
     assert "moved territory on 2026-08-15" in first.output
     assert (
-        "DEMO-EMEA-NET, DEMO-FW-SPIF, DEMO-POINTS, DEMO-DEALREG: 2026-Q2 settled and approved"
-        in first.output
+        "DEMO-EMEA-NET, DEMO-FW-SPIF, DEMO-POINTS, DEMO-DEALREG: 2026-Q2 settled, approved and "
+        "closed, its payout lines in draft batch " in first.output
     )
+    assert "waiting for finance2's approval, 2026-Q3 accrued" in first.output
     assert "Nordwind IT GmbH's application waits for the DACH manager" in first.output
     assert "Claims: 2 on DEMO-WIFI7-CLAIM" in first.output
 
@@ -325,6 +329,7 @@ def test_cli_loads_once_and_prints_the_logins(app, committed_db):
     assert "Sales from 2026-04-01 to 2026-09-10" in second.output
     assert all(login.email in second.output for login in LOGINS)
     assert "2026-Q3 accrued, points posted month by month (nothing to add)" in second.output
+    assert "its payout lines already in a batch" in second.output
     assert "onboarding left as it is" in second.output
     assert "Demo claims already present" in second.output
     assert committed_db.session.scalar(select(func.count(SaleLine.id))) == lines
@@ -355,6 +360,39 @@ def test_demo_programs_are_settled_approved_accrued_and_earn_points(db, demo):
     assert (again.runs, again.points_entries) == (0, 0)
     assert db.session.scalar(select(func.count(CalcRun.id))) == len(runs)
     assert db.session.scalar(select(func.sum(PointsEntry.points))) == points
+
+
+def test_demo_settled_quarter_is_closed_and_waits_in_a_draft_batch_for_finance2(
+    db, redis, demo, login
+):
+    """What the pages say matches the demo: the previous quarter is closed, its payout lines
+    sit in one draft batch built by finance, which only finance2 may approve."""
+    summary = load_demo_programs(demo.dates)
+    users = {user.email: user for user in db.session.scalars(select(User))}
+    maker, checker = users["finance@demo.example"], users["finance2@demo.example"]
+    closures = db.session.scalars(select(ClosedPeriod)).all()
+    assert {(c.program.code, c.period_label, c.closed_by_id) for c in closures} == {
+        ("DEMO-EMEA-NET", "2026-Q2", maker.id),
+        ("DEMO-FW-SPIF", "2026-Q2", maker.id),
+    }
+    batch = db.session.scalars(select(PayoutBatch)).one()
+    assert (batch.status, batch.created_by_id, summary.batch_id) == ("draft", maker.id, batch.id)
+    assert batch.line_count == db.session.scalar(select(func.count(PayoutLine.id))) > 0
+    settlements = db.session.scalars(select(CalcRun).where(CalcRun.kind == "settlement")).all()
+    for user, action in ((maker, "wait_checker"), (checker, "approve")):
+        roads = roads_for(settlements, user)
+        assert {r.action.kind for r in roads.values()} == {action}
+        assert {r.steps[4].state for r in roads.values()} == {"waiting"}
+        assert all(step.state == "done" for r in roads.values() for step in r.steps[:4])
+    db.session.commit()
+    html = login(checker, PASSWORD).get("/calc/periods").get_data(as_text=True)
+    assert html.count("data-road=") == 2
+    assert html.count(f'action="/payout-batches/{batch.id}/approve"') == 2
+
+    again = load_demo_programs(demo.dates)
+    assert (again.closed, again.batch_id) == (0, None)
+    assert db.session.scalar(select(func.count(ClosedPeriod.id))) == 2
+    assert db.session.scalar(select(func.count(PayoutBatch.id))) == 1
 
 
 def test_demo_deals_wait_for_review_conflict_and_were_decided(db, demo):

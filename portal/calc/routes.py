@@ -18,6 +18,7 @@ from ..security import Perm, get_visible_or_404, requires
 from . import bp, presenters, queries
 from . import history as history_service
 from .forms import ClosePeriodForm, StartRunForm
+from .road import recent_approved_settlements, road_for, roads_for
 
 
 @bp.post("/programs/<int:program_id>/runs")
@@ -61,6 +62,7 @@ def run(run_id):
         per_unit=queries.per_unit(run),
         replaced_by=history_service.successor(run) if run.status == "done" else None,
         replaced=history_service.predecessor(run) if run.status == "done" else None,
+        road=road_for(run, current_user),
         form=ConfirmForm(),
     )
 
@@ -163,7 +165,10 @@ def periods():
         flash(_("Period closed."), "success")
         return redirect(url_for("calc.periods"))
     page = paginate(queries.closures_query(), per_page=25)
-    return render_template("calc/periods.html", form=form, page=page, confirm=ConfirmForm())
+    roads = roads_for(recent_approved_settlements(), current_user)
+    return render_template(
+        "calc/periods.html", form=form, page=page, confirm=ConfirmForm(), roads=roads.values()
+    )
 
 
 @bp.post("/periods/<int:closure_id>/reopen")

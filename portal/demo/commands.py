@@ -116,11 +116,18 @@ def _programs_line(summary: ProgramsSummary) -> str:
         else "nothing to add"
     )
     return (
-        f"Programs {', '.join(summary.programs)}: {summary.settled} settled and approved, "
+        f"Programs {', '.join(summary.programs)}: {summary.settled} settled, approved and closed, "
+        f"{_batch_words(summary)}, "
         f"{summary.accrued} accrued, points posted month by month ({added}); "
         "DEMO-DEALREG is not run yet, it protects approved DACH networking registrations for "
         "120 days."
     )
+
+
+def _batch_words(summary: ProgramsSummary) -> str:
+    if summary.batch_id is None:
+        return "its payout lines already in a batch"
+    return f"its payout lines in draft batch {summary.batch_id}, waiting for finance2's approval"
 
 
 def _logins_table(summary: DemoSummary) -> str:

@@ -5,10 +5,11 @@ groups on networking, a per-unit SPIF on firewalls for gold and platinum partner
 program, and a bonus on registered networking deals in DACH whose registrations are protected
 for 120 days instead of the default (it has no runs yet). For the previous quarter the rebate
 and the SPIF have a settlement run, approved by the second finance user (maker–checker), so
-payout lines exist; for the current quarter an accrual run, so dashboards show accrued balances
-and tier progress; loyalty points are posted for every month so far. Everything goes through
-the same services as the pages and commands, with the demo's finance users as actors, and runs
-are executed in this process.
+payout lines exist; the first finance user then closed that quarter and built a payout batch
+of its lines, which waits for the second finance user's approval. For the current quarter an
+accrual run, so dashboards show accrued balances and tier progress; loyalty points are posted
+for every month so far. Everything goes through the same services as the pages and commands,
+with the demo's finance users as actors, and runs are executed in this process.
 
 A second load adds nothing: an identical spec adds no version, and a period that already has a
 run of a kind keeps it.
@@ -19,11 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from workflows.calc import jobs, runs
-from workflows.calc.settlement import approve_run
+from workflows.calc.runs import active_closure
+from workflows.calc.settlement import approve_run, close_period
 from workflows.engine import Period, parse_period
+from workflows.payables.batches import build_batch, open_lines
 from workflows.rewards.earnings import post_earnings
 
 from ..actors import actor_for
@@ -86,6 +89,8 @@ class ProgramsSummary:
     accrued: str = ""
     runs: int = 0
     points_entries: int = 0
+    closed: int = 0
+    batch_id: int | None = None
 
 
 def load_demo_programs(dates: DemoDates) -> ProgramsSummary:
@@ -107,6 +112,7 @@ def load_demo_programs(dates: DemoDates) -> ProgramsSummary:
             approve_run(settlement, actor=checker)
             db.session.commit()
         _run_once(program, current, "accrual", maker, dates.today, summary)
+    _close_and_batch(programs[:2], previous, maker, summary)
     loyalty = programs[2]
     month = dates.start
     while month <= dates.today:
@@ -115,6 +121,20 @@ def load_demo_programs(dates: DemoDates) -> ProgramsSummary:
         summary.points_entries += len(posted)
         month = add_months(month, 1)
     return summary
+
+
+def _close_and_batch(programs, period: Period, maker, summary: ProgramsSummary) -> None:
+    """Close the settled quarter and put its payout lines into a draft batch built by `maker`,
+    so the road to payment stops at the second finance user's approval; what is closed or in
+    a batch already stays as it is."""
+    for program in programs:
+        if active_closure(program.id, period) is None:
+            close_period(program, period, actor=maker)
+            summary.closed += 1
+    waiting = db.session.scalar(select(func.count()).select_from(open_lines(period).subquery()))
+    if waiting:
+        summary.batch_id = build_batch(actor=maker, period=period).id
+    db.session.commit()
 
 
 def _quarter(day: date) -> Period:

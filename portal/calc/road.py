@@ -1,0 +1,233 @@
+"""The road from an approved settlement to payment: settled → approved → period closed → in a
+payout batch → batch approved by a second finance user → exported, each step done or waiting
+with who and when, and the next action where the reader may take it.
+
+Built for many runs at once from existing rows in a fixed number of queries (closures, the
+runs' payout lines with their batches, the people named), never one query per run or line.
+A step is done when every payout line of the run has passed it; "partial" when some have (a
+batch took some lines, not all), so a partly paid period shows both what was paid and what
+still waits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import CalcRun, ClosedPeriod, PayoutBatch, PayoutBatchLine, PayoutLine, User
+from ..security import Perm, can
+
+DONE, PARTIAL, WAITING = "done", "partial", "waiting"
+STEPS = ("settled", "approved", "closed", "batched", "batch_approved", "exported")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stop on the road: its state, who took it and when, and the batches it concerns."""
+
+    key: str
+    state: str
+    who: str | None = None
+    when: datetime | None = None
+    batches: tuple[int, ...] = ()
+    done_lines: int = 0
+    total_lines: int = 0
+
+
+@dataclass(frozen=True)
+class Action:
+    """The next thing to do: a button (`close`, `build`, `approve`, `export`) when the reader may
+    do it, otherwise a note (`wait_checker` for the batch's builder, `wait_finance`)."""
+
+    kind: str
+    batch_id: int | None = None
+    who: str | None = None
+
+
+@dataclass
+class Road:
+    run: CalcRun
+    steps: list[Step] = field(default_factory=list)
+    action: Action | None = None
+    line_count: int = 0
+
+    @property
+    def paid(self) -> bool:
+        return all(step.state == DONE for step in self.steps)
+
+
+def recent_approved_settlements(limit: int = 10) -> list[CalcRun]:
+    """The latest approved settlement runs, newest first: the periods on their way to payment."""
+    return list(
+        db.session.scalars(
+            select(CalcRun)
+            .where(CalcRun.kind == "settlement", CalcRun.approved_at.is_not(None))
+            .order_by(CalcRun.approved_at.desc(), CalcRun.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def roads_for(runs: list[CalcRun], user) -> dict[int, Road]:
+    """Run id → its road to payment, for the approved settlement runs among `runs`."""
+    runs = [r for r in runs if r.kind == "settlement" and r.approved_at is not None]
+    if not runs:
+        return {}
+    closures = _closures({r.program_id for r in runs})
+    lines = _lines([r.id for r in runs])
+    batches = _batches({batch_id for rows in lines.values() for _, batch_id in rows} - {None})
+    names = _names(
+        {r.approved_by_id for r in runs}
+        | {c.closed_by_id for c in closures}
+        | {
+            u
+            for b in batches.values()
+            for u in (b.created_by_id, b.approved_by_id, b.exported_by_id)
+        }
+    )
+    roads = {}
+    for run in runs:
+        closure = next(
+            (
+                c
+                for c in closures
+                if c.program_id == run.program_id
+                and c.period_start <= run.period_start
+                and c.period_end >= run.period_end
+            ),
+            None,
+        )
+        run_batches = [batches[b] for _, b in lines.get(run.id, []) if b is not None]
+        roads[run.id] = _road(run, closure, lines.get(run.id, []), run_batches, names, user)
+    return roads
+
+
+def road_for(run: CalcRun, user) -> Road | None:
+    return roads_for([run], user).get(run.id)
+
+
+def _road(run, closure, lines, run_batches, names, user) -> Road:
+    total = len(lines)
+    batched = sum(1 for _, batch_id in lines if batch_id is not None)
+    by_id = {b.id: b for b in run_batches}
+    ordered = [by_id[i] for i in sorted(by_id)]
+    approved_lines = sum(1 for b in run_batches if b.status in ("approved", "exported"))
+    exported_lines = sum(1 for b in run_batches if b.status == "exported")
+    steps = [
+        Step("settled", DONE, when=run.finished_at),
+        Step("approved", DONE, who=names.get(run.approved_by_id), when=run.approved_at),
+        Step(
+            "closed",
+            DONE if closure else WAITING,
+            who=names.get(closure.closed_by_id) if closure else None,
+            when=closure.closed_at if closure else None,
+        ),
+    ]
+    last = ordered[-1] if ordered else None
+    steps.append(
+        Step(
+            "batched",
+            _state(batched, total),
+            who=names.get(last.created_by_id) if last else None,
+            when=last.created_at if last else None,
+            batches=tuple(b.id for b in ordered),
+            done_lines=batched,
+            total_lines=total,
+        )
+    )
+    approved = [b for b in ordered if b.approved_at is not None]
+    steps.append(
+        Step(
+            "batch_approved",
+            _state(approved_lines, total),
+            who=names.get(approved[-1].approved_by_id) if approved else None,
+            when=approved[-1].approved_at if approved else None,
+            batches=tuple(b.id for b in approved),
+            done_lines=approved_lines,
+            total_lines=total,
+        )
+    )
+    exported = [b for b in ordered if b.exported_at is not None]
+    steps.append(
+        Step(
+            "exported",
+            _state(exported_lines, total),
+            who=names.get(exported[-1].exported_by_id) if exported else None,
+            when=exported[-1].exported_at if exported else None,
+            batches=tuple(b.id for b in exported),
+            done_lines=exported_lines,
+            total_lines=total,
+        )
+    )
+    road = Road(run=run, steps=steps, line_count=total)
+    road.action = _next_action(steps, ordered, names, user)
+    return road
+
+
+def _state(done: int, total: int) -> str:
+    """No payout lines (nothing left to pay) counts as done: nothing waits on this step."""
+    if done >= total:
+        return DONE
+    return PARTIAL if done else WAITING
+
+
+def _next_action(steps: list[Step], batches: list[PayoutBatch], names, user) -> Action | None:
+    """The first step not done decides; a button only for a reader holding the permission, and
+    never the approval of a batch the reader built (maker–checker)."""
+    pending = next((step for step in steps if step.state != DONE), None)
+    if pending is None:
+        return None
+    if pending.key == "closed":
+        return Action("close" if can(user, Perm.CLOSE_PERIODS) else "wait_finance")
+    if not can(user, Perm.MANAGE_PAYOUT_BATCHES):
+        return Action("wait_finance")
+    if pending.key == "batched":
+        return Action("build")
+    if pending.key == "batch_approved":
+        draft = next(b for b in batches if b.status == "draft")
+        if draft.created_by_id == user.id:
+            return Action("wait_checker", batch_id=draft.id, who=names.get(draft.created_by_id))
+        return Action("approve", batch_id=draft.id, who=names.get(draft.created_by_id))
+    waiting = next(b for b in batches if b.status == "approved")
+    return Action("export", batch_id=waiting.id)
+
+
+def _closures(program_ids: set[int]) -> list[ClosedPeriod]:
+    return list(
+        db.session.scalars(
+            select(ClosedPeriod).where(
+                ClosedPeriod.program_id.in_(program_ids), ClosedPeriod.reopened_at.is_(None)
+            )
+        )
+    )
+
+
+def _lines(run_ids: list[int]) -> dict[int, list[tuple[int, int | None]]]:
+    """Run id → [(payout line id, batch id or None)]."""
+    rows = db.session.execute(
+        select(PayoutLine.run_id, PayoutLine.id, PayoutBatchLine.batch_id)
+        .outerjoin(PayoutBatchLine, PayoutBatchLine.payout_line_id == PayoutLine.id)
+        .where(PayoutLine.run_id.in_(run_ids))
+        .order_by(PayoutLine.id)
+    )
+    lines: dict[int, list[tuple[int, int | None]]] = {}
+    for run_id, line_id, batch_id in rows:
+        lines.setdefault(run_id, []).append((line_id, batch_id))
+    return lines
+
+
+def _batches(ids: set[int]) -> dict[int, PayoutBatch]:
+    if not ids:
+        return {}
+    return {b.id: b for b in db.session.scalars(select(PayoutBatch).where(PayoutBatch.id.in_(ids)))}
+
+
+def _names(ids: set[int | None]) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(User.id, User.name, User.email).where(User.id.in_(ids)))
+    return {user_id: name or email for user_id, name, email in rows}
