@@ -204,7 +204,7 @@ def statement_pdf(head: Letterhead, period, lines, explained) -> bytes:
         [Paragraph(escape(k), styles["Small"]), Paragraph(escape(v), styles["Strong"])]
         for k, v in facts
     ]
-    facts_table = Table(fact_rows, colWidths=[width * 0.2, width * 0.25])
+    facts_table = Table(fact_rows, colWidths=[width * 0.16, width * 0.29])
     facts_table.setStyle(
         TableStyle(
             [

@@ -100,12 +100,27 @@ def test_partner_statement_opens_on_the_latest_period_with_the_periods_and_their
     assert "aria-current" in re.search(r'<a[^>]*data-testid="period-2025-Q2"[^>]*>', older)[0]
 
 
-def test_partner_without_statements_reads_why(client, login, make, db):
+def test_partner_without_statements_reads_why(client, login, make, db, tmp_path):
     scenario = build_scenario(make)
     login(_reader(make, scenario))
     response = client.get("/statements")
     assert response.status_code == 200
     assert "No statements yet" in response.get_data(as_text=True)
+    # No onboarding profile: the PDF shows the name and country it has, and no invented address.
+    pdf = tmp_path / "empty.pdf"
+    pdf.write_bytes(client.get(f"/statements/{scenario.goldie.id}/2025-Q3.pdf").data)
+    text = pdf_text(pdf)
+    for expected in ("GOLDIELtd", "Germany", "ST-2025-Q3-GOLDIE", "Nothingearnedorpaid"):
+        assert expected in text, (expected, text)
+    assert "TaxID" not in text
+
+
+def test_finance_without_any_statements_reads_why(client, login, make, db):
+    login(make.user("finance"))
+    response = client.get("/statements")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "No statements yet" in page and 'id="f-period"' not in page
 
 
 def test_finance_list_opens_on_the_latest_period_with_amounts_per_currency(
