@@ -15,6 +15,7 @@ from ..audit.services import record_event
 from ..csv_export import csv_response
 from ..downloads import as_attachment
 from ..extensions import db
+from ..inputs import InvalidInput
 from ..models import Partner, PartnerProfile
 from ..pagination import paginate
 from ..security import Perm, get_visible_or_404, requires, visible_to
@@ -41,9 +42,12 @@ def statement_index():
     text = request.args.get("period", "").strip()
     if current_user.partner_id is not None:
         partner = get_visible_or_404(Partner, current_user.partner_id)
-        if text:
-            return statement_page(partner.id, text)
-        return _statement(partner, None)
+        if not text:
+            return _statement(partner, None)
+        try:
+            return _statement(partner, parse_period(text))
+        except PeriodError as exc:
+            raise InvalidInput(exc.render(_)) from None
     visible = visible_to(select(Partner.id), current_user, Partner)
     recent = statements.recent_periods(visible)
     error, period = None, recent[0] if recent else None

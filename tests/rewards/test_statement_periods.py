@@ -148,6 +148,13 @@ def test_finance_list_rejects_a_bad_period_with_a_message(client, login, settled
     assert "quarters are Q1 to Q4" in response.get_data(as_text=True)
 
 
+def test_partner_statement_rejects_a_bad_period_with_a_message(client, login, make, settled):
+    login(_reader(make, settled))
+    response = client.get("/statements?period=2025-13")
+    assert response.status_code == 400
+    assert "months are 01 to 12" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("territory", "sees"), [("AMER", False), ("EMEA", True)])
 def test_manager_list_shows_only_partners_in_their_territories(
     client, login, make, settled, territory, sees
