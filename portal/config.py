@@ -91,6 +91,11 @@ class Config:
     CALC_MAX_ATTEMPTS = 3
     CALC_UNUSABLE_LIST_CAP = 200
     CALC_WORK_MEM = _env("CALC_WORK_MEM", "64MB")  # PostgreSQL work_mem for a shard's GROUP BY
+    # Statements (PDF) carry the vendor's name, postal address (lines separated by new lines or
+    # "\n") and logo (a PNG or JPEG file; unset: no logo).
+    VENDOR_NAME = _env("VENDOR_NAME", "")
+    VENDOR_ADDRESS = _env("VENDOR_ADDRESS", "").replace("\\n", "\n")
+    VENDOR_LOGO = _env("VENDOR_LOGO")
     PUBLIC_URL = _env("PUBLIC_URL", "http://127.0.0.1:5000")  # links in e-mails
     MAIL_SERVER = _env("MAIL_SERVER")  # unset: mails are written to MAIL_OUTBOX_DIR as .eml
     MAIL_PORT = int(_env("MAIL_PORT", "587"))
@@ -153,6 +158,10 @@ class DevelopmentConfig(Config):
 
     ENV_NAME = "development"
     SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
+    VENDOR_NAME = _env("VENDOR_NAME", "Example Networks Inc.")
+    VENDOR_ADDRESS = _env(
+        "VENDOR_ADDRESS", "1 Market Street\nSan Francisco, CA 94105\nUnited States"
+    ).replace("\\n", "\n")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     HSTS_SECONDS = 0
@@ -167,6 +176,9 @@ class TestConfig(Config):
 
     ENV_NAME = "test"
     TESTING = True
+    VENDOR_NAME = "Example Networks Inc."
+    VENDOR_ADDRESS = "1 Market Street\nSan Francisco, CA 94105\nUSA"
+    VENDOR_LOGO = None
     SECRET_KEY = "test-secret-key"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = _env(
         "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

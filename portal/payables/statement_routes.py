@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import abort, make_response, render_template, request, url_for
+from flask import abort, current_app, make_response, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,11 +15,12 @@ from ..audit.services import record_event
 from ..csv_export import csv_response
 from ..downloads import as_attachment
 from ..extensions import db
-from ..models import Partner
+from ..inputs import InvalidInput
+from ..models import Partner, PartnerProfile
 from ..pagination import paginate
 from ..security import Perm, get_visible_or_404, requires, visible_to
 from . import bp
-from .pdf import statement_pdf
+from .pdf import Letterhead, statement_pdf
 
 
 def _period(text: str):
@@ -36,30 +38,72 @@ def _explained(lines):
 @bp.get("/statements")
 @requires(Perm.VIEW_STATEMENTS)
 def statement_index():
-    period = request.args.get("period", "")
-    if current_user.partner_id is not None and period:
-        return statement_page(current_user.partner_id, period)
-    stmt = visible_to(select(Partner).order_by(Partner.code), current_user, Partner)
-    return render_template("payables/statement_index.html", page=paginate(stmt), period=period)
+    """A partner opens on its latest period; staff pick a period and see each partner's totals."""
+    text = request.args.get("period", "").strip()
+    if current_user.partner_id is not None:
+        partner = get_visible_or_404(Partner, current_user.partner_id)
+        if not text:
+            return _statement(partner, None)
+        try:
+            return _statement(partner, parse_period(text))
+        except PeriodError as exc:
+            raise InvalidInput(exc.render(_)) from None
+    visible = visible_to(select(Partner.id), current_user, Partner)
+    recent = statements.recent_periods(visible)
+    error, period = None, recent[0] if recent else None
+    if text:
+        try:
+            period = parse_period(text)
+        except PeriodError as exc:
+            error, period = exc.render(_), None
+    page = totals = None
+    if period is not None:
+        stmt = visible_to(
+            select(Partner)
+            .where(Partner.id.in_(statements.partners_with_lines(period)))
+            .order_by(Partner.code),
+            current_user,
+            Partner,
+        )
+        page = paginate(stmt)
+        totals = statements.partner_totals(page.items, period)
+    body = render_template(
+        "payables/statement_index.html",
+        page=page,
+        totals=totals,
+        period=period,
+        recent=recent,
+        text=text,
+        error=error,
+    )
+    return body, 400 if error else 200
+
+
+def _statement(partner: Partner, period):
+    """The statement page of `period`, or of the partner's latest period when it is None."""
+    periods = statements.periods(partner, actor=current_user)
+    if period is None and periods:
+        period = periods[0].period
+    lines = statements.statement(partner, period, actor=current_user) if period else []
+    return render_template(
+        "payables/statement.html",
+        partner=partner,
+        period=period,
+        periods=periods,
+        lines=lines,
+        totals=statements.totals(lines),
+        explained=_explained(lines),
+        csv_url=period
+        and url_for("payables.statement_csv", partner_id=partner.id, period=period.label),
+        pdf_url=period
+        and url_for("payables.statement_pdf_download", partner_id=partner.id, period=period.label),
+    )
 
 
 @bp.get("/statements/<int:partner_id>/<period>")
 @requires(Perm.VIEW_STATEMENTS)
 def statement_page(partner_id, period):
-    partner = get_visible_or_404(Partner, partner_id)
-    parsed = _period(period)
-    lines = statements.statement(partner, parsed, actor=current_user)
-    return render_template(
-        "payables/statement.html",
-        partner=partner,
-        period=parsed,
-        lines=lines,
-        explained=_explained(lines),
-        csv_url=url_for("payables.statement_csv", partner_id=partner.id, period=parsed.label),
-        pdf_url=url_for(
-            "payables.statement_pdf_download", partner_id=partner.id, period=parsed.label
-        ),
-    )
+    return _statement(get_visible_or_404(Partner, partner_id), _period(period))
 
 
 @bp.get("/statements/<int:partner_id>/<period>.csv")
@@ -83,9 +127,23 @@ def statement_pdf_download(partner_id, period):
     partner = get_visible_or_404(Partner, partner_id)
     parsed = _period(period)
     lines = statements.statement(partner, parsed, actor=current_user)
-    data = statement_pdf(partner, parsed, lines, _explained(lines))
+    data = statement_pdf(_letterhead(partner), parsed, lines, _explained(lines))
     record_event(current_user, "statements.export", partner, after={"period": parsed.label})
     db.session.commit()
     response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
     return as_attachment(response, f"statement-{partner.code}-{parsed.label}.pdf")
+
+
+def _letterhead(partner: Partner) -> Letterhead:
+    """The vendor from the settings; the partner as onboarding recorded it (nothing invented)."""
+    config = current_app.config
+    profile = db.session.get(PartnerProfile, partner.id)
+    return Letterhead(
+        vendor_name=config.get("VENDOR_NAME") or "",
+        vendor_address=(config.get("VENDOR_ADDRESS") or "").splitlines(),
+        vendor_logo=config.get("VENDOR_LOGO"),
+        partner=partner,
+        partner_address=(profile.address if profile else "").splitlines(),
+        tax_id=profile.tax_id if profile else "",
+    )

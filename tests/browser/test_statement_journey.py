@@ -1,6 +1,7 @@
-"""A partner opens its statement in Chromium, in German, and the figures are the calculation's:
-the latest approved settlement, what exported batches paid, what is still outstanding after a
-late line's adjustment, how the amount was reached; the CSV download carries the same figures."""
+"""A partner opens its statements in Chromium, in German, on the latest period, and the figures
+are the calculation's: the latest approved settlement, what exported batches paid, what is still
+outstanding after a late line's adjustment, how the amount was reached; the CSV download carries
+the same figures."""
 
 from __future__ import annotations
 
@@ -84,14 +85,17 @@ def test_partner_reads_its_statement_with_the_calculated_figures(
     assert "1.500,00 USD" in steps[0]  # not 1500.0000000000
 
     sign_in("g@goldie.example", PASSWORD)
-    page.goto(f"{live_server}/statements?period=2025-Q3")
+    page.goto(f"{live_server}/statements")  # opens on the latest period: Q3
     expect(page.get_by_role("heading", level=1)).to_contain_text("GOLDIE Ltd")
-    expect(page.get_by_role("table")).to_contain_text("EMEA volume rebate")
+    expect(page.get_by_test_id("period-2025-Q3")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_test_id("period-2025-Q3")).to_contain_text(_de(payable - paid))
+    expect(page.get_by_role("table").first).to_contain_text("EMEA volume rebate")
     expect(page.get_by_test_id("settled")).to_have_text(_de(result.amount))
     expect(page.get_by_test_id("claims")).to_have_text(_de(Decimal(0)))
     expect(page.get_by_test_id("paid")).to_have_text(_de(paid))
     expect(page.get_by_test_id("outstanding")).to_have_text(_de(payable - paid))
     expect(page.locator("ul.small li")).to_have_text(steps)
+    expect(page.get_by_test_id("total-USD")).to_contain_text(_de(payable - paid))
 
     with page.expect_download() as csv_file:
         page.get_by_role("link", name="CSV").click()

@@ -4,18 +4,29 @@ exported payout batches already paid."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import CalcResult, CalcRun, Partner, PayoutLine, Program
+from portal.models import (
+    CalcResult,
+    CalcRun,
+    Partner,
+    PayoutBatch,
+    PayoutBatchLine,
+    PayoutLine,
+    Program,
+)
 from portal.numbers import currency_digits, plain_decimal
 from portal.security import Perm, ensure
 from workflows.engine import Period
 
-from .batches import paid_amounts
+# Every period a statement can cover: the list of a partner's periods looks through all of them.
+ALL_TIME = Period(date(1, 1, 1), date(9999, 12, 31))
 
 STATEMENT_COLUMNS = (
     "partner_code",
@@ -38,6 +49,8 @@ class StatementLine:
     program: Program
     period_label: str
     currency: str
+    payee_id: int = 0
+    period: Period | None = None
     result: CalcResult | None = None
     claims: Decimal = Decimal(0)
     payable: Decimal = Decimal(0)
@@ -53,8 +66,8 @@ class StatementLine:
         return self.payable - self.paid
 
 
-def _latest_results(partner_id: int, period: Period) -> list[CalcResult]:
-    """The partner's result in the latest approved settlement of each program period."""
+def _latest_results(partner_ids: Iterable[int], period: Period) -> list[CalcResult]:
+    """The partners' results in the latest approved settlement of each program period."""
     latest = (
         select(func.max(CalcRun.id))
         .where(
@@ -66,43 +79,181 @@ def _latest_results(partner_id: int, period: Period) -> list[CalcResult]:
         .group_by(CalcRun.program_id, CalcRun.period_start, CalcRun.period_end)
     )
     return db.session.scalars(
-        select(CalcResult).where(CalcResult.run_id.in_(latest), CalcResult.payee_id == partner_id)
+        select(CalcResult).where(
+            CalcResult.run_id.in_(latest), CalcResult.payee_id.in_(list(partner_ids))
+        )
     ).all()
 
 
-def statement(partner: Partner, period: Period, *, actor) -> list[StatementLine]:
-    """One line per (program, period) with a result or a payable line for the partner."""
-    ensure(actor, Perm.VIEW_STATEMENTS, partner)
-    lines: dict[tuple[int, str], StatementLine] = {}
+def _paid(partner_ids: list[int], period: Period) -> dict[tuple[int, int, str], Decimal]:
+    """Per (partner, program, period label): what lines in exported batches paid."""
+    rows = db.session.execute(
+        select(PayoutLine.payee_id, PayoutLine.program_id, PayoutLine.period_label)
+        .add_columns(PayoutLine.amount)
+        .join(PayoutBatchLine, PayoutBatchLine.payout_line_id == PayoutLine.id)
+        .join(PayoutBatch, PayoutBatch.id == PayoutBatchLine.batch_id)
+        .where(
+            PayoutLine.payee_id.in_(partner_ids),
+            PayoutLine.period_start >= period.start,
+            PayoutLine.period_end <= period.end,
+            PayoutBatch.status == "exported",
+        )
+    )
+    paid: dict[tuple[int, int, str], Decimal] = {}
+    for payee_id, program_id, label, amount in rows:
+        key = (payee_id, program_id, label)
+        paid[key] = paid.get(key, Decimal(0)) + amount
+    return paid
 
-    def line_for(program: Program, label: str, currency: str) -> StatementLine:
-        key = (program.id, label)
+
+def _lines(partner_ids: Iterable[int], period: Period) -> list[StatementLine]:
+    """One line per (partner, program, program period) with a result or a payable line."""
+    ids = list(partner_ids)
+    lines: dict[tuple[int, int, str], StatementLine] = {}
+
+    def line_for(payee_id, program, label, start, end, currency) -> StatementLine:
+        key = (payee_id, program.id, label)
         if key not in lines:
-            lines[key] = StatementLine(program, label, currency)
+            lines[key] = StatementLine(program, label, currency, payee_id, Period(start, end))
         return lines[key]
 
-    for result in _latest_results(partner.id, period):
-        entry = line_for(result.run.program, result.run.period_label, result.currency)
+    for result in _latest_results(ids, period):
+        run = result.run
+        entry = line_for(
+            result.payee_id,
+            run.program,
+            run.period_label,
+            run.period_start,
+            run.period_end,
+            result.currency,
+        )
         entry.result, entry.explanation = result, result.explanation
     payable = db.session.execute(
         select(PayoutLine, Program)
         .join(Program, Program.id == PayoutLine.program_id)
         .where(
-            PayoutLine.payee_id == partner.id,
+            PayoutLine.payee_id.in_(ids),
             PayoutLine.period_start >= period.start,
             PayoutLine.period_end <= period.end,
         )
         .order_by(PayoutLine.id)
     ).all()
     for line, program in payable:
-        entry = line_for(program, line.period_label, line.currency)
+        entry = line_for(
+            line.payee_id,
+            program,
+            line.period_label,
+            line.period_start,
+            line.period_end,
+            line.currency,
+        )
         entry.payable += line.amount
         if line.kind == "claim":
             entry.claims += line.amount
-    paid = paid_amounts(partner.id, period.start, period.end)
+    paid = _paid(ids, period)
     for key, entry in lines.items():
         entry.paid = paid.get(key, Decimal(0))
-    return sorted(lines.values(), key=lambda e: (e.program.code, e.period_label))
+    return sorted(lines.values(), key=lambda e: (e.payee_id, e.program.code, e.period_label))
+
+
+def statement(partner: Partner, period: Period, *, actor) -> list[StatementLine]:
+    """One line per (program, period) with a result or a payable line for the partner."""
+    ensure(actor, Perm.VIEW_STATEMENTS, partner)
+    return _lines([partner.id], period)
+
+
+@dataclass
+class Totals:
+    """One currency's sums over statement lines."""
+
+    currency: str
+    settled: Decimal = Decimal(0)
+    claims: Decimal = Decimal(0)
+    paid: Decimal = Decimal(0)
+    outstanding: Decimal = Decimal(0)
+
+    def add(self, line: StatementLine) -> None:
+        self.settled += line.settled or Decimal(0)
+        self.claims += line.claims
+        self.paid += line.paid
+        self.outstanding += line.outstanding
+
+
+def totals(lines: Iterable[StatementLine]) -> list[Totals]:
+    """Sums per currency, in currency order: amounts in different currencies never add up."""
+    by_currency: dict[str, Totals] = {}
+    for line in lines:
+        by_currency.setdefault(line.currency, Totals(line.currency)).add(line)
+    return [by_currency[code] for code in sorted(by_currency)]
+
+
+def statement_number(partner: Partner, period: Period) -> str:
+    """Stable per (partner, period): the same statement always carries the same number."""
+    return f"ST-{period.label}-{partner.code}"
+
+
+@dataclass
+class StatementPeriod:
+    period: Period
+    totals: list[Totals]
+
+
+def periods(partner: Partner, *, actor) -> list[StatementPeriod]:
+    """The program periods the partner has a statement line in, latest first, with totals."""
+    ensure(actor, Perm.VIEW_STATEMENTS, partner)
+    grouped: dict[Period, list[StatementLine]] = {}
+    for line in _lines([partner.id], ALL_TIME):
+        grouped.setdefault(line.period, []).append(line)
+    ordered = sorted(grouped, key=lambda p: (p.end, p.start), reverse=True)
+    return [StatementPeriod(period, totals(grouped[period])) for period in ordered]
+
+
+def partner_totals(partners: list[Partner], period: Period) -> dict[int, list[Totals]]:
+    """Per partner (already scoped by the caller's query): totals per currency for the period."""
+    grouped: dict[int, list[StatementLine]] = {}
+    for line in _lines([p.id for p in partners], period):
+        grouped.setdefault(line.payee_id, []).append(line)
+    return {partner_id: totals(lines) for partner_id, lines in grouped.items()}
+
+
+def partners_with_lines(period: Period):
+    """A subquery of the ids of partners with a statement line in the period."""
+    latest = (
+        select(func.max(CalcRun.id))
+        .where(
+            CalcRun.kind == "settlement",
+            CalcRun.approved_at.is_not(None),
+            CalcRun.period_start >= period.start,
+            CalcRun.period_end <= period.end,
+        )
+        .group_by(CalcRun.program_id, CalcRun.period_start, CalcRun.period_end)
+    )
+    settled = select(CalcResult.payee_id).where(CalcResult.run_id.in_(latest))
+    payable = select(PayoutLine.payee_id).where(
+        PayoutLine.period_start >= period.start, PayoutLine.period_end <= period.end
+    )
+    return settled.union(payable)
+
+
+def recent_periods(visible_partners, limit: int = 12) -> list[Period]:
+    """The latest program periods with settlements or payable lines, for finance to pick from."""
+    runs = (
+        select(CalcRun.period_start, CalcRun.period_end)
+        .join(CalcResult, CalcResult.run_id == CalcRun.id)
+        .where(
+            CalcRun.kind == "settlement",
+            CalcRun.approved_at.is_not(None),
+            CalcResult.payee_id.in_(visible_partners),
+        )
+        .distinct()
+    )
+    lines = (
+        select(PayoutLine.period_start, PayoutLine.period_end)
+        .where(PayoutLine.payee_id.in_(visible_partners))
+        .distinct()
+    )
+    found = {Period(*row) for row in db.session.execute(runs.union(lines))}
+    return sorted(found, key=lambda p: (p.end, p.start), reverse=True)[:limit]
 
 
 def statement_rows(partner: Partner, lines: list[StatementLine]) -> list[tuple]:
