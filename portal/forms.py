@@ -15,14 +15,39 @@ from flask import current_app
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField
+from wtforms import DecimalField, PasswordField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from workflows import validators
 
+from .models.users import MIN_PASSWORD_LENGTH
+
 # Plain decimal notation only: no exponent (1e999), no NaN or Infinity, ASCII digits.
 _PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def new_password_field(label=None) -> PasswordField:
+    """A password someone chooses: the length rule every page that sets one shares."""
+    return PasswordField(
+        label or _l("Choose a password"),
+        validators=[
+            DataRequired(_l("Choose a password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=_l("Use between %(min)d and %(max)d characters."),
+            ),
+        ],
+    )
+
+
+def repeat_password_field(other: str) -> PasswordField:
+    """The same password typed again, compared with the field named `other`."""
+    return PasswordField(
+        _l("Repeat the password"),
+        validators=[EqualTo(other, _l("The two passwords are not the same."))],
+    )
 
 
 class ConfirmForm(FlaskForm):

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, Length
 
-from ..models.users import MIN_PASSWORD_LENGTH
+from ..forms import new_password_field, repeat_password_field
 
 
 class LoginForm(FlaskForm):
@@ -20,21 +20,8 @@ class LanguageForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
-    new = PasswordField(
-        _l("Choose a password"),
-        validators=[
-            DataRequired(_l("Choose a password.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=_l("Use between %(min)d and %(max)d characters."),
-            ),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[EqualTo("new", _l("The two passwords are not the same."))],
-    )
+    new = new_password_field()
+    confirm = repeat_password_field("new")
     submit = SubmitField(_l("Change password"))
 
 
@@ -51,19 +38,6 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(_l("Choose a password.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=_l("Use between %(min)d and %(max)d characters."),
-            ),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[EqualTo("password", _l("The two passwords are not the same."))],
-    )
+    password = new_password_field(_l("New password"))
+    confirm = repeat_password_field("password")
     submit = SubmitField(_l("Save the password"))

@@ -4,7 +4,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
-    PasswordField,
     SelectField,
     StringField,
     SubmitField,
@@ -12,13 +11,12 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from workflows import validators
 from workflows.onboarding.duplicates import normalise_domain
 
-from ..admin.services import MIN_PASSWORD_LENGTH
-from ..forms import Checked, typed_currency
+from ..forms import Checked, new_password_field, repeat_password_field, typed_currency
 from ..models import TIERS
 from ..models.onboarding import BUSINESS_TYPES
 from .countries import country_choices
@@ -113,21 +111,8 @@ class RegistrationForm(FlaskForm):
             _max(254),
         ],
     )
-    password = PasswordField(
-        _l("Choose a password"),
-        validators=[
-            DataRequired(_l("Choose a password.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=_l("Use between %(min)d and %(max)d characters."),
-            ),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[EqualTo("password", _l("The two passwords are not the same."))],
-    )
+    password = new_password_field()
+    confirm = repeat_password_field("password")
     submit = SubmitField(_l("Apply to become a partner"))
 
     def __init__(self, *args, **kwargs):

@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, Length
 
 from workflows import validators
 
-from ..admin.services import MIN_PASSWORD_LENGTH
-from ..forms import Checked
+from ..forms import Checked, new_password_field, repeat_password_field
 from ..onboarding.forms import business_type_choices
 from .services import ROLE_LABELS, TEAM_ROLES
 
@@ -43,21 +42,8 @@ class AcceptInvitationForm(FlaskForm):
             Checked(validators.name),
         ],
     )
-    password = PasswordField(
-        _l("Choose a password"),
-        validators=[
-            DataRequired(_l("Choose a password.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=_l("Use between %(min)d and %(max)d characters."),
-            ),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[EqualTo("password", _l("The two passwords are not the same."))],
-    )
+    password = new_password_field()
+    confirm = repeat_password_field("password")
     submit = SubmitField(_l("Create my account"))
 
 

@@ -248,7 +248,8 @@ def test_cli_wait_follows_a_run_redis_refused_until_the_sweeper_and_a_worker_fin
     run = status_of(run_id)
     assert (run.status, run.payee_count) == ("done", 10)
     assert out == (
-        f"status=done payees=10 total={run.total_amount:f} currency=USD unusable_lines=0\n"
+        f"status=done payees=10 total={plain_decimal(run.total_amount, 2)} currency=USD"
+        " unusable_lines=0\n"
     )
 
 
