@@ -109,6 +109,20 @@ def road_for(run: CalcRun, user) -> Road | None:
     return roads_for([run], user).get(run.id)
 
 
+def _batch_step(key, done, verb: str, done_lines: int, total: int, names) -> Step:
+    """A step the run's payout batches take: who took it last (`<verb>_by_id`) and when."""
+    latest = done[-1] if done else None
+    return Step(
+        key,
+        _state(done_lines, total),
+        who=names.get(getattr(latest, f"{verb}_by_id")) if latest else None,
+        when=getattr(latest, f"{verb}_at") if latest else None,
+        batches=tuple(b.id for b in done),
+        done_lines=done_lines,
+        total_lines=total,
+    )
+
+
 def _road(run, closure, lines, run_batches, names, user) -> Road:
     total = len(lines)
     batched = sum(1 for _, batch_id in lines if batch_id is not None)
@@ -126,42 +140,13 @@ def _road(run, closure, lines, run_batches, names, user) -> Road:
             when=closure.closed_at if closure else None,
         ),
     ]
-    last = ordered[-1] if ordered else None
-    steps.append(
-        Step(
-            "batched",
-            _state(batched, total),
-            who=names.get(last.created_by_id) if last else None,
-            when=last.created_at if last else None,
-            batches=tuple(b.id for b in ordered),
-            done_lines=batched,
-            total_lines=total,
-        )
-    )
     approved = [b for b in ordered if b.approved_at is not None]
-    steps.append(
-        Step(
-            "batch_approved",
-            _state(approved_lines, total),
-            who=names.get(approved[-1].approved_by_id) if approved else None,
-            when=approved[-1].approved_at if approved else None,
-            batches=tuple(b.id for b in approved),
-            done_lines=approved_lines,
-            total_lines=total,
-        )
-    )
     exported = [b for b in ordered if b.exported_at is not None]
-    steps.append(
-        Step(
-            "exported",
-            _state(exported_lines, total),
-            who=names.get(exported[-1].exported_by_id) if exported else None,
-            when=exported[-1].exported_at if exported else None,
-            batches=tuple(b.id for b in exported),
-            done_lines=exported_lines,
-            total_lines=total,
-        )
-    )
+    steps += [
+        _batch_step("batched", ordered, "created", batched, total, names),
+        _batch_step("batch_approved", approved, "approved", approved_lines, total, names),
+        _batch_step("exported", exported, "exported", exported_lines, total, names),
+    ]
     road = Road(run=run, steps=steps, line_count=total)
     road.action = _next_action(steps, ordered, names, user)
     return road
