@@ -254,7 +254,7 @@ def time_query(program, period) -> list[float]:
 def spawn_workers(count: int, env: dict[str, str]) -> list[subprocess.Popen]:
     from rq import Worker
 
-    from portal.redis_conn import get_redis
+    from portal.foundation.redis_conn import get_redis
 
     workers = [
         subprocess.Popen(

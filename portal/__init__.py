@@ -64,12 +64,14 @@ def create_app(config: str | type | None = None) -> Flask:
     sqlite_support.register(app)
     connections.register(app)
 
-    from . import planner_stats, stored_files
+    from portal.foundation import planner_stats
+
+    from . import stored_files
 
     planner_stats.register()
     stored_files.register()
 
-    from . import data_version
+    from portal.foundation import data_version
 
     data_version.register()
 

@@ -11,8 +11,7 @@ from babel.numbers import get_currency_precision
 from flask_babel import format_currency, format_decimal, get_locale, gettext, ngettext
 
 from workflows.engine import UnknownCurrencyError, round_money
-
-from .numbers import currency_digits, normal
+from workflows.engine.numbers import currency_digits, normal
 
 # An unrounded intermediate shows at most this many digits beyond the currency's minor unit.
 EXTRA_DIGITS = 2

@@ -22,9 +22,9 @@ def worker(burst, queues):
     """Run an RQ worker (with RQ's scheduler) inside the app."""
     from rq import Queue
 
+    from portal.foundation.redis_conn import get_redis
     from workflows.periodic import ensure_scheduled
 
-    from .redis_conn import get_redis
     from .worker import PortalWorker
 
     connection = get_redis()

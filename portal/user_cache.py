@@ -3,7 +3,7 @@
 Flask-Login asks for the user on every request. Reading it from the database costs three round
 trips (BEGIN, SELECT, ROLLBACK) on every page, including pages served whole from a cache. Here
 the columns that decide access (active, role, organisation, language) are kept in Redis with the
-data version (`portal.data_version`) they were read at, and are used only while that version is
+data version (`foundation.data_version`) they were read at, and are used only while that version is
 still current. Every change to a user is audited (created, activated, deactivated, signed in)
 or marks the session changed (language), which moves the version after its commit, so the next
 request reads the database again: a deactivated user is refused on the request after the
@@ -27,10 +27,11 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import make_transient_to_detached
 
-from . import data_version
+from portal.foundation import data_version
+from portal.foundation.redis_conn import RedisNotConfigured, get_redis
+
 from .extensions import db
 from .models import User, UserSession, utcnow
-from .redis_conn import RedisNotConfigured, get_redis
 
 KEPT = ("id", "email", "name", "role", "partner_id", "locale", "active")
 

@@ -32,7 +32,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from portal import create_app
 from portal.config import TestConfig
 from portal.extensions import db as _db
-from portal.redis_conn import redis_from_url
+from portal.foundation.redis_conn import redis_from_url
 
 from . import factories
 

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import delete, select, text, update
 
-from portal.audit.services import record_event, verify_chain
+from portal.foundation.audit import record_event, verify_chain
 from portal.models import AuditEvent
 
 

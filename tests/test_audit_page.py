@@ -7,7 +7,7 @@ from html import unescape
 from flask_babel import force_locale
 
 from portal.audit.presenters import Change, changes
-from portal.audit.services import record_event
+from portal.foundation.audit import record_event
 
 
 def test_only_changed_keys_show_old_and_new(app):

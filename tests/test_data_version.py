@@ -6,9 +6,9 @@ import time
 
 from redis import Redis
 
-from portal import data_version
-from portal.audit.services import record_event
-from portal.redis_conn import get_redis
+from portal.foundation import data_version
+from portal.foundation.audit import record_event
+from portal.foundation.redis_conn import get_redis
 from workflows.rollups import refresh_sales_monthly
 
 

@@ -10,9 +10,9 @@ import pytest
 from flask_babel import force_locale
 
 from portal import explain, formatting
-from portal.numbers import plain_decimal
 from workflows.calc.compute import explanation_json
 from workflows.engine import PayeeAggregate, calculate_payee
+from workflows.engine.numbers import plain_decimal
 from workflows.engine.spec import parse_spec
 
 NBSP = "\xa0"

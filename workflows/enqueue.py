@@ -8,7 +8,7 @@ from datetime import date
 from flask import current_app
 from rq import Queue, Retry
 
-from portal.redis_conn import get_redis
+from portal.foundation.redis_conn import get_redis
 
 
 def queue(name: str = "default") -> Queue:
@@ -30,7 +30,7 @@ def run_task(task_id: int, attempt: int = 0) -> None:
 
 def pending_mail() -> None:
     """Queue delivery of the e-mails this session stored (call right after commit)."""
-    from portal.mail import take_pending
+    from portal.foundation.outbox import take_pending
 
     for message_id in take_pending():
         send_mail(message_id)

@@ -8,9 +8,9 @@ from flask import current_app
 
 from portal.auth.passwords import send_reset_link
 from portal.extensions import db
-from portal.mail import delivery as mail_delivery
+from portal.foundation import mail_delivery
+from portal.foundation.redis_conn import get_redis
 from portal.models import utcnow
-from portal.redis_conn import get_redis
 
 from . import enqueue, periodic, rollups, tasks
 from .calc import jobs as _calc_jobs  # noqa: F401 - shard, fan-in and sweeper jobs

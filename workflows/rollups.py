@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Date, and_, cast, delete, func, insert, literal, or_, select
 
-from portal import data_version, planner_stats
 from portal.extensions import db
+from portal.foundation import data_version, planner_stats
 from portal.models import PartnerTerritory, SaleLine, SalesMonthly
 
 sales = SaleLine.__table__

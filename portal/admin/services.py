@@ -6,9 +6,9 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal.foundation.audit import record_event
 from workflows import validators
 
-from ..audit.services import record_event
 from ..auth.sessions import revoke_all
 from ..extensions import db
 from ..models import Partner, Role, RoleGrant, Territory, User

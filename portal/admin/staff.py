@@ -14,7 +14,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ..audit.services import record_event
+from portal.foundation.audit import record_event
+
 from ..auth import passwords
 from ..extensions import db
 from ..models import Role, RoleGrant, Territory, User, utcnow

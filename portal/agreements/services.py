@@ -7,9 +7,9 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 
+from portal.foundation.audit import record_event
 from workflows.onboarding.errors import OnboardingError
 
-from ..audit.services import record_event
 from ..extensions import db
 from ..models import AgreementAcceptance, AgreementVersion, User, utcnow
 from ..security import Perm, ensure

@@ -12,8 +12,9 @@ import time
 
 from flask import current_app, g, request
 
+from portal.foundation.redis_conn import count_in_window, get_redis
+
 from ..extensions import db
-from ..redis_conn import count_in_window, get_redis
 from ..tokens.services import TokenRefused, authenticate_token
 from .errors import ApiError
 

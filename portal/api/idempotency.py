@@ -9,7 +9,8 @@ import json
 from flask import current_app, request
 from flask_login import current_user
 
-from ..redis_conn import get_redis
+from portal.foundation.redis_conn import get_redis
+
 from .errors import ApiError
 
 MAX_KEY_LENGTH = 255

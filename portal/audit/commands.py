@@ -1,7 +1,7 @@
 import click
 from flask.cli import with_appcontext
 
-from .services import verify_chain
+from portal.foundation.audit import verify_chain
 
 
 @click.group()

@@ -15,12 +15,12 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import func, select
 
+from portal.foundation.audit import record_event
+from portal.foundation.outbox import public_url, queue_mail
 from workflows import enqueue
 from workflows.onboarding.errors import InvalidToken
 
-from ..audit.services import record_event
 from ..extensions import db
-from ..mail import public_url, queue_mail
 from ..models import User
 from ..onboarding import ratelimit, tokens
 from .sessions import revoke_all

@@ -3,7 +3,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 
-from .. import data_version
+from portal.foundation import data_version
+
 from ..extensions import db
 from ..models import UserSession
 from . import bp, sessions

@@ -12,11 +12,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..audit.services import record_event
+from portal.foundation.audit import record_event
+from portal.foundation.redis_conn import count_in_window, get_redis
+
 from ..extensions import db
 from ..models import User, utcnow
 from ..models.users import PASSWORD_METHOD
-from ..redis_conn import count_in_window, get_redis
 from .sessions import revoke_all
 
 

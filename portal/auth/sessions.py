@@ -20,8 +20,10 @@ from flask import after_this_request, current_app, g, request, session
 from flask_login import login_user
 from sqlalchemy import select, update
 
-from .. import data_version, user_cache
-from ..audit.services import record_event
+from portal.foundation import data_version
+from portal.foundation.audit import record_event
+
+from .. import user_cache
 from ..extensions import db
 from ..models import User, UserSession, utcnow
 

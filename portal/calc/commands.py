@@ -10,16 +10,16 @@ from flask.cli import with_appcontext
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
+from portal.foundation.redis_conn import RedisNotConfigured
 from workflows import enqueue
 from workflows.calc import runs, settlement
+from workflows.engine.numbers import currency_digits, plain_decimal
 
 from ..actors import actor_for
 from ..cli_support import RECORD_ID, as_option, by_code, by_id, period_or_fail, refusals
 from ..csv_export import csv_rows
 from ..extensions import db
 from ..models import CalcRun, Program
-from ..numbers import currency_digits, plain_decimal
-from ..redis_conn import RedisNotConfigured
 
 
 def _program(code: str) -> Program:

@@ -1,6 +1,6 @@
 """Per-user caches of dashboards in Redis, keyed by the version of the data they read.
 
-The version (`portal.data_version`) moves after every commit of an audited change (a deal
+The version (`portal.foundation.data_version`) moves after every commit of an audited change (a deal
 decided, points posted, an import committed, a partner moved, a run finished) and of a rebuilt
 roll-up, so a cached page or figure is not older than the data it shows; what changes with
 time alone (ageing, "expiring within 90 days") waits at most DASHBOARD_CACHE_SECONDS.
@@ -25,8 +25,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from redis.exceptions import RedisError
 
-from .. import data_version
-from ..redis_conn import get_redis
+from portal.foundation import data_version
+from portal.foundation.redis_conn import get_redis
 
 
 def _encode(value: Any) -> Any:

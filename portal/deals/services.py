@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from portal.foundation.audit import record_event
 from workflows import validators
 from workflows.deals.conflicts import effective_categories
 from workflows.deals.effects import checked, money_amount
@@ -27,7 +28,6 @@ from workflows.deals.notify import territory_managers
 from workflows.deals.states import transition
 from workflows.engine.i18n import N_, render_message
 
-from ..audit.services import record_event
 from ..extensions import db
 from ..models import (
     AuditEvent,

@@ -12,10 +12,10 @@ from datetime import date
 
 from sqlalchemy import func, insert, select
 
+from portal.foundation.audit import record_event
 from workflows.rollups import refresh_sales_monthly
 
 from ..admin.services import create_user
-from ..audit.services import record_event
 from ..models import (
     Category,
     FxRate,

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from rq import Queue, Worker
 from sqlalchemy import text
 
+from portal.foundation.redis_conn import get_redis
+
 from ..extensions import db
-from ..redis_conn import get_redis
 
 
 @dataclass

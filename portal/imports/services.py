@@ -8,11 +8,11 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 
+from portal.foundation.audit import record_event
 from workflows.imports import task as _import_task  # noqa: F401 - registers the task handler
 from workflows.tasks import create_task
 
 from .. import stored_files
-from ..audit.services import record_event
 from ..extensions import db
 from ..models import ImportBatch
 from ..security import Perm, ensure

@@ -10,9 +10,8 @@ import hashlib
 
 from flask_babel import lazy_gettext as _l
 
+from portal.foundation.redis_conn import count_in_window, get_redis
 from workflows.onboarding.errors import OnboardingError
-
-from ..redis_conn import count_in_window, get_redis
 
 
 class RateLimited(OnboardingError):

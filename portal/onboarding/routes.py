@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from portal.foundation.outbox import take_pending
 from workflows import enqueue
 from workflows.onboarding.errors import InvalidToken, OnboardingError
 
@@ -14,7 +15,6 @@ from ..auth import ACCOUNT_ENDPOINTS
 from ..downloads import send_stored_file
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..mail import take_pending
 from ..models import ApplicationDocument, Role
 from ..security import Perm, can, get_visible_or_404, requires
 from . import bp, services, uploads

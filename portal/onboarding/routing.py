@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from portal.foundation.audit import record_event
 from workflows.onboarding.errors import OnboardingError
 
-from ..audit.services import record_event
 from ..extensions import db
 from ..models import CountryTerritoryRule, PartnerApplication, Territory
 from ..security import Perm, ensure

@@ -13,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from portal.foundation.audit import record_event
+from portal.foundation.outbox import public_url, queue_mail
 from workflows import validators
 from workflows.onboarding.duplicates import (
     domain_root,
@@ -30,9 +32,7 @@ from workflows.onboarding.states import transition
 
 from ..admin.services import create_user
 from ..agreements.services import accept_version, pending_version_for
-from ..audit.services import record_event
 from ..extensions import db
-from ..mail import public_url, queue_mail
 from ..models import ApplicationDocument, PartnerApplication, Role, User, utcnow
 from ..models.users import PASSWORD_METHOD
 from ..security import Perm, ensure

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.foundation.audit import record_event
 from workflows.engine import PeriodError, parse_period
 from workflows.payables import statements
 
 from .. import explain
-from ..audit.services import record_event
 from ..csv_export import csv_response
 from ..downloads import as_attachment
 from ..extensions import db

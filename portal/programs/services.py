@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from portal.foundation.audit import record_event
 from workflows.calc.loaders import known_codes
 from workflows.engine import N_, Problem, ProgramSpec, SpecError, spec_from_dict, spec_hash
 from workflows.engine.loading import DocumentError, load_document
 from workflows.engine.spec import spec_to_dict
 
-from ..audit.services import record_event
 from ..extensions import db
 from ..models import Program, ProgramVersion, utcnow
 from ..security import Perm, ensure

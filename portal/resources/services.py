@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal.foundation.audit import record_event
 from workflows.onboarding.errors import OnboardingError
 
-from ..audit.services import record_event
 from ..extensions import db
 from ..models import TIERS, Resource, ResourceTier, Territory, utcnow
 from ..onboarding import uploads

@@ -10,14 +10,14 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal.foundation.audit import record_event
+from portal.foundation.outbox import public_url, queue_mail
 from workflows.onboarding.duplicates import domain_root, normalise_domain, normalise_tax_id
 from workflows.onboarding.errors import InvalidToken, OnboardingError
 
 from ..admin.services import UserError, create_user
-from ..audit.services import record_event
 from ..auth.sessions import revoke_all
 from ..extensions import db
-from ..mail import public_url, queue_mail
 from ..models import Invitation, Partner, PartnerProfile, Role, User, utcnow
 from ..onboarding import tokens
 from ..security import Perm, ensure, visible_to

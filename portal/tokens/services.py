@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 
-from ..audit.services import record_event
+from portal.foundation.audit import record_event
+
 from ..extensions import db
 from ..models import ApiToken, utcnow
 from ..models.api_tokens import TOKEN_SCOPES

@@ -17,12 +17,12 @@ from rq import Worker
 from sqlalchemy import create_engine, func, select, text
 
 from portal.models import CalcResult, CalcRun, CalcShard
-from portal.numbers import plain_decimal
 from tests.calc.conftest import build_scenario, load_program, results_by_code, worker_env
 from tests.calc.test_scenarios import AFTER_Q3, GROUP_NETWORKING, Q3
 from workflows import enqueue
 from workflows.calc import jobs, runs
 from workflows.calc.compute import compute_shard
+from workflows.engine.numbers import plain_decimal
 
 pytestmark = pytest.mark.worker
 

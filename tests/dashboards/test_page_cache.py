@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal import data_version
-from portal.audit.services import record_event
+from portal.foundation import data_version
+from portal.foundation.audit import record_event
 from tests.conftest import CSRF_RE, csrf_token
 from tests.factories import PASSWORD
 

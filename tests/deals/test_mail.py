@@ -11,7 +11,8 @@ from flask_babel import force_locale, gettext
 from rq import Queue
 from sqlalchemy import select
 
-from portal.mail import delivery, queue_mail, take_pending
+from portal.foundation import mail_delivery as delivery
+from portal.foundation.outbox import queue_mail, take_pending
 from portal.models import OutboxMessage, utcnow
 from workflows import enqueue
 from workflows.deals.states import transition

@@ -126,7 +126,7 @@ def test_an_import_through_the_api_path_is_analyzed_when_its_caller_commits(
 def test_the_roll_up_rebuild_reports_its_bulk_write_and_is_analyzed_at_commit(
     app, db, world, is_postgres, monkeypatch
 ):
-    from portal import planner_stats
+    from portal.foundation import planner_stats
     from workflows.rollups import refresh_sales_monthly
 
     monkeypatch.setitem(app.config, "ANALYZE_AFTER_ROWS", 3)

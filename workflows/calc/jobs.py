@@ -20,8 +20,8 @@ from rq.job import Job, JobStatus
 from sqlalchemy import update
 
 from portal.extensions import db
+from portal.foundation.redis_conn import get_redis
 from portal.models import CalcRun, CalcShard, utcnow
-from portal.redis_conn import get_redis
 from workflows import enqueue, periodic
 
 from . import runs

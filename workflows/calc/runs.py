@@ -20,8 +20,8 @@ from math import ceil
 from flask import current_app
 from sqlalchemy import func, insert, select, update
 
-from portal.audit.services import record_event
 from portal.extensions import db
+from portal.foundation.audit import record_event
 from portal.models import CalcResult, CalcRun, CalcShard, ClosedPeriod, Program, SaleLine, utcnow
 from portal.models.programs import ProgramVersion
 from portal.security import Perm, ensure

@@ -13,12 +13,12 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from portal.audit.services import record_event
 from portal.extensions import db
+from portal.foundation.audit import record_event
 from portal.models import CalcResult, CalcRun, ClosedPeriod, Partner, PayoutLine, Program, utcnow
-from portal.numbers import plain_decimal
 from portal.security import Perm, ensure, ensure_not_maker, visible_to
 from workflows.engine import N_, Period, minor_unit
+from workflows.engine.numbers import plain_decimal
 from workflows.engine.settling import payout_differences, within
 
 from . import writers

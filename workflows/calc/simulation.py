@@ -15,8 +15,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
-from portal.audit.services import record_event
 from portal.extensions import db
+from portal.foundation.audit import record_event
 from portal.models import Partner, Program, SaleLine, Task
 from portal.security import Perm, ensure
 from workflows.engine import (

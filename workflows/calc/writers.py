@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from sqlalchemy import delete, insert
 
-from portal import planner_stats
 from portal.extensions import db
+from portal.foundation import planner_stats
 from portal.models import CalcResult, CalcUnusableLine, PayoutLine
 
 from .compute import ShardOutcome, explanation_json

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import delete, or_, select
 
-from portal.audit.services import record_event
 from portal.extensions import db
+from portal.foundation.audit import record_event
 from portal.models import DealClaim, DealRegistration
 
 from . import notify

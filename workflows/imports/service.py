@@ -9,9 +9,9 @@ from contextlib import contextmanager
 
 from flask import current_app
 
-from portal import planner_stats
-from portal.audit.services import record_event
 from portal.extensions import db
+from portal.foundation import planner_stats
+from portal.foundation.audit import record_event
 from portal.models import ImportBatch, utcnow
 from workflows.validators import sale_date_window
 

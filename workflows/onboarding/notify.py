@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.mail import public_url, queue_mail
+from portal.foundation.outbox import public_url, queue_mail
 from portal.models import PartnerApplication, Role, Territory, User, manager_territories
 
 from .states import STATE_LABELS

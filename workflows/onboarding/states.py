@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from portal.audit.services import record_event
 from portal.extensions import db
+from portal.foundation.audit import record_event
 from portal.models import PartnerApplication
 from portal.security import Forbidden, Perm, ensure, ensure_not_maker
 

@@ -15,8 +15,8 @@ from flask import current_app
 from sqlalchemy import and_, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.audit.services import record_event
 from portal.extensions import db
+from portal.foundation.audit import record_event
 from portal.models import (
     ClosedPeriod,
     FxRate,

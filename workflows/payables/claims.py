@@ -15,8 +15,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.audit.services import record_event
 from portal.extensions import db
+from portal.foundation.audit import record_event
 from portal.models import Claim, Partner, PayoutLine, Program, utcnow
 from portal.security import Perm, ensure, ensure_not_maker
 from workflows import validators

@@ -21,9 +21,9 @@ from portal.models import (
     PayoutLine,
     Program,
 )
-from portal.numbers import currency_digits, plain_decimal
 from portal.security import Perm, ensure
 from workflows.engine import Period
+from workflows.engine.numbers import currency_digits, plain_decimal
 
 # Every period a statement can cover: the list of a partner's periods looks through all of them.
 ALL_TIME = Period(date(1, 1, 1), date(9999, 12, 31))

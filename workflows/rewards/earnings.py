@@ -18,9 +18,9 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import func, insert, select
 
-from portal import planner_stats
-from portal.audit.services import record_event
 from portal.extensions import db
+from portal.foundation import planner_stats
+from portal.foundation.audit import record_event
 from portal.models import Partner, PointsAllocation, PointsEntry, Program, utcnow
 from portal.security import Perm, ensure
 from workflows.calc.loaders import (

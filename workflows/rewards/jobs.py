@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from flask import current_app
 
 from portal.extensions import db
+from portal.foundation.redis_conn import get_redis
 from portal.models import Program, utcnow
-from portal.redis_conn import get_redis
 from workflows import periodic
 
 from . import earnings, levels, points

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from portal.audit.services import record_event
 from portal.extensions import db
+from portal.foundation.audit import record_event
 from portal.models import Partner, PointsEntry, utcnow
 from portal.security import Perm, ensure
 from workflows.engine import N_

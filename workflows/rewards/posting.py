@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from portal.audit.services import record_event
 from portal.extensions import db
+from portal.foundation.audit import record_event
 from portal.models import Program, Task, User
 from portal.security import Perm, ensure
 from workflows.calc.runs import refuse_if_closed

@@ -10,8 +10,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from portal.audit.services import record_event
 from portal.extensions import db
+from portal.foundation.audit import record_event
 from portal.models import Partner, Redemption, RewardItem, utcnow
 from portal.security import Perm, ensure, ensure_not_maker, visible_to
 from workflows.engine import N_, Term

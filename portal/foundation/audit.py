@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from .. import data_version
 from ..extensions import db
 from ..models import AuditEvent, AuditHead, utcnow
 from ..models.audit import GENESIS_HASH
+from . import data_version
 
 HEAD_ID = 1
 VERIFY_CHUNK = 5000
