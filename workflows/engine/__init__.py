@@ -24,7 +24,7 @@ from workflows.engine.fx import (
     rate_for,
     rate_on,
 )
-from workflows.engine.i18n import N_, Term
+from workflows.engine.i18n import N_, Refusal, Term
 from workflows.engine.kinds import register_kind
 from workflows.engine.money import (
     HIGH_PRECISION,
@@ -59,6 +59,7 @@ __all__ = [
     "MEASURE_PLACES",
     "MINOR_UNITS",
     "N_",
+    "Refusal",
     "Term",
     "Band",
     "Eligibility",
