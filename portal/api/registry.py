@@ -276,10 +276,23 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _header(description: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "integer", "minimum": 0}}
+
+
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": _header("Requests allowed per window (IETF draft RateLimit fields)."),
+    "RateLimit-Remaining": _header("Requests left in the current window."),
+    "RateLimit-Reset": _header("Seconds until the window ends."),
+}
+REFUSAL_HEADERS = {"Retry-After": _header("Seconds to wait."), **RATE_LIMIT_HEADERS}
+
+
 def _success_document(op: Operation) -> dict[str, Any]:
     if not op.files:
         return {
             "description": "Success.",
+            "headers": RATE_LIMIT_HEADERS,
             "content": {"application/json": {"schema": _ref(op.response)}},
         }
     return {
@@ -288,7 +301,8 @@ def _success_document(op: Operation) -> dict[str, Any]:
             "Content-Disposition": {
                 "description": "attachment; filename=...",
                 "schema": {"type": "string"},
-            }
+            },
+            **RATE_LIMIT_HEADERS,
         },
         "content": {media_type: {} for media_type in op.files},  # any bytes of that type
     }
@@ -332,6 +346,7 @@ def _operation_document(op: Operation) -> dict[str, Any]:
     for status in op.error_statuses:
         doc["responses"][str(status)] = {
             "description": STANDARD[status][1],
+            **({"headers": REFUSAL_HEADERS} if status == 429 else {}),
             "content": {"application/json": {"schema": _ref("Error")}},
         }
     return doc

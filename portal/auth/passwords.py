@@ -15,6 +15,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import func, select
 
+from portal.foundation import ratelimit
 from portal.foundation.audit import record_event
 from portal.foundation.outbox import public_url, queue_mail
 from workflows import enqueue
@@ -22,7 +23,7 @@ from workflows.onboarding.errors import InvalidToken
 
 from ..extensions import db
 from ..models import User
-from ..onboarding import ratelimit, tokens
+from ..onboarding import tokens
 from .sessions import revoke_all
 
 RESET = "reset-password"
@@ -56,10 +57,12 @@ def request_reset(email: str, *, ip: str | None, locale: str | None) -> None:
     email = email.strip().lower()
     config = current_app.config
     ratelimit.hit(
-        "password-reset",
-        [ip, email],
-        limit=config["PASSWORD_RESET_RATE_LIMIT"],
-        window=config["PASSWORD_RESET_RATE_WINDOW_SECONDS"],
+        ratelimit.per_identity(
+            "password-reset",
+            [ip, email],
+            limit=config["PASSWORD_RESET_RATE_LIMIT"],
+            window=config["PASSWORD_RESET_RATE_WINDOW_SECONDS"],
+        )
     )
     enqueue.password_reset(email, locale=locale, ip=ip)
 

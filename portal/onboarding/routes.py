@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from portal.foundation.outbox import take_pending
+from portal.foundation.ratelimit import RateLimited
 from workflows import enqueue
 from workflows.onboarding.errors import InvalidToken, OnboardingError
 
@@ -26,7 +27,6 @@ from .forms import (
     RegistrationForm,
     SubmitApplicationForm,
 )
-from .ratelimit import RateLimited
 
 APPLICANT_ENDPOINTS = frozenset(
     {"auth.login", "auth.logout", "auth.language", "static", "main.home", "agreements.show"}
@@ -86,10 +86,11 @@ def register():
         try:
             services.register(_registration(form), ip=request.remote_addr)
             db.session.commit()
-        except RateLimited as exc:
+        except RateLimited as refused:
             db.session.rollback()
-            flash(str(exc), "danger")
-            return render_template("onboarding/register.html", form=form), 429
+            flash(refused.render(_), "danger")
+            page = render_template("onboarding/register.html", form=form)
+            return page, 429, {"Retry-After": str(refused.retry_after)}
         except IntegrityError:  # the same address registered a moment ago: say the same thing
             db.session.rollback()
             take_pending()
@@ -171,6 +172,9 @@ def resend_verification():
         abort(400)
     try:
         services.resend_verification(_own_application(), actor=current_user, ip=request.remote_addr)
+    except RateLimited as refused:
+        db.session.rollback()
+        flash(refused.render(_), "danger")
     except OnboardingError as exc:
         db.session.rollback()
         flash(str(exc), "danger")

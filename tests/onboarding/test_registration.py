@@ -6,9 +6,9 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from portal.foundation.ratelimit import RateLimited
 from portal.models import AuditEvent, PartnerApplication, Role, User
 from portal.onboarding import routing, services, tokens
-from portal.onboarding.ratelimit import RateLimited
 from portal.security import Forbidden
 from workflows.onboarding.errors import InvalidToken, OnboardingError
 
