@@ -15,14 +15,13 @@ from typing import TypeVar
 from flask import abort, flash, redirect
 from flask_babel import gettext as _
 
-from workflows.calc.errors import CalcError
-from workflows.engine import PeriodError
+from workflows.engine import PeriodError, Refusal
 from workflows.onboarding.errors import OnboardingError
 
 from .extensions import db
 
 T = TypeVar("T")
-REFUSALS = (CalcError, PeriodError, OnboardingError)
+REFUSALS = (Refusal, PeriodError, OnboardingError)
 
 
 def refusal_message(exc: Exception) -> str:

@@ -15,10 +15,10 @@ from wtforms.fields.choices import SelectChoice
 
 from workflows.deals.conflicts import protection_holder
 from workflows.deals.effects import today
-from workflows.deals.errors import MakerCheckerRefused
 from workflows.deals.protection import protection_for
 from workflows.deals.states import (
     BY_PERMISSION,
+    DEALS,
     EXTENSION_LABELS,
     REJECTION_REASONS,
     REVIEWER,
@@ -28,6 +28,7 @@ from workflows.deals.states import (
     allowed,
 )
 
+from ..changes import refusal_message
 from ..extensions import db
 from ..forms import currency_choices
 from ..models import Category, DealRegistration, Partner, Product, Program, Territory
@@ -149,7 +150,7 @@ def decision_refusal(deal: DealRegistration, user) -> str | None:
     if not awaiting or not can(user, Perm.REVIEW_DEALS):
         return None
     if user.id in (deal.submitted_by_id, deal.extension_requested_by_id):
-        return str(MakerCheckerRefused())
+        return _(DEALS.maker_checker)
     return None
 
 
@@ -208,9 +209,9 @@ def attach_error(form, error) -> None:
     """Show a service error next to the field it concerns, else at the top of the page."""
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
-        field.errors = [*field.errors, str(error)]
+        field.errors = [*field.errors, refusal_message(error)]
     else:
-        flash(str(error), "danger")
+        flash(refusal_message(error), "danger")
 
 
 def flash_errors(form) -> None:

@@ -12,7 +12,9 @@ from flask_login import current_user
 from workflows import enqueue
 from workflows.deals.errors import DealError
 from workflows.deals.states import TRANSITIONS, transition
+from workflows.engine import Refusal
 
+from ..changes import refusal_message
 from ..csv_export import csv_response
 from ..extensions import db
 from ..inputs import query_int
@@ -142,7 +144,7 @@ def _edit(deal: DealRegistration | None):
         try:
             data = services.DealInput.from_form(form)
             deal = services.save_deal(data, actor=current_user, deal=deal, submit=form.submit.data)
-        except DealError as exc:
+        except (DealError, Refusal) as exc:
             db.session.rollback()
             presenters.attach_error(form, exc)
         else:
@@ -200,9 +202,9 @@ def act(deal_id, action):
         return redirect(url_for("deals.detail", deal_id=deal.id))
     try:
         transition(deal, spec.event, current_user, **spec.data(form))
-    except DealError as exc:
+    except (DealError, Refusal) as exc:
         db.session.rollback()
-        flash(str(exc), "danger")
+        flash(refusal_message(exc), "danger")
         return redirect(url_for("deals.detail", deal_id=deal_id))
     db.session.commit()
     enqueue.pending_mail()

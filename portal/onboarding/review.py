@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from workflows import enqueue
+from workflows.engine import Refusal
 from workflows.onboarding.errors import OnboardingError
 from workflows.onboarding.states import STATE_BADGES, STATE_LABELS, allowed
 
@@ -118,7 +119,7 @@ def decide(application_id, event):
     if form.validate_on_submit():
         try:
             decision.service(application, actor=current_user, **decision.data(form))
-        except OnboardingError as exc:
+        except (OnboardingError, Refusal) as exc:
             db.session.rollback()
             attach_error(form, exc)
         else:

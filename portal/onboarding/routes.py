@@ -8,10 +8,12 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.foundation.outbox import take_pending
 from workflows import enqueue
+from workflows.engine import Refusal
 from workflows.onboarding.errors import InvalidToken, OnboardingError
 
 from ..agreements.services import pending_version_for
 from ..auth import ACCOUNT_ENDPOINTS
+from ..changes import refusal_message
 from ..downloads import send_stored_file
 from ..extensions import db
 from ..forms import ConfirmForm
@@ -49,13 +51,13 @@ def onboarding_labels() -> dict:
     return {"country_name": country_name, "business_type_labels": BUSINESS_TYPE_LABELS}
 
 
-def attach_error(form, exc: OnboardingError) -> None:
+def attach_error(form, exc: OnboardingError | Refusal) -> None:
     """Show a domain error next to its field, or at the top of the page."""
     field = getattr(form, exc.field, None) if exc.field else None
     if field is not None:
-        field.errors = [*field.errors, str(exc)]
+        field.errors = [*field.errors, refusal_message(exc)]
     else:
-        flash(str(exc), "danger")
+        flash(refusal_message(exc), "danger")
 
 
 def _own_application():
@@ -149,7 +151,7 @@ def submit():
             services.submit_application(
                 application, actor=current_user, accept=form.accept.data, ip=request.remote_addr
             )
-        except OnboardingError as exc:
+        except (OnboardingError, Refusal) as exc:
             db.session.rollback()
             attach_error(form, exc)
             status = 400
@@ -188,7 +190,7 @@ def answer():
     if form.validate_on_submit():
         try:
             services.answer_question(application, actor=current_user, answer=form.answer.data)
-        except OnboardingError as exc:
+        except (OnboardingError, Refusal) as exc:
             db.session.rollback()
             attach_error(form, exc)
         else:

@@ -33,28 +33,6 @@ class DealError(Exception):
             return str(self.message)
 
 
-class IllegalTransition(DealError):
-    """The event is not allowed from the registration's current state."""
-
-    def __init__(self, event_label, state_label):
-        super().__init__(
-            _l(
-                "“%(action)s” is not possible while the registration is %(state)s.",
-                action=event_label,
-                state=state_label,
-            )
-        )
-
-
-class MakerCheckerRefused(DealError):
-    """Nobody decides what they themselves submitted or requested."""
-
-    def __init__(self):
-        super().__init__(
-            _l("You submitted or requested this yourself: another channel manager must decide it.")
-        )
-
-
 class AlreadyProtected(DealError):
     """Another approved registration already holds this end customer and category."""
 

@@ -1,4 +1,5 @@
-"""What each application event does besides changing the state (called by `transition`)."""
+"""What each application event does besides changing the state (the `effect` of each
+transition in `states`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import re
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
-from portal.agreements.services import pending_version_for
 from portal.extensions import db
 from portal.models import (
     TIERS,
@@ -27,6 +27,7 @@ from workflows import validators
 from workflows.engine import is_currency
 from workflows.messages import lazy_message
 
+from .agreements import pending_version_for
 from .duplicates import Company, compare, find_duplicates, normalise_name
 from .errors import AgreementNotAccepted, NotVerified, OnboardingError
 
@@ -212,12 +213,3 @@ def approve(
     application.decided_at, application.decided_by_id = utcnow(), actor.id
     db.session.flush()
     return {"partner_code": partner.code, "tier": tier, "currency": currency}
-
-
-EFFECTS = {
-    "submit": submit,
-    "request_info": request_info,
-    "resubmit": resubmit,
-    "approve": approve,
-    "reject": reject,
-}

@@ -20,26 +20,6 @@ class OnboardingError(Exception):
         return str(self.message)
 
 
-class IllegalTransition(OnboardingError):
-    """The action is not allowed from the application's current state."""
-
-    def __init__(self, action_label, state_label):
-        super().__init__(
-            _l(
-                "“%(action)s” is not possible while the application is %(state)s.",
-                action=action_label,
-                state=state_label,
-            )
-        )
-
-
-class MakerCheckerRefused(OnboardingError):
-    """Nobody decides on an application they filed themselves."""
-
-    def __init__(self):
-        super().__init__(_l("You filed this application yourself: another manager must decide."))
-
-
 class NotVerified(OnboardingError):
     def __init__(self):
         super().__init__(
