@@ -26,6 +26,13 @@ def current_version(day: date | None = None) -> AgreementVersion | None:
     )
 
 
+def standing(version: AgreementVersion, current: AgreementVersion | None) -> str | None:
+    """ "current" (in effect), "scheduled" (not yet in effect) or None (replaced)."""
+    if current is None or version.version > current.version:
+        return "scheduled"
+    return "current" if current.id == version.id else None
+
+
 def has_accepted(user, version: AgreementVersion) -> bool:
     """Whether `user` (or, for a partner user, anyone of their organisation) accepted `version`.
 

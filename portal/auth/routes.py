@@ -6,7 +6,6 @@ from flask_login import current_user, login_required, logout_user
 from portal.foundation import data_version
 
 from ..extensions import db
-from ..models import UserSession
 from . import bp, sessions
 from .forms import LanguageForm, LoginForm
 from .redirects import referrer_path, safe_next
@@ -52,7 +51,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    row = db.session.get(UserSession, sessions.current_session_id() or 0)
+    row = sessions.own_session(current_user, sessions.current_session_id())
     if row is not None:
         sessions.revoke_session(row, reason="sign_out", actor=current_user, ip=request.remote_addr)
         db.session.commit()

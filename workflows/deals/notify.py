@@ -25,8 +25,6 @@ from portal.models import (
 )
 from portal.models.partners import current_range
 
-from .states import EXTENSION_LABELS, REJECTION_REASONS, STATE_LABELS
-
 TO_PARTNER = {
     "approve": "deal_approved",
     "reject": "deal_rejected",
@@ -72,9 +70,6 @@ def _context(deal: DealRegistration, event: str) -> dict:
         "deal": deal,
         "event": event,
         "link": public_url("deals.detail", deal_id=deal.id),
-        "state_label": STATE_LABELS[deal.state],
-        "extension_label": EXTENSION_LABELS.get(deal.extension_state or "", ""),
-        "reason_label": REJECTION_REASONS.get(deal.rejection_reason or "", ""),
         "review_hours": current_app.config["DEAL_REVIEW_TARGET_HOURS"],
     }
 

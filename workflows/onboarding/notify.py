@@ -14,8 +14,6 @@ from portal.extensions import db
 from portal.foundation.outbox import public_url, queue_mail
 from portal.models import PartnerApplication, Role, Territory, User, manager_territories
 
-from .states import STATE_LABELS
-
 TO_APPLICANT = {
     "submit": "application_submitted",
     "request_info": "application_needs_info",
@@ -52,7 +50,6 @@ def after_transition(application: PartnerApplication, event: str) -> None:
     """Queue the e-mails an event sends (delivered by a worker after commit)."""
     context = {
         "application": application,
-        "state_label": STATE_LABELS[application.state],
         "review_hours": current_app.config["APPLICATION_REVIEW_TARGET_HOURS"],
     }
     if template := TO_APPLICANT.get(event):
