@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Flask, request
 from flask_login import current_user
 
@@ -38,6 +40,18 @@ def _private_response() -> bool:
 
 
 def create_app(config: str | type | None = None) -> Flask:
+    app = _configure(config)
+    _init_extensions(app)
+    _register_hooks(app)
+    _register_blueprints(app)
+    _security_headers(app)
+    _commands(app)
+    return app
+
+
+def _configure(config: str | type | None) -> Flask:
+    """The Flask application with its settings (refused when a required one is missing), behind
+    the configured proxies."""
     config_class = config if isinstance(config, type) else config_for(config)
     config_class.check()
     app = Flask(
@@ -50,7 +64,10 @@ def create_app(config: str | type | None = None) -> Flask:
     from .proxies import trust_proxies
 
     trust_proxies(app)
+    return app
 
+
+def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -59,74 +76,40 @@ def create_app(config: str | type | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
 
-    from . import connections, sqlite_support
+
+def _register_hooks(app: Flask) -> None:
+    """Database connection set-up, the change listeners of the foundation, sign-in sessions,
+    template helpers and the request inputs (before the blueprints: their rules use its `int`
+    converter)."""
+    from portal.foundation import data_version, planner_stats
+
+    from . import connections, inputs, sqlite_support, stored_files
+    from .auth import sessions
+    from .rendering import register_template_helpers
 
     sqlite_support.register(app)
     connections.register(app)
-
-    from portal.foundation import planner_stats
-
-    from . import stored_files
-
     planner_stats.register()
     stored_files.register()
-
-    from portal.foundation import data_version
-
     data_version.register()
-
-    from .auth import sessions
-
     sessions.register(app, login_manager)
-
-    from .rendering import register_template_helpers
-
     register_template_helpers(app)
+    inputs.register(app)
 
-    from . import inputs
 
-    inputs.register(app)  # before the blueprints: their rules use its `int` converter
+# Every feature package's blueprint, in registration order (their request hooks run in it).
+BLUEPRINTS = tuple(
+    "auth main partners imports audit health admin deals programs calc dashboards onboarding "
+    "agreements team resources rewards payables api tokens".split()
+)
 
-    from .admin import bp as admin_bp
-    from .audit import bp as audit_bp
-    from .auth import bp as auth_bp
-    from .deals import bp as deals_bp
+
+def _register_blueprints(app: Flask) -> None:
+    """The features' pages, the error pages, and /favicon.ico."""
     from .errors import register_error_handlers
-    from .health import bp as health_bp
-    from .imports import bp as imports_bp
-    from .main import bp as main_bp
-    from .partners import bp as partners_bp
 
-    for blueprint in (auth_bp, main_bp, partners_bp, imports_bp, audit_bp, health_bp, admin_bp):
-        app.register_blueprint(blueprint)
-    app.register_blueprint(deals_bp)
-    from .calc import bp as calc_bp
-    from .dashboards import bp as dashboards_bp
-    from .programs import bp as programs_bp
-
-    app.register_blueprint(programs_bp)
-    app.register_blueprint(calc_bp)
-    app.register_blueprint(dashboards_bp)
-    from .agreements import bp as agreements_bp
-    from .onboarding import bp as onboarding_bp
-    from .resources import bp as resources_bp
-    from .team import bp as team_bp
-
-    app.register_blueprint(onboarding_bp)
-    app.register_blueprint(agreements_bp)
-    app.register_blueprint(team_bp)
-    app.register_blueprint(resources_bp)
-    from .rewards import bp as rewards_bp
-
-    app.register_blueprint(rewards_bp)
-    from .payables import bp as payables_bp
-
-    app.register_blueprint(payables_bp)
-    from .api import bp as api_bp
-    from .tokens import bp as tokens_bp
-
-    app.register_blueprint(api_bp)
-    app.register_blueprint(tokens_bp)
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_module(f"{__name__}.{name}").bp)
     register_error_handlers(app)
 
     # Browsers ask for /favicon.ico whatever the page links: serve the static file there too,
@@ -138,6 +121,8 @@ def create_app(config: str | type | None = None) -> Flask:
         defaults={"filename": "img/favicon.ico"},
     )
 
+
+def _security_headers(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -158,7 +143,8 @@ def create_app(config: str | type | None = None) -> Flask:
             )
         return response
 
+
+def _commands(app: Flask) -> None:
     from .cli import register_commands
 
     register_commands(app)
-    return app

@@ -1,26 +1,32 @@
-"""Stored values (statuses, kinds, roles) as the words a reader sees, in their language.
+"""Stored values (states, kinds, roles, tiers, codes) as the words a reader sees, in their
+language, and their badge colours: the one place for both.
 
-The database and the exports keep the stable English values; pages show them through the
-`label` filter: `{{ run.status|label("status") }}`. A value without a label shows as stored.
+The database, the exports and the workflows keep the stable English values; templates show them
+through `{{ run.status|label("status") }}` or as a coloured `{{ deal.state|badge("deal_state") }}`,
+forms through `choices()`. A value without a label shows as stored; without a colour, grey.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from wtforms.fields.choices import SelectChoice
 
-from .programs.describe import KIND_NAMES
-
+# The states of anything someone reviews (deals, applications, claims, runs, batches…) share
+# these words; the points ledger's kinds share theirs.
+REVIEW = {"submitted": _l("submitted"), "approved": _l("approved"), "rejected": _l("rejected")}
+LEDGER = {"earn": _l("earned"), "adjust": _l("adjustment"), "expire": _l("expired")}
 LABELS = {
     "status": {
+        **REVIEW,
         "queued": _l("queued"),
         "running": _l("running"),
         "done": _l("done"),
         "failed": _l("failed"),
         "draft": _l("draft"),
         "requested": _l("requested"),
-        "submitted": _l("submitted"),
-        "approved": _l("approved"),
-        "rejected": _l("rejected"),
         "exported": _l("exported"),
     },
     "role": {
@@ -31,7 +37,7 @@ LABELS = {
         "admin": _l("administrator"),
         "applicant": _l("applicant"),
     },
-    "program_kind": KIND_NAMES,
+    "program_kind": {"rebate": _l("Rebate"), "spif": _l("SPIF"), "loyalty": _l("Loyalty")},
     # Tiers are data (imports may name others); the usual ones read in the user's language.
     "tier": {
         "registered": _l("registered"),
@@ -47,24 +53,18 @@ LABELS = {
         "claim": _l("claim"),
     },
     "entry_kind": {
-        "earn": _l("earned"),
-        "adjust": _l("adjustment"),
+        **LEDGER,
         "hold": _l("held"),
         "release": _l("released"),
         "redeem": _l("redeemed"),
-        "expire": _l("expired"),
     },
-    "ledger_kind": {
-        "earn": _l("earned"),
-        "adjust": _l("adjustment"),
-        "redeem": _l("redemption"),
-        "expire": _l("expired"),
-    },
+    "ledger_kind": {**LEDGER, "redeem": _l("redemption")},
     "redemption_state": {
         "requested": _l("awaiting approval"),
         "approved": _l("approved"),
         "rejected": _l("rejected, points returned"),
     },
+    "claim_state": {**REVIEW, "first_approved": _l("awaiting second approval")},
     "import_kind": {
         "territories": _l("territories"),
         "partners": _l("partners"),
@@ -74,6 +74,104 @@ LABELS = {
         "sales": _l("sales lines"),
         "catalog": _l("reward catalog"),
     },
+    "deal_state": {
+        **REVIEW,
+        "draft": _l("draft"),
+        "returned": _l("returned for more information"),
+        "withdrawn": _l("withdrawn"),
+        "won": _l("won"),
+        "lost": _l("lost"),
+        "expired": _l("expired"),
+    },
+    "deal_extension": {
+        "requested": _l("extension requested"),
+        "granted": _l("extension granted"),
+        "refused": _l("extension refused"),
+    },
+    "deal_rejection_reason": {
+        "duplicate": _l("Duplicate: another registration exists for this opportunity"),
+        "direct_sales": _l("Customer already engaged with direct sales"),
+        "insufficient_information": _l("Insufficient information"),
+        "not_qualified": _l("Not a qualified opportunity"),
+        "outside_territory": _l("Outside the partner's territory"),
+        "other": _l("Other"),
+    },
+    # A registration's history: one entry per audit action.
+    "deal_event": {
+        "deal.create": _l("Created"),
+        "deal.update": _l("Changed"),
+        "deal.submit": _l("Submitted"),
+        "deal.resubmit": _l("Resubmitted"),
+        "deal.approve": _l("Approved"),
+        "deal.reject": _l("Rejected"),
+        "deal.return": _l("Returned for more information"),
+        "deal.withdraw": _l("Withdrawn"),
+        "deal.report_won": _l("Reported won"),
+        "deal.report_lost": _l("Reported lost"),
+        "deal.expire": _l("Expired"),
+        "deal.request_extension": _l("Extension requested"),
+        "deal.grant_extension": _l("Extension granted"),
+        "deal.refuse_extension": _l("Extension refused"),
+        "deal.remind": _l("Expiry reminder sent"),
+    },
+    # How long a submission has waited against its review target.
+    "review_age": {
+        "overdue": _l("overdue"),
+        "due_soon": _l("due soon"),
+        "on_track": _l("on track"),
+    },
+    "application_state": {
+        **REVIEW,
+        "draft": _l("not submitted yet"),
+        "needs_info": _l("waiting for more information"),
+        "resubmitted": _l("resubmitted"),
+    },
+    # An application's history: one entry per audit action.
+    "application_event": {
+        "application.register": _l("registered"),
+        "application.verify_email": _l("confirmed the e-mail address"),
+        "application.resend_verification": _l("asked for a new confirmation link"),
+        "application.document": _l("uploaded a document"),
+        "application.submit": _l("submitted"),
+        "application.request_info": _l("requested information"),
+        "application.resubmit": _l("answered and resubmitted"),
+        "application.approve": _l("approved"),
+        "application.reject": _l("rejected"),
+    },
+    "business_type": {
+        "reseller": _l("Reseller"),
+        "distributor": _l("Distributor"),
+        "agent": _l("Agent"),
+        "dealer": _l("Dealer or dealer group"),
+        "managed_service_provider": _l("Managed service provider"),
+        "system_integrator": _l("System integrator"),
+        "other": _l("Other"),
+    },
+    # Why an application may duplicate another, as said to a reviewer who may not see the other.
+    "duplicate_reason": {
+        "same_tax_id": _l("same tax id"),
+        "same_domain": _l("same website domain"),
+        "similar_name": _l("very similar company name"),
+    },
+    "token_scope": {"read": _l("Read only"), "read-write": _l("Read and write")},
+    # A published agreement version: the one in effect, or one waiting for its effective date.
+    "agreement_version": {"current": _l("current"), "scheduled": _l("scheduled")},
+    # A step on the road from an approved settlement to payment (portal/calc/road.py).
+    "road_step": {"done": _l("done"), "partial": _l("partly"), "waiting": _l("waiting")},
+}
+
+# Bootstrap colours (`text-bg-…`) of values shown as badges; any other value is "secondary".
+REVIEW_COLOURS = {"submitted": "info", "approved": "success", "rejected": "danger"}
+BADGES = {
+    "status": {"done": "success", "failed": "danger"},
+    "deal_state": {**REVIEW_COLOURS, "returned": "warning", "won": "primary", "lost": "dark"},
+    "deal_extension": dict.fromkeys(LABELS["deal_extension"], "light border"),
+    "review_age": {"overdue": "danger", "due_soon": "warning", "on_track": "success"},
+    "application_state": {**REVIEW_COLOURS, "needs_info": "warning", "resubmitted": "info"},
+    "claim_state": {**REVIEW_COLOURS, "first_approved": "warning"},
+    "redemption_state": {"requested": "warning", "approved": "success"},
+    "road_step": {"done": "success", "partial": "warning"},
+    "agreement_version": {"current": "success"},
 }
 
 
@@ -83,3 +181,22 @@ def label(value, vocabulary: str) -> str:
         return ""
     found = LABELS[vocabulary].get(str(value))
     return str(found) if found is not None else str(value)
+
+
+def badge(value, vocabulary: str, text=None, marked: bool = False) -> Markup:
+    """`value` as a coloured badge showing its label (or `text`); `marked` adds the value as
+    `data-state`, for scripts and tests that look for the state rather than its word."""
+    colour = BADGES.get(vocabulary, {}).get(str(value), "secondary")
+    shown = label(value, vocabulary) if text is None else text
+    marker = Markup(' data-state="{}"').format(value) if marked else ""
+    return Markup('<span class="badge text-bg-{}"{}>{}</span>').format(colour, marker, shown)
+
+
+def choices(vocabulary: str, values: Iterable[str] | None = None) -> list[SelectChoice]:
+    """Select options for `values` (every labelled value of `vocabulary` when not given)."""
+    words = LABELS[vocabulary]
+    return [SelectChoice(v, words.get(v, v)) for v in (words if values is None else values)]
+
+
+def register(app) -> None:
+    app.jinja_env.filters.update(label=label, badge=badge)

@@ -13,6 +13,7 @@ from flask_babel import (
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from . import labels
 from .dates import show_date, show_datetime
 from .formatting import (
     measure,
@@ -24,7 +25,6 @@ from .formatting import (
     threshold,
     units,
 )
-from .labels import label
 from .security import Perm, can
 
 
@@ -144,8 +144,8 @@ def register_template_helpers(app) -> None:
         date=show_date,
         datetime=show_datetime,
         number=lambda n: format_decimal(n) if n is not None else "",
-        label=label,
     )
+    labels.register(app)
 
     @app.context_processor
     def inject_shell():

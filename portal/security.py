@@ -1,7 +1,8 @@
 """Who may do what, and what they may see: the one permission table and the one scoping function.
 
 Every view declares the permission it needs with `@requires`; every service re-checks with
-`ensure`; every list query and every lookup by id goes through `visible_to` / `get_visible_or_404`.
+`ensure`; every list query and every lookup by id goes through `visible_to` / `get_visible_or_404`,
+or `get_unscoped_or_404` for the objects of no partner or territory listed in UNSCOPED.
 """
 
 from __future__ import annotations
@@ -337,14 +338,55 @@ def is_visible(obj, user) -> bool:
     )
 
 
-def get_visible_or_404(model, object_id, user=None):
-    """Load one object by id through the scoping rule; anything not visible is a 404."""
-    user = user or current_user
+def _id_or_404(object_id) -> int:
     try:
-        object_id = int(object_id)
+        return int(object_id)
     except (TypeError, ValueError):
         abort(404)
-    found = db.session.scalar(visible_to(select(model), user, model).where(model.id == object_id))
+
+
+def find_visible(model, object_id: int, user):
+    """Load one object by id through the scoping rule; None when `user` may not see it."""
+    return db.session.scalar(visible_to(select(model), user, model).where(model.id == object_id))
+
+
+def get_visible_or_404(model, object_id, user=None):
+    """Load one object by id through the scoping rule; anything not visible is a 404."""
+    found = find_visible(model, _id_or_404(object_id), user or current_user)
+    if found is None:
+        abort(404)
+    return found
+
+
+def has_scope(model) -> bool:
+    """Whether `visible_to` restricts `model` for some role (by partner, territory or owner)."""
+    return model is Territory or model in _OWN_SCOPES or _partner_column(model) is not None
+
+
+# What may be loaded by id outside `visible_to`, by table, and why: objects of no partner,
+# territory or owner, which whoever holds the permission of a page leading to them may open.
+UNSCOPED = {
+    "programs": "a program applies to partners but belongs to none; its managers see all",
+    "calc_runs": "a run calculates every payee of a program; whoever runs them sees all",
+    "closed_periods": "a program's closed period belongs to no partner; finance sees all",
+    "import_batches": "an import belongs to no partner or territory; importers see all",
+    "tasks": "a simulation or points posting spans every partner, like its program",
+    "role_grants": "a staff role request belongs to no partner; administrators see all",
+    "country_territory_rules": "a country rule routes applications; administrators see all",
+    "agreement_versions": "agreements are published to everyone (unpublished: see the view)",
+}
+
+
+def find_unscoped(model, object_id: int):
+    """One object of a table in UNSCOPED by id, or None; any other goes through `visible_to`."""
+    if model.__tablename__ not in UNSCOPED:
+        raise TypeError(f"{model.__name__} is not in security.UNSCOPED: use get_visible_or_404")
+    return db.session.get(model, object_id)
+
+
+def get_unscoped_or_404(model, object_id):
+    """`find_unscoped` for an id from the request: a 404 when there is no such object."""
+    found = find_unscoped(model, _id_or_404(object_id))
     if found is None:
         abort(404)
     return found

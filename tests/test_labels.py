@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from flask_babel import force_locale
 
-from portal.labels import LABELS, label
+from portal.labels import BADGES, LABELS, badge, label
 from portal.models import Role
-from portal.models.payables import BATCH_STATES
+from portal.models.deals import DEAL_STATES, EXTENSION_STATES
+from portal.models.onboarding import APPLICATION_STATES, BUSINESS_TYPES
+from portal.models.partners import TIERS
+from portal.models.payables import BATCH_STATES, CLAIM_STATES
 from portal.models.programs import PAYOUT_KINDS, RUN_KINDS, RUN_STATES
 from portal.models.rewards import ENTRY_KINDS, REDEMPTION_STATES
 from portal.models.tasks import TASK_STATES
@@ -21,6 +24,12 @@ from portal.models.tasks import TASK_STATES
         ("payout_kind", PAYOUT_KINDS),
         ("entry_kind", ENTRY_KINDS),
         ("role", tuple(role.value for role in Role)),
+        ("deal_state", DEAL_STATES),
+        ("deal_extension", EXTENSION_STATES),
+        ("application_state", APPLICATION_STATES),
+        ("claim_state", CLAIM_STATES),
+        ("business_type", BUSINESS_TYPES),
+        ("tier", TIERS),
     ],
 )
 def test_every_stored_value_has_a_label(vocabulary, values):
@@ -63,3 +72,31 @@ def test_tiers_and_redemption_states_have_labels_and_unknown_tiers_show_as_store
     with app.test_request_context("/"), force_locale("de"):
         assert label("registered", "tier") == "registriert"
         assert label("diamond", "tier") == "diamond"  # tiers are data; a new one shows as named
+
+
+def test_badges_colour_labelled_values_only():
+    for vocabulary, colours in BADGES.items():
+        assert set(colours) <= set(LABELS[vocabulary]), vocabulary
+
+
+def test_a_badge_shows_the_label_in_its_colour_and_escapes_what_it_is_given(app):
+    with app.test_request_context("/"), force_locale("de"):
+        assert badge("won", "deal_state") == '<span class="badge text-bg-primary">gewonnen</span>'
+        assert badge("draft", "deal_state") == (
+            '<span class="badge text-bg-secondary">Entwurf</span>'
+        )
+        marked = badge("needs_info", "application_state", marked=True)
+        assert 'class="badge text-bg-warning" data-state="needs_info"' in marked
+        assert (
+            badge("x", "status", text="<b>")
+            == '<span class="badge text-bg-secondary">&lt;b&gt;</span>'
+        )
+
+
+def test_workflows_keep_state_names_only():
+    """Badge colours and page labels live in portal.labels, not in the workflows."""
+    import workflows.deals.states as deals
+    import workflows.onboarding.states as onboarding
+
+    for module in (deals, onboarding):
+        assert not hasattr(module, "STATE_BADGES")

@@ -6,8 +6,8 @@ from wtforms import EmailField, SelectField, SelectMultipleField, StringField, S
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
+from .. import labels
 from ..extensions import db
-from ..labels import LABELS
 from ..models import Territory
 from .staff import STAFF_ROLES
 
@@ -28,9 +28,7 @@ def territory_choices() -> list[SelectChoice]:
 
 
 class _StaffFields(FlaskForm):
-    role = SelectField(
-        _l("Role"), choices=[SelectChoice(r, LABELS["role"][r]) for r in STAFF_ROLES]
-    )
+    role = SelectField(_l("Role"), choices=labels.choices("role", STAFF_ROLES))
     territories = SelectMultipleField(
         _l("Territories (channel managers)"), coerce=int, validate_choice=False
     )

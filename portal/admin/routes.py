@@ -10,12 +10,11 @@ from sqlalchemy.orm import selectinload
 from workflows import enqueue
 
 from ..changes import REFUSED, commit_or_refuse, commit_or_show
-from ..extensions import db
 from ..forms import ConfirmForm
 from ..labels import label
 from ..models import Role, RoleGrant, User
 from ..pagination import paginate
-from ..security import Perm, requires
+from ..security import Perm, get_unscoped_or_404, get_visible_or_404, requires
 from . import bp, staff
 from .forms import StaffRoleForm, StaffUserForm
 from .services import pending_grant, set_active
@@ -33,14 +32,23 @@ def users():
     stmt = select(User).options(selectinload(User.partner), selectinload(User.territories))
     page = paginate(stmt.order_by(User.email))
     pending = {g.user_id: g for g in staff.open_grants()}
+    unapproved = staff.unapproved_account_ids()
+    # nobody acts on their own account or request; accounts never approved wait for their grant
+    others = {u.id for u in page.items if u.id != current_user.id and u.id not in unapproved}
     return render_template(
         "admin/users.html",
         page=page,
         grants=list(pending.values()),
+        own_requests={g.id for g in pending.values() if g.requested_by_id == current_user.id},
         pending=pending,
-        unapproved=staff.unapproved_account_ids(),
+        unapproved=unapproved,
+        may_toggle=others,
+        may_change_role={
+            u.id
+            for u in page.items
+            if u.id in others and u.role in staff.STAFF_ROLES and u.id not in pending
+        },
         form=ConfirmForm(),
-        staff_roles=staff.STAFF_ROLES,
     )
 
 
@@ -87,7 +95,7 @@ def new_user():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @requires(Perm.MANAGE_USERS)
 def edit_user(user_id):
-    user = db.get_or_404(User, user_id)
+    user = get_visible_or_404(User, user_id)
     if user.role not in staff.STAFF_ROLES:
         abort(404)
     form = StaffRoleForm(obj=None).fill_choices()
@@ -129,7 +137,7 @@ def edit_user(user_id):
 def decide_grant(grant_id, decision):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    grant = db.get_or_404(RoleGrant, grant_id)
+    grant = get_unscoped_or_404(RoleGrant, grant_id)
     decide = staff.approve_grant if decision == "approve" else staff.reject_grant
     commit_or_refuse(partial(decide, grant, actor=current_user), url_for("admin.users"))
     enqueue.pending_mail()
@@ -148,7 +156,7 @@ def decide_grant(grant_id, decision):
 def toggle_active(user_id, active):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    user = db.get_or_404(User, user_id)
+    user = get_visible_or_404(User, user_id)
     commit_or_refuse(
         partial(set_active, user, bool(active), actor=current_user), url_for("admin.users")
     )

@@ -7,7 +7,7 @@ from ..auth.redirects import safe_next
 from ..changes import REFUSED, commit_or_show
 from ..extensions import db
 from ..models import AgreementVersion, Role
-from ..security import Perm, can, requires
+from ..security import Perm, can, get_unscoped_or_404, requires
 from . import bp, services
 from .forms import AcceptForm, PublishForm
 
@@ -59,13 +59,14 @@ def index():
         return redirect(url_for("agreements.index"))
     versions = services.versions_with_counts()
     current = services.current_version()
-    return render_template("agreements/index.html", form=form, versions=versions, current=current)
+    standing = {v.id: services.standing(v, current) for v, _count in versions}
+    return render_template("agreements/index.html", form=form, versions=versions, standing=standing)
 
 
 @bp.get("/agreements/<int:version_id>")
 @login_required
 def show(version_id):
-    version = db.get_or_404(AgreementVersion, version_id)
+    version = get_unscoped_or_404(AgreementVersion, version_id)
     current = services.current_version()
     in_effect = current is not None and version.version <= current.version
     if not in_effect and not can(current_user, Perm.PUBLISH_AGREEMENTS):

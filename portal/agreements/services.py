@@ -18,6 +18,13 @@ from ..models import AgreementAcceptance, AgreementVersion, utcnow
 from ..security import Perm, ensure
 
 
+def standing(version: AgreementVersion, current: AgreementVersion | None) -> str | None:
+    """ "current" (in effect), "scheduled" (not yet in effect) or None (replaced)."""
+    if current is None or version.version > current.version:
+        return "scheduled"
+    return "current" if current.id == version.id else None
+
+
 def latest_acceptance(user_id: int) -> AgreementAcceptance | None:
     """The newest agreement version the user accepted, for reviewers to see who signed what."""
     return db.session.scalar(

@@ -9,7 +9,7 @@ from portal.foundation.ratelimit import RateLimited
 from ..changes import refusal_message
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..models import UserSession, utcnow
+from ..models import utcnow
 from . import bp, sessions
 from .forms import ChangePasswordForm
 from .services import AccountError, change_password
@@ -64,8 +64,8 @@ def password():
 def revoke(session_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    row = db.session.get(UserSession, session_id)
-    if row is None or row.user_id != current_user.id or session_id == sessions.current_session_id():
+    row = sessions.own_session(current_user, session_id)
+    if row is None or session_id == sessions.current_session_id():
         abort(404)
     sessions.revoke_session(row, reason="revoked", actor=current_user, ip=request.remote_addr)
     db.session.commit()

@@ -7,7 +7,6 @@ from portal.foundation.ratelimit import RateLimited
 
 from ..changes import refusal_message
 from ..extensions import db
-from ..models import UserSession
 from . import bp, sessions
 from .forms import LanguageForm, LoginForm
 from .redirects import referrer_path, safe_next
@@ -43,7 +42,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    row = db.session.get(UserSession, sessions.current_session_id() or 0)
+    row = sessions.own_session(current_user, sessions.current_session_id())
     if row is not None:
         sessions.revoke_session(row, reason="sign_out", actor=current_user, ip=request.remote_addr)
         db.session.commit()

@@ -108,6 +108,12 @@ def live_sessions(user: User, now: datetime | None = None) -> list[UserSession]:
     )
 
 
+def own_session(user: User, session_id: int | None) -> UserSession | None:
+    """One of `user`'s own sessions by id (None for anyone else's, or none)."""
+    mine = select(UserSession).where(UserSession.user_id == user.id)
+    return db.session.scalar(mine.where(UserSession.id == session_id))
+
+
 def with_last_seen(rows: list[UserSession]) -> list[tuple[UserSession, datetime]]:
     """Each session with when it was last used: noted in Redis on use (at most once a minute),
     else the time it signed a browser in."""

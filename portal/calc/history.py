@@ -17,7 +17,7 @@ from workflows.calc.runs import run_lines
 
 from ..extensions import db
 from ..models import CalcResult, CalcRun, ImportBatch, Partner, SaleLine
-from ..security import visible_to
+from ..security import find_unscoped, visible_to
 
 
 def _same_calculation(newer, older):
@@ -59,7 +59,9 @@ def successors(run_ids: Iterable[int]) -> dict[int, int]:
 
 def successor(run: CalcRun) -> CalcRun | None:
     found = successors([run.id]).get(run.id)
-    return None if found is None else db.session.get(CalcRun, found)
+    if found is None:
+        return None
+    return find_unscoped(CalcRun, found)
 
 
 def predecessor(run: CalcRun) -> CalcRun | None:

@@ -1,11 +1,25 @@
-"""Why a payee's result changed between a run and the run it replaced, in the reader's words."""
+"""What the run pages say: who may approve a settlement now, and why a payee's result changed
+between a run and the run it replaced, in the reader's words."""
 
 from __future__ import annotations
 
 from flask_babel import gettext, ngettext
 
 from ..formatting import threshold
+from ..models import CalcRun
+from ..security import Perm, can
 from .history import PayeeChange
+
+OFFER, ANOTHER_USER = "offer", "another_user"
+
+
+def run_approval(run: CalcRun, user) -> str | None:
+    """OFFER when `user` may approve the finished settlement now, ANOTHER_USER when they started
+    it themselves (maker–checker), None when there is nothing for them to approve."""
+    awaiting = run.kind == "settlement" and run.status == "done" and run.approved_at is None
+    if not awaiting or not can(user, Perm.APPROVE_CALCULATIONS):
+        return None
+    return ANOTHER_USER if user.id == run.started_by_id else OFFER
 
 
 def change_reasons(change: PayeeChange, per_unit: bool) -> list[str]:

@@ -59,7 +59,10 @@ def rewards_query(user, history: bool = False):
     stmt = (
         select(CalcResult)
         .join(CalcRun, CalcRun.id == CalcResult.run_id)
-        .options(selectinload(CalcResult.payee), selectinload(CalcResult.run))
+        .options(
+            selectinload(CalcResult.payee),
+            selectinload(CalcResult.run).selectinload(CalcRun.program),
+        )
         .where(CalcRun.status == "done")
         .order_by(CalcRun.id.desc(), CalcResult.payee_id)
     )

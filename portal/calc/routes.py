@@ -14,7 +14,7 @@ from ..inputs import query_int
 from ..models import CalcResult, CalcRun, ClosedPeriod, Program
 from ..pagination import paginate
 from ..progress import count, progress_response
-from ..security import Perm, get_visible_or_404, requires
+from ..security import Perm, get_unscoped_or_404, get_visible_or_404, requires
 from . import bp, presenters, queries
 from . import history as history_service
 from .forms import ClosePeriodForm, StartRunForm
@@ -24,7 +24,7 @@ from .road import recent_approved_settlements, road_for, roads_for
 @bp.post("/programs/<int:program_id>/runs")
 @requires(Perm.RUN_CALCULATIONS)
 def start(program_id):
-    program = db.get_or_404(Program, program_id)
+    program = get_unscoped_or_404(Program, program_id)
     form = confirmed(StartRunForm())
     run = commit_or_refuse(
         lambda: runs.start_run(
@@ -52,7 +52,7 @@ def run_list():
 @bp.get("/runs/<int:run_id>")
 @requires(Perm.RUN_CALCULATIONS)
 def run(run_id):
-    run = db.get_or_404(CalcRun, run_id)
+    run = get_unscoped_or_404(CalcRun, run_id)
     page = paginate(queries.results_query(run, current_user)) if run.status == "done" else None
     return render_template(
         "calc/run.html",
@@ -63,6 +63,7 @@ def run(run_id):
         replaced_by=history_service.successor(run) if run.status == "done" else None,
         replaced=history_service.predecessor(run) if run.status == "done" else None,
         road=road_for(run, current_user),
+        approval=presenters.run_approval(run, current_user),
         form=ConfirmForm(),
     )
 
@@ -70,7 +71,7 @@ def run(run_id):
 @bp.get("/runs/<int:run_id>/compare")
 @requires(Perm.RUN_CALCULATIONS)
 def compare(run_id):
-    run = db.get_or_404(CalcRun, run_id)
+    run = get_unscoped_or_404(CalcRun, run_id)
     earlier = history_service.predecessor(run) if run.status == "done" else None
     if earlier is None:
         abort(404)
@@ -89,7 +90,7 @@ def compare(run_id):
 @bp.get("/runs/<int:run_id>/status.json")
 @requires(Perm.RUN_CALCULATIONS)
 def status(run_id):
-    run = db.get_or_404(CalcRun, run_id)
+    run = get_unscoped_or_404(CalcRun, run_id)
     return progress_response(
         status=run.status,
         percent=run.percent,
@@ -105,7 +106,7 @@ def status(run_id):
 @bp.post("/runs/<int:run_id>/approve")
 @requires(Perm.APPROVE_CALCULATIONS)
 def approve(run_id):
-    run = db.get_or_404(CalcRun, run_id)
+    run = get_unscoped_or_404(CalcRun, run_id)
     confirmed(ConfirmForm())
     back = url_for("calc.run", run_id=run_id)
     lines = commit_or_refuse(lambda: settlement.approve_run(run, actor=current_user), back)
@@ -116,7 +117,7 @@ def approve(run_id):
 @bp.get("/runs/<int:run_id>/results.csv")
 @requires(Perm.RUN_CALCULATIONS)
 def results_csv(run_id):
-    run = db.get_or_404(CalcRun, run_id)
+    run = get_unscoped_or_404(CalcRun, run_id)
     if run.status != "done":
         abort(404)
     rows = settlement.result_rows(run, current_user)
@@ -155,7 +156,7 @@ def periods():
     form = ClosePeriodForm()
     form.program_id.choices = queries.program_choices()
     if form.validate_on_submit():
-        program = db.get_or_404(Program, form.program_id.data)
+        program = get_unscoped_or_404(Program, form.program_id.data)
         commit_or_refuse(
             lambda: settlement.close_period(
                 program, parse_period(form.period.data), actor=current_user
@@ -174,7 +175,7 @@ def periods():
 @bp.post("/periods/<int:closure_id>/reopen")
 @requires(Perm.CLOSE_PERIODS)
 def reopen(closure_id):
-    closure = db.get_or_404(ClosedPeriod, closure_id)
+    closure = get_unscoped_or_404(ClosedPeriod, closure_id)
     confirmed(ConfirmForm())
     period = parse_period(f"{closure.period_start}..{closure.period_end}")
     back = url_for("calc.periods")
@@ -203,7 +204,7 @@ def payouts_csv():
     except PeriodError as exc:
         refuse(exc, back=url_for("calc.payouts"))
     program_id = query_int("program")
-    program = db.get_or_404(Program, program_id) if program_id else None
+    program = get_unscoped_or_404(Program, program_id) if program_id else None
     rows = settlement.payout_rows(period, current_user, program)
     db.session.commit()
     return csv_response(f"payouts-{period.label}.csv", settlement.PAYOUT_COLUMNS, rows)

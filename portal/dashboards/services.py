@@ -8,10 +8,7 @@ from decimal import Decimal
 
 from werkzeug.datastructures import MultiDict
 
-from workflows.deals.states import STATE_BADGES, STATE_LABELS
-
 from ..models import Role
-from ..payables.labels import CLAIM_STATE_LABELS
 from ..security import Perm, can
 from . import cache, manager, partner, presenters
 from .forms import WhatIfForm
@@ -37,10 +34,7 @@ def partner_dashboard(user, args: MultiDict, today: date) -> dict:
         "what_if_form": form,
         "deals": partner.recent_deals(user),
         "claims": partner.recent_claims(user),
-        "claim_states": CLAIM_STATE_LABELS,
         **cache.remember("partner", user, today, lambda: partner.sales_summary(user, start, today)),
-        "deal_badges": STATE_BADGES,
-        "deal_states": STATE_LABELS,
         "rate_label": presenters.rate_label,
         "measure_label": presenters.measure_label,
         "threshold_label": presenters.threshold_label,

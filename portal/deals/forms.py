@@ -30,6 +30,7 @@ from workflows import validators
 from workflows.deals.matching import name_tokens, normalise_domain
 from workflows.deals.states import REJECTION_REASONS
 
+from .. import labels
 from ..changes import refusal_message
 from ..forms import AmountField, Checked, InWindow
 from ..forms import country_choices as shared_country_choices
@@ -162,7 +163,7 @@ class WonForm(FlaskForm):
 class RejectForm(FlaskForm):
     reason = SelectField(
         _l("Reason"),
-        choices=[SelectChoice(code, label) for code, label in REJECTION_REASONS.items()],
+        choices=labels.choices("deal_rejection_reason", REJECTION_REASONS),
         validators=[DataRequired(_l("Choose a reason from the list."))],
     )
     note = TextAreaField(_l("Explanation for the partner"), validators=[Length(max=2000)])

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from flask import flash
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -16,23 +15,20 @@ from wtforms.fields.choices import SelectChoice
 from workflows.deals.conflicts import protection_holder
 from workflows.deals.effects import today
 from workflows.deals.protection import protection_for
-from workflows.deals.states import (
-    BY_PERMISSION,
-    DEALS,
-    EXTENSION_LABELS,
-    REJECTION_REASONS,
-    REVIEWER,
-    STATE_BADGES,
-    STATE_LABELS,
-    TRANSITIONS,
-    allowed,
-)
+from workflows.deals.states import BY_PERMISSION, DEALS, REVIEWER, TRANSITIONS, allowed
 
 from ..extensions import db
 from ..forms import currency_choices
 from ..models import Category, DealRegistration, Partner, Product, Program, Territory
-from ..security import Perm, can, visible_to
-from .services import AGE_FILTERS, conflict_flags, effective_category_names, other_territory
+from ..models.deals import DEAL_STATES
+from ..security import Perm, can, find_unscoped, visible_to
+from .services import (
+    AGE_FILTERS,
+    conflict_flags,
+    editable,
+    effective_category_names,
+    other_territory,
+)
 
 MAX_PARTNER_CHOICES = 500
 EXPORT_HEADER = [
@@ -88,7 +84,7 @@ def export_row(deal: DealRegistration) -> list:
 
 def filter_options() -> dict:
     """Choices for the filter bar; territory and partner filters only for back-office users."""
-    options = {"states": STATE_LABELS, "ages": {k: v[0] for k, v in AGE_FILTERS.items()}}
+    options = {"states": DEAL_STATES, "ages": {k: v[0] for k, v in AGE_FILTERS.items()}}
     if can(current_user, Perm.VIEW_TERRITORIES):
         options["territories"] = db.session.scalars(
             visible_to(select(Territory), current_user, Territory).order_by(Territory.path)
@@ -200,7 +196,7 @@ def protection_preview(deal: DealRegistration) -> ProtectionPreview:
     """What approving today would give: shown to the reviewer next to the approve button."""
     day = today()
     protection = protection_for(deal, day)
-    program = db.session.get(Program, protection.program_id) if protection.program_id else None
+    program = find_unscoped(Program, protection.program_id) if protection.program_id else None
     return ProtectionPreview(protection.days, day + timedelta(days=protection.days), program)
 
 
@@ -225,23 +221,6 @@ def saved_message(deal: DealRegistration) -> str:
     return message
 
 
-TIMELINE_LABELS = {
-    "deal.create": _l("Created"),
-    "deal.update": _l("Changed"),
-    "deal.submit": _l("Submitted"),
-    "deal.resubmit": _l("Resubmitted"),
-    "deal.approve": _l("Approved"),
-    "deal.reject": _l("Rejected"),
-    "deal.return": _l("Returned for more information"),
-    "deal.withdraw": _l("Withdrawn"),
-    "deal.report_won": _l("Reported won"),
-    "deal.report_lost": _l("Reported lost"),
-    "deal.expire": _l("Expired"),
-    "deal.request_extension": _l("Extension requested"),
-    "deal.grant_extension": _l("Extension granted"),
-    "deal.refuse_extension": _l("Extension refused"),
-    "deal.remind": _l("Expiry reminder sent"),
-}
 ACTION_STYLES = {
     "approve": "success",
     "reject": "danger",
@@ -255,13 +234,28 @@ ACTION_STYLES = {
 
 
 def template_context(actions: dict) -> dict:
-    """Labels every deal template uses."""
+    """What every deal template uses: the action buttons' styles and events, and whether the
+    reader looks from inside a partner organisation (no partner column, partner wording)."""
     return {
-        "badges": STATE_BADGES,
-        "state_labels": STATE_LABELS,
-        "extension_labels": EXTENSION_LABELS,
-        "rejection_reasons": REJECTION_REASONS,
-        "timeline_labels": TIMELINE_LABELS,
         "action_styles": ACTION_STYLES,
         "form_events": {name: spec.event for name, spec in actions.items()},
+        "partner_view": getattr(current_user, "partner_id", None) is not None,  # also error pages
+    }
+
+
+def conflict_marks(deals: list[DealRegistration], user) -> set[int]:
+    """The registrations of a list marked "possible conflict": every flagged one for staff; for
+    a partner only those awaiting review (a decision already took the conflict into account)."""
+    flags = conflict_flags([d.id for d in deals])
+    if user.partner_id is None:
+        return flags
+    return {d.id for d in deals if d.id in flags and allowed(d, "approve")}
+
+
+def detail_flags(deal: DealRegistration, user) -> dict:
+    """What the detail page offers and says, from the workflow's rules and the reader."""
+    return {
+        "may_edit": can(user, Perm.REGISTER_DEALS) and editable(deal),
+        "editable": editable(deal),
+        "awaiting_review": allowed(deal, "approve"),
     }

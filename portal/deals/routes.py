@@ -104,7 +104,7 @@ def _filters() -> services.Filters:
 @requires(Perm.VIEW_DEALS)
 def index():
     page = paginate(services.deals_query(current_user, _filters()))
-    flags = services.conflict_flags([d.id for d in page.items])
+    flags = presenters.conflict_marks(page.items, current_user)
     return render_template(
         "deals/index.html", page=page, flags=flags, **presenters.filter_options()
     )
@@ -161,7 +161,7 @@ def new():
 @requires(Perm.REGISTER_DEALS)
 def edit(deal_id):
     deal = get_visible_or_404(DealRegistration, deal_id)
-    if deal.state not in services.EDITABLE_STATES:
+    if not services.editable(deal):
         abort(404)
     return _edit(deal)
 
@@ -184,6 +184,7 @@ def detail(deal_id):
         events=TRANSITIONS,
         protection=presenters.protection_preview(deal) if "approve" in actions else None,
         approval_refusal=refusal,
+        **presenters.detail_flags(deal, current_user),
     )
 
 

@@ -123,11 +123,15 @@ def extension_requests(user) -> list[DealRegistration]:
     )
 
 
+def editable(deal: DealRegistration) -> bool:
+    """Whether the registration may still be changed and (re)submitted."""
+    return deal.state in EDITABLE_STATES
+
+
 @dataclass(frozen=True)
 class Ageing:
     hours: int
-    badge: str
-    label: object
+    state: str  # overdue, due_soon or on_track (labels: portal.labels "review_age")
 
 
 def ageing(since: datetime, now: datetime | None = None) -> Ageing:
@@ -135,10 +139,10 @@ def ageing(since: datetime, now: datetime | None = None) -> Ageing:
     target = current_app.config["DEAL_REVIEW_TARGET_HOURS"]
     hours = int(((now or utcnow()) - since).total_seconds() // 3600)
     if hours >= target:
-        return Ageing(hours, "danger", _l("overdue"))
+        return Ageing(hours, "overdue")
     if hours >= target / 2:
-        return Ageing(hours, "warning", _l("due soon"))
-    return Ageing(hours, "success", _l("on track"))
+        return Ageing(hours, "due_soon")
+    return Ageing(hours, "on_track")
 
 
 def effective_category_names(deal: DealRegistration) -> list[str]:
@@ -248,7 +252,7 @@ def create_deal(data: DealInput, *, actor) -> DealRegistration:
 def update_deal(deal: DealRegistration, data: DealInput, *, actor) -> DealRegistration:
     """Change a draft or returned registration (only its own organisation may)."""
     ensure(actor, Perm.REGISTER_DEALS, deal)
-    if deal.state not in EDITABLE_STATES:
+    if not editable(deal):
         raise DealError(N_("Only drafts and returned registrations can be changed."))
     before = _fields(deal)
     _apply(deal, data)

@@ -6,11 +6,10 @@ from sqlalchemy import select
 from workflows import enqueue
 
 from ..changes import REFUSED, commit_or_show
-from ..extensions import db
 from ..models import ImportBatch
 from ..pagination import paginate
 from ..progress import count, progress_response
-from ..security import Perm, requires
+from ..security import Perm, get_unscoped_or_404, requires
 from . import bp
 from .forms import UploadForm
 from .services import start_upload_import
@@ -36,14 +35,14 @@ def index():
 @bp.get("/<int:batch_id>")
 @requires(Perm.IMPORT_DATA)
 def detail(batch_id):
-    batch = db.get_or_404(ImportBatch, batch_id)
+    batch = get_unscoped_or_404(ImportBatch, batch_id)
     return render_template("imports/detail.html", batch=batch)
 
 
 @bp.get("/<int:batch_id>/status.json")
 @requires(Perm.IMPORT_DATA)
 def status(batch_id):
-    batch = db.get_or_404(ImportBatch, batch_id)
+    batch = get_unscoped_or_404(ImportBatch, batch_id)
     task = batch.task
     if task is None:
         abort(404)

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from ..dashboards import cache as page_cache
 from ..dashboards.services import dashboard_for
 from ..models import Role
+from ..onboarding.checklist import checklist_for
 from ..partners import services as partner_services
 from . import bp
 
@@ -38,6 +39,7 @@ def _render_dashboard() -> str:
         today=today,
         quarter_start=start,
         kind=kind,
+        checklist=checklist_for(current_user),
         partner_count=partner_services.count(partner_services.partners_query(current_user))
         if kind == "manager"
         else None,

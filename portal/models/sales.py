@@ -49,6 +49,10 @@ class ImportBatch(db.Model):
 
     task = relationship("Task")
 
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
+
 
 class SaleLine(db.Model):
     """A sell-out line. Returns are negative lines; `external_id` makes re-imports idempotent.

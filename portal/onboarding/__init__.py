@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("onboarding", __name__)
 
-from . import checklist, review, routes  # noqa: E402, F401
+from . import review, routes  # noqa: E402, F401

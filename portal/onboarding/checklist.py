@@ -10,9 +10,9 @@ from sqlalchemy import exists, func, select
 from workflows.onboarding.agreements import current_version, has_accepted
 
 from ..extensions import db
-from ..models import DealRegistration, Invitation, PartnerProfile, User
+from ..models import DealRegistration, Invitation, User
+from ..partners.services import saved_profile
 from ..security import Perm, can
-from . import bp
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,12 @@ class Item:
 
 def checklist_for(user) -> list[Item]:
     """Profile complete, agreement accepted (when one is published), first colleague invited,
-    first deal registered. Empty for users without an organisation."""
+    first deal registered. Empty for users without an organisation and once all are done."""
     partner_id = getattr(user, "partner_id", None)
     if partner_id is None:
         return []
     admin = can(user, Perm.MANAGE_TEAM)
-    profile = db.session.get(PartnerProfile, partner_id)
+    profile = saved_profile(user.partner)
     items = [
         Item(
             _l("Complete your company profile"),
@@ -65,9 +65,4 @@ def checklist_for(user) -> list[Item]:
             "deals.new" if can(user, Perm.REGISTER_DEALS) else None,
         )
     )
-    return items
-
-
-@bp.app_template_global("onboarding_checklist")
-def onboarding_checklist(user) -> list[Item]:
-    return checklist_for(user)
+    return [] if all(item.done for item in items) else items

@@ -16,30 +16,15 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length
 from workflows import validators
 from workflows.onboarding.duplicates import normalise_domain
 
+from .. import labels
 from ..forms import Checked, new_password_field, repeat_password_field, typed_currency
 from ..models import TIERS
 from ..models.onboarding import BUSINESS_TYPES
 from .countries import country_choices
 
-BUSINESS_TYPE_LABELS = {
-    "reseller": _l("Reseller"),
-    "distributor": _l("Distributor"),
-    "agent": _l("Agent"),
-    "dealer": _l("Dealer or dealer group"),
-    "managed_service_provider": _l("Managed service provider"),
-    "system_integrator": _l("System integrator"),
-    "other": _l("Other"),
-}
-TIER_LABELS = {
-    "registered": _l("Registered"),
-    "silver": _l("Silver"),
-    "gold": _l("Gold"),
-    "platinum": _l("Platinum"),
-}
-
 
 def business_type_choices() -> list[SelectChoice]:
-    return [SelectChoice(key, BUSINESS_TYPE_LABELS[key]) for key in BUSINESS_TYPES]
+    return labels.choices("business_type", BUSINESS_TYPES)
 
 
 def territory_choices(territories) -> list[SelectChoice]:
@@ -156,9 +141,7 @@ class DocumentForm(FlaskForm):
 
 class ApproveForm(FlaskForm):
     territory = SelectField(_l("Territory"), coerce=int, choices=[])
-    tier = SelectField(
-        _l("Starting tier"), choices=[SelectChoice(t, TIER_LABELS[t]) for t in TIERS]
-    )
+    tier = SelectField(_l("Starting tier"), choices=labels.choices("tier", TIERS))
     # A searchable picker (choices from portal.forms.currency_choices); the check decides.
     currency = SelectField(
         _l("Currency"),

@@ -17,9 +17,10 @@ from workflows.onboarding.duplicates import REASON_TEMPLATES
 from workflows.onboarding.states import transition
 
 from ..extensions import db
+from ..labels import label
 from ..models import AuditEvent, Partner, PartnerApplication, Territory, utcnow
 from ..models.onboarding import AWAITING_REVIEW
-from ..security import visible_to
+from ..security import find_visible, visible_to
 
 TABS = {
     "waiting": (AWAITING_REVIEW, (PartnerApplication.waiting_since, PartnerApplication.id)),
@@ -32,22 +33,6 @@ TAB_LABELS = {
     "needs_info": _l("Waiting for the applicant"),
     "decided": _l("Decided"),
     "unsubmitted": _l("Not submitted yet"),
-}
-HISTORY_LABELS = {
-    "application.register": _l("registered"),
-    "application.verify_email": _l("confirmed the e-mail address"),
-    "application.resend_verification": _l("asked for a new confirmation link"),
-    "application.document": _l("uploaded a document"),
-    "application.submit": _l("submitted"),
-    "application.request_info": _l("requested information"),
-    "application.resubmit": _l("answered and resubmitted"),
-    "application.approve": _l("approved"),
-    "application.reject": _l("rejected"),
-}
-REASON_LABELS = {
-    "same_tax_id": _l("same tax id"),
-    "same_domain": _l("same website domain"),
-    "similar_name": _l("very similar company name"),
 }
 
 
@@ -69,6 +54,11 @@ class Ageing:
     hours: int
     overdue: bool
 
+    @property
+    def state(self) -> str:
+        """overdue or on_track (labels and colours: portal.labels "review_age")."""
+        return "overdue" if self.overdue else "on_track"
+
 
 def ageing(since: datetime | None, now: datetime | None = None) -> Ageing | None:
     """Hours waiting against the review target (APPLICATION_REVIEW_TARGET_HOURS)."""
@@ -76,6 +66,13 @@ def ageing(since: datetime | None, now: datetime | None = None) -> Ageing | None
         return None
     hours = int(((now or utcnow()) - since).total_seconds() // 3600)
     return Ageing(hours, hours >= current_app.config["APPLICATION_REVIEW_TARGET_HOURS"])
+
+
+def waiting(application: PartnerApplication) -> Ageing | None:
+    """How long the application has waited for a decision; None unless it awaits review."""
+    if application.state not in AWAITING_REVIEW:
+        return None
+    return ageing(application.waiting_since)
 
 
 @dataclass(frozen=True)
@@ -107,7 +104,7 @@ def duplicates_for(application: PartnerApplication, user) -> list[DuplicateView]
         reasons = [
             render_message(REASON_TEMPLATES[r["code"]], r["params"], gettext)
             if visible
-            else str(REASON_LABELS[r["code"]])
+            else label(r["code"], "duplicate_reason")
             for r in row.reasons
         ]
         views.append(
@@ -147,7 +144,8 @@ def default_currency(country: str) -> str:
 
 
 def approve(application, *, actor, territory_id, tier, currency) -> PartnerApplication:
-    territory = db.session.get(Territory, territory_id) if territory_id else None
+    # one the actor may not see stays None: the workflow refuses it ("a territory you manage")
+    territory = find_visible(Territory, territory_id, actor) if territory_id else None
     currency = (currency or "").strip().upper()
     return transition(
         application, "approve", actor, territory=territory, tier=tier, currency=currency

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from workflows import enqueue
-from workflows.onboarding.states import STATE_BADGES, STATE_LABELS, allowed
+from workflows.onboarding.states import allowed
 
 from ..agreements.services import latest_acceptance
 from ..changes import REFUSED, commit_or_show
@@ -18,7 +18,7 @@ from ..extensions import db
 from ..forms import ConfirmForm, currency_choices
 from ..models import CountryTerritoryRule, PartnerApplication, Territory
 from ..pagination import paginate
-from ..security import Perm, can, get_visible_or_404, requires
+from ..security import Perm, can, get_unscoped_or_404, get_visible_or_404, requires
 from . import bp, queue, routing
 from .countries import country_choices
 from .forms import ApproveForm, QuestionForm, RejectForm, RuleForm, territory_choices
@@ -55,15 +55,6 @@ DECISIONS = {
 }
 
 
-@bp.app_context_processor
-def application_labels() -> dict:
-    return {
-        "application_states": STATE_LABELS,
-        "application_badges": STATE_BADGES,
-        "history_labels": queue.HISTORY_LABELS,
-    }
-
-
 def _forms(application, **given) -> dict:
     forms = {event: given.get(event) or d.form(formdata=None) for event, d in DECISIONS.items()}
     approve = forms["approve"]
@@ -85,7 +76,7 @@ def render_review(application, status: int = 200, **given):
         allowed={e: can_decide and allowed(application, e) for e in DECISIONS},
         duplicates=queue.duplicates_for(application, current_user),
         history=queue.history(application),
-        ageing=queue.ageing(application.waiting_since),
+        ageing=queue.waiting(application),
         acceptance=latest_acceptance(application.applicant_id),
     ), status
 
@@ -97,7 +88,7 @@ def applications():
     tab = tab if tab in queue.TABS else "waiting"
     page = paginate(queue.review_queue(current_user, tab))
     return render_template(
-        "onboarding/queue.html", page=page, tab=tab, tabs=queue.TAB_LABELS, ageing=queue.ageing
+        "onboarding/queue.html", page=page, tab=tab, tabs=queue.TAB_LABELS, ageing=queue.waiting
     )
 
 
@@ -141,7 +132,7 @@ def rules():
     form = _rule_form()
 
     def save_rule():
-        territory = db.get_or_404(Territory, form.territory.data)
+        territory = get_visible_or_404(Territory, form.territory.data)
         routing.set_rule(form.country.data, territory, actor=current_user)
 
     if form.validate_on_submit() and commit_or_show(save_rule, form) is not REFUSED:
@@ -162,7 +153,7 @@ def rules():
 def delete_rule(rule_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    routing.delete_rule(db.get_or_404(CountryTerritoryRule, rule_id), actor=current_user)
+    routing.delete_rule(get_unscoped_or_404(CountryTerritoryRule, rule_id), actor=current_user)
     db.session.commit()
     flash(_("Rule removed."), "success")
     return redirect(url_for("onboarding.rules"))

@@ -20,16 +20,11 @@ from ..downloads import send_stored_file
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import ApplicationDocument, Role
+from ..models.onboarding import AWAITING_REVIEW
 from ..security import Perm, can, get_visible_or_404, requires
 from . import bp, services, uploads
 from .countries import country_name
-from .forms import (
-    BUSINESS_TYPE_LABELS,
-    AnswerForm,
-    DocumentForm,
-    RegistrationForm,
-    SubmitApplicationForm,
-)
+from .forms import AnswerForm, DocumentForm, RegistrationForm, SubmitApplicationForm
 
 APPLICANT_ENDPOINTS = frozenset(
     {"auth.login", "auth.logout", "auth.language", "static", "main.home", "agreements.show"}
@@ -48,8 +43,8 @@ def applicant_gate():
 
 
 @bp.app_context_processor
-def onboarding_labels() -> dict:
-    return {"country_name": country_name, "business_type_labels": BUSINESS_TYPE_LABELS}
+def onboarding_helpers() -> dict:
+    return {"country_name": country_name}
 
 
 def _own_application():
@@ -121,7 +116,12 @@ def render_status(application, status: int = 200, **forms):
     forms.setdefault("answer_form", AnswerForm())
     forms.setdefault("document_form", DocumentForm())
     return render_template(
-        "onboarding/status.html", application=application, resend_form=ConfirmForm(), **forms
+        "onboarding/status.html",
+        application=application,
+        awaiting_review=application is not None and application.state in AWAITING_REVIEW,
+        documents_open=application is not None and services.documents_open(application),
+        resend_form=ConfirmForm(),
+        **forms,
     ), status
 
 

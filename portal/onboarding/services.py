@@ -196,10 +196,15 @@ def answer_question(application: PartnerApplication, *, actor, answer: str) -> P
     return transition(application, "resubmit", actor, answer=answer)
 
 
+def documents_open(application: PartnerApplication) -> bool:
+    """Whether supporting documents may still be added: until the application is decided."""
+    return application.state not in CLOSED_STATES
+
+
 def add_document(application: PartnerApplication, upload, *, actor) -> ApplicationDocument:
     """Attach a supporting document (PDF, PNG or JPEG) while the application is open."""
     ensure(actor, Perm.APPLY_AS_PARTNER, application)
-    if application.state in CLOSED_STATES:
+    if not documents_open(application):
         raise OnboardingError(N_("The application is decided; documents can no longer be added."))
     if len(application.documents) >= MAX_DOCUMENTS:
         raise OnboardingError(

@@ -9,8 +9,14 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Partner, PartnerTerritory, PartnerTier, Product, SaleLine, Territory
+from ..models.onboarding import PartnerProfile
 from ..models.partners import current_range
 from ..security import visible_to
+
+
+def saved_profile(partner: Partner) -> PartnerProfile | None:
+    """The company details saved for `partner`, an organisation the caller may already see."""
+    return db.session.scalar(select(PartnerProfile).where(PartnerProfile.partner_id == partner.id))
 
 
 def partners_query(user, search: str = ""):

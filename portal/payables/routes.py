@@ -7,6 +7,7 @@ from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from workflows.engine import parse_period
 from workflows.payables import batches, claims
@@ -16,14 +17,14 @@ from ..changes import commit_or_refuse, confirmed
 from ..csv_export import csv_response
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..models import Claim, Partner, PayoutBatch, Program
+from ..labels import label
+from ..models import Claim, PayoutBatch, Program
 from ..models.payables import CLAIM_STATES
 from ..onboarding.uploads import PAPER_TYPES, check_upload
 from ..pagination import paginate
-from ..security import Perm, get_visible_or_404, requires, visible_to
-from . import bp, invoices
+from ..security import Perm, get_unscoped_or_404, get_visible_or_404, requires, visible_to
+from . import bp, invoices, presenters
 from .forms import BuildBatchForm, ClaimForm, RejectClaimForm
-from .labels import CLAIM_STATE_LABELS, claim_status
 
 
 def _claim_form() -> ClaimForm:
@@ -36,14 +37,19 @@ def _claim_form() -> ClaimForm:
 @requires(Perm.VIEW_CLAIMS)
 def claim_list():
     status = request.args.get("status")
-    stmt = select(Claim).order_by(Claim.id.desc())
+    stmt = (
+        select(Claim)
+        .options(selectinload(Claim.partner), selectinload(Claim.program))
+        .order_by(Claim.id.desc())
+    )
     if status in CLAIM_STATES:
         stmt = stmt.where(Claim.status == status)
+    page = paginate(visible_to(stmt, current_user, Claim))
     return render_template(
         "payables/claims.html",
-        page=paginate(visible_to(stmt, current_user, Claim)),
+        page=page,
         states=CLAIM_STATES,
-        labels=CLAIM_STATE_LABELS,
+        decidable=presenters.decidable_claims(page.items, current_user),
         form=_claim_form() if current_user.partner_id else None,
         approve_form=ConfirmForm(),
         reject_form=RejectClaimForm(),
@@ -58,8 +64,8 @@ def submit():
         for errors in form.errors.values():
             flash(" ".join(str(e) for e in errors), "danger")
         return redirect(url_for("payables.claim_list"))
-    program = db.get_or_404(Program, form.program_id.data)
-    partner = db.session.get(Partner, current_user.partner_id)
+    program = get_unscoped_or_404(Program, form.program_id.data)
+    partner = current_user.partner
 
     def submit_claim():
         invoice = invoices.store_invoice(check_upload(form.invoice.data, PAPER_TYPES))
@@ -87,6 +93,11 @@ def invoice(claim_id):
     return response
 
 
+def _flash_decided(claim: Claim) -> None:
+    status = label(claim.status, "claim_state")
+    flash(_("Claim %(id)s: %(status)s.", id=claim.id, status=status), "success")
+
+
 @bp.post("/claims/<int:claim_id>/approve")
 @requires(Perm.APPROVE_CLAIMS)
 def approve_claim(claim_id):
@@ -94,7 +105,7 @@ def approve_claim(claim_id):
     confirmed(ConfirmForm())
     back = url_for("payables.claim_list")
     commit_or_refuse(lambda: claims.approve_claim(claim, actor=current_user), back)
-    flash(_("Claim %(id)s: %(status)s.", id=claim.id, status=claim_status(claim.status)), "success")
+    _flash_decided(claim)
     return redirect(back)
 
 
@@ -107,7 +118,7 @@ def reject_claim(claim_id):
     commit_or_refuse(
         lambda: claims.reject_claim(claim, actor=current_user, reason=form.reason.data), back
     )
-    flash(_("Claim %(id)s: %(status)s.", id=claim.id, status=claim_status(claim.status)), "success")
+    _flash_decided(claim)
     return redirect(back)
 
 
@@ -116,9 +127,11 @@ def reject_claim(claim_id):
 def batch_list():
     stmt = visible_to(select(PayoutBatch).order_by(PayoutBatch.id.desc()), current_user)
     waiting = db.session.scalar(select(func.count()).select_from(batches.open_lines().subquery()))
+    page = paginate(stmt)
     return render_template(
         "payables/batches.html",
-        page=paginate(stmt),
+        page=page,
+        actions=presenters.batch_actions(page.items),
         waiting=waiting,
         form=ConfirmForm(),
         build_form=_build_form(),
@@ -135,7 +148,7 @@ def _build_form() -> BuildBatchForm:
 @requires(Perm.MANAGE_PAYOUT_BATCHES)
 def build():
     form = confirmed(_build_form())
-    program = db.get_or_404(Program, form.program_id.data) if form.program_id.data else None
+    program = get_unscoped_or_404(Program, form.program_id.data) if form.program_id.data else None
 
     def build_batch():
         period = parse_period(form.period.data) if form.period.data else None

@@ -16,8 +16,9 @@ from ..csv_export import csv_response
 from ..downloads import as_attachment
 from ..extensions import db
 from ..inputs import InvalidInput
-from ..models import Partner, PartnerProfile
+from ..models import Partner
 from ..pagination import paginate
+from ..partners.services import saved_profile
 from ..security import Perm, get_visible_or_404, requires, visible_to
 from . import bp
 from .pdf import Letterhead, statement_pdf
@@ -138,7 +139,7 @@ def statement_pdf_download(partner_id, period):
 def _letterhead(partner: Partner) -> Letterhead:
     """The vendor from the settings; the partner as onboarding recorded it (nothing invented)."""
     config = current_app.config
-    profile = db.session.get(PartnerProfile, partner.id)
+    profile = saved_profile(partner)
     return Letterhead(
         vendor_name=config.get("VENDOR_NAME") or "",
         vendor_address=(config.get("VENDOR_ADDRESS") or "").splitlines(),

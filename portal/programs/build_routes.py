@@ -21,7 +21,7 @@ from ..forms import ConfirmForm
 from ..inputs import query_int
 from ..models import Program
 from ..progress import count, progress_response
-from ..security import Perm, requires
+from ..security import Perm, get_unscoped_or_404, requires
 from . import bp, services
 from .builder import (
     BuilderForm,
@@ -118,7 +118,7 @@ def build():
 @bp.route("/<int:program_id>/build", methods=["GET", "POST"])
 @requires(Perm.MANAGE_PROGRAMS)
 def rebuild(program_id):
-    return _builder(db.get_or_404(Program, program_id))
+    return _builder(get_unscoped_or_404(Program, program_id))
 
 
 @bp.get("/simulations/<int:task_id>")

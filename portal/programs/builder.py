@@ -36,10 +36,10 @@ from wtforms.validators import Length, Optional
 from workflows.engine import MINOR_UNITS, Measure, Mode, Payee
 from workflows.engine.spec_checks import canonical_decimal
 
+from .. import labels
 from ..calc.forms import PERIOD_HELP
 from ..extensions import db
 from ..models import TIERS, Category, Product, Territory
-from .describe import KIND_NAMES
 
 EMPTY_BAND_ROWS = 2  # blank rows below the bands, so more can be added without a script
 NUMBER_ATTRS = {"inputmode": "decimal", "autocomplete": "off"}
@@ -67,12 +67,12 @@ def _choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
 class BuilderForm(FlaskForm):
     code = StringField(_l("Code"), validators=[Length(max=64)])
     name = StringField(_l("Name"), validators=[Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=_choices(KIND_NAMES.items()))
+    kind = SelectField(_l("Kind"), choices=labels.choices("program_kind"))
     currency = SelectField(_l("Currency"), choices=_choices((c, c) for c in sorted(MINOR_UNITS)))
     period_start = StringField(_l("First day"), render_kw={"type": "date"})
     period_end = StringField(_l("Last day"), render_kw={"type": "date"})
     territories = CodesField(_l("Territories"), description=_l("Each includes its subtree."))
-    partner_tiers = CodesField(_l("Partner tiers"), choices=_choices((t, t) for t in TIERS))
+    partner_tiers = CodesField(_l("Partner tiers"), choices=labels.choices("tier", TIERS))
     categories = CodesField(_l("Product categories"), description=_l("Each includes its subtree."))
     skus = CodesField(_l("Products (SKUs)"))
     registered_deals_only = BooleanField(_l("Only sales on registered, won deals"))

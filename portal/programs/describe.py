@@ -10,8 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from workflows.engine import Measure, Mode, Payee, ProgramSpec
 
-KIND_NAMES = {"rebate": _l("Rebate"), "spif": _l("SPIF"), "loyalty": _l("Loyalty")}
-
+from ..labels import label
 
 # The program editor's field reference: every spec field, in the order a spec is written.
 SPEC_FIELDS = (
@@ -107,7 +106,7 @@ def _eligibility(spec: ProgramSpec) -> list[str]:
 
 def describe_spec(spec: ProgramSpec) -> list[str]:
     """Sentences for the program page: what counts, who is paid, and how much."""
-    kind = KIND_NAMES.get(spec.kind, spec.kind)
+    kind = label(spec.kind, "program_kind")
     lines = [_("%(kind)s paid in %(currency)s.", kind=kind, currency=spec.currency)]
     if spec.period is not None:
         lines.append(

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import CalcRun, Program, utcnow
 from ..pagination import paginate
 from ..rewards.forms import PostPointsForm
-from ..security import Perm, requires
+from ..security import Perm, get_unscoped_or_404, requires
 from . import bp, services
 from .describe import SPEC_FIELDS, describe_spec
 from .forms import ProgramForm
@@ -62,7 +62,7 @@ def new():
 @bp.get("/<int:program_id>")
 @requires(Perm.MANAGE_PROGRAMS)
 def detail(program_id):
-    program = db.get_or_404(Program, program_id)
+    program = get_unscoped_or_404(Program, program_id)
     spec = services.spec_of(services.current_version(program))
     runs = db.session.scalars(
         select(CalcRun)
@@ -84,7 +84,7 @@ def detail(program_id):
 @bp.route("/<int:program_id>/edit", methods=["GET", "POST"])
 @requires(Perm.MANAGE_PROGRAMS)
 def edit(program_id):
-    program = db.get_or_404(Program, program_id)
+    program = get_unscoped_or_404(Program, program_id)
     form = ProgramForm(source=services.current_version(program).source)
     saved, problems = _save(form, program)
     if saved is not None:

@@ -10,8 +10,8 @@ from typing import Any
 from workflows.calc.simulation import TASK_KIND
 from workflows.engine import parse_period
 
-from ..extensions import db
 from ..models import Program, Task
+from ..security import find_unscoped
 
 LARGEST = 10
 DIFFERENCES_SHOWN = 100
@@ -95,13 +95,13 @@ class Simulation:
 
 def simulation(task_id: int) -> Simulation | None:
     """The simulation task with this id (None for unknown ids and tasks of other kinds)."""
-    task = db.session.get(Task, task_id)
+    task = find_unscoped(Task, task_id)
     if task is None or task.kind != TASK_KIND:
         return None
     params = task.params
     program = None
     if params.get("program_id") is not None:
-        program = db.session.get(Program, params["program_id"])
+        program = find_unscoped(Program, params["program_id"])
     stored = params.get("outcome")
     return Simulation(
         task=task,

@@ -7,8 +7,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from workflows import validators
 
+from .. import labels
 from ..forms import Checked
-from ..onboarding.forms import TIER_LABELS
+from ..models import TIERS
 
 
 class ResourceForm(FlaskForm):
@@ -37,7 +38,7 @@ class ResourceForm(FlaskForm):
     url = StringField(_l("Link"), validators=[Optional(), Length(max=2000)])
     tiers = SelectMultipleField(
         _l("Only for these tiers (none chosen: every tier)"),
-        choices=[SelectChoice(tier, label) for tier, label in TIER_LABELS.items()],
+        choices=labels.choices("tier", TIERS),
         validators=[Optional()],
     )
     territories = SelectMultipleField(

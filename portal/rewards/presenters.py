@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import PointsEntry, Program, Redemption, RewardItem
+from ..security import Perm, can
 
 
 @dataclass(frozen=True)
@@ -92,3 +93,10 @@ def ledger_rows(entries: Sequence[PointsEntry]) -> list[LedgerRow]:
         program = programs.get(entry.program_id) if entry.program_id else None
         rows.append(LedgerRow(entry, _description(entry, program), entry.points))
     return rows
+
+
+def decidable_redemptions(redemptions: Sequence[Redemption], user) -> set[int]:
+    """The redemptions `user` is offered approve and reject buttons for (requested ones)."""
+    if not can(user, Perm.APPROVE_REDEMPTIONS):
+        return set()
+    return {r.id for r in redemptions if r.status == "requested"}

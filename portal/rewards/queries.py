@@ -8,11 +8,12 @@ from datetime import date
 
 from flask import request
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import Partner, PointsEntry, Program, Redemption, RewardItem, Task, User
 from portal.models.users import Role
-from portal.security import Perm, can, visible_to
+from portal.security import Perm, can, find_unscoped, visible_to
 from workflows.engine import Period, parse_period
 from workflows.rewards.posting import TASK_KIND
 
@@ -87,7 +88,11 @@ def catalog_query(user):
 
 
 def redemptions_query(user, status: str | None):
-    stmt = select(Redemption).order_by(Redemption.id.desc())
+    stmt = (
+        select(Redemption)
+        .options(selectinload(Redemption.partner), selectinload(Redemption.item))
+        .order_by(Redemption.id.desc())
+    )
     if status:
         stmt = stmt.where(Redemption.status == status)
     return visible_to(stmt, user, Redemption)
@@ -106,10 +111,10 @@ class Posting:
 
 def posting(task_id: int) -> Posting | None:
     """The posting task with this id (None for unknown ids and tasks of other kinds)."""
-    task = db.session.get(Task, task_id)
+    task = find_unscoped(Task, task_id)
     if task is None or task.kind != TASK_KIND:
         return None
-    program = db.session.get(Program, task.params["program_id"])
+    program = find_unscoped(Program, task.params["program_id"])
     period = parse_period(task.params["period"])
     partners, points = db.session.execute(
         select(

@@ -18,7 +18,7 @@ from ..models import Partner, Program, Redemption, RewardItem, utcnow
 from ..models.rewards import REDEMPTION_STATES
 from ..pagination import paginate
 from ..progress import count, progress_response
-from ..security import Perm, get_visible_or_404, requires
+from ..security import Perm, get_unscoped_or_404, get_visible_or_404, requires
 from . import bp, presenters, queries
 from .forms import ItemForm, PostPointsForm, RedeemForm, RejectForm
 
@@ -91,7 +91,7 @@ def save_item():
 def redeem(item_id):
     item = get_visible_or_404(RewardItem, item_id)
     form = confirmed(RedeemForm())
-    partner = db.session.get(Partner, current_user.partner_id)
+    partner = current_user.partner
     redemption = commit_or_refuse(
         lambda: redemptions.request_redemption(
             partner, item, actor=current_user, quantity=form.quantity.data
@@ -111,6 +111,7 @@ def redemption_list():
     return render_template(
         "rewards/redemptions.html",
         page=page,
+        decidable=presenters.decidable_redemptions(page.items, current_user),
         states=REDEMPTION_STATES,
         approve_form=ConfirmForm(),
         reject_form=RejectForm(),
@@ -147,7 +148,7 @@ def reject(redemption_id):
 @bp.post("/programs/<int:program_id>/post")
 @requires(Perm.RUN_CALCULATIONS)
 def post_points(program_id):
-    program = db.get_or_404(Program, program_id)
+    program = get_unscoped_or_404(Program, program_id)
     form = confirmed(PostPointsForm())
     task = commit_or_refuse(
         lambda: posting.request_posting(

@@ -1,14 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from workflows import validators
 
+from .. import labels
 from ..forms import Checked, new_password_field, repeat_password_field
 from ..onboarding.forms import business_type_choices
-from .services import ROLE_LABELS, TEAM_ROLES
+from .services import TEAM_ROLES
 
 
 class InviteForm(FlaskForm):
@@ -20,16 +20,12 @@ class InviteForm(FlaskForm):
             Length(max=254, message=_l("At most %(max)d characters.")),
         ],
     )
-    role = SelectField(
-        _l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in reversed(TEAM_ROLES)]
-    )
+    role = SelectField(_l("Role"), choices=labels.choices("role", reversed(TEAM_ROLES)))
     submit = SubmitField(_l("Send invitation"))
 
 
 class MemberRoleForm(FlaskForm):
-    role = SelectField(
-        _l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in reversed(TEAM_ROLES)]
-    )
+    role = SelectField(_l("Role"), choices=labels.choices("role", reversed(TEAM_ROLES)))
     submit = SubmitField(_l("Change"))
 
 

@@ -20,15 +20,12 @@ from . import bp, services
 from .forms import AcceptInvitationForm, InviteForm, MemberRoleForm, ProfileForm
 
 
-@bp.context_processor
-def team_labels() -> dict:
-    return {"role_labels": services.ROLE_LABELS}
-
-
 def render_team(status: int = 200, invite_form=None):
+    members = services.members(current_user)
     return render_template(
         "team/index.html",
-        members=services.members(current_user),
+        members=members,
+        role_changeable={m.id for m in members if services.role_changeable(m, current_user)},
         invitations=services.open_invitations(current_user),
         invite_form=invite_form or InviteForm(formdata=None),
         action_form=ConfirmForm(),

@@ -7,7 +7,6 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.foundation import signed_links
@@ -22,14 +21,11 @@ from ..admin.services import UserError, create_user
 from ..auth.sessions import revoke_all
 from ..extensions import db
 from ..models import Invitation, Partner, PartnerProfile, Role, User, utcnow
+from ..partners.services import saved_profile
 from ..security import Perm, ensure, visible_to
 
 INVITE = "invitation"
 TEAM_ROLES = (Role.PARTNER_ADMIN.value, Role.PARTNER_USER.value)
-ROLE_LABELS = {
-    Role.PARTNER_ADMIN.value: _l("partner admin"),
-    Role.PARTNER_USER.value: _l("partner user"),
-}
 
 
 def members(user) -> list[User]:
@@ -56,7 +52,6 @@ def _send(invitation: Invitation, actor) -> None:
     context = {
         "invitation": invitation,
         "inviter": actor,
-        "role_label": ROLE_LABELS[invitation.role],
         "link": public_url("team.accept", token=token),
         "expires_on": invitation.expires_at.date(),
     }
@@ -189,13 +184,18 @@ def set_member_active(member: User, active: bool, *, actor) -> User:
     return member
 
 
+def role_changeable(member: User, actor) -> bool:
+    """Whether `actor` may change `member`'s role here: a colleague's, never their own."""
+    return member.id != actor.id and member.role in TEAM_ROLES
+
+
 def set_member_role(member: User, role: str, *, actor) -> User:
     """Partner admins make colleagues of their own organisation partner admins or partner users
     (never themselves, so an organisation is not left without one by a slip)."""
     ensure(actor, Perm.MANAGE_TEAM, member)
     if member.id == actor.id:
         raise OnboardingError(N_("You cannot change your own role."))
-    if role not in TEAM_ROLES or member.role not in TEAM_ROLES:
+    if role not in TEAM_ROLES or not role_changeable(member, actor):
         raise OnboardingError(N_("Choose a role."), field="role")
     if role == member.role:
         return member
@@ -207,13 +207,13 @@ def set_member_role(member: User, role: str, *, actor) -> User:
 
 
 def profile_for(partner: Partner) -> PartnerProfile:
-    return db.session.get(PartnerProfile, partner.id) or PartnerProfile(partner_id=partner.id)
+    return saved_profile(partner) or PartnerProfile(partner_id=partner.id)
 
 
 def update_profile(*, website: str, tax_id: str, address: str, business_type: str, actor):
     """The organisation's company details, kept for duplicate detection and the checklist."""
     ensure(actor, Perm.MANAGE_TEAM)
-    partner = db.session.get(Partner, actor.partner_id)
+    partner = actor.partner
     profile = profile_for(partner)
     try:
         domain = normalise_domain(website) or ""

@@ -1,18 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from workflows import validators
 
+from .. import labels
 from ..forms import Checked
 from ..models import utcnow
-
-SCOPE_LABELS = {
-    "read": _l("Read only"),
-    "read-write": _l("Read and write"),
-}
 
 
 class NewTokenForm(FlaskForm):
@@ -24,9 +19,7 @@ class NewTokenForm(FlaskForm):
             Checked(validators.name),
         ],
     )
-    scope = SelectField(
-        _l("Access"), choices=[SelectChoice(key, label) for key, label in SCOPE_LABELS.items()]
-    )
+    scope = SelectField(_l("Access"), choices=labels.choices("token_scope"))
     expires_on = DateField(_l("Expires on (optional)"), validators=[Optional()])
     submit = SubmitField(_l("Create token"))
 

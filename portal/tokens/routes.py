@@ -9,7 +9,7 @@ from ..forms import ConfirmForm
 from ..models import utcnow
 from ..security import Perm, requires
 from . import bp, services
-from .forms import SCOPE_LABELS, NewTokenForm
+from .forms import NewTokenForm
 
 
 def render_tokens(form=None, issued=None, status: int = 200):
@@ -19,7 +19,6 @@ def render_tokens(form=None, issued=None, status: int = 200):
         form=form or NewTokenForm(formdata=None),
         action_form=ConfirmForm(),
         issued=issued,
-        scope_labels=SCOPE_LABELS,
         now=utcnow(),
     ), status
 

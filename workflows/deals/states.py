@@ -43,6 +43,8 @@ BY_PERMISSION = {PARTNER: Perm.REGISTER_DEALS, REVIEWER: Perm.REVIEW_DEALS, SYST
 MANAGERS = "managers"  # who hears of a deal besides the partner user who registered it
 EXTENSION_REQUESTED = "requested"
 
+# The state as a refusal names it ("… is not possible while the registration is %(state)s");
+# pages and e-mails label states and reasons through portal.labels.
 STATE_LABELS = {
     "draft": _l("draft"),
     "submitted": _l("submitted"),
@@ -54,30 +56,19 @@ STATE_LABELS = {
     "lost": _l("lost"),
     "expired": _l("expired"),
 }
-STATE_BADGES = {
-    "draft": "secondary",
-    "submitted": "info",
-    "returned": "warning",
-    "approved": "success",
-    "rejected": "danger",
-    "withdrawn": "secondary",
-    "won": "primary",
-    "lost": "dark",
-    "expired": "secondary",
-}
 EXTENSION_LABELS = {
     "requested": _l("extension requested"),
     "granted": _l("extension granted"),
     "refused": _l("extension refused"),
 }
-REJECTION_REASONS = {
-    "duplicate": _l("Duplicate: another registration exists for this opportunity"),
-    "direct_sales": _l("Customer already engaged with direct sales"),
-    "insufficient_information": _l("Insufficient information"),
-    "not_qualified": _l("Not a qualified opportunity"),
-    "outside_territory": _l("Outside the partner's territory"),
-    "other": _l("Other"),
-}
+REJECTION_REASONS = (
+    "duplicate",
+    "direct_sales",
+    "insufficient_information",
+    "not_qualified",
+    "outside_territory",
+    "other",
+)
 
 
 def _never_extended(deal: DealRegistration) -> bool:

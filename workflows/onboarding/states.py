@@ -35,6 +35,8 @@ APPLICANT, REVIEWER = "applicant", "reviewer"
 BY_PERMISSION = {APPLICANT: Perm.APPLY_AS_PARTNER, REVIEWER: Perm.REVIEW_APPLICATIONS}
 MANAGERS = "managers"  # who hears of an application besides its applicant
 
+# The state as a refusal names it ("… is not possible while the application is %(state)s");
+# pages and e-mails label states through portal.labels.
 STATE_LABELS = {
     "draft": _l("not submitted yet"),
     "submitted": _l("submitted"),
@@ -42,14 +44,6 @@ STATE_LABELS = {
     "resubmitted": _l("resubmitted"),
     "approved": _l("approved"),
     "rejected": _l("rejected"),
-}
-STATE_BADGES = {
-    "draft": "secondary",
-    "submitted": "info",
-    "needs_info": "warning",
-    "resubmitted": "info",
-    "approved": "success",
-    "rejected": "danger",
 }
 
 APPLICANT_FILED = ("applicant_id",)

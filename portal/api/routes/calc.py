@@ -11,7 +11,7 @@ from workflows.engine.i18n import Refusal
 from ...calc import queries
 from ...extensions import db
 from ...models import CalcResult, CalcRun, Program
-from ...security import Perm
+from ...security import Perm, find_unscoped, get_unscoped_or_404
 from .. import serializers
 from ..errors import ApiError
 from ..registry import PAGING, cursor_page, operation, path_id
@@ -20,10 +20,7 @@ RUN_ID = path_id("run_id", "calculation run")
 
 
 def _run_or_404(run_id: int) -> CalcRun:
-    run = db.session.get(CalcRun, run_id)
-    if run is None:
-        raise ApiError(404)
-    return run
+    return get_unscoped_or_404(CalcRun, run_id)
 
 
 @operation(
@@ -55,7 +52,7 @@ def list_runs(limit, cursor):
     status=202,
 )
 def start_run(body):
-    program = db.session.get(Program, body["program_id"])
+    program = find_unscoped(Program, body["program_id"])
     if program is None:
         raise ApiError(422, details=[{"field": "program_id", "problem": "no program has this id"}])
     try:

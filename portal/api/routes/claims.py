@@ -17,11 +17,11 @@ from workflows.payables import claims
 from workflows.payables.errors import ClaimAlreadyDecided, SecondApproverRequired
 
 from ...extensions import db
-from ...models import Claim, Partner, Program
+from ...models import Claim, Program
 from ...models.payables import CLAIM_STATES
 from ...onboarding.uploads import PAPER_TYPES, check_upload
 from ...payables.invoices import send_invoice, store_invoice
-from ...security import Perm, get_visible_or_404, visible_to
+from ...security import Perm, find_unscoped, get_visible_or_404, visible_to
 from .. import serializers
 from ..errors import ApiError
 from ..registry import PAGING, Param, cursor_page, operation, path_id
@@ -128,10 +128,10 @@ def get_claim_invoice(claim_id):
     status=201,
 )
 def submit_claim(body):
-    program = db.session.get(Program, body["program_id"])
+    program = find_unscoped(Program, body["program_id"])
     if program is None:
         raise ApiError(422, details=[{"field": "program_id", "problem": "no program has this id"}])
-    partner = db.session.get(Partner, current_user.partner_id)
+    partner = current_user.partner
     if partner is None:
         raise ApiError(403)
     try:

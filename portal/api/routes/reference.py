@@ -7,9 +7,8 @@ from ...extensions import db
 from ...models import Partner, Program, ProgramVersion, Territory
 from ...partners.services import current_assignments, partners_query
 from ...programs.services import current_version
-from ...security import Perm, get_visible_or_404, visible_to
+from ...security import Perm, get_unscoped_or_404, get_visible_or_404, visible_to
 from .. import serializers
-from ..errors import ApiError
 from ..registry import PAGING, Param, cursor_page, operation, path_id
 
 SEARCH = Param("q", "query", {"type": "string", "maxLength": 100}, "Part of the code or name.")
@@ -124,7 +123,4 @@ def list_programs(limit, cursor):
     params=(path_id("program_id", "program"),),
 )
 def get_program(program_id):
-    program = db.session.get(Program, program_id)
-    if program is None:
-        raise ApiError(404)
-    return _program(program)
+    return _program(get_unscoped_or_404(Program, program_id))
