@@ -2,9 +2,10 @@
 
 The change runs in the request's transaction. When the service accepts it, the transaction is
 committed and the view goes on (to enqueue work, flash a confirmation, answer). When the service
-refuses it (a rule of the product: wrong state, maker–checker, a limit, a bad period), everything
-is rolled back, the reason is flashed in the user's language and the user is sent back to the
-page they acted from: nothing half-written, nothing raised past the view.
+refuses it (a `Refusal`: wrong state, maker–checker, a limit, a bad value), everything is rolled
+back and the reason is shown in the user's language: flashed on the page they acted from
+(`commit_or_refuse`), or next to the form field it concerns (`commit_or_show`). Nothing
+half-written, nothing raised past the view.
 """
 
 from __future__ import annotations
@@ -13,25 +14,23 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import abort, flash, redirect
+from flask_babel import format_date
 from flask_babel import gettext as _
 
-from workflows.calc.errors import CalcError
-from workflows.engine import PeriodError
-from workflows.onboarding.errors import OnboardingError
+from workflows.engine.i18n import Refusal
 
 from .extensions import db
 
 T = TypeVar("T")
-REFUSALS = (CalcError, PeriodError, OnboardingError)
+REFUSED = object()  # what `commit_or_show` returns when the change was refused
 
 
-def refusal_message(exc: Exception) -> str:
-    """The refusal in the user's language (services give a template and its parameters)."""
-    render = getattr(exc, "render", None)
-    return render(_) if callable(render) else str(exc)
+def refusal_message(exc: Refusal) -> str:
+    """The refusal in the user's language, dates in their locale's format."""
+    return exc.render(_, format_date)
 
 
-def refuse(exc: Exception, back: str):
+def refuse(exc: Refusal, back: str):
     """Roll back, flash why, and answer with a redirect to `back` (never returns)."""
     db.session.rollback()
     flash(refusal_message(exc), "danger")
@@ -42,8 +41,31 @@ def commit_or_refuse(change: Callable[[], T], back: str) -> T:
     """`change()`, committed; on a refusal see `refuse`. Returns what `change` returned."""
     try:
         result = change()
-    except REFUSALS as exc:
+    except Refusal as exc:
         refuse(exc, back)
+    db.session.commit()
+    return result
+
+
+def show_refusal(form, exc: Refusal) -> None:
+    """The refusal next to the form field it concerns, else flashed at the top of the page."""
+    field = getattr(form, exc.field, None) if form is not None and exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, refusal_message(exc)]
+    else:
+        flash(refusal_message(exc), "danger")
+
+
+def commit_or_show(change: Callable[[], T], form=None) -> T:
+    """`change()`, committed, and what it returned; on a refusal the transaction is rolled
+    back, the reason shown (`show_refusal`) and `REFUSED` returned, so the view renders the
+    form again with what the user typed."""
+    try:
+        result = change()
+    except Refusal as exc:
+        db.session.rollback()
+        show_refusal(form, exc)
+        return REFUSED
     db.session.commit()
     return result
 

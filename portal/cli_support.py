@@ -8,8 +8,8 @@ from contextlib import contextmanager
 import click
 from sqlalchemy import select
 
-from workflows.calc.errors import CalcError
 from workflows.engine import Period, PeriodError, parse_period
+from workflows.engine.i18n import Refusal
 
 from .extensions import db
 from .inputs import MAX_ID
@@ -43,7 +43,7 @@ def refusals():
     """Domain refusals become a readable message and exit code 1, with nothing changed."""
     try:
         yield
-    except CalcError as exc:
+    except Refusal as exc:
         db.session.rollback()
         raise click.ClickException(exc.render()) from None
     except Forbidden as exc:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from babel import Locale
 from babel.numbers import get_currency_name, get_territory_currencies
 from flask import current_app
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, PasswordField
@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from workflows import validators
 
+from .changes import refusal_message
 from .models.users import MIN_PASSWORD_LENGTH
 
 # Plain decimal notation only: no exponent (1e999), no NaN or Infinity, ASCII digits.
@@ -68,7 +69,7 @@ class Checked:
         try:
             field.data = self.check(field.data)
         except validators.InvalidValue as exc:
-            raise ValidationError(exc.render(gettext)) from None
+            raise ValidationError(refusal_message(exc)) from None
 
 
 class InWindow:
@@ -83,7 +84,7 @@ class InWindow:
         try:
             self.window(current_app.config, date.today()).check(field.data)
         except validators.InvalidValue as exc:
-            raise ValidationError(exc.render(gettext)) from None
+            raise ValidationError(refusal_message(exc)) from None
 
 
 def typed_currency(value: str) -> str:

@@ -12,8 +12,8 @@ from sqlalchemy import inspect, select
 
 from portal.admin.services import set_active
 from portal.auth import passwords
+from portal.foundation.signed_links import InvalidToken
 from portal.models import AuditEvent, User, UserSession
-from workflows.onboarding.errors import InvalidToken
 
 from .conftest import CSRF_RE, csrf_token
 from .factories import PASSWORD
@@ -53,7 +53,7 @@ def ask(client, email, ip="192.0.2.1"):
 def run_reset_jobs(app, redis) -> int:
     """Run the queued reset-link jobs in this process, as a worker would."""
     queue = Queue("default", connection=redis)
-    jobs = [j for j in queue.get_jobs() if j.func_name == "workflows.jobs.send_password_reset"]
+    jobs = [j for j in queue.get_jobs() if j.func_name == "portal.auth.jobs.send_password_reset"]
     for job in jobs:
         job.perform()
         queue.remove(job)

@@ -51,7 +51,7 @@ def send_mail(message_id: int) -> None:
 def password_reset(email: str, *, locale: str | None, ip: str | None) -> None:
     """Queue the job that e-mails a reset link when `email` belongs to an active account."""
     queue().enqueue(
-        "workflows.jobs.send_password_reset",
+        "portal.auth.jobs.send_password_reset",
         email,
         locale,
         ip,

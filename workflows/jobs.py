@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 from flask import current_app
 
-from portal.auth.passwords import send_reset_link
 from portal.extensions import db
 from portal.foundation import mail_delivery
 from portal.foundation.redis_conn import get_redis
@@ -57,18 +56,6 @@ def send_mail(message_id: int) -> str:
     """Deliver one outbox message (SMTP or .eml file); failures re-raise so RQ retries."""
     try:
         return mail_delivery.deliver(message_id)
-    finally:
-        db.session.remove()
-
-
-def send_password_reset(email: str, locale: str | None = None, ip: str | None = None) -> str:
-    """Store and queue a reset link e-mail when the address has an active account. The result
-    is not kept where a visitor could read it."""
-    try:
-        send_reset_link(email, locale=locale, ip=ip)
-        db.session.commit()
-        enqueue.pending_mail()
-        return "done"
     finally:
         db.session.remove()
 

@@ -24,7 +24,7 @@ from typing import Any
 from babel import Locale
 
 from workflows.engine.currencies import MINOR_UNITS, is_currency
-from workflows.engine.i18n import N_, render_message
+from workflows.engine.i18n import N_, Refusal
 from workflows.engine.money import HIGH_PRECISION
 
 BAD_COUNTRY = N_("%(value)s is not a country: use an ISO 3166 code such as DE.")
@@ -61,19 +61,8 @@ def shown(value: str) -> str:
     return value[: SHOWN_VALUE_LENGTH - 1] + "…"
 
 
-class InvalidValue(ValueError):
-    """A value failed its check; carries the message template and its parameters."""
-
-    def __init__(self, message: str, **params: Any):
-        super().__init__(message)
-        self.message = message
-        self.params = params
-
-    def render(self, gettext=None) -> str:
-        """The message with its placeholders filled (in English unless a gettext is given)."""
-        if gettext is None:
-            return render_message(self.message, self.params)
-        return render_message(self.message, self.params, gettext)
+class InvalidValue(Refusal, ValueError):
+    """A value failed its check."""
 
 
 def country(value: str) -> str:
@@ -142,9 +131,9 @@ class DateWindow:
 
     def check(self, day: date) -> date:
         if day < self.earliest:
-            raise InvalidValue(TOO_EARLY, value=day.isoformat(), earliest=self.earliest.isoformat())
+            raise InvalidValue(TOO_EARLY, value=day, earliest=self.earliest)
         if day > self.latest:
-            raise InvalidValue(TOO_LATE, value=day.isoformat(), latest=self.latest.isoformat())
+            raise InvalidValue(TOO_LATE, value=day, latest=self.latest)
         return day
 
 

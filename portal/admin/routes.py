@@ -1,3 +1,5 @@
+from functools import partial
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -7,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from workflows import enqueue
 
+from ..changes import REFUSED, commit_or_refuse, commit_or_show
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..labels import label
@@ -15,15 +18,7 @@ from ..pagination import paginate
 from ..security import Perm, requires
 from . import bp, staff
 from .forms import StaffRoleForm, StaffUserForm
-from .services import UserError, pending_grant, set_active
-
-
-def _attach(form, exc: UserError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "danger")
+from .services import pending_grant, set_active
 
 
 def _territories_asked(form) -> list[int]:
@@ -55,40 +50,36 @@ def new_user():
     form = StaffUserForm().fill_choices()
     if not form.is_submitted():
         form.language.data = str(get_locale())
-    if form.validate_on_submit():
-        try:
-            user, grant = staff.create_staff_user(
-                email=form.email.data,
-                name=form.name.data,
-                role=form.role.data,
-                territory_ids=_territories_asked(form),
-                locale=form.language.data,
-                actor=current_user,
+    create = partial(
+        staff.create_staff_user,
+        email=form.email.data,
+        name=form.name.data,
+        role=form.role.data,
+        territory_ids=_territories_asked(form),
+        locale=form.language.data,
+        actor=current_user,
+    )
+    if form.validate_on_submit() and (created := commit_or_show(create, form)) is not REFUSED:
+        user, grant = created
+        enqueue.pending_mail()
+        if grant is None:
+            flash(
+                _(
+                    "%(email)s was created and e-mailed a link to choose a password.",
+                    email=user.email,
+                ),
+                "success",
             )
-        except UserError as exc:
-            db.session.rollback()
-            _attach(form, exc)
         else:
-            db.session.commit()
-            enqueue.pending_mail()
-            if grant is None:
-                flash(
-                    _(
-                        "%(email)s was created and e-mailed a link to choose a password.",
-                        email=user.email,
-                    ),
-                    "success",
-                )
-            else:
-                flash(
-                    _(
-                        "%(email)s was created. Another administrator must approve the role "
-                        "before the account is activated.",
-                        email=user.email,
-                    ),
-                    "info",
-                )
-            return redirect(url_for("admin.users"))
+            flash(
+                _(
+                    "%(email)s was created. Another administrator must approve the role "
+                    "before the account is activated.",
+                    email=user.email,
+                ),
+                "info",
+            )
+        return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/user_new.html", form=form), status
 
@@ -103,30 +94,26 @@ def edit_user(user_id):
     if not form.is_submitted():
         form.role.data = user.role
         form.territories.data = [t.id for t in user.territories]
-    if form.validate_on_submit():
-        try:
-            user, grant = staff.change_staff_role(
-                user,
-                role=form.role.data,
-                territory_ids=_territories_asked(form),
-                actor=current_user,
-            )
-        except UserError as exc:
-            db.session.rollback()
-            _attach(form, exc)
+    change = partial(
+        staff.change_staff_role,
+        user,
+        role=form.role.data,
+        territory_ids=_territories_asked(form),
+        actor=current_user,
+    )
+    if form.validate_on_submit() and (changed := commit_or_show(change, form)) is not REFUSED:
+        user, grant = changed
+        if grant is None:
+            flash(_("%(email)s updated.", email=user.email), "success")
         else:
-            db.session.commit()
-            if grant is None:
-                flash(_("%(email)s updated.", email=user.email), "success")
-            else:
-                flash(
-                    _(
-                        "The new role of %(email)s awaits another administrator's approval.",
-                        email=user.email,
-                    ),
-                    "info",
-                )
-            return redirect(url_for("admin.users"))
+            flash(
+                _(
+                    "The new role of %(email)s awaits another administrator's approval.",
+                    email=user.email,
+                ),
+                "info",
+            )
+        return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() else 200
     return render_template(
         "admin/user_edit.html",
@@ -144,13 +131,7 @@ def decide_grant(grant_id, decision):
         abort(400)
     grant = db.get_or_404(RoleGrant, grant_id)
     decide = staff.approve_grant if decision == "approve" else staff.reject_grant
-    try:
-        decide(grant, actor=current_user)
-    except UserError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("admin.users"))
-    db.session.commit()
+    commit_or_refuse(partial(decide, grant, actor=current_user), url_for("admin.users"))
     enqueue.pending_mail()
     if decision == "approve":
         flash(
@@ -168,12 +149,8 @@ def toggle_active(user_id, active):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     user = db.get_or_404(User, user_id)
-    try:
-        set_active(user, bool(active), actor=current_user)
-    except UserError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("admin.users"))
-    db.session.commit()
+    commit_or_refuse(
+        partial(set_active, user, bool(active), actor=current_user), url_for("admin.users")
+    )
     flash(_("User %(email)s updated.", email=user.email), "success")
     return redirect(url_for("admin.users"))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.foundation.audit import record_event
 from workflows import validators
+from workflows.engine.i18n import N_, Refusal
 
 from ..auth.sessions import revoke_all
 from ..extensions import db
@@ -18,17 +18,8 @@ from ..security import Perm, ensure
 PENDING, APPROVED = "pending", "approved"
 
 
-class UserError(ValueError):
-    """A user cannot be created or changed as asked; the message says why (pages show it in
-    the reader's language), and `field` names the form field it belongs to, when there is one."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return str(self.message)
+class UserError(Refusal, ValueError):
+    """A user cannot be created or changed as asked."""
 
 
 def create_user(
@@ -48,28 +39,30 @@ def create_user(
     try:
         email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise UserError(f"invalid e-mail address: {exc}") from None
+        raise UserError("invalid e-mail address: %(reason)s", reason=str(exc)) from None
     try:
         role_enum = Role(role)
     except ValueError:
         raise UserError(
-            f"unknown role {role!r}; use one of {', '.join(r.value for r in Role)}"
+            "unknown role %(role)r; use one of %(roles)s",
+            role=role,
+            roles=", ".join(r.value for r in Role),
         ) from None
     try:
         name = validators.name(name or "")
     except validators.InvalidValue as exc:
-        raise UserError(exc.render()) from None
+        raise UserError(exc.template, **exc.params) from None
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise UserError("password must be at least %(min)s characters", min=MIN_PASSWORD_LENGTH)
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise UserError(f"a user with e-mail {email} already exists")
+        raise UserError("a user with e-mail %(email)s already exists", email=email)
     partner = None
     if role_enum.is_partner:
         if not partner_code:
             raise UserError("partner roles need --partner CODE")
         partner = db.session.scalar(select(Partner).where(Partner.code == partner_code))
         if partner is None:
-            raise UserError(f"unknown partner code {partner_code!r}")
+            raise UserError("unknown partner code %(code)r", code=partner_code)
     elif partner_code:
         raise UserError("only partner roles belong to a partner")
     territories = []
@@ -81,7 +74,7 @@ def create_user(
         ).all()
         missing = sorted(set(territory_codes) - {t.code for t in found})
         if missing:
-            raise UserError(f"unknown territory code(s): {', '.join(missing)}")
+            raise UserError("unknown territory code(s): %(codes)s", codes=", ".join(missing))
         territories = list(found)
     elif territory_codes:
         raise UserError("only channel managers are assigned territories")
@@ -132,12 +125,12 @@ def set_active(user: User, active: bool, *, actor) -> User:
     with a role still awaiting (or refused) approval is never activated here."""
     ensure(actor, Perm.MANAGE_USERS)
     if user.id == actor.id and not active:
-        raise UserError(_l("You cannot deactivate your own account."))
+        raise UserError(N_("You cannot deactivate your own account."))
     if active and never_approved(user):
         raise UserError(
-            _l("This account waits for a second administrator's approval of its role.")
+            N_("This account waits for a second administrator's approval of its role.")
             if pending_grant(user) is not None
-            else _l("This account was never approved and stays deactivated.")
+            else N_("This account was never approved and stays deactivated.")
         )
     before = {"active": user.active}
     user.active = active

@@ -11,10 +11,10 @@ from __future__ import annotations
 import secrets
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.foundation.audit import record_event
+from workflows.engine.i18n import N_
 
 from ..auth import passwords
 from ..extensions import db
@@ -36,22 +36,22 @@ def _territories_for(role: str, territory_ids) -> list[Territory]:
     if role != Role.CHANNEL_MANAGER.value:
         if ids:
             raise UserError(
-                _l("Only channel managers are assigned territories."), field="territories"
+                N_("Only channel managers are assigned territories."), field="territories"
             )
         return []
     if not ids:
         raise UserError(
-            _l("Choose at least one territory for a channel manager."), field="territories"
+            N_("Choose at least one territory for a channel manager."), field="territories"
         )
     found = list(db.session.scalars(select(Territory).where(Territory.id.in_(ids))))
     if len(found) != len(ids):
-        raise UserError(_l("Choose territories from the list."), field="territories")
+        raise UserError(N_("Choose territories from the list."), field="territories")
     return found
 
 
 def _check_role(role: str) -> None:
     if role not in STAFF_ROLES:
-        raise UserError(_l("Choose a role."), field="role")
+        raise UserError(N_("Choose a role."), field="role")
 
 
 def _request_grant(user: User, role: str, *, previous_role: str | None, actor) -> RoleGrant:
@@ -84,12 +84,12 @@ def create_staff_user(
     try:
         email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        raise UserError(_l("Enter a valid e-mail address."), field="email") from None
+        raise UserError(N_("Enter a valid e-mail address."), field="email") from None
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise UserError(_l("This address already has a portal account."), field="email")
+        raise UserError(N_("This address already has a portal account."), field="email")
     name = name.strip()
     if not name:
-        raise UserError(_l("Enter the person's name."), field="name")
+        raise UserError(N_("Enter the person's name."), field="name")
     territories = _territories_for(role, territory_ids)
     elevated = role in ELEVATED_ROLES
     user = User(
@@ -125,14 +125,14 @@ def _staff_member(user: User, actor) -> None:
     ensure(actor, Perm.MANAGE_USERS)
     if user.role not in STAFF_ROLES:
         raise UserError(
-            _l("Only staff roles are changed here: partner admins manage their colleagues.")
+            N_("Only staff roles are changed here: partner admins manage their colleagues.")
         )
     if user.id == actor.id:
-        raise UserError(_l("You cannot change your own role."))
+        raise UserError(N_("You cannot change your own role."))
     if pending_grant(user) is not None:
-        raise UserError(_l("A role change for this person awaits approval: decide it first."))
+        raise UserError(N_("A role change for this person awaits approval: decide it first."))
     if never_approved(user):
-        raise UserError(_l("This account was never approved and stays deactivated."))
+        raise UserError(N_("This account was never approved and stays deactivated."))
 
 
 def change_staff_role(
@@ -146,7 +146,7 @@ def change_staff_role(
     if role in ELEVATED_ROLES and role != user.role:
         if territory_ids:
             raise UserError(
-                _l("Only channel managers are assigned territories."), field="territories"
+                N_("Only channel managers are assigned territories."), field="territories"
             )
         return user, _request_grant(user, role, previous_role=user.role, actor=actor)
     territories = _territories_for(role, territory_ids)
@@ -184,7 +184,7 @@ def _pending_locked(grant: RoleGrant) -> RoleGrant:
         .execution_options(populate_existing=True)
     )
     if locked.status != PENDING:
-        raise UserError(_l("This request was decided already."))
+        raise UserError(N_("This request was decided already."))
     return locked
 
 
@@ -198,7 +198,7 @@ def approve_grant(grant: RoleGrant, *, actor) -> RoleGrant:
         ensure_not_maker(actor, grant.user_id)
     except Forbidden:
         raise UserError(
-            _l("You requested this yourself: another administrator must approve it.")
+            N_("You requested this yourself: another administrator must approve it.")
         ) from None
     user = grant.user
     before = {"role": user.role, "territories": _codes(user.territories), "active": user.active}

@@ -2,10 +2,9 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
-from workflows.onboarding.errors import OnboardingError
-
 from ..auth import ACCOUNT_ENDPOINTS
 from ..auth.redirects import safe_next
+from ..changes import REFUSED, commit_or_show
 from ..extensions import db
 from ..models import AgreementVersion, Role
 from ..security import Perm, can, requires
@@ -46,20 +45,18 @@ def agreement_gate():
 @requires(Perm.PUBLISH_AGREEMENTS)
 def index():
     form = PublishForm()
-    if form.validate_on_submit():
-        try:
-            version = services.publish_version(
-                title=form.title.data,
-                body=form.body.data,
-                effective_on=form.effective_on.data,
-                actor=current_user,
-            )
-        except OnboardingError as exc:
-            getattr(form, exc.field or "title").errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Version %(version)s published.", version=version.version), "success")
-            return redirect(url_for("agreements.index"))
+
+    def publish():
+        return services.publish_version(
+            title=form.title.data,
+            body=form.body.data,
+            effective_on=form.effective_on.data,
+            actor=current_user,
+        )
+
+    if form.validate_on_submit() and (version := commit_or_show(publish, form)) is not REFUSED:
+        flash(_("Version %(version)s published.", version=version.version), "success")
+        return redirect(url_for("agreements.index"))
     versions = services.versions_with_counts()
     current = services.current_version()
     return render_template("agreements/index.html", form=form, versions=versions, current=current)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 
 from portal.foundation.audit import record_event
+from workflows.engine.i18n import N_
 from workflows.onboarding.errors import OnboardingError
 
 from ..extensions import db
@@ -66,7 +66,7 @@ def accept_version(
     ensure(actor, Perm.ACCEPT_AGREEMENTS)
     current = current_version()
     if current is None or current.id != version.id:
-        raise OnboardingError(_l("This is not the current version of the partner agreement."))
+        raise OnboardingError(N_("This is not the current version of the partner agreement."))
     existing = db.session.scalar(
         select(AgreementAcceptance).where(
             AgreementAcceptance.version_id == version.id, AgreementAcceptance.user_id == actor.id
@@ -103,22 +103,22 @@ def publish_version(*, title: str, body: str, effective_on: date, actor) -> Agre
     ensure(actor, Perm.PUBLISH_AGREEMENTS)
     title, body = (title or "").strip(), (body or "").strip()
     if not title:
-        raise OnboardingError(_l("Give the agreement a title."), field="title")
+        raise OnboardingError(N_("Give the agreement a title."), field="title")
     if not body:
-        raise OnboardingError(_l("Write the text of the agreement."), field="body")
+        raise OnboardingError(N_("Write the text of the agreement."), field="body")
     if effective_on < utcnow().date():
-        raise OnboardingError(_l("The effective date cannot be in the past."), field="effective_on")
+        raise OnboardingError(N_("The effective date cannot be in the past."), field="effective_on")
     latest = db.session.scalar(
         select(AgreementVersion).order_by(AgreementVersion.version.desc()).limit(1)
     )
     if latest is not None and effective_on < latest.effective_on:
         raise OnboardingError(
-            _l(
+            N_(
                 "Version %(version)s takes effect on %(date)s; a newer version cannot start "
-                "earlier.",
-                version=latest.version,
-                date=latest.effective_on.isoformat(),
+                "earlier."
             ),
+            version=latest.version,
+            date=latest.effective_on,
             field="effective_on",
         )
     version = AgreementVersion(

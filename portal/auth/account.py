@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
+from ..changes import refusal_message
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import UserSession, utcnow
@@ -50,7 +51,7 @@ def password():
         return _render(form, 429)
     except AccountError as exc:
         db.session.rollback()
-        getattr(form, exc.field).errors.append(str(exc))
+        getattr(form, exc.field).errors.append(refusal_message(exc))
         return _render(form, 400)
     db.session.commit()
     flash(_("Your password was changed and your other sessions were signed out."), "success")

@@ -15,14 +15,15 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import func, select
 
+from portal.foundation import signed_links
 from portal.foundation.audit import record_event
 from portal.foundation.outbox import public_url, queue_mail
+from portal.foundation.signed_links import InvalidToken
 from workflows import enqueue
-from workflows.onboarding.errors import InvalidToken
 
 from ..extensions import db
 from ..models import User
-from ..onboarding import ratelimit, tokens
+from ..onboarding import ratelimit
 from .sessions import revoke_all
 
 RESET = "reset-password"
@@ -38,8 +39,8 @@ def max_age(purpose: str) -> int:
 
 def new_link(user: User, purpose: str) -> str:
     """A link for `user` to choose a password; earlier links of theirs stop working."""
-    user.password_nonce = tokens.new_nonce()
-    token = tokens.make_token(purpose, user.id, user.password_nonce)
+    user.password_nonce = signed_links.new_nonce()
+    token = signed_links.make_token(purpose, user.id, user.password_nonce)
     return public_url(ENDPOINTS[purpose], token=token)
 
 
@@ -80,12 +81,16 @@ def send_reset_link(email: str, *, locale: str | None = None, ip: str | None = N
 
 def user_for_link(purpose: str, token: str, *, lock: bool = False) -> User:
     """The active user a genuine, unexpired, unused link is for; InvalidToken otherwise."""
-    user_id, nonce = tokens.read_token(purpose, token, max_age(purpose))
+    user_id, nonce = signed_links.read_token(purpose, token, max_age(purpose))
     stmt = select(User).where(User.id == user_id)
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     user = db.session.scalar(stmt)
-    if user is None or not user.active or not tokens.nonce_matches(user.password_nonce, nonce):
+    if (
+        user is None
+        or not user.active
+        or not signed_links.nonce_matches(user.password_nonce, nonce)
+    ):
         raise InvalidToken()
     return user
 

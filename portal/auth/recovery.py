@@ -5,8 +5,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from workflows.onboarding.errors import InvalidToken
+from portal.foundation.signed_links import InvalidToken
 
+from ..changes import refusal_message
 from ..extensions import db
 from ..onboarding.ratelimit import RateLimited
 from . import bp, passwords, sessions
@@ -27,7 +28,7 @@ def forgot_password():
                 form.email.data, ip=request.remote_addr, locale=str(get_locale())
             )
         except RateLimited as exc:
-            form.email.errors.append(str(exc))
+            form.email.errors.append(refusal_message(exc))
             return render_template("auth/forgot.html", form=form), 429, PRIVATE
         return redirect(url_for("auth.reset_link_sent"))
     status = 400 if form.errors else 200
@@ -67,6 +68,6 @@ def _choose_password(purpose: str, token: str):
             return redirect(url_for("main.dashboard"))
     except InvalidToken as exc:
         db.session.rollback()
-        return render_template(page, purpose=purpose, message=str(exc)), 400, PRIVATE
+        return render_template(page, purpose=purpose, message=refusal_message(exc)), 400, PRIVATE
     status = 400 if form.errors else 200
     return render_template(page, purpose=purpose, form=form, user=user), status, PRIVATE

@@ -8,12 +8,12 @@ import math
 import secrets
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.foundation.audit import record_event
 from portal.foundation.redis_conn import count_in_window, get_redis
+from workflows.engine.i18n import N_, Refusal
 
 from ..extensions import db
 from ..models import User, utcnow
@@ -29,12 +29,8 @@ class TooManyAttempts(Exception):
         self.retry_after = retry_after
 
 
-class AccountError(ValueError):
-    """A change to one's own account was refused; the message says why (translated)."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class AccountError(Refusal, ValueError):
+    """A change to one's own account was refused."""
 
 
 _dummy_hash: str | None = None
@@ -118,9 +114,9 @@ def change_password(user: User, *, current: str, new: str, keep_session_id, ip: 
     check_limit(user.email, ip)
     if not verify_password(user.password_hash, current):
         count_failure(user.email, ip)
-        raise AccountError(_l("The current password is not correct."), field="current")
+        raise AccountError(N_("The current password is not correct."), field="current")
     if new == current:
-        raise AccountError(_l("Choose a password different from the current one."), field="new")
+        raise AccountError(N_("Choose a password different from the current one."), field="new")
     user.set_password(new)
     record_event(user, "user.password_change", user, ip=ip)
     return revoke_all(user, reason="password_change", actor=user, keep_id=keep_session_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -31,6 +30,7 @@ from workflows import validators
 from workflows.deals.matching import name_tokens, normalise_domain
 from workflows.deals.states import REJECTION_REASONS
 
+from ..changes import refusal_message
 from ..forms import AmountField, Checked, InWindow
 from ..forms import country_choices as shared_country_choices
 
@@ -64,7 +64,7 @@ def _positive_with_currency_places(form, field) -> None:
     try:
         validators.within_minor_unit(field.data, currency)
     except validators.InvalidValue as exc:
-        raise ValidationError(exc.render(gettext)) from None
+        raise ValidationError(refusal_message(exc)) from None
 
 
 class DealForm(FlaskForm):

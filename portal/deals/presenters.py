@@ -204,15 +204,6 @@ def protection_preview(deal: DealRegistration) -> ProtectionPreview:
     return ProtectionPreview(protection.days, day + timedelta(days=protection.days), program)
 
 
-def attach_error(form, error) -> None:
-    """Show a service error next to the field it concerns, else at the top of the page."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error)]
-    else:
-        flash(str(error), "danger")
-
-
 def flash_errors(form) -> None:
     for field in form:
         for error in field.errors:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from workflows import enqueue
-from workflows.deals.errors import DealError
 from workflows.deals.states import TRANSITIONS, transition
 
+from ..changes import REFUSED, commit_or_refuse, commit_or_show
 from ..csv_export import csv_response
 from ..extensions import db
 from ..inputs import query_int
@@ -138,18 +139,15 @@ def export():
 def _edit(deal: DealRegistration | None):
     form = DealForm(obj=deal)
     presenters.prepare_form(form, current_user, country_choices(), deal)
-    if form.validate_on_submit():
-        try:
-            data = services.DealInput.from_form(form)
-            deal = services.save_deal(data, actor=current_user, deal=deal, submit=form.submit.data)
-        except DealError as exc:
-            db.session.rollback()
-            presenters.attach_error(form, exc)
-        else:
-            db.session.commit()
-            enqueue.pending_mail()
-            flash(presenters.saved_message(deal), "success")
-            return redirect(url_for("deals.detail", deal_id=deal.id))
+
+    def save():
+        data = services.DealInput.from_form(form)
+        return services.save_deal(data, actor=current_user, deal=deal, submit=form.submit.data)
+
+    if form.validate_on_submit() and (saved := commit_or_show(save, form)) is not REFUSED:
+        enqueue.pending_mail()
+        flash(presenters.saved_message(saved), "success")
+        return redirect(url_for("deals.detail", deal_id=saved.id))
     return render_template("deals/form.html", form=form, deal=deal)
 
 
@@ -198,13 +196,8 @@ def act(deal_id, action):
     if not form.validate_on_submit():
         presenters.flash_errors(form)
         return redirect(url_for("deals.detail", deal_id=deal.id))
-    try:
-        transition(deal, spec.event, current_user, **spec.data(form))
-    except DealError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("deals.detail", deal_id=deal_id))
-    db.session.commit()
+    change = partial(transition, deal, spec.event, current_user, **spec.data(form))
+    commit_or_refuse(change, url_for("deals.detail", deal_id=deal_id))
     enqueue.pending_mail()
     flash(str(spec.done), "success")
     return redirect(url_for("deals.detail", deal_id=deal.id))

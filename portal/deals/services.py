@@ -193,16 +193,16 @@ def _apply(deal: DealRegistration, data: DealInput) -> None:
     """Validate and copy the input; raises DealError naming the field at fault."""
     name = checked("customer_name", validators.name, data.customer_name or "")
     if not normalise_name(name):
-        raise DealError(_l("Enter the end customer's company name."), field="customer_name")
+        raise DealError(N_("Enter the end customer's company name."), field="customer_name")
     try:
         domain = normalise_domain(data.domain)
     except ValueError:
         raise DealError(
-            _l("Enter a web or e-mail domain such as acme.com."), field="domain"
+            N_("Enter a web or e-mail domain such as acme.com."), field="domain"
         ) from None
     if data.expected_close_on < date.today():
         raise DealError(
-            _l("The expected close date cannot be in the past."), field="expected_close_on"
+            N_("The expected close date cannot be in the past."), field="expected_close_on"
         )
     window = validators.deal_close_window(current_app.config, date.today())
     checked("expected_close_on", window.check, data.expected_close_on)
@@ -212,7 +212,7 @@ def _apply(deal: DealRegistration, data: DealInput) -> None:
     products = db.session.scalars(select(Product).where(Product.id.in_(data.product_ids)))
     deal.categories, deal.products = list(categories), list(products)
     if not deal.categories and not deal.products:
-        raise DealError(_l("Choose at least one product category or product."), field="categories")
+        raise DealError(N_("Choose at least one product category or product."), field="categories")
     deal.currency = currency
     deal.estimated_value = money_amount(data.estimated_value, deal.currency, "estimated_value")
     deal.customer_name, deal.customer_key = name, normalise_name(name)
@@ -233,7 +233,7 @@ def create_deal(data: DealInput, *, actor) -> DealRegistration:
     """A new draft registration of the actor's organisation, with its DR-YYYY-NNNNNN reference."""
     ensure(actor, Perm.REGISTER_DEALS)
     if actor.partner_id is None:
-        raise DealError(_l("Your account belongs to no partner organisation."))
+        raise DealError(N_("Your account belongs to no partner organisation."))
     now = utcnow()
     deal = DealRegistration(
         partner_id=actor.partner_id, submitted_by_id=actor.id, state="draft", created_at=now
@@ -250,7 +250,7 @@ def update_deal(deal: DealRegistration, data: DealInput, *, actor) -> DealRegist
     """Change a draft or returned registration (only its own organisation may)."""
     ensure(actor, Perm.REGISTER_DEALS, deal)
     if deal.state not in EDITABLE_STATES:
-        raise DealError(_l("Only drafts and returned registrations can be changed."))
+        raise DealError(N_("Only drafts and returned registrations can be changed."))
     before = _fields(deal)
     _apply(deal, data)
     db.session.flush()

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from portal.foundation import signed_links
+
 from ..actors import actor_for
 from ..agreements.services import accept_version, publish_version
 from ..extensions import db
 from ..models import AgreementVersion, Territory, utcnow
-from ..onboarding import routing, services, tokens
+from ..onboarding import routing, services
 from .data import PASSWORD
 
 ADMIN, PARTNER_ADMIN = "admin@demo.example", "partner.admin@demo.example"
@@ -69,7 +71,7 @@ def load_demo_onboarding() -> bool:
     accept_version(version, actor=partner_admin, ip=None)
     application = services.register(APPLICATION, ip=None)
     if application is not None:  # None: the address already has an account
-        token = tokens.make_token(services.VERIFY, application.id, application.verify_nonce)
+        token = signed_links.make_token(services.VERIFY, application.id, application.verify_nonce)
         services.verify_email(token, ip=None)
         services.submit_application(application, actor=application.applicant, accept=True, ip=None)
     db.session.commit()

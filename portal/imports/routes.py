@@ -1,10 +1,11 @@
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from workflows import enqueue
 
+from ..changes import REFUSED, commit_or_show
 from ..extensions import db
 from ..models import ImportBatch
 from ..pagination import paginate
@@ -12,24 +13,22 @@ from ..progress import count, progress_response
 from ..security import Perm, requires
 from . import bp
 from .forms import UploadForm
-from .services import UploadRejected, start_upload_import
+from .services import start_upload_import
 
 
 @bp.route("/", methods=["GET", "POST"])
 @requires(Perm.IMPORT_DATA)
 def index():
     form = UploadForm()
-    if form.validate_on_submit():
-        try:
-            batch = start_upload_import(
-                form.kind.data, form.file.data, dry_run=form.dry_run.data, actor=current_user
-            )
-        except UploadRejected as exc:
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            enqueue.run_task(batch.task_id)
-            return redirect(url_for("imports.detail", batch_id=batch.id))
+
+    def upload():
+        return start_upload_import(
+            form.kind.data, form.file.data, dry_run=form.dry_run.data, actor=current_user
+        )
+
+    if form.validate_on_submit() and (batch := commit_or_show(upload)) is not REFUSED:
+        enqueue.run_task(batch.task_id)
+        return redirect(url_for("imports.detail", batch_id=batch.id))
     page = paginate(select(ImportBatch).order_by(ImportBatch.id.desc()), per_page=20)
     return render_template("imports/index.html", form=form, page=page)
 

@@ -6,9 +6,9 @@ import uuid
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from portal.foundation.audit import record_event
+from workflows.engine.i18n import N_, Refusal
 from workflows.imports import task as _import_task  # noqa: F401 - registers the task handler
 from workflows.tasks import create_task
 
@@ -20,7 +20,7 @@ from ..security import Perm, ensure
 ALLOWED_TYPES = {"text/csv", "text/plain", "application/vnd.ms-excel", "application/octet-stream"}
 
 
-class UploadRejected(ValueError):
+class UploadRejected(Refusal, ValueError):
     """The upload is not a file we can import; the message says why."""
 
 
@@ -38,13 +38,13 @@ def start_upload_import(kind: str, upload, *, dry_run: bool, actor) -> ImportBat
     """Save the upload and create the batch and its task (the caller commits, then enqueues)."""
     ensure(actor, Perm.IMPORT_DATA)
     if upload.mimetype not in ALLOWED_TYPES:
-        raise UploadRejected(_("This file is not a CSV file."))
+        raise UploadRejected(N_("This file is not a CSV file."))
     head = upload.stream.read(4096)
     upload.stream.seek(0)
     if not head.strip():
-        raise UploadRejected(_("The file is empty."))
+        raise UploadRejected(N_("The file is empty."))
     if not _looks_like_text(head):
-        raise UploadRejected(_("This file is not a UTF-8 CSV file."))
+        raise UploadRejected(N_("This file is not a UTF-8 CSV file."))
     folder = Path(current_app.config["UPLOAD_DIR"]) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex}.csv"

@@ -159,13 +159,16 @@ class ApproveForm(FlaskForm):
     tier = SelectField(
         _l("Starting tier"), choices=[SelectChoice(t, TIER_LABELS[t]) for t in TIERS]
     )
-    currency = StringField(
+    # A searchable picker (choices from portal.forms.currency_choices); the check decides.
+    currency = SelectField(
         _l("Currency"),
+        validate_choice=False,
         validators=[
             DataRequired(_l("Choose a valid currency.")),
             Length(min=3, max=3, message=_l("Choose a valid currency.")),
             Checked(typed_currency),
         ],
+        render_kw={"data_searchable": True},
     )
     submit = SubmitField(_l("Approve and create the partner"))
 

@@ -10,19 +10,18 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from workflows import enqueue
-from workflows.onboarding.errors import OnboardingError
 from workflows.onboarding.states import STATE_BADGES, STATE_LABELS, allowed
 
 from ..agreements.services import latest_acceptance
+from ..changes import REFUSED, commit_or_show
 from ..extensions import db
-from ..forms import ConfirmForm
+from ..forms import ConfirmForm, currency_choices
 from ..models import CountryTerritoryRule, PartnerApplication, Territory
 from ..pagination import paginate
 from ..security import Perm, can, get_visible_or_404, requires
 from . import bp, queue, routing
 from .countries import country_choices
 from .forms import ApproveForm, QuestionForm, RejectForm, RuleForm, territory_choices
-from .routes import attach_error
 
 
 @dataclass(frozen=True)
@@ -73,6 +72,7 @@ def _forms(application, **given) -> dict:
         approve.territory.data = application.territory_id
         approve.tier.data = "registered"
         approve.currency.data = queue.default_currency(application.country)
+    approve.currency.choices = currency_choices(approve.currency.data)
     return forms
 
 
@@ -115,17 +115,14 @@ def decide(application_id, event):
     form = decision.form()
     if event == "approve":
         form.territory.choices = territory_choices(queue.assignable_territories(current_user))
-    if form.validate_on_submit():
-        try:
-            decision.service(application, actor=current_user, **decision.data(form))
-        except OnboardingError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            enqueue.pending_mail()
-            flash(str(decision.done), "success")
-            return redirect(url_for("onboarding.review", application_id=application.id))
+
+    def decide():
+        decision.service(application, actor=current_user, **decision.data(form))
+
+    if form.validate_on_submit() and commit_or_show(decide, form) is not REFUSED:
+        enqueue.pending_mail()
+        flash(str(decision.done), "success")
+        return redirect(url_for("onboarding.review", application_id=application.id))
     return render_review(application, 400, **{event: form})
 
 
@@ -142,17 +139,14 @@ def _rule_form() -> RuleForm:
 @requires(Perm.MANAGE_COUNTRY_RULES)
 def rules():
     form = _rule_form()
-    if form.validate_on_submit():
-        try:
-            territory = db.get_or_404(Territory, form.territory.data)
-            routing.set_rule(form.country.data, territory, actor=current_user)
-        except OnboardingError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Rule saved; open applications from that country were re-routed."), "success")
-            return redirect(url_for("onboarding.rules"))
+
+    def save_rule():
+        territory = db.get_or_404(Territory, form.territory.data)
+        routing.set_rule(form.country.data, territory, actor=current_user)
+
+    if form.validate_on_submit() and commit_or_show(save_rule, form) is not REFUSED:
+        flash(_("Rule saved; open applications from that country were re-routed."), "success")
+        return redirect(url_for("onboarding.rules"))
     stmt = select(CountryTerritoryRule).order_by(CountryTerritoryRule.country)
     return render_template(
         "onboarding/rules.html",

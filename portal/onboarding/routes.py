@@ -1,5 +1,7 @@
 """Public registration, e-mail verification and the applicant's own pages."""
 
+from functools import partial
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -7,11 +9,12 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from portal.foundation.outbox import take_pending
+from portal.foundation.signed_links import InvalidToken
 from workflows import enqueue
-from workflows.onboarding.errors import InvalidToken, OnboardingError
 
 from ..agreements.services import pending_version_for
 from ..auth import ACCOUNT_ENDPOINTS
+from ..changes import REFUSED, commit_or_refuse, commit_or_show, refusal_message
 from ..downloads import send_stored_file
 from ..extensions import db
 from ..forms import ConfirmForm
@@ -49,15 +52,6 @@ def onboarding_labels() -> dict:
     return {"country_name": country_name, "business_type_labels": BUSINESS_TYPE_LABELS}
 
 
-def attach_error(form, exc: OnboardingError) -> None:
-    """Show a domain error next to its field, or at the top of the page."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "danger")
-
-
 def _own_application():
     application = services.own_application(current_user)
     if application is None:
@@ -88,7 +82,7 @@ def register():
             db.session.commit()
         except RateLimited as exc:
             db.session.rollback()
-            flash(str(exc), "danger")
+            flash(refusal_message(exc), "danger")
             return render_template("onboarding/register.html", form=form), 429
         except IntegrityError:  # the same address registered a moment ago: say the same thing
             db.session.rollback()
@@ -113,7 +107,8 @@ def verify(token):
         application = services.verify_email(token, ip=request.remote_addr)
     except InvalidToken as exc:
         db.session.rollback()
-        return render_template("onboarding/verify.html", valid=False, message=str(exc)), 400
+        message = refusal_message(exc)
+        return render_template("onboarding/verify.html", valid=False, message=message), 400
     db.session.commit()
     flash(_("Thank you: your e-mail address is confirmed."), "success")
     if current_user.is_authenticated and current_user.id == application.applicant_id:
@@ -144,20 +139,19 @@ def submit():
     if application.state != "draft":
         return redirect(url_for("onboarding.status"))
     form, status = SubmitApplicationForm(), 200
+    submit = partial(
+        services.submit_application,
+        application,
+        actor=current_user,
+        accept=form.accept.data,
+        ip=request.remote_addr,
+    )
     if form.validate_on_submit():
-        try:
-            services.submit_application(
-                application, actor=current_user, accept=form.accept.data, ip=request.remote_addr
-            )
-        except OnboardingError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-            status = 400
-        else:
-            db.session.commit()
+        if commit_or_show(submit, form) is not REFUSED:
             enqueue.pending_mail()
             flash(_("Your application is submitted. We will get back to you soon."), "success")
             return redirect(url_for("onboarding.status"))
+        status = 400
     version = pending_version_for(current_user)
     return render_template(
         "onboarding/submit.html", form=form, application=application, version=version
@@ -169,15 +163,12 @@ def submit():
 def resend_verification():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.resend_verification(_own_application(), actor=current_user, ip=request.remote_addr)
-    except OnboardingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        enqueue.pending_mail()
-        flash(_("We sent you a new confirmation link."), "info")
+    resend = partial(
+        services.resend_verification, _own_application(), actor=current_user, ip=request.remote_addr
+    )
+    commit_or_refuse(resend, url_for("onboarding.status"))
+    enqueue.pending_mail()
+    flash(_("We sent you a new confirmation link."), "info")
     return redirect(url_for("onboarding.status"))
 
 
@@ -185,17 +176,13 @@ def resend_verification():
 @requires(Perm.APPLY_AS_PARTNER)
 def answer():
     application, form = _own_application(), AnswerForm()
-    if form.validate_on_submit():
-        try:
-            services.answer_question(application, actor=current_user, answer=form.answer.data)
-        except OnboardingError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            enqueue.pending_mail()
-            flash(_("Thank you: your answer is sent and the application resubmitted."), "success")
-            return redirect(url_for("onboarding.status"))
+    answer = partial(
+        services.answer_question, application, actor=current_user, answer=form.answer.data
+    )
+    if form.validate_on_submit() and commit_or_show(answer, form) is not REFUSED:
+        enqueue.pending_mail()
+        flash(_("Thank you: your answer is sent and the application resubmitted."), "success")
+        return redirect(url_for("onboarding.status"))
     return render_status(application, 400, answer_form=form)
 
 
@@ -203,16 +190,10 @@ def answer():
 @requires(Perm.APPLY_AS_PARTNER)
 def upload_document():
     application, form = _own_application(), DocumentForm()
-    if form.validate_on_submit():
-        try:
-            services.add_document(application, form.file.data, actor=current_user)
-        except OnboardingError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Document uploaded."), "success")
-            return redirect(url_for("onboarding.status"))
+    add = partial(services.add_document, application, form.file.data, actor=current_user)
+    if form.validate_on_submit() and commit_or_show(add, form) is not REFUSED:
+        flash(_("Document uploaded."), "success")
+        return redirect(url_for("onboarding.status"))
     return render_status(application, 400, document_form=form)
 
 

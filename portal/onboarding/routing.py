@@ -7,10 +7,10 @@ Changing or removing a rule re-routes the applications of that country that are 
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from portal.foundation.audit import record_event
+from workflows.engine.i18n import N_
 from workflows.onboarding.errors import OnboardingError
 
 from ..extensions import db
@@ -54,7 +54,7 @@ def set_rule(country: str, territory: Territory, *, actor) -> CountryTerritoryRu
     ensure(actor, Perm.MANAGE_COUNTRY_RULES)
     country = (country or "").upper()
     if country not in country_codes():
-        raise OnboardingError(_l("Choose a country."), field="country")
+        raise OnboardingError(N_("Choose a country."), field="country")
     rule = db.session.scalar(
         select(CountryTerritoryRule).where(CountryTerritoryRule.country == country)
     )

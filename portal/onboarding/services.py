@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from portal.foundation import signed_links
 from portal.foundation.audit import record_event
 from portal.foundation.outbox import public_url, queue_mail
 from workflows import validators
+from workflows.engine.i18n import N_
 from workflows.onboarding.duplicates import (
     domain_root,
     normalise_domain,
@@ -36,7 +37,7 @@ from ..extensions import db
 from ..models import ApplicationDocument, PartnerApplication, Role, User, utcnow
 from ..models.users import PASSWORD_METHOD
 from ..security import Perm, ensure
-from . import ratelimit, tokens, uploads
+from . import ratelimit, uploads
 from .routing import territory_for_country
 
 VERIFY = "verify-email"
@@ -116,8 +117,8 @@ def register(data: Registration, *, ip: str | None) -> PartnerApplication | None
 
 
 def _send_verification(application: PartnerApplication) -> None:
-    application.verify_nonce = tokens.new_nonce()
-    token = tokens.make_token(VERIFY, application.id, application.verify_nonce)
+    application.verify_nonce = signed_links.new_nonce()
+    token = signed_links.make_token(VERIFY, application.id, application.verify_nonce)
     hours = current_app.config["VERIFY_EMAIL_MAX_AGE_SECONDS"] // 3600
     queue_mail(
         application.applicant,
@@ -132,14 +133,14 @@ def _send_verification(application: PartnerApplication) -> None:
 
 
 def _application_for(token: str, *, lock: bool = False) -> PartnerApplication:
-    object_id, nonce = tokens.read_token(
+    object_id, nonce = signed_links.read_token(
         VERIFY, token, current_app.config["VERIFY_EMAIL_MAX_AGE_SECONDS"]
     )
     stmt = select(PartnerApplication).where(PartnerApplication.id == object_id)
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     application = db.session.scalar(stmt)
-    if application is None or not tokens.nonce_matches(application.verify_nonce, nonce):
+    if application is None or not signed_links.nonce_matches(application.verify_nonce, nonce):
         raise InvalidToken()
     return application
 
@@ -162,7 +163,7 @@ def verify_email(token: str, *, ip: str | None) -> PartnerApplication:
 def resend_verification(application: PartnerApplication, *, actor, ip: str | None) -> None:
     ensure(actor, Perm.APPLY_AS_PARTNER, application)
     if application.is_verified:
-        raise OnboardingError(_l("Your e-mail address is already confirmed."))
+        raise OnboardingError(N_("Your e-mail address is already confirmed."))
     _limit(
         "verify-resend",
         [ip, f"user:{actor.id}"],
@@ -201,10 +202,10 @@ def add_document(application: PartnerApplication, upload, *, actor) -> Applicati
     """Attach a supporting document (PDF, PNG or JPEG) while the application is open."""
     ensure(actor, Perm.APPLY_AS_PARTNER, application)
     if application.state in CLOSED_STATES:
-        raise OnboardingError(_l("The application is decided; documents can no longer be added."))
+        raise OnboardingError(N_("The application is decided; documents can no longer be added."))
     if len(application.documents) >= MAX_DOCUMENTS:
         raise OnboardingError(
-            _l("At most %(count)s documents per application.", count=MAX_DOCUMENTS), field="file"
+            N_("At most %(count)s documents per application."), count=MAX_DOCUMENTS, field="file"
         )
     checked = uploads.check_upload(upload, uploads.PAPER_TYPES)
     document = ApplicationDocument(

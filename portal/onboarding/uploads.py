@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
+from workflows.engine.i18n import N_
 from workflows.onboarding.errors import OnboardingError
 
 from .. import stored_files
@@ -79,21 +79,21 @@ def check_upload(upload, allowed: dict) -> CheckedUpload:
     limit = current_app.config["DOCUMENT_MAX_BYTES"]
     filename = Path((upload.filename or "").replace("\\", "/")).name.strip()[:255]
     if not filename:
-        raise UploadRejected(_l("Choose a file to upload."), field="file")
+        raise UploadRejected(N_("Choose a file to upload."), field="file")
     content_type = (upload.mimetype or "").lower()
     extensions, sniff = allowed.get(content_type, ((), None))
     if sniff is None or not filename.lower().endswith(extensions):
-        raise UploadRejected(_l("This type of file is not accepted."), field="file")
+        raise UploadRejected(N_("This type of file is not accepted."), field="file")
     data = upload.stream.read(limit + 1)
     if not data:
-        raise UploadRejected(_l("The file is empty."), field="file")
+        raise UploadRejected(N_("The file is empty."), field="file")
     if len(data) > limit:
         raise UploadRejected(
-            _l("The file is larger than %(size)s MB.", size=limit // (1024 * 1024)), field="file"
+            N_("The file is larger than %(size)s MB."), size=limit // (1024 * 1024), field="file"
         )
     if not sniff(data):
         raise UploadRejected(
-            _l("The file's content does not match its type; it may be damaged."), field="file"
+            N_("The file's content does not match its type; it may be damaged."), field="file"
         )
     return CheckedUpload(data, filename, content_type, len(data))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, current_app, make_response, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,6 +11,7 @@ from workflows.engine import PeriodError, parse_period
 from workflows.payables import statements
 
 from .. import explain
+from ..changes import refusal_message
 from ..csv_export import csv_response
 from ..downloads import as_attachment
 from ..extensions import db
@@ -47,7 +47,7 @@ def statement_index():
         try:
             return _statement(partner, parse_period(text))
         except PeriodError as exc:
-            raise InvalidInput(exc.render(_)) from None
+            raise InvalidInput(refusal_message(exc)) from None
     visible = visible_to(select(Partner.id), current_user, Partner)
     recent = statements.recent_periods(visible)
     error, period = None, recent[0] if recent else None
@@ -55,7 +55,7 @@ def statement_index():
         try:
             period = parse_period(text)
         except PeriodError as exc:
-            error, period = exc.render(_), None
+            error, period = refusal_message(exc), None
     page = totals = None
     if period is not None:
         stmt = visible_to(

@@ -5,6 +5,7 @@ editor's."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,6 +15,7 @@ from workflows.engine import PeriodError, Problem, SpecError, parse_period, spec
 from workflows.engine.loading import DocumentError, load_document
 from workflows.engine.spec import spec_to_dict
 
+from ..changes import refusal_message
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..inputs import query_int
@@ -61,7 +63,7 @@ def _simulate(form: BuilderForm, source: str, program: Program | None):
     try:
         period = parse_period(period_text)
     except PeriodError as exc:
-        return None, {"simulate_period": [exc.render(_)]}
+        return None, {"simulate_period": [refusal_message(exc)]}
     spec = services.parse_program(source, "yaml")
     services.refuse_code_change(spec, program)
     task = request_simulation(spec, source, period, actor=current_user, program=program)
@@ -158,5 +160,5 @@ def simulation_save(task_id):
 
 
 def _problem_text(problem: Problem) -> str:
-    message = problem.render(_)
+    message = problem.render(_, format_date)
     return f"{problem.path}: {message}" if problem.path else message

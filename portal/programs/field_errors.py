@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from flask_babel import format_date
+
 from workflows.engine import Problem
 
 _SAME_NAME = frozenset(
@@ -62,7 +64,7 @@ def errors_by_field(
     at_fields: dict[str, list[str]] = {}
     general: list[tuple[str, str]] = []
     for problem in problems:
-        message = problem.render(render)
+        message = problem.render(render, format_date)
         name = field_for(problem.path, band_rows)
         if name is None:
             general.append((problem.path, message))

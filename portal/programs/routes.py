@@ -1,4 +1,5 @@
 from flask import flash, redirect, render_template, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from .forms import ProgramForm
 
 def _problems(error: SpecError) -> list[tuple[str, str]]:
     """(where, what) per problem, in the reader's language."""
-    return [(problem.path, problem.render(_)) for problem in error.problems]
+    return [(problem.path, problem.render(_, format_date)) for problem in error.problems]
 
 
 def _save(form: ProgramForm, program: Program | None = None):

@@ -5,14 +5,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from workflows.onboarding.errors import OnboardingError
-
+from ..changes import REFUSED, commit_or_show
 from ..downloads import send_stored_file
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Resource, Territory
 from ..onboarding.forms import territory_choices
-from ..onboarding.routes import attach_error
 from ..pagination import paginate
 from ..security import Perm, can, get_visible_or_404, requires
 from . import bp, services
@@ -47,25 +45,22 @@ def index():
 @requires(Perm.PUBLISH_RESOURCES)
 def publish():
     form = _form()
-    if form.validate_on_submit():
-        try:
-            services.publish(
-                title=form.title.data,
-                description=form.description.data,
-                kind=form.kind.data,
-                url=form.url.data,
-                upload=form.file.data,
-                tiers=form.tiers.data or [],
-                territory_ids=form.territories.data or [],
-                actor=current_user,
-            )
-        except OnboardingError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Resource published."), "success")
-            return redirect(url_for("resources.index"))
+
+    def publish_resource():
+        services.publish(
+            title=form.title.data,
+            description=form.description.data,
+            kind=form.kind.data,
+            url=form.url.data,
+            upload=form.file.data,
+            tiers=form.tiers.data or [],
+            territory_ids=form.territories.data or [],
+            actor=current_user,
+        )
+
+    if form.validate_on_submit() and commit_or_show(publish_resource, form) is not REFUSED:
+        flash(_("Resource published."), "success")
+        return redirect(url_for("resources.index"))
     return render_library(form, 400)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.foundation.audit import record_event
+from workflows.engine.i18n import N_
 from workflows.onboarding.errors import OnboardingError
 
 from ..extensions import db
@@ -32,7 +32,7 @@ def _check_url(url: str | None) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
-        raise OnboardingError(_l("Enter a web address starting with https://."), field="url")
+        raise OnboardingError(N_("Enter a web address starting with https://."), field="url")
     return url
 
 
@@ -51,12 +51,12 @@ def publish(
     ensure(actor, Perm.PUBLISH_RESOURCES)
     title = (title or "").strip()
     if not title:
-        raise OnboardingError(_l("Give the resource a title."), field="title")
+        raise OnboardingError(N_("Give the resource a title."), field="title")
     if any(tier not in TIERS for tier in tiers):
-        raise OnboardingError(_l("Choose tiers from the list."), field="tiers")
+        raise OnboardingError(N_("Choose tiers from the list."), field="tiers")
     territories = list(db.session.scalars(select(Territory).where(Territory.id.in_(territory_ids))))
     if len(territories) != len(set(territory_ids)):
-        raise OnboardingError(_l("Choose territories from the list."), field="territories")
+        raise OnboardingError(N_("Choose territories from the list."), field="territories")
     resource = Resource(
         title=title,
         description=(description or "").strip(),
@@ -70,13 +70,13 @@ def publish(
         resource.url = _check_url(url)
     elif kind == "document":
         if upload is None or not getattr(upload, "filename", None):
-            raise OnboardingError(_l("Choose a file to upload."), field="file")
+            raise OnboardingError(N_("Choose a file to upload."), field="file")
         checked = uploads.check_upload(upload, uploads.LIBRARY_TYPES)
         resource.filename, resource.content_type = checked.filename, checked.content_type
         resource.size = checked.size
         resource.storage_name = uploads.store(checked, FOLDER)
     else:
-        raise OnboardingError(_l("Choose a document or a link."), field="kind")
+        raise OnboardingError(N_("Choose a document or a link."), field="kind")
     db.session.add(resource)
     db.session.flush()
     record_event(

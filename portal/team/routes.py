@@ -1,18 +1,20 @@
 """Partner admins manage their organisation's people and profile; colleagues accept invitations."""
 
+from functools import partial
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from workflows import enqueue
-from workflows.onboarding.errors import InvalidToken, OnboardingError
+from workflows.engine.i18n import Refusal
 
 from ..auth import sessions
+from ..changes import REFUSED, commit_or_refuse, commit_or_show, refusal_message
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Invitation, User, utcnow
-from ..onboarding.routes import attach_error
 from ..security import Perm, get_visible_or_404, requires
 from . import bp, services
 from .forms import AcceptInvitationForm, InviteForm, MemberRoleForm, ProfileForm
@@ -45,17 +47,13 @@ def index():
 @requires(Perm.MANAGE_TEAM)
 def invite():
     form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            services.invite(email=form.email.data, role=form.role.data, actor=current_user)
-        except OnboardingError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            enqueue.pending_mail()
-            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
-            return redirect(url_for("team.index"))
+    invite = partial(
+        services.invite, email=form.email.data, role=form.role.data, actor=current_user
+    )
+    if form.validate_on_submit() and commit_or_show(invite, form) is not REFUSED:
+        enqueue.pending_mail()
+        flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
+        return redirect(url_for("team.index"))
     return render_team(400, form)
 
 
@@ -65,13 +63,8 @@ def invitation_action(invitation_id, action):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     invitation = get_visible_or_404(Invitation, invitation_id)
-    try:
-        getattr(services, action)(invitation, actor=current_user)
-    except OnboardingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("team.index"))
-    db.session.commit()
+    change = partial(getattr(services, action), invitation, actor=current_user)
+    commit_or_refuse(change, url_for("team.index"))
     enqueue.pending_mail()
     done = _("Invitation sent again.") if action == "resend" else _("Invitation revoked.")
     flash(done, "success")
@@ -84,13 +77,8 @@ def member_action(user_id, action):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     member = get_visible_or_404(User, user_id)
-    try:
-        services.set_member_active(member, action == "reactivate", actor=current_user)
-    except OnboardingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("team.index"))
-    db.session.commit()
+    change = partial(services.set_member_active, member, action == "reactivate", actor=current_user)
+    commit_or_refuse(change, url_for("team.index"))
     flash(_("%(email)s updated.", email=member.email), "success")
     return redirect(url_for("team.index"))
 
@@ -102,13 +90,8 @@ def member_role(user_id):
     if not form.validate_on_submit():
         abort(400)
     member = get_visible_or_404(User, user_id)
-    try:
-        services.set_member_role(member, form.role.data, actor=current_user)
-    except OnboardingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("team.index"))
-    db.session.commit()
+    change = partial(services.set_member_role, member, form.role.data, actor=current_user)
+    commit_or_refuse(change, url_for("team.index"))
     flash(_("%(email)s updated.", email=member.email), "success")
     return redirect(url_for("team.index"))
 
@@ -117,18 +100,12 @@ def member_role(user_id):
 @requires(Perm.MANAGE_TEAM)
 def profile():
     form = ProfileForm(obj=services.profile_for(current_user.partner))
-    if form.validate_on_submit():
-        try:
-            services.update_profile(
-                **{k: form[k].data for k in ProfileForm.FIELDS}, actor=current_user
-            )
-        except OnboardingError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Company profile saved."), "success")
-            return redirect(url_for("team.profile"))
+    update = partial(
+        services.update_profile, **{k: form[k].data for k in ProfileForm.FIELDS}, actor=current_user
+    )
+    if form.validate_on_submit() and commit_or_show(update, form) is not REFUSED:
+        flash(_("Company profile saved."), "success")
+        return redirect(url_for("team.profile"))
     return render_template("team/profile.html", form=form), 400 if form.errors else 200
 
 
@@ -151,8 +128,8 @@ def accept(token):
             db.session.commit()
             flash(_("Welcome to %(company)s!", company=user.partner.name), "success")
             return redirect(url_for("main.dashboard"))
-    except (InvalidToken, OnboardingError) as exc:
+    except Refusal as exc:
         db.session.rollback()
-        return render_template("team/accept.html", message=str(exc)), 400
+        return render_template("team/accept.html", message=refusal_message(exc)), 400
     status = 400 if form.errors else 200
     return render_template("team/accept.html", form=form, invitation=invitation), status

@@ -10,16 +10,18 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal.foundation import signed_links
 from portal.foundation.audit import record_event
 from portal.foundation.outbox import public_url, queue_mail
+from portal.foundation.signed_links import InvalidToken
+from workflows.engine.i18n import N_
 from workflows.onboarding.duplicates import domain_root, normalise_domain, normalise_tax_id
-from workflows.onboarding.errors import InvalidToken, OnboardingError
+from workflows.onboarding.errors import OnboardingError
 
 from ..admin.services import UserError, create_user
 from ..auth.sessions import revoke_all
 from ..extensions import db
 from ..models import Invitation, Partner, PartnerProfile, Role, User, utcnow
-from ..onboarding import tokens
 from ..security import Perm, ensure, visible_to
 
 INVITE = "invitation"
@@ -48,9 +50,9 @@ def _valid_days() -> int:
 
 
 def _send(invitation: Invitation, actor) -> None:
-    invitation.nonce = tokens.new_nonce()
+    invitation.nonce = signed_links.new_nonce()
     invitation.expires_at = utcnow() + timedelta(days=_valid_days())
-    token = tokens.make_token(INVITE, invitation.id, invitation.nonce)
+    token = signed_links.make_token(INVITE, invitation.id, invitation.nonce)
     context = {
         "invitation": invitation,
         "inviter": actor,
@@ -66,15 +68,15 @@ def invite(*, email: str, role: str, actor) -> Invitation:
     """Invite a colleague to the actor's organisation as partner admin or partner user."""
     ensure(actor, Perm.MANAGE_TEAM)
     if actor.partner_id is None:
-        raise OnboardingError(_l("You do not belong to a partner organisation."))
+        raise OnboardingError(N_("You do not belong to a partner organisation."))
     if role not in TEAM_ROLES:
-        raise OnboardingError(_l("Choose a role."), field="role")
+        raise OnboardingError(N_("Choose a role."), field="role")
     try:
         email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        raise OnboardingError(_l("Enter a valid e-mail address."), field="email") from None
+        raise OnboardingError(N_("Enter a valid e-mail address."), field="email") from None
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise OnboardingError(_l("This address already has a portal account."), field="email")
+        raise OnboardingError(N_("This address already has a portal account."), field="email")
     now = utcnow()
     pending = db.session.scalar(
         select(Invitation.id).where(
@@ -87,7 +89,7 @@ def invite(*, email: str, role: str, actor) -> Invitation:
     )
     if pending:
         raise OnboardingError(
-            _l("This colleague is already invited: resend the invitation instead."), field="email"
+            N_("This colleague is already invited: resend the invitation instead."), field="email"
         )
     invitation = Invitation(
         partner_id=actor.partner_id,
@@ -110,7 +112,7 @@ def resend(invitation: Invitation, *, actor) -> Invitation:
     """A new link (the old one stops working) valid for another INVITATION_VALID_DAYS."""
     ensure(actor, Perm.MANAGE_TEAM, invitation)
     if invitation.accepted_at or invitation.revoked_at:
-        raise OnboardingError(_l("This invitation is closed and cannot be sent again."))
+        raise OnboardingError(N_("This invitation is closed and cannot be sent again."))
     invitation.sent_count += 1
     invitation.last_sent_at = utcnow()
     _send(invitation, actor)
@@ -123,19 +125,19 @@ def resend(invitation: Invitation, *, actor) -> Invitation:
 def revoke(invitation: Invitation, *, actor) -> Invitation:
     ensure(actor, Perm.MANAGE_TEAM, invitation)
     if invitation.accepted_at or invitation.revoked_at:
-        raise OnboardingError(_l("This invitation is closed already."))
+        raise OnboardingError(N_("This invitation is closed already."))
     invitation.revoked_at, invitation.revoked_by_id, invitation.nonce = utcnow(), actor.id, None
     record_event(actor, "invitation.revoke", invitation, after={"email": invitation.email})
     return invitation
 
 
 def _invitation_for(token: str, *, lock: bool = False) -> Invitation:
-    object_id, nonce = tokens.read_token(INVITE, token, _valid_days() * 24 * 3600)
+    object_id, nonce = signed_links.read_token(INVITE, token, _valid_days() * 24 * 3600)
     stmt = select(Invitation).where(Invitation.id == object_id)
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     invitation = db.session.scalar(stmt)
-    if invitation is None or not tokens.nonce_matches(invitation.nonce, nonce):
+    if invitation is None or not signed_links.nonce_matches(invitation.nonce, nonce):
         raise InvalidToken()
     if invitation.status(utcnow()) != "pending":
         raise InvalidToken()
@@ -162,7 +164,7 @@ def accept_invitation(
             locale=locale,
         )
     except UserError:
-        raise OnboardingError(_l("This address already has a portal account.")) from None
+        raise OnboardingError(N_("This address already has a portal account.")) from None
     invitation.accepted_at, invitation.accepted_user_id, invitation.nonce = utcnow(), user.id, None
     record_event(user, "invitation.accept", invitation, after={"user_id": user.id}, ip=ip)
     return user
@@ -172,7 +174,7 @@ def set_member_active(member: User, active: bool, *, actor) -> User:
     """Partner admins (de)activate users of their own organisation only, never themselves."""
     ensure(actor, Perm.MANAGE_TEAM, member)
     if member.id == actor.id:
-        raise OnboardingError(_l("You cannot deactivate your own account."))
+        raise OnboardingError(N_("You cannot deactivate your own account."))
     before = {"active": member.active}
     member.active = active
     record_event(
@@ -192,9 +194,9 @@ def set_member_role(member: User, role: str, *, actor) -> User:
     (never themselves, so an organisation is not left without one by a slip)."""
     ensure(actor, Perm.MANAGE_TEAM, member)
     if member.id == actor.id:
-        raise OnboardingError(_l("You cannot change your own role."))
+        raise OnboardingError(N_("You cannot change your own role."))
     if role not in TEAM_ROLES or member.role not in TEAM_ROLES:
-        raise OnboardingError(_l("Choose a role."), field="role")
+        raise OnboardingError(N_("Choose a role."), field="role")
     if role == member.role:
         return member
     before = {"role": member.role}
@@ -217,7 +219,7 @@ def update_profile(*, website: str, tax_id: str, address: str, business_type: st
         domain = normalise_domain(website) or ""
     except ValueError:
         raise OnboardingError(
-            _l("Enter a website such as www.example.com."), field="website"
+            N_("Enter a website such as www.example.com."), field="website"
         ) from None
     before = {"website": profile.website, "tax_id": profile.tax_id}
     profile.website, profile.domain_root = domain, domain_root(domain)

@@ -100,7 +100,10 @@ def test_save_draft_then_change_and_submit(db, partner, world):
             {"estimated_value": "12500.50", "currency": "HUF"},
             "HUF amounts have at most 0 decimals.",
         ),
-        ({"expected_close_on": "2099-01-01"}, "2099-01-01 is too late: the latest date allowed is"),
+        (
+            {"expected_close_on": "2099-01-01"},
+            "Jan 1, 2099 is too late: the latest date allowed is",
+        ),
         (
             {"customer_name": "Initech\u202eHbmG"},
             "Remove the control character U+202E at position 8.",

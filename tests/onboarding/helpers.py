@@ -7,8 +7,9 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
+from portal.foundation import signed_links
 from portal.models import OutboxMessage
-from portal.onboarding import services, tokens
+from portal.onboarding import services
 
 LINK_RE = re.compile(r"https?://\S+")
 
@@ -50,4 +51,4 @@ def path_of(url: str) -> str:
 
 
 def verification_token(application) -> str:
-    return tokens.make_token(services.VERIFY, application.id, application.verify_nonce)
+    return signed_links.make_token(services.VERIFY, application.id, application.verify_nonce)

@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.foundation import signed_links
+from portal.foundation.signed_links import InvalidToken
 from portal.models import Invitation, Role, User, utcnow
-from portal.onboarding import tokens
 from portal.security import Forbidden
 from portal.team import services
-from workflows.onboarding.errors import InvalidToken, OnboardingError
+from workflows.onboarding.errors import OnboardingError
 
 from ..conftest import csrf_token
 from .helpers import link_in, outbox, path_of
@@ -31,7 +32,7 @@ def org(make, world):
 
 
 def token_of(db, invitation) -> str:
-    return tokens.make_token(services.INVITE, invitation.id, invitation.nonce)
+    return signed_links.make_token(services.INVITE, invitation.id, invitation.nonce)
 
 
 NEW_PASSWORD = "another long password"
@@ -143,8 +144,8 @@ def test_forged_invitation_links_are_refused(db, org, rctx):
     invitation = services.invite(email="cole@org.example", role="partner_user", actor=org["admin"])
     for forged in (
         token_of(db, invitation) + "x",
-        tokens.make_token("verify-email", invitation.id, invitation.nonce),
-        tokens.make_token(services.INVITE, invitation.id, "f" * 32),
+        signed_links.make_token("verify-email", invitation.id, invitation.nonce),
+        signed_links.make_token(services.INVITE, invitation.id, "f" * 32),
     ):
         with pytest.raises(InvalidToken):
             accept(forged)

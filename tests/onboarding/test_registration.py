@@ -6,11 +6,13 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from portal.foundation import signed_links
+from portal.foundation.signed_links import InvalidToken
 from portal.models import AuditEvent, PartnerApplication, Role, User
-from portal.onboarding import routing, services, tokens
+from portal.onboarding import routing, services
 from portal.onboarding.ratelimit import RateLimited
 from portal.security import Forbidden
-from workflows.onboarding.errors import InvalidToken, OnboardingError
+from workflows.onboarding.errors import OnboardingError
 
 from .helpers import link_in, outbox, registration, verification_token
 
@@ -129,9 +131,9 @@ def test_expired_verification_link_is_refused(app, db, world, register, monkeypa
         lambda app, a: URLSafeTimedSerializer(
             "wrong key", salt="portal.onboarding.verify-email"
         ).dumps({"id": a.id, "n": a.verify_nonce}),
-        lambda app, a: tokens.make_token("invitation", a.id, a.verify_nonce),
-        lambda app, a: tokens.make_token(services.VERIFY, a.id, "0" * 32),
-        lambda app, a: tokens.make_token(services.VERIFY, a.id + 1000, a.verify_nonce),
+        lambda app, a: signed_links.make_token("invitation", a.id, a.verify_nonce),
+        lambda app, a: signed_links.make_token(services.VERIFY, a.id, "0" * 32),
+        lambda app, a: signed_links.make_token(services.VERIFY, a.id + 1000, a.verify_nonce),
         lambda app, a: "not-a-token",
     ],
     ids=["tampered", "other-key", "other-purpose", "wrong-nonce", "other-id", "garbage"],

@@ -131,13 +131,13 @@ def _check_kind(spec: ProgramSpec, period: Period, kind: str, on: date) -> None:
         raise CalcError(
             N_("A settlement run needs a period that has ended; %(period)s ends on %(end)s."),
             period=period.label,
-            end=period.end.isoformat(),
+            end=period.end,
         )
     if kind == "accrual" and period.start > on:
         raise CalcError(
             N_("An accrual run needs a period that has started; %(period)s starts on %(start)s."),
             period=period.label,
-            start=period.start.isoformat(),
+            start=period.start,
         )
 
 

@@ -33,6 +33,7 @@ from workflows.tasks import Progress, create_task, handler
 from .compute import compute_shard
 from .loaders import make_scope
 from .runs import CALCULATED_KINDS, version_of
+from .specs import parse_program
 
 TASK_KIND = "program_simulation"
 NOT_SIMULATED = N_(
@@ -108,8 +109,6 @@ def _current_spec(params: dict[str, Any]) -> tuple[Program | None, ProgramSpec |
 def simulate(params: dict[str, Any], progress=None) -> dict[str, Any]:
     """The outcome of a simulation task's parameters: per payee the draft's amount and the
     current version's amount on the same period and the same sale lines (read-only)."""
-    from portal.programs.services import parse_program
-
     draft = parse_program(params["source"])
     refuse_unless_simulated(draft)
     period = parse_period(params["period"])

@@ -10,11 +10,10 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from portal.models import DealRegistration, utcnow
 from workflows import validators
-from workflows.messages import lazy_message
+from workflows.engine.i18n import N_
 
 from . import conflicts
 from .errors import DealError
@@ -30,7 +29,7 @@ def checked(field: str, check, *args):
     try:
         return check(*args)
     except validators.InvalidValue as exc:
-        raise DealError(lazy_message(exc), field=field) from None
+        raise DealError(exc.template, field=field, **exc.params) from None
 
 
 def required_text(value: str | None, field: str, message) -> str:
@@ -38,14 +37,14 @@ def required_text(value: str | None, field: str, message) -> str:
     if not text:
         raise DealError(message, field=field)
     if len(text) > MAX_TEXT:
-        raise DealError(_l("At most %(max)s characters, please.", max=MAX_TEXT), field=field)
+        raise DealError(N_("At most %(max)s characters, please."), max=MAX_TEXT, field=field)
     return text
 
 
 def optional_text(value: str | None, field: str = "note") -> str | None:
     text = checked(field, validators.text_block, (value or "").strip())
     if len(text) > MAX_TEXT:
-        raise DealError(_l("At most %(max)s characters, please.", max=MAX_TEXT), field=field)
+        raise DealError(N_("At most %(max)s characters, please."), max=MAX_TEXT, field=field)
     return text or None
 
 
@@ -54,11 +53,11 @@ def money_amount(value, currency: str, field: str) -> Decimal:
     try:
         amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
     except (InvalidOperation, ValueError):
-        raise DealError(_l("Enter an amount such as 12500.00."), field=field) from None
+        raise DealError(N_("Enter an amount such as 12500.00."), field=field) from None
     if not amount.is_finite() or amount <= 0:
-        raise DealError(_l("The amount must be greater than zero."), field=field)
+        raise DealError(N_("The amount must be greater than zero."), field=field)
     if amount >= MAX_AMOUNT:
-        raise DealError(_l("The amount is too large."), field=field)
+        raise DealError(N_("The amount is too large."), field=field)
     return checked(field, validators.within_minor_unit, amount, currency)
 
 
@@ -89,9 +88,9 @@ def approve(deal: DealRegistration, actor, note: str | None = None, **_) -> None
 
 def reject(deal: DealRegistration, actor, reason: str = "", note: str | None = None, **_) -> None:
     if reason not in REJECTION_REASONS:
-        raise DealError(_l("Choose a reason from the list."), field="reason")
+        raise DealError(N_("Choose a reason from the list."), field="reason")
     if reason == "other":
-        text = required_text(note, "note", _l("Explain the reason for rejecting."))
+        text = required_text(note, "note", N_("Explain the reason for rejecting."))
     else:
         text = optional_text(note)
     _decided(deal, actor)
@@ -99,13 +98,13 @@ def reject(deal: DealRegistration, actor, reason: str = "", note: str | None = N
 
 
 def return_for_information(deal: DealRegistration, actor, note: str | None = None, **_) -> None:
-    text = required_text(note, "note", _l("Say what information is missing."))
+    text = required_text(note, "note", N_("Say what information is missing."))
     _decided(deal, actor)
     deal.decision_note = text
 
 
 def withdraw(deal: DealRegistration, actor, reason: str | None = None, **_) -> None:
-    deal.withdrawn_reason = required_text(reason, "reason", _l("Give a reason for withdrawing."))
+    deal.withdrawn_reason = required_text(reason, "reason", N_("Give a reason for withdrawing."))
     conflicts.release_protection(deal)
 
 
@@ -114,15 +113,15 @@ def report_won(deal: DealRegistration, actor, amount=None, won_on: date | None =
     the claim), so a second partner cannot register the deal that was just closed."""
     deal.won_amount = money_amount(amount, deal.currency, "amount")
     if won_on is None:
-        raise DealError(_l("Enter the date the deal was won."), field="won_on")
+        raise DealError(N_("Enter the date the deal was won."), field="won_on")
     if won_on > today():
-        raise DealError(_l("The date the deal was won cannot be in the future."), field="won_on")
+        raise DealError(N_("The date the deal was won cannot be in the future."), field="won_on")
     window = validators.claimed_sale_window(current_app.config, today())
     deal.won_on = checked("won_on", window.check, won_on)
 
 
 def report_lost(deal: DealRegistration, actor, reason: str | None = None, **_) -> None:
-    deal.lost_reason = required_text(reason, "reason", _l("Say why the deal was lost."))
+    deal.lost_reason = required_text(reason, "reason", N_("Say why the deal was lost."))
     conflicts.release_protection(deal)
 
 
@@ -132,7 +131,7 @@ def expire(deal: DealRegistration, actor, **_) -> None:
 
 def request_extension(deal: DealRegistration, actor, note: str | None = None, **_) -> None:
     deal.extension_note = required_text(
-        note, "note", _l("Explain why the protection should be extended.")
+        note, "note", N_("Explain why the protection should be extended.")
     )
     deal.extension_state = "requested"
     deal.extension_requested_at = utcnow()
@@ -142,10 +141,8 @@ def request_extension(deal: DealRegistration, actor, note: str | None = None, **
 def grant_extension(deal: DealRegistration, actor, new_date: date | None = None, **data) -> dict:
     if new_date is None or new_date <= deal.protection_ends_on:
         raise DealError(
-            _l(
-                "Choose a new protection date after %(date)s.",
-                date=deal.protection_ends_on.isoformat(),
-            ),
+            N_("Choose a new protection date after %(date)s."),
+            date=deal.protection_ends_on,
             field="new_date",
         )
     window = validators.deal_close_window(current_app.config, today())

@@ -1,36 +1,12 @@
-"""Domain errors of deal registration. Messages are lazy strings, translated when shown."""
+"""Refusals of deal registration, rendered in the reader's language by the edge."""
 
 from __future__ import annotations
 
-from flask import current_app, has_app_context, has_request_context
-from flask_babel import force_locale, format_date
-from flask_babel import lazy_gettext as _l
+from workflows.engine.i18n import N_, Refusal
 
 
-class ShownDate:
-    """A date in a message, formatted for the reader's locale when the message is shown."""
-
-    def __init__(self, day):
-        self.day = day
-
-    def __str__(self) -> str:
-        return format_date(self.day) if self.day else "—"
-
-
-class DealError(Exception):
-    """A business rule refused the action; nothing was changed. `str(error)` is translated."""
-
-    def __init__(self, message, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        if has_request_context() or not has_app_context():
-            return str(self.message)
-        # Workers and the CLI have no request to pick a language from: use the default one.
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            return str(self.message)
+class DealError(Refusal):
+    """A business rule of deal registration refused the action; nothing was changed."""
 
 
 class IllegalTransition(DealError):
@@ -38,11 +14,9 @@ class IllegalTransition(DealError):
 
     def __init__(self, event_label, state_label):
         super().__init__(
-            _l(
-                "“%(action)s” is not possible while the registration is %(state)s.",
-                action=event_label,
-                state=state_label,
-            )
+            N_("“%(action)s” is not possible while the registration is %(state)s."),
+            action=event_label,
+            state=state_label,
         )
 
 
@@ -51,7 +25,7 @@ class MakerCheckerRefused(DealError):
 
     def __init__(self):
         super().__init__(
-            _l("You submitted or requested this yourself: another channel manager must decide it.")
+            N_("You submitted or requested this yourself: another channel manager must decide it.")
         )
 
 
@@ -60,12 +34,12 @@ class AlreadyProtected(DealError):
 
     def __init__(self, reference: str, category: str, until):
         super().__init__(
-            _l(
+            N_(
                 "%(reference)s already protects this customer in %(category)s until %(until)s. "
-                "A second registration can be approved once it expires, is lost or is withdrawn.",
-                reference=reference,
-                category=category,
-                until=ShownDate(until),
-            )
+                "A second registration can be approved once it expires, is lost or is withdrawn."
+            ),
+            reference=reference,
+            category=category,
+            until=until,
         )
         self.reference = reference

@@ -25,6 +25,7 @@ from portal.extensions import db
 from portal.foundation.audit import record_event
 from portal.models import DealRegistration
 from portal.security import Forbidden, Perm, ensure, ensure_not_maker
+from workflows.engine.i18n import N_
 
 from .errors import DealError, IllegalTransition, MakerCheckerRefused
 
@@ -210,7 +211,7 @@ def transition(deal: DealRegistration, event: str, actor, **data) -> DealRegistr
 
     rule = TRANSITIONS.get(event)
     if rule is None:
-        raise DealError(_l("Unknown action."))
+        raise DealError(N_("Unknown action."))
     db.session.flush()
     db.session.refresh(deal, with_for_update=True)  # a double-clicked approve waits, then fails
     _authorise(rule, deal, actor)

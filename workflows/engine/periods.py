@@ -5,9 +5,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from workflows.engine.i18n import N_, Gettext, render_message, untranslated
+from workflows.engine.i18n import N_, Refusal
 
 _YEAR = re.compile(r"([0-9]{4})")
 _QUARTER = re.compile(r"([0-9]{4})-[Qq]([0-9])")
@@ -18,17 +18,8 @@ _RANGE = re.compile(r"([^.]*)\.\.([^.]*)")
 T = TypeVar("T")
 
 
-class PeriodError(ValueError):
-    """Text or dates that are no calculation period; the message is translatable."""
-
-    def __init__(self, template: str, **params: Any) -> None:
-        self.template = template
-        self.params = params
-        super().__init__(render_message(template, params))
-
-    def render(self, gettext: Gettext = untranslated) -> str:
-        """The message in the caller's language."""
-        return render_message(self.template, self.params, gettext)
+class PeriodError(Refusal, ValueError):
+    """Text or dates that are no calculation period."""
 
 
 @dataclass(frozen=True, order=True)
@@ -45,8 +36,8 @@ class Period:
         if self.end < self.start:
             raise PeriodError(
                 N_("The period ends on %(end)s, before it starts on %(start)s."),
-                start=self.start.isoformat(),
-                end=self.end.isoformat(),
+                start=self.start,
+                end=self.end,
             )
 
     @property

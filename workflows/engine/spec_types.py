@@ -2,11 +2,12 @@
 
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from workflows.engine.i18n import Gettext, render_message, untranslated
+from workflows.engine.i18n import DateFormatter, Gettext, render_message, untranslated
 from workflows.engine.periods import Period
 from workflows.engine.tiers import Band, Mode
 
@@ -33,9 +34,9 @@ class Problem:
     template: str
     params: dict[str, Any] = field(default_factory=dict, hash=False)
 
-    def render(self, gettext: Gettext = untranslated) -> str:
-        """The message in the caller's language."""
-        return render_message(self.template, self.params, gettext)
+    def render(self, gettext: Gettext = untranslated, show_date: DateFormatter = date.isoformat):
+        """The message in the caller's language, dates as the caller writes them."""
+        return render_message(self.template, self.params, gettext, show_date)
 
 
 class SpecError(ValueError):

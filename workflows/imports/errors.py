@@ -9,6 +9,7 @@ translate with `gettext(message, **params)`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from workflows import validators
@@ -108,10 +109,12 @@ class ErrorList:
     def add(self, row: int | None, column: str | None, message: str, /, **params: Any) -> None:
         self.total += 1
         if len(self._kept) < self.limit:
-            self._kept.append(RowError(row, column, message, params))
+            # Kept as JSON with the batch; a date reads as the file writes it (YYYY-MM-DD).
+            kept = {k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()}
+            self._kept.append(RowError(row, column, message, kept))
 
     def add_field(self, row: int, column: str, error: FieldError) -> None:
-        self.add(row, column, error.message, **error.params)
+        self.add(row, column, error.template, **error.params)
 
     def count_more(self, count: int) -> None:
         """Count errors found by a query that only fetched the first few of them."""

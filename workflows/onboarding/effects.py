@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from portal.agreements.services import pending_version_for
@@ -25,7 +24,7 @@ from portal.models.onboarding import OPEN_STATES
 from portal.security import is_visible
 from workflows import validators
 from workflows.engine import is_currency
-from workflows.messages import lazy_message
+from workflows.engine.i18n import N_
 
 from .duplicates import Company, compare, find_duplicates, normalise_name
 from .errors import AgreementNotAccepted, NotVerified, OnboardingError
@@ -38,12 +37,12 @@ def _required_text(value: str | None, *, field: str, message) -> str:
     try:
         text = validators.text_block((value or "").strip())
     except validators.InvalidValue as exc:
-        raise OnboardingError(lazy_message(exc), field=field) from None
+        raise OnboardingError(exc.template, field=field, **exc.params) from None
     if not text:
         raise OnboardingError(message, field=field)
     if len(text) > MAX_TEXT:
         raise OnboardingError(
-            _l("Please keep this under %(count)s characters.", count=MAX_TEXT), field=field
+            N_("Please keep this under %(count)s characters."), count=MAX_TEXT, field=field
         )
     return text
 
@@ -122,14 +121,14 @@ def submit(application: PartnerApplication, actor) -> dict:
 
 def request_info(application: PartnerApplication, actor, question: str | None = None) -> None:
     application.question = _required_text(
-        question, field="question", message=_l("Write the question for the applicant.")
+        question, field="question", message=N_("Write the question for the applicant.")
     )
     application.answer = None
 
 
 def resubmit(application: PartnerApplication, actor, answer: str | None = None) -> dict:
     application.answer = _required_text(
-        answer, field="answer", message=_l("Answer the channel manager's question.")
+        answer, field="answer", message=N_("Answer the channel manager's question.")
     )
     application.waiting_since = utcnow()
     return {"duplicates": record_duplicates(application)}
@@ -137,7 +136,7 @@ def resubmit(application: PartnerApplication, actor, answer: str | None = None) 
 
 def reject(application: PartnerApplication, actor, reason: str | None = None) -> None:
     application.rejection_reason = _required_text(
-        reason, field="reason", message=_l("Give the reason for the rejection.")
+        reason, field="reason", message=N_("Give the reason for the rejection.")
     )
     application.decided_at, application.decided_by_id = utcnow(), actor.id
 
@@ -161,11 +160,11 @@ def generate_partner_code(name: str) -> str:
 
 def _check_decision(actor, territory: Territory | None, tier: str | None, currency: str | None):
     if territory is None or not is_visible(territory, actor):
-        raise OnboardingError(_l("Choose a territory you manage."), field="territory")
+        raise OnboardingError(N_("Choose a territory you manage."), field="territory")
     if tier not in TIERS:
-        raise OnboardingError(_l("Choose a starting tier."), field="tier")
+        raise OnboardingError(N_("Choose a starting tier."), field="tier")
     if not is_currency(currency or ""):
-        raise OnboardingError(_l("Choose a valid currency."), field="currency")
+        raise OnboardingError(N_("Choose a valid currency."), field="currency")
 
 
 def approve(
@@ -179,7 +178,7 @@ def approve(
     application's company profile, and make the applicant its partner admin."""
     _check_decision(actor, territory, tier, currency)
     if not application.applicant.active:
-        raise OnboardingError(_l("The applicant's account is deactivated."))
+        raise OnboardingError(N_("The applicant's account is deactivated."))
     today = utcnow().date()
     partner = Partner(
         code=generate_partner_code(application.company_name),

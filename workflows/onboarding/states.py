@@ -23,6 +23,7 @@ from portal.extensions import db
 from portal.foundation.audit import record_event
 from portal.models import PartnerApplication
 from portal.security import Forbidden, Perm, ensure, ensure_not_maker
+from workflows.engine.i18n import N_
 
 from .errors import IllegalTransition, MakerCheckerRefused, OnboardingError
 
@@ -117,7 +118,7 @@ def transition(application: PartnerApplication, event: str, actor, **data) -> Pa
 
     rule = TRANSITIONS.get(event)
     if rule is None:
-        raise OnboardingError(_l("Unknown action."))
+        raise OnboardingError(N_("Unknown action."))
     db.session.flush()
     db.session.refresh(application, with_for_update=True)  # a double-clicked approve waits
     _authorise(rule, application, actor)

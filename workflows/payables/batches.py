@@ -70,7 +70,7 @@ def convert(amount: Decimal, source: str, target: str, day: date) -> tuple[Decim
             raise PayablesError(
                 N_("No FX rate for %(currency)s on or before %(date)s."),
                 currency=currency,
-                date=day.isoformat(),
+                date=day,
             )
     with localcontext(HIGH_PRECISION):
         exact = amount * source_rate / target_rate

@@ -50,7 +50,7 @@ def claim_period(spec, sold_on: date) -> Period:
     if not spec.period.contains(sold_on):
         raise PayablesError(
             N_("The sale date %(date)s is outside the program's period %(period)s."),
-            date=sold_on.isoformat(),
+            date=sold_on,
             period=spec.period.label,
         )
     return spec.period
@@ -109,7 +109,7 @@ def submit_claim(
         reference = validators.name(sale_reference or "")
         claimed_sale_window(current_app.config, utcnow().date()).check(sold_on)
     except validators.InvalidValue as exc:
-        raise PayablesError(exc.message, **exc.params) from None
+        raise PayablesError(exc.template, **exc.params) from None
     if not reference:
         raise PayablesError(N_("Give the sale reference."))
     period = claim_period(spec, sold_on)

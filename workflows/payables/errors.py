@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from workflows.calc.errors import CalcError
+from workflows.engine.i18n import Refusal
 
 
-class PayablesError(CalcError):
+class PayablesError(Refusal):
     """A claim or payout action that is not allowed; nothing was changed."""
 
 

@@ -40,7 +40,7 @@ def save_item(
         name = validators.name(name)
         description = validators.text_block(description or "")
     except validators.InvalidValue as exc:
-        raise RewardsError(exc.message, **exc.params) from None
+        raise RewardsError(exc.template, **exc.params) from None
     item = db.session.scalar(select(RewardItem).where(RewardItem.code == code))
     before = None
     if item is None:

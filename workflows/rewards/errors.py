@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from workflows.calc.errors import CalcError
+from workflows.engine.i18n import Refusal
 
 
-class RewardsError(CalcError):
+class RewardsError(Refusal):
     """A points, catalog or redemption action that is not allowed; nothing was changed."""

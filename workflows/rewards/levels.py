@@ -48,7 +48,7 @@ def set_level(program: Program, code: str, name: str, min_points: int, *, actor)
     try:
         code, name = validators.printable(code), validators.name(name)
     except validators.InvalidValue as exc:
-        raise RewardsError(exc.message, **exc.params) from None
+        raise RewardsError(exc.template, **exc.params) from None
     level = db.session.scalar(
         select(LoyaltyLevel).where(LoyaltyLevel.program_id == program.id, LoyaltyLevel.code == code)
     )

@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from workflows import enqueue
 from workflows.calc import runs
-from workflows.calc.errors import CalcError
-from workflows.engine import PeriodError, parse_period
+from workflows.engine import parse_period
+from workflows.engine.i18n import Refusal
 
 from ...calc import queries
 from ...extensions import db
@@ -61,7 +61,7 @@ def start_run(body):
     try:
         period = parse_period(body["period"]) if body.get("period") else None
         run = runs.start_run(program, period, kind=body.get("kind", "accrual"), actor=current_user)
-    except (CalcError, PeriodError) as exc:
+    except Refusal as exc:
         raise ApiError(422, "run_refused", exc.render()) from None
     db.session.commit()
     enqueue.calc_run(run.id, run.shards_total)

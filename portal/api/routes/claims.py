@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from workflows.calc.errors import CalcError
+from workflows.engine.i18n import Refusal
 from workflows.onboarding.errors import OnboardingError
 from workflows.payables import claims
 from workflows.payables.errors import ClaimAlreadyDecided, SecondApproverRequired
@@ -30,7 +30,7 @@ from ..services import english
 CLAIM_ID = path_id("claim_id", "claim")
 
 
-def _refused(exc: CalcError) -> ApiError:
+def _refused(exc: Refusal) -> ApiError:
     """A decision the claim's state no longer allows is a 409; the first approver giving the
     second approval too is a 403 (segregation of duties, like maker–checker); others are 422."""
     if isinstance(exc, ClaimAlreadyDecided):
@@ -144,7 +144,7 @@ def submit_claim(body):
             amount=Decimal(body["amount"]),
             invoice=_invoice(body["invoice"]),
         )
-    except CalcError as exc:
+    except Refusal as exc:
         raise _refused(exc) from None
     db.session.commit()
     return serializers.claim(claim), {"Location": url_for("api.getClaim", claim_id=claim.id)}
@@ -171,7 +171,7 @@ def decide_claim(claim_id, body):
             claim = claims.approve_claim(claim, actor=current_user)
         else:
             claim = claims.reject_claim(claim, actor=current_user, reason=body.get("reason", ""))
-    except CalcError as exc:
+    except Refusal as exc:
         raise _refused(exc) from None
     db.session.commit()
     return serializers.claim(claim)

@@ -9,9 +9,18 @@ import secrets
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from workflows.onboarding.errors import InvalidToken
+from workflows.engine.i18n import N_, Refusal
 
-SALT_PREFIX = "portal.onboarding."
+SALT_PREFIX = "portal.onboarding."  # kept: links already sent stay valid
+
+
+class InvalidToken(Refusal):
+    """A link that is forged, expired or already used: all look the same to the visitor."""
+
+    def __init__(self):
+        super().__init__(
+            N_("This link is not valid any more. It may have expired or been used already.")
+        )
 
 
 def new_nonce() -> str:
