@@ -15,6 +15,7 @@ from werkzeug.security import generate_password_hash
 from portal.foundation import signed_links
 from portal.foundation.audit import record_event
 from portal.foundation.outbox import public_url, queue_mail
+from portal.foundation.signed_links import InvalidToken
 from workflows import validators
 from workflows.engine.i18n import N_
 from workflows.onboarding.duplicates import (
@@ -23,12 +24,7 @@ from workflows.onboarding.duplicates import (
     normalise_name,
     normalise_tax_id,
 )
-from workflows.onboarding.errors import (
-    AgreementNotAccepted,
-    InvalidToken,
-    NotVerified,
-    OnboardingError,
-)
+from workflows.onboarding.errors import AgreementNotAccepted, NotVerified, OnboardingError
 from workflows.onboarding.states import transition
 
 from ..admin.services import create_user
