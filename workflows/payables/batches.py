@@ -1,6 +1,8 @@
-"""Payout batches: finance builds one from payable lines of closed periods not yet in a batch,
-another finance user approves it, then it is exported once as a payment file; exported batches
-never change, and `payout_batch_lines.payout_line_id` is unique, so no line is paid twice.
+"""Payout batches: finance builds one from payable lines of closed periods (and approved claims
+on market development funds, which have no period to close) not yet in a batch, another finance
+user approves it, then it is exported once as a payment file; exported batches never change, and
+`payout_batch_lines.payout_line_id` is unique, so no line is paid twice. Exporting records what
+the batch paid of fund claims in the MDF ledger.
 
 Amounts are converted to each partner's currency at the rates in force on the period's last day:
 amount × rate(program currency) ÷ rate(partner currency), exact, rounded half-up once.
@@ -12,7 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from flask import current_app
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
@@ -20,6 +22,7 @@ from portal.foundation.audit import record_event
 from portal.models import (
     ClosedPeriod,
     FxRate,
+    MdfFund,
     Partner,
     PayoutBatch,
     PayoutBatchLine,
@@ -29,6 +32,7 @@ from portal.models import (
 )
 from portal.security import Perm, ensure, ensure_not_maker
 from workflows.engine import HIGH_PRECISION, N_, Period, Term, round_money
+from workflows.mdf.payments import record_payments
 
 from .errors import PayablesError
 
@@ -79,8 +83,8 @@ def convert(amount: Decimal, source: str, target: str, day: date) -> tuple[Decim
 
 
 def open_lines(period: Period | None = None, program: Program | None = None):
-    """Payable lines in no batch whose (program, period) is closed and not reopened; optionally
-    only the program periods within `period`, and only `program`'s."""
+    """Payable lines in no batch whose (program, period) is closed and not reopened, and lines
+    of approved fund claims; optionally only the periods within `period`, and only `program`'s."""
     closed = exists().where(
         ClosedPeriod.program_id == PayoutLine.program_id,
         ClosedPeriod.period_start <= PayoutLine.period_start,
@@ -91,7 +95,7 @@ def open_lines(period: Period | None = None, program: Program | None = None):
     stmt = (
         select(PayoutLine, Partner)
         .join(Partner, Partner.id == PayoutLine.payee_id)
-        .where(closed, ~batched)
+        .where(or_(closed, PayoutLine.fund_id.is_not(None)), ~batched)
         .order_by(PayoutLine.id)
     )
     if period is not None:
@@ -175,6 +179,8 @@ def export_batch(batch: PayoutBatch, *, actor) -> list[tuple]:
         raise PayablesError(N_("Batch %(id)s must be approved before export."), id=batch.id)
     if batch.status == "approved":
         batch.status, batch.exported_by_id, batch.exported_at = "exported", actor.id, utcnow()
+        record_payments(batch.id, actor=actor)
+    source_code = func.coalesce(Program.code, MdfFund.code)
     rows = [
         (
             partner_code,
@@ -190,12 +196,13 @@ def export_batch(batch: PayoutBatch, *, actor) -> list[tuple]:
             line.id,
         )
         for entry, line, partner_code, program_code in db.session.execute(
-            select(PayoutBatchLine, PayoutLine, Partner.code, Program.code)
+            select(PayoutBatchLine, PayoutLine, Partner.code, source_code)
             .join(PayoutLine, PayoutLine.id == PayoutBatchLine.payout_line_id)
             .join(Partner, Partner.id == PayoutBatchLine.partner_id)
-            .join(Program, Program.id == PayoutLine.program_id)
+            .outerjoin(Program, Program.id == PayoutLine.program_id)
+            .outerjoin(MdfFund, MdfFund.id == PayoutLine.fund_id)
             .where(PayoutBatchLine.batch_id == batch.id)
-            .order_by(Partner.code, Program.code, PayoutLine.id)
+            .order_by(Partner.code, source_code, PayoutLine.id)
         )
     ]
     db.session.flush()
