@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from workflows import enqueue
 from workflows.engine.numbers import currency_digits, plain_decimal
-from workflows.mdf import claims, expiry, funds, requests
+from workflows.mdf import claims, expiry, funds, request_states, requests
 from workflows.mdf.ledger import Figures
 
 from ..actors import actor_for
@@ -181,7 +181,7 @@ def balance_command(fund_code, territory_code, partner_code, email):
 @click.option("--end", "ends_on", type=DAY, required=True)
 @click.option("--amount", type=AMOUNT, required=True)
 @click.option("--description", required=True)
-@click.option("--expected-leads", type=click.IntRange(0, requests.MAX_LEADS))
+@click.option("--expected-leads", type=click.IntRange(0, request_states.MAX_LEADS))
 @click.option("--expected-pipeline", type=AMOUNT)
 @as_option(required=True)
 @with_appcontext
@@ -288,7 +288,7 @@ def resubmit_command(request_id, amount, description, starts_on, ends_on, email)
 
 @mdf.command("requests")
 @click.option("--fund", "fund_code")
-@click.option("--state", type=click.Choice(sorted(requests.STATE_WORDS)))
+@click.option("--state", type=click.Choice(sorted(request_states.STATE_WORDS)))
 @as_option(required=True)
 @with_appcontext
 def requests_command(fund_code, state, email):

@@ -28,7 +28,7 @@ from workflows.engine import N_, Period, Term
 from . import checks, ledger
 from .errors import MdfError, OverApproved, PastDeadline
 from .funds import shown
-from .requests import REQUESTS, STATE_WORDS, lock_request
+from .request_states import REQUESTS, STATE_WORDS, lock_request
 from .transitions import Transition, Workflow, apply, table
 
 CLAIM_WORDS = {

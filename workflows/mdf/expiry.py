@@ -27,7 +27,7 @@ from portal.foundation.outbox import queue_mail
 from portal.models import MdfClaim, MdfEntry, MdfFund, MdfRequest, Partner, Role, User, utcnow
 
 from . import ledger
-from .requests import REQUESTS
+from .request_states import REQUESTS
 from .transitions import apply
 
 
