@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from portal.models import MdfEntry, PayoutLine
+from portal.models import AuditEvent, MdfEntry, PayoutLine
 from workflows.engine import Period
 from workflows.mdf import claims, ledger, requests
 from workflows.mdf.claims import Proof
@@ -60,6 +60,10 @@ def test_a_batch_pays_it_and_the_export_writes_the_payment_row(world, db):
     )
     after = ledger.partner_figures(fund, world.acme)
     assert (after.claimed, after.paid, after.available) == (D("350"), D("350"), D("650"))
+    exported_event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "payouts.batch.export")
+    ).one()
+    assert exported_event.after == {"rows": 1, "fund_claims_paid": 1}
     # A second export (the file again) pays nothing twice.
     batches.export_batch(batch, actor=world.finance)
     assert ledger.partner_figures(fund, world.acme).paid == D("350")

@@ -177,9 +177,10 @@ def export_batch(batch: PayoutBatch, *, actor) -> list[tuple]:
     batch = _locked(batch)
     if batch.status == "draft":
         raise PayablesError(N_("Batch %(id)s must be approved before export."), id=batch.id)
+    fund_claims = 0
     if batch.status == "approved":
         batch.status, batch.exported_by_id, batch.exported_at = "exported", actor.id, utcnow()
-        record_payments(batch.id, actor=actor)
+        fund_claims = record_payments(batch.id, actor=actor)
     source_code = func.coalesce(Program.code, MdfFund.code)
     rows = [
         (
@@ -206,7 +207,8 @@ def export_batch(batch: PayoutBatch, *, actor) -> list[tuple]:
         )
     ]
     db.session.flush()
-    record_event(actor, "payouts.batch.export", batch, after={"rows": len(rows)})
+    paid = {"fund_claims_paid": fund_claims} if fund_claims else {}
+    record_event(actor, "payouts.batch.export", batch, after={"rows": len(rows), **paid})
     return rows
 
 
