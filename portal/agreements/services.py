@@ -1,43 +1,21 @@
-"""Versioned partner agreements: publishing, the current version, acceptance and the gate."""
+"""Versioned partner agreements: publishing, acceptance, and the gate (`current_version`,
+`pending_version_for`, kept in workflows.onboarding.agreements since submitting needs it)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 
 from portal.foundation.audit import record_event
 from workflows.engine.i18n import N_
+from workflows.onboarding.agreements import current_version
+from workflows.onboarding.agreements import pending_version_for as pending_version_for
 from workflows.onboarding.errors import OnboardingError
 
 from ..extensions import db
-from ..models import AgreementAcceptance, AgreementVersion, User, utcnow
+from ..models import AgreementAcceptance, AgreementVersion, utcnow
 from ..security import Perm, ensure
-
-
-def current_version(day: date | None = None) -> AgreementVersion | None:
-    """The highest version already in effect on `day` (today, UTC, by default)."""
-    day = day or utcnow().date()
-    return db.session.scalar(
-        select(AgreementVersion)
-        .where(AgreementVersion.effective_on <= day)
-        .order_by(AgreementVersion.version.desc())
-        .limit(1)
-    )
-
-
-def has_accepted(user, version: AgreementVersion) -> bool:
-    """Whether `user` (or, for a partner user, anyone of their organisation) accepted `version`.
-
-    The agreement binds the organisation: one partner admin's acceptance covers the others.
-    """
-    accepted = exists().where(AgreementAcceptance.version_id == version.id)
-    if user.partner_id is None:
-        accepted = accepted.where(AgreementAcceptance.user_id == user.id)
-    else:
-        colleagues = select(User.id).where(User.partner_id == user.partner_id)
-        accepted = accepted.where(AgreementAcceptance.user_id.in_(colleagues))
-    return bool(db.session.scalar(select(accepted)))
 
 
 def latest_acceptance(user_id: int) -> AgreementAcceptance | None:
@@ -49,14 +27,6 @@ def latest_acceptance(user_id: int) -> AgreementAcceptance | None:
         .order_by(AgreementVersion.version.desc())
         .limit(1)
     )
-
-
-def pending_version_for(user) -> AgreementVersion | None:
-    """The current version when the user (their organisation) has not accepted it yet."""
-    version = current_version()
-    if version is None or has_accepted(user, version):
-        return None
-    return version
 
 
 def accept_version(

@@ -1,4 +1,4 @@
-"""Who is calling: the bearer token, its scope, and its rate limit (Redis, fixed window).
+"""Who is calling: the bearer token, its scope, and its rate limit (portal.foundation.ratelimit).
 
 Failed token authentications are counted per client address as well, separately from the
 per-token limit: past API_AUTH_FAILURE_LIMIT failures within API_AUTH_FAILURE_WINDOW_SECONDS,
@@ -12,7 +12,8 @@ import time
 
 from flask import current_app, g, request
 
-from portal.foundation.redis_conn import count_in_window, get_redis
+from portal.foundation import ratelimit
+from portal.foundation.ratelimit import RateLimited
 
 from ..extensions import db
 from ..tokens.services import TokenRefused, authenticate_token
@@ -27,12 +28,20 @@ def authenticate_request() -> None:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(401, headers={"WWW-Authenticate": 'Bearer realm="api"'})
-    failures_key = f"portal:api-auth-fail:{request.remote_addr or '-'}"
-    _refuse_while_locked_out(failures_key)
+    config = current_app.config
+    failures = ratelimit.Counter(
+        f"portal:api-auth-fail:{request.remote_addr or '-'}",
+        config["API_AUTH_FAILURE_LIMIT"],
+        config["API_AUTH_FAILURE_WINDOW_SECONDS"],
+    )
+    try:
+        ratelimit.refuse_while_over([failures])
+    except RateLimited as refused:
+        raise _too_many(refused, "client_address", LOCKED_OUT) from None
     try:
         token = authenticate_token(secret.strip())
     except TokenRefused:
-        _count_failure(failures_key)
+        ratelimit.count([failures])  # the window starts at the first failure
         raise ApiError(
             401,
             "invalid_token",
@@ -44,59 +53,40 @@ def authenticate_request() -> None:
     g.api_token = token
     if request.method not in READ_METHODS and not token.writable:
         raise ApiError(403, "insufficient_scope", "This token is read-only.")
-    _count_request(token.id)
+    per_token = ratelimit.Counter(
+        f"portal:api-rate:{token.id}", config["API_RATE_LIMIT"], config["API_RATE_WINDOW_SECONDS"]
+    )
+    try:
+        g.api_rate = ratelimit.take(per_token)
+    except RateLimited as refused:
+        g.api_rate = refused.usage
+        raise _too_many(refused, "token") from None
 
 
-def _refuse_while_locked_out(key: str) -> None:
-    """429 while the address has API_AUTH_FAILURE_LIMIT failures in the current window."""
-    limit = current_app.config["API_AUTH_FAILURE_LIMIT"]
-    pipe = get_redis().pipeline()
-    pipe.get(key)
-    pipe.ttl(key)
-    count, ttl = pipe.execute()
-    if count is not None and int(count) >= limit:
-        window = current_app.config["API_AUTH_FAILURE_WINDOW_SECONDS"]
-        raise ApiError(
-            429,
-            "rate_limited",
-            "Too many failed token authentications from this address; "
-            "retry after the given seconds.",
-            details=[{"scope": "client_address", "limit": limit, "window_seconds": window}],
-            headers={"Retry-After": str(max(1, ttl))},
-        )
+LOCKED_OUT = (
+    "Too many failed token authentications from this address; retry after the given seconds."
+)
 
 
-def _count_failure(key: str) -> None:
-    """One more failure; the window starts at the first one."""
-    pipe = get_redis().pipeline()
-    count_in_window(pipe, key, current_app.config["API_AUTH_FAILURE_WINDOW_SECONDS"])
-    pipe.execute()
-
-
-def _count_request(token_id: int) -> None:
-    """At most API_RATE_LIMIT requests per token per window; 429 with Retry-After beyond."""
-    limit = current_app.config["API_RATE_LIMIT"]
-    window = current_app.config["API_RATE_WINDOW_SECONDS"]
-    now = int(time.time())
-    start = now - now % window
-    key = f"portal:api-rate:{token_id}:{start}"
-    pipe = get_redis().pipeline()
-    count_in_window(pipe, key, window)
-    count = pipe.execute()[-1]
-    g.api_rate = (limit, max(0, limit - int(count)), start + window)
-    if int(count) > limit:
-        retry = max(1, start + window - now)
-        raise ApiError(
-            429,
-            details=[{"scope": "token", "limit": limit, "window_seconds": window}],
-            headers={"Retry-After": str(retry)},
-        )
+def _too_many(refused: RateLimited, scope: str, message: str | None = None) -> ApiError:
+    """429 with Retry-After and the RateLimit headers of the limit that refused."""
+    limit = refused.counter
+    return ApiError(
+        429,
+        "rate_limited",
+        message,
+        details=[{"scope": scope, "limit": limit.limit, "window_seconds": limit.window}],
+        headers=refused.headers,
+    )
 
 
 def rate_headers(response):
+    """The token's quota on every answer: the IETF draft's RateLimit-Limit, -Remaining and
+    -Reset (seconds), and the X-RateLimit-* of before (X-RateLimit-Reset as a Unix time)."""
     if "api_rate" in g:
-        limit, remaining, reset = g.api_rate
-        response.headers["X-RateLimit-Limit"] = str(limit)
-        response.headers["X-RateLimit-Remaining"] = str(remaining)
-        response.headers["X-RateLimit-Reset"] = str(reset)
+        usage: ratelimit.Usage = g.api_rate
+        response.headers.update(usage.headers())
+        response.headers["X-RateLimit-Limit"] = str(usage.limit)
+        response.headers["X-RateLimit-Remaining"] = str(usage.remaining)
+        response.headers["X-RateLimit-Reset"] = str(int(time.time()) + usage.reset)
     return response

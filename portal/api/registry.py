@@ -28,7 +28,7 @@ from ..security import Perm, can
 from . import bp, idempotency
 from .errors import STANDARD, ApiError, error_response
 from .schemas import MAX_ID, SCHEMAS
-from .validation import check_schema_keywords, validate
+from .validation import body_problems, check_schema, value_problems
 
 PATH_PARAM = re.compile(r"\{(\w+)\}")
 MAX_PAGE = 500
@@ -194,7 +194,7 @@ def _query_value(param: Param) -> Any:
         if not re.fullmatch(r"-?[0-9]{1,18}", raw):
             raise _bad_param(param.name, "must be an integer")
         value = int(raw)
-    problems = validate(value, param.schema, SCHEMAS, param.name)
+    problems = value_problems(value, param.schema, param.name)
     if problems:
         raise ApiError(400, "invalid_parameter", "A query parameter is not valid.", problems)
     if param.schema.get("format") == "date-time":
@@ -225,9 +225,9 @@ def _json_body(schema_name: str) -> Any:
     body = request.get_json(silent=True)
     if body is None:
         raise ApiError(400, "invalid_json", "The body is not valid JSON.")
-    problems = validate(body, {"$ref": f"#/components/schemas/{schema_name}"}, SCHEMAS)
+    problems = body_problems(body, schema_name)
     if problems:
-        raise ApiError(422, details=problems[:200])
+        raise ApiError(422, details=problems)
     return body
 
 
@@ -276,10 +276,23 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _header(description: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "integer", "minimum": 0}}
+
+
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": _header("Requests allowed per window (IETF draft RateLimit fields)."),
+    "RateLimit-Remaining": _header("Requests left in the current window."),
+    "RateLimit-Reset": _header("Seconds until the window ends."),
+}
+REFUSAL_HEADERS = {"Retry-After": _header("Seconds to wait."), **RATE_LIMIT_HEADERS}
+
+
 def _success_document(op: Operation) -> dict[str, Any]:
     if not op.files:
         return {
             "description": "Success.",
+            "headers": RATE_LIMIT_HEADERS,
             "content": {"application/json": {"schema": _ref(op.response)}},
         }
     return {
@@ -288,7 +301,8 @@ def _success_document(op: Operation) -> dict[str, Any]:
             "Content-Disposition": {
                 "description": "attachment; filename=...",
                 "schema": {"type": "string"},
-            }
+            },
+            **RATE_LIMIT_HEADERS,
         },
         "content": {media_type: {} for media_type in op.files},  # any bytes of that type
     }
@@ -332,6 +346,7 @@ def _operation_document(op: Operation) -> dict[str, Any]:
     for status in op.error_statuses:
         doc["responses"][str(status)] = {
             "description": STANDARD[status][1],
+            **({"headers": REFUSAL_HEADERS} if status == 429 else {}),
             "content": {"application/json": {"schema": _ref("Error")}},
         }
     return doc
@@ -372,14 +387,17 @@ def openapi_document() -> dict[str, Any]:
 
 
 def check_declarations() -> None:
-    """Fail at start-up on a schema keyword the validator does not implement."""
+    """Fail at start-up on a schema that is not valid JSON Schema, or on an operation that
+    names a schema that does not exist."""
     for name, schema in SCHEMAS.items():
-        check_schema_keywords(schema, name)
+        check_schema(schema, name)
     for op in OPERATIONS:
         if (op.response is None) == (not op.files):
             raise TypeError(f"{op.operation_id} needs exactly one of response= and files=")
         if op.response is not None and op.response not in SCHEMAS:
             raise TypeError(f"{op.operation_id} answers with an unknown schema {op.response}")
         for param in op.params:
-            check_schema_keywords(param.schema, f"{op.operation_id}.{param.name}")
+            check_schema(param.schema, f"{op.operation_id}.{param.name}")
+        if op.body is not None and op.body not in SCHEMAS:
+            raise TypeError(f"{op.operation_id} takes an unknown schema {op.body}")
     json.dumps(openapi_document())

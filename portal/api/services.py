@@ -11,15 +11,12 @@ from decimal import Decimal
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from workflows.deals.errors import (
-    AlreadyProtected,
-    DealError,
-    IllegalTransition,
-    MakerCheckerRefused,
-)
+from workflows.deals.errors import AlreadyProtected, DealError
+from workflows.engine import Refusal
 from workflows.imports.base import ImportResult
 from workflows.imports.sales import SalesImporter
 from workflows.imports.service import import_csv
+from workflows.states import IllegalTransition, MakerCheckerRefused
 
 from ..deals.services import DealInput
 from ..extensions import db
@@ -37,7 +34,7 @@ def english(message) -> str:
         return str(message)
 
 
-def deal_error(exc: DealError) -> ApiError:
+def deal_error(exc: DealError | Refusal) -> ApiError:
     """Maker-checker is a 403, a state that does not allow the action a 409, the rest 422."""
     status = 422
     if isinstance(exc, MakerCheckerRefused):

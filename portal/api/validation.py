@@ -1,134 +1,190 @@
-"""Checking request bodies and parameters against the same JSON schemas the OpenAPI document
-publishes, so what is documented is exactly what is accepted.
+"""Request bodies and query parameters are checked by `jsonschema` against the JSON schemas the
+OpenAPI document publishes (`schemas.py`, Draft 2020-12 as OpenAPI 3.1 uses it), so what is
+documented is exactly what is accepted.
 
-Only the JSON Schema keywords the API's schemas use are implemented; `check_schema_keywords`
-makes a schema with any other keyword fail loudly when the app starts.
+This module only adapts the library to the API: integers are JSON integers (not 1.0 nor true),
+the formats `date` and `date-time` are what the views then parse, a list longer than its
+`maxItems` is refused without checking every item, text must be storable, and jsonschema's
+errors become the API's details, [{"field": "lines[3].amount", "problem": "is too long"}],
+written from the keyword that failed (never from the library's message, which quotes the value
+as Python shows it).
 """
 
 from __future__ import annotations
 
-import re
+import json
+from collections.abc import Iterator
 from datetime import date, datetime
+from functools import cache
+from itertools import islice
 from typing import Any
 
-SUPPORTED = {
-    "type",
-    "properties",
-    "required",
-    "additionalProperties",
-    "items",
-    "enum",
-    "format",
-    "minLength",
-    "maxLength",
-    "pattern",
-    "minimum",
-    "maximum",
-    "minItems",
-    "maxItems",
-    "description",
-    "default",
-    "$ref",
-    "examples",
-    "readOnly",
-}
-TYPES = {
-    "object": dict,
-    "array": list,
-    "string": str,
-    "boolean": bool,
-    "null": type(None),
-}
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from jsonschema.validators import extend
+
+from .schemas import SCHEMAS
+
+MAX_PROBLEMS = 200
+
+FORMATS = FormatChecker(formats=())  # only the formats below; others would pass unchecked
 
 
-def check_schema_keywords(schema: Any, where: str = "") -> None:
-    if isinstance(schema, dict):
-        unknown = set(schema) - SUPPORTED
-        if unknown:
-            raise TypeError(f"schema {where or '/'} uses unsupported keywords {sorted(unknown)}")
-        for key, value in schema.items():
-            if key in ("properties",):
-                for name, sub in value.items():
-                    check_schema_keywords(sub, f"{where}/properties/{name}")
-            elif key in ("items", "additionalProperties") and isinstance(value, dict):
-                check_schema_keywords(value, f"{where}/{key}")
-
-
-def _type_ok(value: Any, kind: str) -> bool:
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(value, TYPES[kind])
-
-
-def _format_ok(value: str, fmt: str) -> bool:
-    try:
-        if fmt == "date":
-            date.fromisoformat(value)
-        elif fmt == "date-time":
-            parsed = datetime.fromisoformat(value)
-            return parsed.tzinfo is not None and "T" in value.upper()
-    except ValueError:
-        return False
+@FORMATS.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    if isinstance(value, str):
+        date.fromisoformat(value)
     return True
 
 
-def validate(value: Any, schema: dict, components: dict, path: str = "") -> list[dict[str, str]]:
-    """Every problem of `value` against `schema`, as [{"field", "problem"}]."""
-    if "$ref" in schema:
-        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
-    field = path or "(body)"
-    kinds = schema.get("type")
-    if kinds is not None:
-        kinds = [kinds] if isinstance(kinds, str) else kinds
-        if not any(_type_ok(value, kind) for kind in kinds):
-            return [{"field": field, "problem": f"must be of type {' or '.join(kinds)}"}]
-    if "enum" in schema and value not in schema["enum"]:
-        allowed = ", ".join(map(str, schema["enum"]))
-        return [{"field": field, "problem": f"must be one of {allowed}"}]
-    problems: list[dict[str, str]] = []
+@FORMATS.checks("date-time", raises=ValueError)
+def _is_date_time(value: object) -> bool:
+    """With a time zone and a "T", as RFC 3339 writes it; `datetime.fromisoformat` reads it."""
+    if not isinstance(value, str):
+        return True
+    return datetime.fromisoformat(value).tzinfo is not None and "T" in value.upper()
+
+
+def _is_integer(_checker, value: object) -> bool:
+    """A JSON integer: not 1.0 (Draft 2020-12 would take it) and not true."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_items = Draft202012Validator.VALIDATORS["items"]
+
+
+def _items_within_bounds(validator, items, instance, schema) -> Iterator[ValidationError]:
+    """A list longer than its maxItems is refused for its length alone: checking a million
+    lines only to refuse them costs the server, not the caller."""
+    if isinstance(instance, list) and len(instance) > schema.get("maxItems", len(instance)):
+        return
+    yield from _items(validator, items, instance, schema)
+
+
+def _max_items(validator, limit, instance, schema) -> Iterator[ValidationError]:
+    """As jsonschema's, without writing the whole list into the message."""
+    if isinstance(instance, list) and len(instance) > limit:
+        yield ValidationError(f"has more than {limit} items")
+
+
+Validator = extend(
+    Draft202012Validator,
+    validators={"items": _items_within_bounds, "maxItems": _max_items},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
+
+
+def check_schema(schema: dict[str, Any], where: str) -> None:
+    """Fail at start-up on a schema that is not valid JSON Schema or names a format nobody
+    checks (jsonschema lets unknown formats pass)."""
+    Validator.check_schema(schema)
+    for fmt in _formats(schema):
+        if fmt not in FORMATS.checkers:
+            raise TypeError(f"schema {where} uses the format {fmt!r}, which is not checked")
+
+
+def _formats(schema: Any) -> Iterator[str]:
+    if isinstance(schema, dict):
+        if isinstance(schema.get("format"), str):
+            yield schema["format"]
+        for value in schema.values():
+            yield from _formats(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _formats(value)
+
+
+@cache
+def _body_validator(schema_name: str) -> Draft202012Validator:
+    root = {"$ref": f"#/components/schemas/{schema_name}", "components": {"schemas": SCHEMAS}}
+    return Validator(root, format_checker=FORMATS)
+
+
+def body_problems(body: Any, schema_name: str) -> list[dict[str, str]]:
+    """Every problem (at most MAX_PROBLEMS) of a request body against components/schemas/<name>."""
+    errors = islice(_body_validator(schema_name).iter_errors(body), MAX_PROBLEMS)
+    return _details(errors, body, prefix="")
+
+
+def value_problems(value: Any, schema: dict[str, Any], name: str) -> list[dict[str, str]]:
+    """Every problem of one parameter's value against its schema, under the parameter's name."""
+    errors = islice(Validator(schema, format_checker=FORMATS).iter_errors(value), MAX_PROBLEMS)
+    return _details(errors, value, prefix=name)
+
+
+def _details(errors, value: Any, prefix: str) -> list[dict[str, str]]:
+    """The API's details; text that cannot be stored is looked for once the shape is right
+    (a list refused for its length is not read item by item)."""
+    errors = list(errors)
+    mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    problems: dict[tuple[str, str], None] = {}
+    for error in errors:
+        path = tuple(error.absolute_path)
+        if path in mistyped and error.validator != "type":
+            continue  # "must be of type string" says it; the rest follows from it
+        for where, problem in _explain(error, path):
+            problems[(_field(prefix, where), problem)] = None
+    for where in () if errors else _unstorable(value, ()):
+        problems[(_field(prefix, where), "contains NUL or unpaired surrogates")] = None
+    return [{"field": f, "problem": p} for f, p in islice(problems, MAX_PROBLEMS)]
+
+
+def _explain(error: ValidationError, path: tuple) -> Iterator[tuple[tuple, str]]:
+    """(path, problem) in the API's words for one failed keyword."""
+    keyword, expected = error.validator, error.validator_value
+    if keyword == "required":
+        for name in expected:
+            if name not in error.instance:
+                yield (*path, name), "is required"
+    elif keyword == "additionalProperties":
+        known = error.schema.get("properties", {})
+        for name in error.instance:
+            if name not in known:
+                yield (*path, name), "is not allowed"
+    else:
+        yield path, _problem(keyword, expected)
+
+
+PROBLEMS = {
+    "type": "must be of type {}",
+    "enum": "must be one of {}",
+    "minLength": "is too short",
+    "maxLength": "is too long",
+    "pattern": "must match {}",
+    "format": "is not a valid {}",
+    "minimum": "must be at least {}",
+    "maximum": "must be at most {}",
+    "minItems": "has too few items",
+    "maxItems": "has too many items",
+}
+
+
+def _problem(keyword: str, expected: Any) -> str:
+    if keyword == "type":
+        expected = " or ".join([expected] if isinstance(expected, str) else expected)
+    elif keyword == "enum":
+        expected = ", ".join(map(_shown, expected))
+    return PROBLEMS.get(keyword, "does not satisfy " + keyword).format(_shown(expected))
+
+
+def _shown(value: Any) -> str:
+    """A schema value as JSON writes it (no Python spellings such as None or True)."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _unstorable(value: Any, path: tuple) -> Iterator[tuple]:
+    """Where the value holds text no database stores: NUL, or lone surrogates (not UTF-8)."""
     if isinstance(value, str):
-        if not _storable(value):
-            problems.append({"field": field, "problem": "contains NUL or unpaired surrogates"})
-        if len(value) < schema.get("minLength", 0):
-            problems.append({"field": field, "problem": "is too short"})
-        if len(value) > schema.get("maxLength", len(value)):
-            problems.append({"field": field, "problem": "is too long"})
-        if "pattern" in schema and not re.search(schema["pattern"], value):
-            problems.append({"field": field, "problem": f"must match {schema['pattern']}"})
-        if "format" in schema and not _format_ok(value, schema["format"]):
-            problems.append({"field": field, "problem": f"is not a valid {schema['format']}"})
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            problems.append({"field": field, "problem": f"must be at least {schema['minimum']}"})
-        if "maximum" in schema and value > schema["maximum"]:
-            problems.append({"field": field, "problem": f"must be at most {schema['maximum']}"})
-    elif isinstance(value, list):
-        if len(value) < schema.get("minItems", 0):
-            problems.append({"field": field, "problem": "has too few items"})
-        if len(value) > schema.get("maxItems", len(value)):
-            problems.append({"field": field, "problem": "has too many items"})
-        if "items" in schema and not problems:
-            for index, item in enumerate(value):
-                problems += validate(item, schema["items"], components, f"{path}[{index}]")
+        if "\x00" in value or not _encodes(value):
+            yield path
     elif isinstance(value, dict):
-        properties = schema.get("properties", {})
-        for name in schema.get("required", ()):
-            if name not in value:
-                problems.append({"field": _join(path, name), "problem": "is required"})
-        for name, item in value.items():
-            if name in properties:
-                problems += validate(item, properties[name], components, _join(path, name))
-            elif schema.get("additionalProperties") is False:
-                problems.append({"field": _join(path, name), "problem": "is not allowed"})
-    return problems
+        for key, item in value.items():
+            yield from _unstorable(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unstorable(item, (*path, index))
 
 
-def _storable(text: str) -> bool:
-    """Text every database stores: UTF-8 encodable (no lone surrogates) and without NUL."""
-    if "\x00" in text:
-        return False
+def _encodes(text: str) -> bool:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -136,5 +192,12 @@ def _storable(text: str) -> bool:
     return True
 
 
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
+def _field(prefix: str, path: tuple) -> str:
+    """lines[3].amount from ("lines", 3, "amount"); the body itself is "(body)"."""
+    text = prefix
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text = f"{text}.{part}" if text else str(part)
+    return text or "(body)"

@@ -4,13 +4,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
+from portal.foundation.ratelimit import RateLimited
+
 from ..changes import refusal_message
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import UserSession, utcnow
 from . import bp, sessions
 from .forms import ChangePasswordForm
-from .services import AccountError, TooManyAttempts, change_password
+from .services import AccountError, change_password
 
 
 def _render(form=None, status: int = 200):
@@ -44,11 +46,10 @@ def password():
             keep_session_id=sessions.current_session_id(),
             ip=request.remote_addr or "-",
         )
-    except TooManyAttempts:
-        form.current.errors.append(
-            _("Too many failed sign-in attempts. Please wait a few minutes.")
-        )
-        return _render(form, 429)
+    except RateLimited as refused:
+        form.current.errors.append(refusal_message(refused))
+        page, status = _render(form, 429)
+        return page, status, {"Retry-After": str(refused.retry_after)}
     except AccountError as exc:
         db.session.rollback()
         getattr(form, exc.field).errors.append(refusal_message(exc))

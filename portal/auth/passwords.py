@@ -15,7 +15,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import func, select
 
-from portal.foundation import signed_links
+from portal.foundation import ratelimit, signed_links
 from portal.foundation.audit import record_event
 from portal.foundation.outbox import public_url, queue_mail
 from portal.foundation.signed_links import InvalidToken
@@ -23,7 +23,6 @@ from workflows import enqueue
 
 from ..extensions import db
 from ..models import User
-from ..onboarding import ratelimit
 from .sessions import revoke_all
 
 RESET = "reset-password"
@@ -57,10 +56,12 @@ def request_reset(email: str, *, ip: str | None, locale: str | None) -> None:
     email = email.strip().lower()
     config = current_app.config
     ratelimit.hit(
-        "password-reset",
-        [ip, email],
-        limit=config["PASSWORD_RESET_RATE_LIMIT"],
-        window=config["PASSWORD_RESET_RATE_WINDOW_SECONDS"],
+        ratelimit.per_identity(
+            "password-reset",
+            [ip, email],
+            limit=config["PASSWORD_RESET_RATE_LIMIT"],
+            window=config["PASSWORD_RESET_RATE_WINDOW_SECONDS"],
+        )
     )
     enqueue.password_reset(email, locale=locale, ip=ip)
 

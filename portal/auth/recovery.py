@@ -5,11 +5,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.foundation.ratelimit import RateLimited
 from portal.foundation.signed_links import InvalidToken
 
 from ..changes import refusal_message
 from ..extensions import db
-from ..onboarding.ratelimit import RateLimited
 from . import bp, passwords, sessions
 from .forms import ForgotPasswordForm, NewPasswordForm
 
@@ -27,9 +27,10 @@ def forgot_password():
             passwords.request_reset(
                 form.email.data, ip=request.remote_addr, locale=str(get_locale())
             )
-        except RateLimited as exc:
-            form.email.errors.append(refusal_message(exc))
-            return render_template("auth/forgot.html", form=form), 429, PRIVATE
+        except RateLimited as refused:
+            form.email.errors.append(refusal_message(refused))
+            headers = {**PRIVATE, "Retry-After": str(refused.retry_after)}
+            return render_template("auth/forgot.html", form=form), 429, headers
         return redirect(url_for("auth.reset_link_sent"))
     status = 400 if form.errors else 200
     return render_template("auth/forgot.html", form=form), status, PRIVATE

@@ -1,32 +1,23 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 
 from portal.foundation import data_version
+from portal.foundation.ratelimit import RateLimited
 
+from ..changes import refusal_message
 from ..extensions import db
 from ..models import UserSession
 from . import bp, sessions
 from .forms import LanguageForm, LoginForm
 from .redirects import referrer_path, safe_next
-from .services import TooManyAttempts, authenticate
+from .services import authenticate
 
 
-def _too_many(form, exc: TooManyAttempts):
-    if exc.retry_after:
-        flash(
-            ngettext(
-                "Too many failed sign-in attempts. Please try again in %(num)d second.",
-                "Too many failed sign-in attempts. Please try again in %(num)d seconds.",
-                exc.retry_after,
-            ),
-            "danger",
-        )
-    else:
-        flash(_("Too many failed sign-in attempts. Please wait a few minutes."), "danger")
-    retry = exc.retry_after or current_app.config["LOGIN_RATE_WINDOW_SECONDS"]
-    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(retry)}
+def _too_many(form, refused: RateLimited):
+    flash(refusal_message(refused), "danger")
+    page = render_template("auth/login.html", form=form)
+    return page, 429, {"Retry-After": str(refused.retry_after)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -38,8 +29,8 @@ def login():
     if form.validate_on_submit():
         try:
             user = authenticate(form.email.data, form.password.data, request.remote_addr or "-")
-        except TooManyAttempts as exc:
-            return _too_many(form, exc)
+        except RateLimited as refused:
+            return _too_many(form, refused)
         if user is not None:
             sessions.sign_in(user, remember=form.remember.data)
             db.session.commit()

@@ -3,30 +3,20 @@ that an attacker cannot turn against the account's owner, and changing a passwor
 
 from __future__ import annotations
 
-import hashlib
-import math
 import secrets
 
 from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.foundation import ratelimit
 from portal.foundation.audit import record_event
-from portal.foundation.redis_conn import count_in_window, get_redis
 from workflows.engine.i18n import N_, Refusal
 
 from ..extensions import db
 from ..models import User, utcnow
 from ..models.users import PASSWORD_METHOD
 from .sessions import revoke_all
-
-
-class TooManyAttempts(Exception):
-    """Too many failed sign-ins; `retry_after` seconds to wait when it is a short delay."""
-
-    def __init__(self, retry_after: int | None = None):
-        super().__init__(retry_after)
-        self.retry_after = retry_after
 
 
 class AccountError(Refusal, ValueError):
@@ -49,53 +39,53 @@ def verify_password(password_hash: str, password: str) -> bool:
     return check_password_hash(password_hash, password)
 
 
-def _keys(email: str, ip: str) -> dict[str, str]:
-    account = hashlib.sha256(email.lower().encode()).hexdigest()[:32]
+SIGN_IN_REFUSED = N_("Too many failed sign-in attempts. Please try again in %(wait)s.")
+
+
+def _counters(email: str, ip: str) -> dict[str, ratelimit.Counter]:
+    config, account = current_app.config, ratelimit.digest(email)
+    window = config["LOGIN_RATE_WINDOW_SECONDS"]
     return {
-        "pair": f"portal:login-fail:pair:{account}:{ip}",
-        "address": f"portal:login-fail:ip:{ip}",
-        "account": f"portal:login-fail:email:{account}",
-        "wait": f"portal:login-wait:email:{account}",
+        "pair": ratelimit.Counter(
+            f"portal:login-fail:pair:{account}:{ip}", config["LOGIN_RATE_LIMIT"], window
+        ),
+        "address": ratelimit.Counter(
+            f"portal:login-fail:ip:{ip}", config["LOGIN_ADDRESS_LIMIT"], window
+        ),
+        # never refuses: past this many failures from everywhere, each further one delays
+        "account": ratelimit.Counter(
+            f"portal:login-fail:email:{account}", config["LOGIN_ACCOUNT_DELAY_AFTER"], window
+        ),
+        "wait": ratelimit.Counter(
+            f"portal:login-wait:email:{account}", 1, config["LOGIN_MAX_DELAY_SECONDS"]
+        ),
     }
 
 
 def check_limit(email: str, ip: str) -> None:
-    """Refuse while this address failed too often, for this account or for any, or while the
-    account's own short delay after many failures from everywhere runs."""
-    config, keys = current_app.config, _keys(email, ip)
-    pipe = get_redis().pipeline(transaction=False)
-    pipe.get(keys["pair"])
-    pipe.get(keys["address"])
-    pipe.pttl(keys["wait"])
-    pair, address, wait_ms = pipe.execute()
-    if int(pair or 0) >= config["LOGIN_RATE_LIMIT"]:
-        raise TooManyAttempts
-    if int(address or 0) >= config["LOGIN_ADDRESS_LIMIT"]:
-        raise TooManyAttempts
-    if wait_ms and wait_ms > 0:
-        raise TooManyAttempts(retry_after=math.ceil(wait_ms / 1000))
+    """Refuse (RateLimited) while this address failed too often, for this account or for any,
+    or while the account's own short delay after many failures from everywhere runs."""
+    counters = _counters(email, ip)
+    ratelimit.refuse_while_over(
+        [counters["pair"], counters["address"], counters["wait"]], SIGN_IN_REFUSED
+    )
 
 
 def count_failure(email: str, ip: str) -> None:
     """One more failure for (account, address), the address and the account; past
     LOGIN_ACCOUNT_DELAY_AFTER failures of the account from everywhere, the next attempt waits
     1, 2, 4 … seconds, never more than LOGIN_MAX_DELAY_SECONDS."""
-    config, keys = current_app.config, _keys(email, ip)
-    window = config["LOGIN_RATE_WINDOW_SECONDS"]
-    redis = get_redis()
-    pipe = redis.pipeline()
-    for name in ("pair", "address", "account"):
-        count_in_window(pipe, keys[name], window)
-    account_failures = pipe.execute()[-1]
-    beyond = account_failures - config["LOGIN_ACCOUNT_DELAY_AFTER"]
+    counters = _counters(email, ip)
+    *_, account = ratelimit.count([counters["pair"], counters["address"], counters["account"]])
+    beyond = account.used - account.limit
     if beyond >= 0:
-        delay = min(2 ** min(beyond, 16), config["LOGIN_MAX_DELAY_SECONDS"])
-        redis.set(keys["wait"], 1, ex=max(1, delay))
+        delay = min(2 ** min(beyond, 16), current_app.config["LOGIN_MAX_DELAY_SECONDS"])
+        ratelimit.block(counters["wait"].key, delay)
 
 
 def authenticate(email: str, password: str, ip: str) -> User | None:
-    """The active user with these credentials, or None; refuses while the limit is exceeded.
-    Known, unknown and deactivated addresses do the same password-hashing work."""
+    """The active user with these credentials, or None; refuses (RateLimited) while the limit
+    is exceeded. Known, unknown and deactivated addresses do the same password-hashing work."""
     email = email.strip().lower()
     check_limit(email, ip)
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))

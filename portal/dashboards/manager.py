@@ -32,6 +32,7 @@ from ..models import (
     Redemption,
     SalesMonthly,
     Territory,
+    territory_ancestry,
     utcnow,
 )
 from ..models.partners import current_range
@@ -290,10 +291,9 @@ def summary(user, today: date, size: int = LEADERBOARD_SIZE) -> dict:
 
 def visible_ancestors(user, node: Territory) -> list[Territory]:
     """The breadcrumb above `node`, stopping where the user's view of the tree begins."""
-    ids = [int(part) for part in node.path.strip("/").split("/")[:-1]]
-    if not ids:
-        return []
-    found = db.session.scalars(
-        visible_to(select(Territory), user, Territory).where(Territory.id.in_(ids))
+    ancestry = territory_ancestry()
+    above = select(ancestry.c.ancestor_id).where(
+        ancestry.c.territory_id == node.id, ancestry.c.ancestor_id != node.id
     )
-    return sorted(found, key=lambda territory: territory.depth)
+    stmt = visible_to(select(Territory), user, Territory).where(Territory.id.in_(above))
+    return list(db.session.scalars(stmt.order_by(Territory.depth)))

@@ -15,10 +15,10 @@ from wtforms.fields.choices import SelectChoice
 
 from workflows.deals.conflicts import protection_holder
 from workflows.deals.effects import today
-from workflows.deals.errors import MakerCheckerRefused
 from workflows.deals.protection import protection_for
 from workflows.deals.states import (
     BY_PERMISSION,
+    DEALS,
     EXTENSION_LABELS,
     REJECTION_REASONS,
     REVIEWER,
@@ -149,7 +149,7 @@ def decision_refusal(deal: DealRegistration, user) -> str | None:
     if not awaiting or not can(user, Perm.REVIEW_DEALS):
         return None
     if user.id in (deal.submitted_by_id, deal.extension_requested_by_id):
-        return str(MakerCheckerRefused())
+        return _(DEALS.maker_checker)
     return None
 
 

@@ -24,8 +24,7 @@ from workflows.deals.matching import (
     normalise_domain,
     normalise_name,
 )
-from workflows.deals.notify import territory_managers
-from workflows.deals.states import transition
+from workflows.deals.states import territory_managers, transition
 from workflows.engine.i18n import N_, render_message
 
 from ..extensions import db

@@ -49,9 +49,9 @@ from .role_grants import RoleGrant
 from .sales import FxRate, ImportBatch, SaleLine
 from .sessions import UserSession
 from .tasks import Task
-from .territories import Territory
+from .territories import Territory, territory_ancestry
 from .types import utcnow
-from .users import Role, User, manager_territories
+from .users import Role, User, managed_territories, manager_territories, managers_above
 
 __all__ = [
     "TIERS",
@@ -111,6 +111,9 @@ __all__ = [
     "Territory",
     "User",
     "UserSession",
+    "managed_territories",
     "manager_territories",
+    "managers_above",
+    "territory_ancestry",
     "utcnow",
 ]

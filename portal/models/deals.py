@@ -38,6 +38,14 @@ DEAL_STATES = (
 )
 ACTIVE_STATES = ("submitted", "approved")
 EXTENSION_STATES = ("requested", "granted", "refused")
+REJECTION_CODES = (
+    "duplicate",
+    "direct_sales",
+    "insufficient_information",
+    "not_qualified",
+    "outside_territory",
+    "other",
+)
 
 deal_categories = Table(
     "deal_categories",

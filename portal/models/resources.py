@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, and_, exists, or_, select
-from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .partners import PartnerTerritory, PartnerTier, current_range
-from .territories import Territory
+from .territories import Territory, territory_ancestry
 from .types import UTCDateTime, utcnow
 
 RESOURCE_KINDS = ("document", "link")
@@ -79,21 +79,20 @@ def targets_partner(partner_id: int, day: date):
         .where(PartnerTier.partner_id == partner_id, current_range(PartnerTier, day))
         .scalar_subquery()
     )
-    path = (
-        select(Territory.path)
-        .join(PartnerTerritory, PartnerTerritory.territory_id == Territory.id)
-        .where(PartnerTerritory.partner_id == partner_id, current_range(PartnerTerritory, day))
-        .scalar_subquery()
+    ancestry = territory_ancestry()
+    above_ours = select(ancestry.c.ancestor_id).where(
+        ancestry.c.territory_id.in_(
+            select(PartnerTerritory.territory_id).where(
+                PartnerTerritory.partner_id == partner_id, current_range(PartnerTerritory, day)
+            )
+        )
     )
     any_tier = exists().where(ResourceTier.resource_id == Resource.id)
     our_tier = exists().where(ResourceTier.resource_id == Resource.id, ResourceTier.tier == tier)
-    targets = aliased(Territory)
     any_territory = exists().where(resource_territories.c.resource_id == Resource.id)
-    our_territory = (
-        exists()
-        .where(resource_territories.c.resource_id == Resource.id)
-        .where(targets.id == resource_territories.c.territory_id)
-        .where(path.startswith(targets.path, autoescape=False))
+    our_territory = exists().where(
+        resource_territories.c.resource_id == Resource.id,
+        resource_territories.c.territory_id.in_(above_ours),
     )
     return and_(
         Resource.active.is_(True),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..extensions import db
 from .trees import TreeMixin
@@ -21,3 +21,15 @@ class Territory(TreeMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Territory {self.code}>"
+
+
+def territory_ancestry():
+    """Every territory paired with itself and with each territory above it: a subquery of rows
+    (territory_id, ancestor_id), one self-join on the materialised paths. Filter territory_id to
+    go up the tree (who is above X), ancestor_id to go down (what lies within X)."""
+    own, above = aliased(Territory), aliased(Territory)
+    return (
+        select(own.id.label("territory_id"), above.id.label("ancestor_id"))
+        .join(above, own.path.startswith(above.path, autoescape=False))
+        .subquery("ancestry")
+    )

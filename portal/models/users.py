@@ -5,13 +5,13 @@ from __future__ import annotations
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, Select, String, Table, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from .partners import Partner
-from .territories import Territory
+from .territories import Territory, territory_ancestry
 from .types import UTCDateTime, utcnow
 
 
@@ -74,3 +74,30 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+def managed_territories():
+    """(user_id, territory_id) for every territory each user manages, itself or through a
+    territory above it: the territories a manager sees, and the managers above a territory."""
+    ancestry = territory_ancestry()
+    return (
+        select(manager_territories.c.user_id, ancestry.c.territory_id)
+        .join(ancestry, ancestry.c.ancestor_id == manager_territories.c.territory_id)
+        .subquery("managed")
+    )
+
+
+def managers_above(territory_ids) -> Select:
+    """Active channel managers of any of `territory_ids` (ids or a select of ids) or of a
+    territory above one of them, by id."""
+    managed = managed_territories()
+    above = select(managed.c.user_id).where(managed.c.territory_id.in_(territory_ids))
+    return (
+        select(User)
+        .where(
+            User.id.in_(above),
+            User.role == Role.CHANNEL_MANAGER.value,
+            User.active.is_(True),
+        )
+        .order_by(User.id)
+    )

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 
-from ..agreements.services import current_version, has_accepted
+from workflows.onboarding.agreements import current_version, has_accepted
+
 from ..extensions import db
 from ..models import DealRegistration, Invitation, PartnerProfile, User
 from ..security import Perm, can

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from portal.foundation.outbox import take_pending
+from portal.foundation.ratelimit import RateLimited
 from portal.foundation.signed_links import InvalidToken
 from workflows import enqueue
 
@@ -29,7 +30,6 @@ from .forms import (
     RegistrationForm,
     SubmitApplicationForm,
 )
-from .ratelimit import RateLimited
 
 APPLICANT_ENDPOINTS = frozenset(
     {"auth.login", "auth.logout", "auth.language", "static", "main.home", "agreements.show"}
@@ -80,10 +80,11 @@ def register():
         try:
             services.register(_registration(form), ip=request.remote_addr)
             db.session.commit()
-        except RateLimited as exc:
+        except RateLimited as refused:
             db.session.rollback()
-            flash(refusal_message(exc), "danger")
-            return render_template("onboarding/register.html", form=form), 429
+            flash(refusal_message(refused), "danger")
+            page = render_template("onboarding/register.html", form=form)
+            return page, 429, {"Retry-After": str(refused.retry_after)}
         except IntegrityError:  # the same address registered a moment ago: say the same thing
             db.session.rollback()
             take_pending()

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from portal.foundation import signed_links
+from portal.foundation import ratelimit, signed_links
 from portal.foundation.audit import record_event
 from portal.foundation.outbox import public_url, queue_mail
 from portal.foundation.signed_links import InvalidToken
@@ -33,7 +33,7 @@ from ..extensions import db
 from ..models import ApplicationDocument, PartnerApplication, Role, User, utcnow
 from ..models.users import PASSWORD_METHOD
 from ..security import Perm, ensure
-from . import ratelimit, uploads
+from . import uploads
 from .routing import territory_for_country
 
 VERIFY = "verify-email"
@@ -60,8 +60,10 @@ def _find_user(email: str) -> User | None:
 
 
 def _limit(action: str, identities, limit_key: str, window_key: str) -> None:
+    """Refuse (RateLimited) past the configured limit for any of the identities; else count."""
     config = current_app.config
-    ratelimit.hit(action, identities, limit=config[limit_key], window=config[window_key])
+    limit, window = config[limit_key], config[window_key]
+    ratelimit.hit(ratelimit.per_identity(action, identities, limit=limit, window=window))
 
 
 def register(data: Registration, *, ip: str | None) -> PartnerApplication | None:

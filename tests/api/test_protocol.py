@@ -81,10 +81,29 @@ def test_rate_limit_per_token_with_retry_after(api, world, app, monkeypatch):
     answers = [acme.get("/deals") for _ in range(4)]
     assert [r.status_code for r in answers] == [200, 200, 200, 429]
     assert answers[0].headers["X-RateLimit-Remaining"] == "2"
+    assert [r.headers["RateLimit-Remaining"] for r in answers] == ["2", "1", "0", "0"]
+    assert {r.headers["RateLimit-Limit"] for r in answers} == {"3"}
     limited = acme.error(answers[-1], 429, "rate_limited")
     assert limited["error"]["details"][0]["limit"] == 3
-    assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60
+    retry = int(answers[-1].headers["Retry-After"])
+    assert 1 <= retry <= 60 and answers[-1].headers["RateLimit-Reset"] == str(retry)
     assert beta.get("/deals").status_code == 200  # another token has its own budget
+
+
+def test_every_answer_carries_the_tokens_quota(api, world, app):
+    acme = api("acme_user")
+    before = time.time()
+    answer = acme.get("/deals")
+    window = app.config["API_RATE_WINDOW_SECONDS"]
+    assert answer.headers["RateLimit-Limit"] == str(app.config["API_RATE_LIMIT"])
+    assert answer.headers["RateLimit-Remaining"] == str(app.config["API_RATE_LIMIT"] - 1)
+    assert window - 2 <= int(answer.headers["RateLimit-Reset"]) <= window
+    # the headers of before stay, X-RateLimit-Reset a Unix time
+    assert answer.headers["X-RateLimit-Remaining"] == answer.headers["RateLimit-Remaining"]
+    assert before + window - 2 <= int(answer.headers["X-RateLimit-Reset"]) <= before + window + 1
+    missing = acme.get("/deals/999999")  # refusals count and carry them too
+    acme.error(missing, 404, "not_found")
+    assert missing.headers["RateLimit-Remaining"] == str(app.config["API_RATE_LIMIT"] - 2)
 
 
 def from_address(address: str) -> dict:
@@ -102,6 +121,9 @@ def test_failed_token_authentications_lock_out_the_address(api, world, tokens, r
         {"scope": "client_address", "limit": 20, "window_seconds": 300}
     ]
     assert 1 <= int(locked.headers["Retry-After"]) <= 300
+    assert locked.headers["RateLimit-Limit"] == "20"
+    assert locked.headers["RateLimit-Remaining"] == "0"
+    assert locked.headers["RateLimit-Reset"] == locked.headers["Retry-After"]
     assert 0 < redis.ttl("portal:api-auth-fail:203.0.113.7") <= 300
     # while locked out even a valid token from that address is refused, so a lucky guess
     # cannot be told apart from a wrong one

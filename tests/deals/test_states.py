@@ -10,8 +10,9 @@ from portal.deals.services import update_deal
 from portal.models import AuditEvent, DealClaim, OutboxMessage
 from portal.models.deals import DEAL_STATES
 from portal.security import Forbidden
-from workflows.deals.errors import DealError, IllegalTransition, MakerCheckerRefused
+from workflows.deals.errors import DealError
 from workflows.deals.states import SYSTEM, TRANSITIONS, transition
+from workflows.states import IllegalTransition, MakerCheckerRefused
 
 from .conftest import deal_input
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.models import Partner, PartnerApplication, Territory, User
-from workflows.onboarding.errors import IllegalTransition
 from workflows.onboarding.states import transition
+from workflows.states import IllegalTransition
 
 from .conftest import build_world
 from .helpers import registration

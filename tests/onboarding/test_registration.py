@@ -7,10 +7,10 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from portal.foundation import signed_links
+from portal.foundation.ratelimit import RateLimited
 from portal.foundation.signed_links import InvalidToken
 from portal.models import AuditEvent, PartnerApplication, Role, User
 from portal.onboarding import routing, services
-from portal.onboarding.ratelimit import RateLimited
 from portal.security import Forbidden
 from workflows.onboarding.errors import OnboardingError
 

@@ -12,14 +12,9 @@ from portal.models import AgreementAcceptance, AuditEvent, Partner, PartnerProfi
 from portal.onboarding import queue, services
 from portal.security import Forbidden
 from workflows.onboarding.effects import generate_partner_code
-from workflows.onboarding.errors import (
-    AgreementNotAccepted,
-    IllegalTransition,
-    MakerCheckerRefused,
-    NotVerified,
-    OnboardingError,
-)
+from workflows.onboarding.errors import AgreementNotAccepted, NotVerified, OnboardingError
 from workflows.onboarding.states import TRANSITIONS, transition
+from workflows.states import IllegalTransition, MakerCheckerRefused
 
 from .helpers import outbox
 

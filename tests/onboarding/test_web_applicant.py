@@ -110,7 +110,23 @@ def test_registration_is_rate_limited(app, db, world, client):
         client.post("/become-a-partner", data=form_data(client, email=f"n{n}@x.example"))
     response = client.post("/become-a-partner", data=form_data(client, email="late@x.example"))
     assert response.status_code == 429
-    assert "Too many attempts" in response.get_data(as_text=True)
+    window = app.config["REGISTRATION_RATE_WINDOW_SECONDS"]
+    assert window - 10 <= int(response.headers["Retry-After"]) <= window
+    assert "Too many attempts. Please try again in 60 minutes." in response.get_data(as_text=True)
+
+
+def test_resending_the_link_too_often_says_when_to_try_again(app, db, world, register, login):
+    application = register(verified=False)
+    client = login(application.applicant, REGISTRATION.password)
+    for _ in range(app.config["VERIFY_RESEND_RATE_LIMIT"]):
+        token = csrf_token(client, "/application")
+        client.post("/application/resend-verification", data={"csrf_token": token})
+    token = csrf_token(client, "/application")
+    refused = client.post("/application/resend-verification", data={"csrf_token": token})
+    assert refused.status_code == 302
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "Too many attempts. Please try again in 60 minutes." in page
+    assert len(outbox(db, "verify_email")) == 1 + app.config["VERIFY_RESEND_RATE_LIMIT"]
 
 
 def test_register_verify_sign_in_submit(db, world, client, login):

@@ -1,4 +1,5 @@
-"""What each state-machine event does to a registration, beyond changing its state.
+"""What each state-machine event does to a registration, beyond changing its state (each one
+is the `effect` of its transition in `states`).
 
 Each effect validates its input (raising DealError with a translated message and the form field
 it concerns), sets the registration's fields, and may return extra facts for the audit event.
@@ -12,13 +13,13 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app
 
 from portal.models import DealRegistration, utcnow
+from portal.models.deals import REJECTION_CODES
 from workflows import validators
 from workflows.engine.i18n import N_
 
 from . import conflicts
 from .errors import DealError
 from .protection import protection_for
-from .states import REJECTION_REASONS
 
 MAX_TEXT = 2000
 MAX_AMOUNT = Decimal("1000000000000")
@@ -87,7 +88,7 @@ def approve(deal: DealRegistration, actor, note: str | None = None, **_) -> None
 
 
 def reject(deal: DealRegistration, actor, reason: str = "", note: str | None = None, **_) -> None:
-    if reason not in REJECTION_REASONS:
+    if reason not in REJECTION_CODES:
         raise DealError(N_("Choose a reason from the list."), field="reason")
     if reason == "other":
         text = required_text(note, "note", N_("Explain the reason for rejecting."))
@@ -156,19 +157,3 @@ def refuse_extension(deal: DealRegistration, actor, note: str | None = None, **_
     deal.extension_state = "refused"
     deal.extension_decided_by_id = actor.id
     return {"note": optional_text(note)}
-
-
-EFFECTS = {
-    "submit": submit,
-    "resubmit": submit,
-    "approve": approve,
-    "reject": reject,
-    "return": return_for_information,
-    "withdraw": withdraw,
-    "report_won": report_won,
-    "report_lost": report_lost,
-    "expire": expire,
-    "request_extension": request_extension,
-    "grant_extension": grant_extension,
-    "refuse_extension": refuse_extension,
-}

@@ -9,26 +9,6 @@ class DealError(Refusal):
     """A business rule of deal registration refused the action; nothing was changed."""
 
 
-class IllegalTransition(DealError):
-    """The event is not allowed from the registration's current state."""
-
-    def __init__(self, event_label, state_label):
-        super().__init__(
-            N_("“%(action)s” is not possible while the registration is %(state)s."),
-            action=event_label,
-            state=state_label,
-        )
-
-
-class MakerCheckerRefused(DealError):
-    """Nobody decides what they themselves submitted or requested."""
-
-    def __init__(self):
-        super().__init__(
-            N_("You submitted or requested this yourself: another channel manager must decide it.")
-        )
-
-
 class AlreadyProtected(DealError):
     """Another approved registration already holds this end customer and category."""
 

@@ -16,10 +16,10 @@ from sqlalchemy import delete, or_, select
 
 from portal.extensions import db
 from portal.foundation.audit import record_event
+from portal.foundation.outbox import queue_mail
 from portal.models import DealClaim, DealRegistration
 
-from . import notify
-from .states import transition
+from .states import mail_context, transition
 
 
 @dataclass
@@ -76,7 +76,10 @@ def expire_deals(as_of: date) -> ExpiryOutcome:
         outcome.expired.append(deal.reference)
     for deal in db.session.scalars(due_for_reminder(as_of).with_for_update()).all():
         deal.reminder_sent_for = deal.protection_ends_on
-        notify.expiry_reminder(deal)
+        if deal.submitted_by.active:
+            queue_mail(
+                deal.submitted_by, "deal_expiring", mail_context(deal, "remind"), related=deal
+            )
         record_event(
             None,
             "deal.remind",

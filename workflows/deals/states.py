@@ -1,4 +1,4 @@
-"""The deal registration state machine: one transition table, one `transition()` function.
+"""The deal registration state machine: one transition table, fired by `workflows.states`.
 
     draft ──submit──▶ submitted ──approve──▶ approved ──report_won──▶ won
                         │  ▲                  │  ├──report_lost──▶ lost
@@ -11,27 +11,37 @@ An approved registration may ask once for a longer protection: request_extension
 extension to "requested"; a manager grants it (new protection date) or refuses it. The deal
 stays approved throughout.
 
-Every change goes through `transition()`, which checks the table, the actor's permission and
-scope, maker–checker, and writes the audit log; what each event does lives in `effects`.
+Every change goes through `transition()`: the machine checks the table, the actor's permission
+and scope, maker–checker, runs the event's effect (`effects`), writes the audit log and queues
+the e-mails. The partner user who registered the deal hears about decisions, extension
+decisions and the expiry; the channel managers of the partner's territory (or of one above it)
+hear about submissions, extension requests, and a partner withdrawing or closing a deal they
+have seen (never about drafts).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import date
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from portal.extensions import db
-from portal.foundation.audit import record_event
-from portal.models import DealRegistration
-from portal.security import Forbidden, Perm, ensure, ensure_not_maker
+from portal.foundation.outbox import public_url
+from portal.models import DealRegistration, PartnerTerritory, User, managers_above
+from portal.models.partners import current_range
+from portal.security import Perm
 from workflows.engine.i18n import N_
+from workflows.states import Machine, Transition
 
-from .errors import DealError, IllegalTransition, MakerCheckerRefused
+from . import effects
+from .errors import DealError
 
 PARTNER, REVIEWER, SYSTEM = "partner", "reviewer", "system"
-BY_PERMISSION = {PARTNER: Perm.REGISTER_DEALS, REVIEWER: Perm.REVIEW_DEALS}
-NO_EXTENSION, EXTENSION_REQUESTED = "none", "requested"
+BY_PERMISSION = {PARTNER: Perm.REGISTER_DEALS, REVIEWER: Perm.REVIEW_DEALS, SYSTEM: None}
+MANAGERS = "managers"  # who hears of a deal besides the partner user who registered it
+EXTENSION_REQUESTED = "requested"
 
 STATE_LABELS = {
     "draft": _l("draft"),
@@ -70,70 +80,48 @@ REJECTION_REASONS = {
 }
 
 
-@dataclass(frozen=True)
-class Transition:
-    """`event` moves a registration from any of `sources` to `target`, fired by `by`.
-
-    `extension` is what the extension must be before the event: NO_EXTENSION (never asked),
-    EXTENSION_REQUESTED (awaiting a decision) or None (anything).
-    """
-
-    event: str
-    sources: tuple[str, ...]
-    target: str
-    by: str
-    label: object
-    extension: str | None = None
-
-    @property
-    def maker_checked(self) -> bool:
-        return self.by == REVIEWER
+def _never_extended(deal: DealRegistration) -> bool:
+    return deal.extension_state is None
 
 
-TRANSITIONS: dict[str, Transition] = {
-    t.event: t
-    for t in (
-        Transition("submit", ("draft",), "submitted", PARTNER, _l("Submit")),
-        Transition("resubmit", ("returned",), "submitted", PARTNER, _l("Resubmit")),
-        Transition("approve", ("submitted",), "approved", REVIEWER, _l("Approve")),
-        Transition("reject", ("submitted",), "rejected", REVIEWER, _l("Reject")),
-        Transition("return", ("submitted",), "returned", REVIEWER, _l("Return for information")),
-        Transition(
-            "withdraw",
-            ("draft", "submitted", "returned", "approved"),
-            "withdrawn",
-            PARTNER,
-            _l("Withdraw"),
-        ),
-        Transition("report_won", ("approved",), "won", PARTNER, _l("Report won")),
-        Transition("report_lost", ("approved",), "lost", PARTNER, _l("Report lost")),
-        Transition("expire", ("approved",), "expired", SYSTEM, _l("Expire")),
-        Transition(
-            "request_extension",
-            ("approved",),
-            "approved",
-            PARTNER,
-            _l("Request an extension"),
-            extension=NO_EXTENSION,
-        ),
-        Transition(
-            "grant_extension",
-            ("approved",),
-            "approved",
-            REVIEWER,
-            _l("Grant the extension"),
-            extension=EXTENSION_REQUESTED,
-        ),
-        Transition(
-            "refuse_extension",
-            ("approved",),
-            "approved",
-            REVIEWER,
-            _l("Refuse the extension"),
-            extension=EXTENSION_REQUESTED,
-        ),
-    )
-}
+def _extension_requested(deal: DealRegistration) -> bool:
+    return deal.extension_state == EXTENSION_REQUESTED
+
+
+SUBMITTER = ("submitted_by_id",)
+REQUESTERS = ("submitted_by_id", "extension_requested_by_id")
+
+
+TRANSITIONS: dict[str, Transition] = {t.event: t for t in (
+    Transition("submit", ("draft",), "submitted", PARTNER, _l("Submit"),
+               effect=effects.submit, notify={MANAGERS: "deal_submitted"}),
+    Transition("resubmit", ("returned",), "submitted", PARTNER, _l("Resubmit"),
+               effect=effects.submit, notify={MANAGERS: "deal_submitted"}),
+    Transition("approve", ("submitted",), "approved", REVIEWER, _l("Approve"), makers=SUBMITTER,
+               effect=effects.approve, notify={PARTNER: "deal_approved"}),
+    Transition("reject", ("submitted",), "rejected", REVIEWER, _l("Reject"), makers=SUBMITTER,
+               effect=effects.reject, notify={PARTNER: "deal_rejected"}),
+    Transition("return", ("submitted",), "returned", REVIEWER, _l("Return for information"),
+               makers=SUBMITTER, effect=effects.return_for_information,
+               notify={PARTNER: "deal_returned"}),
+    Transition("withdraw", ("draft", "submitted", "returned", "approved"), "withdrawn", PARTNER,
+               _l("Withdraw"), effect=effects.withdraw, notify={MANAGERS: "deal_partner_update"}),
+    Transition("report_won", ("approved",), "won", PARTNER, _l("Report won"),
+               effect=effects.report_won, notify={MANAGERS: "deal_partner_update"}),
+    Transition("report_lost", ("approved",), "lost", PARTNER, _l("Report lost"),
+               effect=effects.report_lost, notify={MANAGERS: "deal_partner_update"}),
+    Transition("expire", ("approved",), "expired", SYSTEM, _l("Expire"),
+               effect=effects.expire, notify={PARTNER: "deal_expired"}),
+    Transition("request_extension", ("approved",), "approved", PARTNER,
+               _l("Request an extension"), guard=_never_extended,
+               effect=effects.request_extension, notify={MANAGERS: "deal_extension_requested"}),
+    Transition("grant_extension", ("approved",), "approved", REVIEWER, _l("Grant the extension"),
+               makers=REQUESTERS, guard=_extension_requested, effect=effects.grant_extension,
+               notify={PARTNER: "deal_extension_decided"}),
+    Transition("refuse_extension", ("approved",), "approved", REVIEWER,
+               _l("Refuse the extension"), makers=REQUESTERS, guard=_extension_requested,
+               effect=effects.refuse_extension, notify={PARTNER: "deal_extension_decided"}),
+)}  # fmt: skip
 AUDITED_FIELDS = (
     "state",
     "protection_ends_on",
@@ -149,82 +137,63 @@ AUDITED_FIELDS = (
 )
 
 
-def allowed(deal: DealRegistration, event: str) -> bool:
-    """Whether the table allows `event` from the deal's state (permissions aside)."""
-    rule = TRANSITIONS[event]
-    return deal.state in rule.sources and _extension_ok(rule, deal)
+def territory_managers(partner_id: int) -> list[User]:
+    """Active channel managers of the partner's territory today, or of one above it."""
+    territory = select(PartnerTerritory.territory_id).where(
+        PartnerTerritory.partner_id == partner_id, current_range(PartnerTerritory, date.today())
+    )
+    return list(db.session.scalars(managers_above(territory)))
 
 
-def _extension_ok(rule: Transition, deal: DealRegistration) -> bool:
-    if rule.extension == NO_EXTENSION:
-        return deal.extension_state is None
-    if rule.extension == EXTENSION_REQUESTED:
-        return deal.extension_state == EXTENSION_REQUESTED
-    return True
+def _partner(deal: DealRegistration) -> list[User]:
+    return [deal.submitted_by] if deal.submitted_by.active else []
 
 
-def _authorise(rule: Transition, deal: DealRegistration, actor) -> None:
-    if rule.by == SYSTEM:
-        if actor is not None:
-            raise Forbidden(rule.event)
-        return
-    if actor is None:
-        raise Forbidden(rule.event)
-    ensure(actor, BY_PERMISSION[rule.by], deal)
-    if rule.maker_checked:
-        makers = [deal.submitted_by_id]
-        if rule.extension == EXTENSION_REQUESTED:
-            makers.append(deal.extension_requested_by_id)
-        try:
-            for maker in makers:
-                ensure_not_maker(actor, maker)
-        except Forbidden:
-            raise MakerCheckerRefused() from None
+def _managers(deal: DealRegistration) -> list[User]:
+    return territory_managers(deal.partner_id) if deal.submitted_at is not None else []
 
 
-def _plain(value):
-    """A JSON-safe audit value: dates in ISO form, Decimals as exact strings."""
-    if value is None or isinstance(value, (str, int, bool)):
-        return value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
+def state_label(deal: DealRegistration):
+    """The state in words; an approved deal's extension, when it has one, says more."""
+    if deal.state == "approved" and deal.extension_state:
+        return EXTENSION_LABELS[deal.extension_state]
+    return STATE_LABELS[deal.state]
 
 
-def _snapshot(deal: DealRegistration) -> dict:
-    return {name: _plain(getattr(deal, name)) for name in AUDITED_FIELDS}
+def mail_context(deal: DealRegistration, event: str, audience: str = PARTNER) -> dict:
+    return {
+        "deal": deal,
+        "event": event,
+        "link": public_url("deals.detail", deal_id=deal.id),
+        "state_label": STATE_LABELS[deal.state],
+        "extension_label": EXTENSION_LABELS.get(deal.extension_state or "", ""),
+        "reason_label": REJECTION_REASONS.get(deal.rejection_reason or "", ""),
+        "review_hours": current_app.config["DEAL_REVIEW_TARGET_HOURS"],
+    }
 
 
-def _changes(before: dict, after: dict) -> tuple[dict, dict]:
-    changed = [k for k in after if after[k] != before.get(k)]
-    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
+DEALS = Machine(
+    "deal",
+    TRANSITIONS.values(),
+    parties=BY_PERMISSION,
+    refused=N_("“%(action)s” is not possible while the registration is %(state)s."),
+    maker_checker=N_(
+        "You submitted or requested this yourself: another channel manager must decide it."
+    ),
+    state_label=state_label,
+    audited=AUDITED_FIELDS,
+    audiences={PARTNER: _partner, MANAGERS: _managers},
+    mail_context=mail_context,
+    unknown=lambda event: DealError(N_("Unknown action.")),
+)
+allowed = DEALS.allowed
 
 
 def transition(deal: DealRegistration, event: str, actor, **data) -> DealRegistration:
     """Fire `event` on `deal` as `actor` (None for the system), or raise without changing it.
 
     Raises Forbidden (no permission / not visible), MakerCheckerRefused, IllegalTransition or
-    another DealError from the event's effect. Flushes; the caller commits and then enqueues
-    the mails the event queued (workflows.enqueue.pending_mail).
+    a DealError from the event's effect. Flushes; the caller commits and then enqueues the
+    mails the event queued (workflows.enqueue.pending_mail).
     """
-    from . import effects, notify
-
-    rule = TRANSITIONS.get(event)
-    if rule is None:
-        raise DealError(N_("Unknown action."))
-    db.session.flush()
-    db.session.refresh(deal, with_for_update=True)  # a double-clicked approve waits, then fails
-    _authorise(rule, deal, actor)
-    if not allowed(deal, event):
-        state = STATE_LABELS[deal.state]
-        if deal.state == "approved" and deal.extension_state:
-            state = EXTENSION_LABELS[deal.extension_state]
-        raise IllegalTransition(rule.label, state)
-    before = _snapshot(deal)
-    extra = effects.EFFECTS[event](deal, actor, **data) or {}
-    deal.state = rule.target
-    db.session.flush()
-    old, new = _changes(before, _snapshot(deal))
-    record_event(actor, f"deal.{event}", deal, before=old, after={**new, **extra})
-    notify.after_transition(deal, event)
-    return deal
+    return DEALS.fire(deal, event, actor, **data)

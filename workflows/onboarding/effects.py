@@ -1,4 +1,5 @@
-"""What each application event does besides changing the state (called by `transition`)."""
+"""What each application event does besides changing the state (the `effect` of each
+transition in `states`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import re
 
 from sqlalchemy import delete, select
 
-from portal.agreements.services import pending_version_for
 from portal.extensions import db
 from portal.models import (
     TIERS,
@@ -26,6 +26,7 @@ from workflows import validators
 from workflows.engine import is_currency
 from workflows.engine.i18n import N_
 
+from .agreements import pending_version_for
 from .duplicates import Company, compare, find_duplicates, normalise_name
 from .errors import AgreementNotAccepted, NotVerified, OnboardingError
 
@@ -211,12 +212,3 @@ def approve(
     application.decided_at, application.decided_by_id = utcnow(), actor.id
     db.session.flush()
     return {"partner_code": partner.code, "tier": tier, "currency": currency}
-
-
-EFFECTS = {
-    "submit": submit,
-    "request_info": request_info,
-    "resubmit": resubmit,
-    "approve": approve,
-    "reject": reject,
-}

@@ -1,4 +1,4 @@
-"""The partner application state machine: one transition table, one `transition()` function.
+"""The partner application state machine: one transition table, fired by `workflows.states`.
 
     draft ──submit──▶ submitted ──approve──▶ approved
       (unverified       │   │
@@ -8,27 +8,32 @@
                                                └─────request_info───────┘
     resubmitted ──approve──▶ approved
 
-Every change goes through `transition()`: it checks the table, the actor's permission and scope
-(an applicant acts only on their own application, a manager only inside their territories),
-maker–checker, runs the event's effect, writes the audit log and queues the e-mails.
+Every change goes through `transition()`: the machine checks the table, the actor's permission
+and scope (an applicant acts only on their own application, a manager only inside their
+territories), maker–checker, runs the event's effect (`effects`), writes the audit log and
+queues the e-mails. The applicant hears about every transition of their application; the
+channel managers it is routed to (of its territory or of one above it) hear about submissions
+and resubmissions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
-from portal.foundation.audit import record_event
-from portal.models import PartnerApplication
-from portal.security import Forbidden, Perm, ensure, ensure_not_maker
+from portal.foundation.outbox import public_url
+from portal.models import PartnerApplication, User, managers_above
+from portal.security import Perm
 from workflows.engine.i18n import N_
+from workflows.states import Machine, Transition
 
-from .errors import IllegalTransition, MakerCheckerRefused, OnboardingError
+from . import effects
+from .errors import OnboardingError
 
 APPLICANT, REVIEWER = "applicant", "reviewer"
 BY_PERMISSION = {APPLICANT: Perm.APPLY_AS_PARTNER, REVIEWER: Perm.REVIEW_APPLICATIONS}
+MANAGERS = "managers"  # who hears of an application besides its applicant
 
 STATE_LABELS = {
     "draft": _l("not submitted yet"),
@@ -47,88 +52,67 @@ STATE_BADGES = {
     "rejected": "danger",
 }
 
+APPLICANT_FILED = ("applicant_id",)
 
-@dataclass(frozen=True)
-class Transition:
-    """`event` moves an application from any of `sources` to `target`, fired by `by`."""
-
-    event: str
-    sources: tuple[str, ...]
-    target: str
-    by: str
-    label: object
-
-
-TRANSITIONS: dict[str, Transition] = {
-    t.event: t
-    for t in (
-        Transition("submit", ("draft",), "submitted", APPLICANT, _l("Submit for review")),
-        Transition(
-            "request_info",
-            ("submitted", "resubmitted"),
-            "needs_info",
-            REVIEWER,
-            _l("Request information"),
-        ),
-        Transition(
-            "resubmit", ("needs_info",), "resubmitted", APPLICANT, _l("Answer and resubmit")
-        ),
-        Transition("approve", ("submitted", "resubmitted"), "approved", REVIEWER, _l("Approve")),
-        Transition(
-            "reject", ("submitted", "needs_info", "resubmitted"), "rejected", REVIEWER, _l("Reject")
-        ),
-    )
-}
+TRANSITIONS: dict[str, Transition] = {t.event: t for t in (
+    Transition("submit", ("draft",), "submitted", APPLICANT, _l("Submit for review"),
+               effect=effects.submit,
+               notify={APPLICANT: "application_submitted", MANAGERS: "application_to_review"}),
+    Transition("request_info", ("submitted", "resubmitted"), "needs_info", REVIEWER,
+               _l("Request information"), makers=APPLICANT_FILED, effect=effects.request_info,
+               notify={APPLICANT: "application_needs_info"}),
+    Transition("resubmit", ("needs_info",), "resubmitted", APPLICANT, _l("Answer and resubmit"),
+               effect=effects.resubmit,
+               notify={APPLICANT: "application_resubmitted", MANAGERS: "application_to_review"}),
+    Transition("approve", ("submitted", "resubmitted"), "approved", REVIEWER, _l("Approve"),
+               makers=APPLICANT_FILED, effect=effects.approve,
+               notify={APPLICANT: "application_approved"}),
+    Transition("reject", ("submitted", "needs_info", "resubmitted"), "rejected", REVIEWER,
+               _l("Reject"), makers=APPLICANT_FILED, effect=effects.reject,
+               notify={APPLICANT: "application_rejected"}),
+)}  # fmt: skip
 AUDITED_FIELDS = ("state", "question", "answer", "rejection_reason", "partner_id", "territory_id")
 
 
-def allowed(application: PartnerApplication, event: str) -> bool:
-    """Whether the table allows `event` from the application's state (permissions aside)."""
-    return application.state in TRANSITIONS[event].sources
+def _managers(application: PartnerApplication) -> list[User]:
+    if application.territory_id is None:
+        return []
+    return list(db.session.scalars(managers_above([application.territory_id])))
 
 
-def _authorise(rule: Transition, application: PartnerApplication, actor) -> None:
-    if actor is None:
-        raise Forbidden(rule.event)
-    ensure(actor, BY_PERMISSION[rule.by], application)
-    if rule.by == REVIEWER:
-        try:
-            ensure_not_maker(actor, application.applicant_id)
-        except Forbidden:
-            raise MakerCheckerRefused() from None
+def mail_context(application: PartnerApplication, event: str, audience: str) -> dict:
+    if audience == APPLICANT:
+        link = public_url("onboarding.status")
+    else:
+        link = public_url("onboarding.review", application_id=application.id)
+    return {
+        "application": application,
+        "state_label": STATE_LABELS[application.state],
+        "review_hours": current_app.config["APPLICATION_REVIEW_TARGET_HOURS"],
+        "link": link,
+    }
 
 
-def _snapshot(application: PartnerApplication) -> dict:
-    return {name: getattr(application, name) for name in AUDITED_FIELDS}
-
-
-def _changes(before: dict, after: dict) -> tuple[dict, dict]:
-    changed = [k for k in after if after[k] != before.get(k)]
-    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
+APPLICATIONS = Machine(
+    "application",
+    TRANSITIONS.values(),
+    parties=BY_PERMISSION,
+    refused=N_("“%(action)s” is not possible while the application is %(state)s."),
+    maker_checker=N_("You filed this application yourself: another manager must decide."),
+    state_label=lambda application: STATE_LABELS[application.state],
+    audited=AUDITED_FIELDS,
+    audiences={APPLICANT: lambda application: [application.applicant], MANAGERS: _managers},
+    mail_context=mail_context,
+    unknown=lambda event: OnboardingError(N_("Unknown action.")),
+)
+allowed = APPLICATIONS.allowed
 
 
 def transition(application: PartnerApplication, event: str, actor, **data) -> PartnerApplication:
     """Fire `event` on `application` as `actor`, or raise without changing it.
 
     Raises Forbidden (no permission / not visible to the actor), MakerCheckerRefused,
-    IllegalTransition or another OnboardingError from the event's effect. Flushes; the caller
+    IllegalTransition or an OnboardingError from the event's effect. Flushes; the caller
     commits and then runs `workflows.enqueue.pending_mail()` for the e-mails it queued.
     """
-    from . import effects, notify
-
-    rule = TRANSITIONS.get(event)
-    if rule is None:
-        raise OnboardingError(N_("Unknown action."))
-    db.session.flush()
-    db.session.refresh(application, with_for_update=True)  # a double-clicked approve waits
-    _authorise(rule, application, actor)
-    if not allowed(application, event):
-        raise IllegalTransition(rule.label, STATE_LABELS[application.state])
-    before = _snapshot(application)
-    extra = effects.EFFECTS[event](application, actor, **data) or {}
-    application.state = rule.target
-    db.session.flush()
-    old, new = _changes(before, _snapshot(application))
-    record_event(actor, f"application.{event}", application, before=old, after={**new, **extra})
-    notify.after_transition(application, event)
-    return application
+    return APPLICATIONS.fire(application, event, actor, **data)

@@ -30,11 +30,12 @@ from portal.models import (
     Program,
     utcnow,
 )
-from portal.security import Perm, ensure, ensure_not_maker
-from workflows.engine import HIGH_PRECISION, N_, Period, Term, round_money
+from portal.security import Perm, ensure
+from workflows.engine import HIGH_PRECISION, N_, Period, round_money
 from workflows.mdf.payments import record_payments
+from workflows.states import Machine, Transition
 
-from .errors import PayablesError
+from .errors import BatchStateRefused, PayablesError
 
 BATCH_COLUMNS = (
     "partner_code",
@@ -145,44 +146,60 @@ def build_batch(
     return batch
 
 
-def _locked(batch: PayoutBatch) -> PayoutBatch:
-    return db.session.scalars(
-        select(PayoutBatch)
-        .where(PayoutBatch.id == batch.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+def _named(batch: PayoutBatch, actor) -> None:
+    if actor.id is None:
+        raise PayablesError(N_("An approval must be made by a named user."))
+
+
+def _approve(batch: PayoutBatch, actor) -> None:
+    batch.approved_by_id, batch.approved_at = actor.id, utcnow()
+
+
+def _export(batch: PayoutBatch, actor, rows: list[tuple]) -> dict:
+    """The first export marks the batch exported and records what it paid of fund claims in
+    the MDF ledger; a later one gives the same file again. `rows` receives the file's rows."""
+    fund_claims = 0
+    if batch.status == "approved":
+        batch.exported_by_id, batch.exported_at = actor.id, utcnow()
+        fund_claims = record_payments(batch.id, actor=actor)
+    rows.extend(payment_rows(batch))
+    paid = {"fund_claims_paid": fund_claims} if fund_claims else {}
+    return {"rows": len(rows), **paid}
+
+
+FINANCE = "finance"
+BATCHES = Machine(
+    "payouts.batch",
+    (
+        Transition("approve", ("draft",), "approved", FINANCE, makers=("created_by_id",),
+                   check=_named, effect=_approve, log_after=False),
+        Transition("export", ("approved", "exported"), "exported", FINANCE, effect=_export,
+                   refused=N_("Batch %(id)s must be approved before export."),
+                   log_before=False, log_after=False),
+    ),
+    parties={FINANCE: Perm.MANAGE_PAYOUT_BATCHES},
+    refused=N_("Batch %(id)s is already %(status)s."),
+    illegal=BatchStateRefused,
+    state="status",
+)  # fmt: skip
 
 
 def approve_batch(batch: PayoutBatch, *, actor) -> PayoutBatch:
     """Maker–checker: a finance user other than the builder approves a draft batch."""
-    ensure(actor, Perm.MANAGE_PAYOUT_BATCHES)
-    if actor.id is None:
-        raise PayablesError(N_("An approval must be made by a named user."))
-    batch = _locked(batch)
-    ensure_not_maker(actor, batch.created_by_id)
-    if batch.status != "draft":
-        raise PayablesError(
-            N_("Batch %(id)s is already %(status)s."), id=batch.id, status=Term(batch.status)
-        )
-    batch.status, batch.approved_by_id, batch.approved_at = "approved", actor.id, utcnow()
-    db.session.flush()
-    record_event(actor, "payouts.batch.approve", batch, before={"status": "draft"})
-    return batch
+    return BATCHES.fire(batch, "approve", actor)
 
 
 def export_batch(batch: PayoutBatch, *, actor) -> list[tuple]:
     """The payment file's rows; the first export marks the batch exported (immutable after)."""
-    ensure(actor, Perm.MANAGE_PAYOUT_BATCHES)
-    batch = _locked(batch)
-    if batch.status == "draft":
-        raise PayablesError(N_("Batch %(id)s must be approved before export."), id=batch.id)
-    fund_claims = 0
-    if batch.status == "approved":
-        batch.status, batch.exported_by_id, batch.exported_at = "exported", actor.id, utcnow()
-        fund_claims = record_payments(batch.id, actor=actor)
+    rows: list[tuple] = []
+    BATCHES.fire(batch, "export", actor, rows=rows)
+    return rows
+
+
+def payment_rows(batch: PayoutBatch) -> list[tuple]:
+    """One row per line of the batch, in the payment file's columns (BATCH_COLUMNS)."""
     source_code = func.coalesce(Program.code, MdfFund.code)
-    rows = [
+    return [
         (
             partner_code,
             program_code,
@@ -206,10 +223,6 @@ def export_batch(batch: PayoutBatch, *, actor) -> list[tuple]:
             .order_by(Partner.code, source_code, PayoutLine.id)
         )
     ]
-    db.session.flush()
-    paid = {"fund_claims_paid": fund_claims} if fund_claims else {}
-    record_event(actor, "payouts.batch.export", batch, after={"rows": len(rows), **paid})
-    return rows
 
 
 def _text(amount: Decimal, currency: str) -> str:

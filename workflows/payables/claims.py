@@ -18,10 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from portal.extensions import db
 from portal.foundation.audit import record_event
 from portal.models import Claim, Partner, PayoutLine, Program, utcnow
-from portal.security import Perm, ensure, ensure_not_maker
+from portal.security import Perm, ensure
 from workflows import validators
 from workflows.calc.runs import refuse_if_closed, version_of
-from workflows.engine import N_, Period, Term, minor_unit, parse_period, spec_from_dict
+from workflows.engine import N_, Period, minor_unit, parse_period, spec_from_dict
+from workflows.states import Machine, Transition
 from workflows.validators import claimed_sale_window
 
 from .errors import ClaimAlreadyDecided, PayablesError, SecondApproverRequired
@@ -148,56 +149,33 @@ def submit_claim(
     return claim
 
 
-def _locked(claim: Claim) -> Claim:
-    return db.session.scalars(
-        select(Claim)
-        .where(Claim.id == claim.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-
-
 def _threshold(claim: Claim) -> Decimal | None:
     return spec_from_dict(version_of(claim.program).spec).claim_approval_threshold
 
 
-def approve_claim(claim: Claim, *, actor) -> Claim:
-    """First (or only) approval; above the threshold a second, different approver finishes it."""
-    ensure(actor, Perm.APPROVE_CLAIMS, claim)
+def _above_threshold(claim: Claim) -> bool:
+    threshold = _threshold(claim)
+    return threshold is not None and claim.amount > threshold
+
+
+def _approvable(claim: Claim, actor) -> None:
     if actor.id is None:
         raise PayablesError(N_("An approval must be made by a named user."))
-    claim = _locked(claim)
-    ensure_not_maker(actor, claim.submitted_by_id)
-    period = Period(claim.period_start, claim.period_end)
-    refuse_if_closed(claim.program, period)
-    before = claim.status
-    threshold = _threshold(claim)
-    if claim.status == "submitted":
-        if threshold is not None and claim.amount > threshold:
-            claim.status, claim.first_approver_id = "first_approved", actor.id
-            claim.first_approved_at = utcnow()
-        else:
-            _final(claim, actor)
-    elif claim.status == "first_approved":
-        if actor.id == claim.first_approver_id:
-            raise SecondApproverRequired(
-                N_("Claims above %(threshold)s %(currency)s need a second, different approver."),
-                threshold=format(threshold, "f"),
-                currency=claim.currency,
-            )
-        _final(claim, actor)
-    else:
-        raise ClaimAlreadyDecided(
-            N_("Claim %(id)s is already %(status)s."), id=claim.id, status=Term(claim.status)
+    refuse_if_closed(claim.program, Period(claim.period_start, claim.period_end))
+
+
+def _first_approval(claim: Claim, actor) -> None:
+    claim.first_approver_id, claim.first_approved_at = actor.id, utcnow()
+
+
+def _final_approval(claim: Claim, actor) -> None:
+    """The claim becomes a payable line; after a first approval, only by someone else."""
+    if claim.status == "first_approved" and actor.id == claim.first_approver_id:
+        raise SecondApproverRequired(
+            N_("Claims above %(threshold)s %(currency)s need a second, different approver."),
+            threshold=format(_threshold(claim), "f"),
+            currency=claim.currency,
         )
-    db.session.flush()
-    record_event(
-        actor, "claims.approve", claim, before={"status": before}, after={"status": claim.status}
-    )
-    return claim
-
-
-def _final(claim: Claim, actor) -> None:
     line = PayoutLine(
         program_id=claim.program_id,
         period_start=claim.period_start,
@@ -212,25 +190,42 @@ def _final(claim: Claim, actor) -> None:
     )
     db.session.add(line)
     db.session.flush()
-    claim.status, claim.approved_by_id, claim.approved_at = "approved", actor.id, utcnow()
+    claim.approved_by_id, claim.approved_at = actor.id, utcnow()
     claim.payout_line_id = line.id
+
+
+def _reject(claim: Claim, actor, reason: str) -> dict:
+    claim.rejected_by_id, claim.reason = actor.id, reason.strip()
+    return {"reason": claim.reason}
+
+
+APPROVER, SUBMITTER = "approver", ("submitted_by_id",)
+DECIDABLE = ("submitted", "first_approved")
+CLAIMS = Machine(
+    "claims",
+    (
+        # Above the program's threshold, a first approval takes the claim only half-way.
+        Transition("approve", ("submitted",), "first_approved", APPROVER, makers=SUBMITTER,
+                   guard=_above_threshold, check=_approvable, effect=_first_approval),
+        Transition("approve", DECIDABLE, "approved", APPROVER, makers=SUBMITTER,
+                   check=_approvable, effect=_final_approval),
+        Transition("reject", DECIDABLE, "rejected", APPROVER, makers=SUBMITTER,
+                   effect=_reject, log_after=False),
+    ),
+    parties={APPROVER: Perm.APPROVE_CLAIMS},
+    refused=N_("Claim %(id)s is already %(status)s."),
+    illegal=ClaimAlreadyDecided,
+    state="status",
+)  # fmt: skip
+
+
+def approve_claim(claim: Claim, *, actor) -> Claim:
+    """First (or only) approval; above the threshold a second, different approver finishes it."""
+    return CLAIMS.fire(claim, "approve", actor)
 
 
 def reject_claim(claim: Claim, *, actor, reason: str) -> Claim:
     """Reject with a reason (from submitted or after a first approval)."""
-    ensure(actor, Perm.APPROVE_CLAIMS, claim)
     if not (reason or "").strip():
         raise PayablesError(N_("Give a reason for the rejection."))
-    claim = _locked(claim)
-    ensure_not_maker(actor, claim.submitted_by_id)
-    if claim.status not in ("submitted", "first_approved"):
-        raise ClaimAlreadyDecided(
-            N_("Claim %(id)s is already %(status)s."), id=claim.id, status=Term(claim.status)
-        )
-    before = claim.status
-    claim.status, claim.rejected_by_id, claim.reason = "rejected", actor.id, reason.strip()
-    db.session.flush()
-    record_event(
-        actor, "claims.reject", claim, before={"status": before}, after={"reason": claim.reason}
-    )
-    return claim
+    return CLAIMS.fire(claim, "reject", actor, reason=reason)

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.foundation.audit import record_event
 from portal.models import Partner, Redemption, RewardItem, utcnow
-from portal.security import Perm, ensure, ensure_not_maker, visible_to
-from workflows.engine import N_, Term
+from portal.security import Perm, ensure, visible_to
+from workflows.engine import N_
+from workflows.states import Machine, Transition
 
 from . import ledger
-from .errors import RewardsError
+from .errors import RedemptionDecided, RewardsError
 
 
 def _today() -> date:
@@ -82,30 +83,22 @@ def request_redemption(
     return redemption
 
 
-def _decidable(redemption: Redemption, actor) -> tuple[Redemption, object]:
-    ensure(actor, Perm.APPROVE_REDEMPTIONS, redemption)
+def _lock(redemption: Redemption) -> None:
+    """Decisions take the partner's ledger lock (as requests do), then reload the request."""
+    ledger.lock_partner(redemption.partner_id)
+    db.session.refresh(redemption)
+
+
+def _named(redemption: Redemption, actor) -> None:
     if actor.id is None:
         raise RewardsError(N_("A decision must be made by a named user."))
-    ensure_not_maker(actor, redemption.requested_by_id)
-    ledger.lock_partner(redemption.partner_id)
-    redemption = db.session.scalars(
-        select(Redemption)
-        .where(Redemption.id == redemption.id)
-        .execution_options(populate_existing=True)
-    ).one()
-    if redemption.status != "requested":
-        raise RewardsError(
-            N_("Redemption %(id)s is already %(status)s."),
-            id=redemption.id,
-            status=Term(redemption.status),
-        )
+
+
+def _release(redemption: Redemption, actor, on: date):
+    """Release the points held at request and note who decided; returns the hold."""
     hold = db.session.scalars(
         select(ledger.PointsEntry).where(ledger.PointsEntry.source == f"hold:{redemption.id}")
     ).one()
-    return redemption, hold
-
-
-def _release(redemption: Redemption, hold, actor, on: date):
     release = ledger.PointsEntry(
         partner_id=redemption.partner_id,
         kind="release",
@@ -118,14 +111,13 @@ def _release(redemption: Redemption, hold, actor, on: date):
     db.session.add(release)
     db.session.flush()
     ledger.move_allocations(hold, release, -1)
-    return release
+    redemption.decided_by_id, redemption.decided_at = actor.id, utcnow()
+    return hold
 
 
-def approve_redemption(redemption: Redemption, *, actor, on: date | None = None) -> Redemption:
-    """Spend the held points: the hold is released and a redeem entry takes over its lots."""
+def _approve(redemption: Redemption, actor, on: date | None = None) -> dict:
     on = on or _today()
-    redemption, hold = _decidable(redemption, actor)
-    _release(redemption, hold, actor, on)
+    hold = _release(redemption, actor, on)
     redeem = ledger.PointsEntry(
         partner_id=redemption.partner_id,
         kind="redeem",
@@ -138,20 +130,40 @@ def approve_redemption(redemption: Redemption, *, actor, on: date | None = None)
     db.session.add(redeem)
     db.session.flush()
     ledger.move_allocations(hold, redeem, 1)
-    redemption.status, redemption.decided_by_id, redemption.decided_at = (
-        "approved",
-        actor.id,
-        utcnow(),
-    )
+    return {"points": redemption.points}
+
+
+def _reject(redemption: Redemption, actor, reason: str, on: date | None = None) -> dict:
+    _release(redemption, actor, on or _today())
+    item = db.session.get(RewardItem, redemption.item_id)
+    if item.stock is not None:
+        item.stock += redemption.quantity
+    redemption.reason = reason.strip()
     db.session.flush()
-    record_event(
-        actor,
-        "points.redemption.approve",
-        redemption,
-        before={"status": "requested"},
-        after={"status": "approved", "points": redemption.points},
-    )
-    return redemption
+    ledger.allocate(redemption.partner_id)
+    return {"reason": redemption.reason}
+
+
+APPROVER, REQUESTER = "approver", ("requested_by_id",)
+REDEMPTIONS = Machine(
+    "points.redemption",
+    (
+        Transition("approve", ("requested",), "approved", APPROVER, makers=REQUESTER,
+                   check=_named, effect=_approve),
+        Transition("reject", ("requested",), "rejected", APPROVER, makers=REQUESTER,
+                   check=_named, effect=_reject),
+    ),
+    parties={APPROVER: Perm.APPROVE_REDEMPTIONS},
+    refused=N_("Redemption %(id)s is already %(status)s."),
+    illegal=RedemptionDecided,
+    state="status",
+    lock=_lock,
+)  # fmt: skip
+
+
+def approve_redemption(redemption: Redemption, *, actor, on: date | None = None) -> Redemption:
+    """Spend the held points: the hold is released and a redeem entry takes over its lots."""
+    return REDEMPTIONS.fire(redemption, "approve", actor, on=on)
 
 
 def reject_redemption(
@@ -160,28 +172,7 @@ def reject_redemption(
     """Release the held points (and the reserved stock) back to the partner."""
     if not (reason or "").strip():
         raise RewardsError(N_("Give a reason for the rejection."))
-    on = on or _today()
-    redemption, hold = _decidable(redemption, actor)
-    _release(redemption, hold, actor, on)
-    item = db.session.get(RewardItem, redemption.item_id)
-    if item.stock is not None:
-        item.stock += redemption.quantity
-    redemption.status, redemption.decided_by_id, redemption.decided_at = (
-        "rejected",
-        actor.id,
-        utcnow(),
-    )
-    redemption.reason = reason.strip()
-    db.session.flush()
-    ledger.allocate(redemption.partner_id)
-    record_event(
-        actor,
-        "points.redemption.reject",
-        redemption,
-        before={"status": "requested"},
-        after={"status": "rejected", "reason": redemption.reason},
-    )
-    return redemption
+    return REDEMPTIONS.fire(redemption, "reject", actor, reason=reason, on=on)
 
 
 def pending_for(actor):

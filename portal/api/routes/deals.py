@@ -6,6 +6,7 @@ from flask_login import current_user
 from workflows import enqueue
 from workflows.deals.errors import DealError
 from workflows.deals.states import transition
+from workflows.engine import Refusal
 
 from ...deals.services import Filters, deals_query, save_deal
 from ...extensions import db
@@ -84,7 +85,7 @@ def create_deal(body):
         deal = save_deal(
             services.deal_input(body), actor=current_user, submit=body.get("submit", True)
         )
-    except DealError as exc:
+    except (DealError, Refusal) as exc:
         raise services.deal_error(exc) from None
     db.session.commit()
     enqueue.pending_mail()
@@ -112,7 +113,7 @@ def decide_deal(deal_id, body):
         data["reason"] = body.get("reason", "")
     try:
         transition(deal, DECISIONS[body["action"]], current_user, **data)
-    except DealError as exc:
+    except (DealError, Refusal) as exc:
         raise services.deal_error(exc) from None
     db.session.commit()
     enqueue.pending_mail()
