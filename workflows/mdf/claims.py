@@ -24,12 +24,12 @@ from portal.foundation.audit import record_event
 from portal.models import MdfClaim, MdfClaimProof, MdfRequest, PayoutLine, utcnow
 from portal.security import Perm, ensure, visible_to
 from workflows.engine import N_, Period, Term
+from workflows.states import Machine, Transition
 
 from . import checks, ledger
-from .errors import MdfError, OverApproved, PastDeadline
+from .errors import AlreadyDecided, MdfError, OverApproved, PastDeadline
 from .funds import shown
-from .request_states import REQUESTS, STATE_WORDS, lock_request
-from .transitions import Transition, Workflow, apply, table
+from .request_states import REQUESTS, STATE_WORDS, lock_request, named
 
 CLAIM_WORDS = {
     "submitted": N_("submitted"),
@@ -52,10 +52,10 @@ def _today() -> date:
     return utcnow().date()
 
 
-def lock_claim(claim: MdfClaim) -> MdfClaim:
-    """The fund row, then the claim row, locked and read afresh."""
+def _lock(claim: MdfClaim) -> None:
+    """The machine's lock: the fund row, then the claim row, locked and read afresh."""
     ledger.lock_fund(claim.fund_id)
-    return db.session.scalars(
+    db.session.scalars(
         select(MdfClaim)
         .where(MdfClaim.id == claim.id)
         .with_for_update()
@@ -90,7 +90,7 @@ def _approve(claim: MdfClaim, actor) -> dict:
     db.session.flush()
     claim.payout_line_id = line.id
     claim.decided_by_id, claim.decided_at = actor.id, utcnow()
-    apply(REQUESTS, request, "close_claimed", actor=actor)
+    REQUESTS.fire(request, "close_claimed", actor)
     return {
         "amount": format(claim.amount, "f"),
         "released": format(unclaimed, "f"),
@@ -104,34 +104,21 @@ def _reject(claim: MdfClaim, actor, reason: str) -> dict:
     return {"reason": claim.reason}
 
 
-CLAIMS = Workflow(
-    transitions=table(
-        Transition(
-            "approve",
-            sources=frozenset({"submitted"}),
-            target="approved",
-            perm=Perm.APPROVE_MDF,
-            maker_checker=True,
-            effect=_approve,
-            action="mdf.claim.approve",
-            done=N_("approved"),
-        ),
-        Transition(
-            "reject",
-            sources=frozenset({"submitted"}),
-            target="rejected",
-            perm=Perm.APPROVE_MDF,
-            maker_checker=True,
-            effect=_reject,
-            action="mdf.claim.reject",
-            done=N_("rejected"),
-        ),
+DECIDER, SUBMITTER = "decider", ("submitted_by_id",)
+CLAIMS = Machine(
+    "mdf.claim",
+    (
+        Transition("approve", ("submitted",), "approved", DECIDER, Term(N_("approved")),
+                   makers=SUBMITTER, check=named, effect=_approve),
+        Transition("reject", ("submitted",), "rejected", DECIDER, Term(N_("rejected")),
+                   makers=SUBMITTER, check=named, effect=_reject),
     ),
-    lock=lock_claim,
-    maker=lambda claim: claim.submitted_by_id,
-    words=CLAIM_WORDS,
-    wrong_state=N_("Claim %(id)s is %(state)s, so it cannot be %(action)s."),
-)
+    parties={DECIDER: Perm.APPROVE_MDF},
+    refused=N_("Claim %(id)s is %(state)s, so it cannot be %(action)s."),
+    illegal=AlreadyDecided,
+    state_label=lambda claim: Term(CLAIM_WORDS[claim.state]),
+    lock=_lock,
+)  # fmt: skip
 
 
 def _refuse_unclaimable(request: MdfRequest, day: date) -> None:
@@ -224,12 +211,12 @@ def submit_claim(
 
 
 def approve_claim(claim: MdfClaim, *, actor) -> MdfClaim:
-    return apply(CLAIMS, claim, "approve", actor=actor)
+    return CLAIMS.fire(claim, "approve", actor)
 
 
 def reject_claim(claim: MdfClaim, *, actor, reason: str) -> MdfClaim:
     """The request stays approved: the partner may claim again until its due date."""
-    return apply(CLAIMS, claim, "reject", actor=actor, reason=reason)
+    return CLAIMS.fire(claim, "reject", actor, reason=reason)
 
 
 def visible_claims(actor, *, request: MdfRequest | None = None):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workflows.engine.i18n import Refusal
+from workflows.states import IllegalTransition
 
 
 class MdfError(Refusal):
@@ -25,7 +26,7 @@ class PastDeadline(MdfError):
     """Too late: the fund no longer takes this, or the claim was due earlier."""
 
 
-class AlreadyDecided(MdfError):
+class AlreadyDecided(MdfError, IllegalTransition):
     """The request's or claim's state no longer allows this action."""
 
 

@@ -28,7 +28,6 @@ from portal.models import MdfClaim, MdfEntry, MdfFund, MdfRequest, Partner, Role
 
 from . import ledger
 from .request_states import REQUESTS
-from .transitions import apply
 
 
 @dataclass
@@ -54,7 +53,7 @@ def lapse_unclaimed(day: date) -> list[int]:
         .order_by(MdfRequest.id)
     ).all()
     for request in due:
-        apply(REQUESTS, request, "lapse", actor=None)
+        REQUESTS.fire(request, "lapse", None)
     return [request.id for request in due]
 
 

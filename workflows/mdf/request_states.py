@@ -1,4 +1,5 @@
-"""The request's states and transitions as data, and what each transition does.
+"""The request's states and transitions as data (a `workflows.states.Machine`), and what each
+transition does.
 
     submitted ──approve──▶ approved ──(claim approved)──▶ claimed
       │  ▲  └──first_approve──▶ first_approved ──second_approve (finance)──▶ approved
@@ -21,12 +22,19 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import MdfActivityType, MdfFund, MdfRequest, utcnow
 from portal.security import Perm
-from workflows.engine import N_
+from workflows.engine import N_, Term
+from workflows.states import Machine, Transition
 
 from . import checks, ledger
-from .errors import MdfError, OverApproved, OverBudget, PastDeadline, SecondApproverRequired
+from .errors import (
+    AlreadyDecided,
+    MdfError,
+    OverApproved,
+    OverBudget,
+    PastDeadline,
+    SecondApproverRequired,
+)
 from .funds import ensure_open, shown
-from .transitions import Transition, Workflow, no_effect, table
 
 STATE_WORDS = {
     "submitted": N_("submitted"),
@@ -45,7 +53,8 @@ def _today() -> date:
 
 
 def lock_request(request: MdfRequest) -> MdfRequest:
-    """The fund row, then the request row, locked and read afresh."""
+    """The fund row, then the request row, locked and read afresh (the machine's lock: every
+    event holds the fund before it looks at what is available)."""
     ledger.lock_fund(request.fund_id)
     return db.session.scalars(
         select(MdfRequest)
@@ -180,96 +189,50 @@ def _lapse(request: MdfRequest, actor) -> dict:
     return {"released": format(request.approved_amount, "f")}
 
 
-PARTNER, DECIDER = Perm.REQUEST_MDF, Perm.APPROVE_MDF
-OPEN = frozenset({"submitted", "first_approved"})
-REQUESTS = Workflow(
-    transitions=table(
-        Transition(
-            "approve",
-            sources=frozenset({"submitted"}),
-            target="approved",
-            perm=DECIDER,
-            maker_checker=True,
-            effect=_approve,
-            action="mdf.request.approve",
-            done=N_("approved"),
-        ),
-        Transition(
-            "first_approve",
-            sources=frozenset({"submitted"}),
-            target="first_approved",
-            perm=DECIDER,
-            maker_checker=True,
-            effect=_first_approve,
-            action="mdf.request.first_approve",
-            done=N_("approved"),
-        ),
-        Transition(
-            "second_approve",
-            sources=frozenset({"first_approved"}),
-            target="approved",
-            perm=Perm.MANAGE_FUNDS,
-            maker_checker=True,
-            effect=_second_approve,
-            action="mdf.request.second_approve",
-            done=N_("approved"),
-        ),
-        Transition(
-            "reject",
-            sources=OPEN,
-            target="rejected",
-            perm=DECIDER,
-            maker_checker=True,
-            effect=_decide,
-            action="mdf.request.reject",
-            done=N_("rejected"),
-        ),
-        Transition(
-            "return",
-            sources=OPEN,
-            target="returned",
-            perm=DECIDER,
-            maker_checker=True,
-            effect=_return,
-            action="mdf.request.return",
-            done=N_("returned for more information"),
-        ),
-        Transition(
-            "resubmit",
-            sources=frozenset({"returned"}),
-            target="submitted",
-            perm=PARTNER,
-            maker_checker=False,
-            effect=_resubmit,
-            action="mdf.request.resubmit",
-            done=N_("resubmitted"),
-        ),
-        Transition(
-            "close_claimed",
-            sources=frozenset({"approved"}),
-            target="claimed",
-            perm=DECIDER,
-            maker_checker=False,
-            effect=no_effect,
-            action="mdf.request.claimed",
-            done=N_("claimed"),
-        ),
-        Transition(
-            "lapse",
-            sources=frozenset({"approved"}),
-            target="lapsed",
-            perm=None,
-            maker_checker=False,
-            effect=_lapse,
-            action="mdf.request.lapse",
-            done=N_("lapsed"),
-        ),
+def named(record, actor) -> None:
+    """A decision is made by a named user (maker–checker has someone to compare)."""
+    if actor.id is None:
+        raise MdfError(N_("A decision must be made by a named user."))
+
+
+def _lock(request: MdfRequest) -> None:
+    lock_request(request)
+
+
+PARTNER, DECIDER, FINANCE, SYSTEM = "partner", "decider", "finance", "system"
+OPEN = ("submitted", "first_approved")
+REQUESTER = ("requested_by_id",)
+REQUESTS = Machine(
+    "mdf.request",
+    (
+        Transition("approve", ("submitted",), "approved", DECIDER, Term(N_("approved")),
+                   makers=REQUESTER, check=named, effect=_approve),
+        Transition("first_approve", ("submitted",), "first_approved", DECIDER,
+                   Term(N_("approved")), makers=REQUESTER, check=named, effect=_first_approve),
+        Transition("second_approve", ("first_approved",), "approved", FINANCE,
+                   Term(N_("approved")), makers=REQUESTER, check=named, effect=_second_approve),
+        Transition("reject", OPEN, "rejected", DECIDER, Term(N_("rejected")),
+                   makers=REQUESTER, check=named, effect=_decide),
+        Transition("return", OPEN, "returned", DECIDER, Term(N_("returned for more information")),
+                   makers=REQUESTER, check=named, effect=_return),
+        Transition("resubmit", ("returned",), "submitted", PARTNER, Term(N_("resubmitted")),
+                   effect=_resubmit),
+        # Its ledger rows are the claim's: the request only changes state.
+        Transition("close_claimed", ("approved",), "claimed", DECIDER, Term(N_("claimed")),
+                   audit="mdf.request.claimed"),
+        Transition("lapse", ("approved",), "lapsed", SYSTEM, Term(N_("lapsed")), effect=_lapse),
     ),
-    lock=lock_request,
-    maker=lambda request: request.requested_by_id,
-    words=STATE_WORDS,
-    wrong_state=N_("Request %(id)s is %(state)s, so it cannot be %(action)s."),
-)
+    parties={
+        PARTNER: Perm.REQUEST_MDF,
+        DECIDER: Perm.APPROVE_MDF,
+        FINANCE: Perm.MANAGE_FUNDS,
+        SYSTEM: None,
+    },
+    refused=N_("Request %(id)s is %(state)s, so it cannot be %(action)s."),
+    illegal=AlreadyDecided,
+    state_label=lambda request: Term(STATE_WORDS[request.state]),
+    lock=_lock,
+)  # fmt: skip
 
 
 def check_and_set(

@@ -21,7 +21,6 @@ from workflows.engine import N_
 from . import checks
 from .errors import SecondApproverRequired
 from .request_states import REQUESTS, check_and_set, lock_request, refuse_closed_for_requests
-from .transitions import apply
 
 
 def _today() -> date:
@@ -91,22 +90,22 @@ def approve_request(
                 N_("Request %(id)s waits for its second approval, which finance gives."),
                 id=request.id,
             )
-        return apply(REQUESTS, request, "second_approve", actor=actor, amount=amount, on=on)
+        return REQUESTS.fire(request, "second_approve", actor, amount=amount, on=on)
     if amount is not None:
         amount = checks.amount(amount, fund.currency)
     decided = request.requested_amount if amount is None else amount
     threshold = fund.second_approval_above
-    name = "first_approve" if threshold is not None and decided > threshold else "approve"
-    return apply(REQUESTS, request, name, actor=actor, amount=amount, on=on)
+    event = "first_approve" if threshold is not None and decided > threshold else "approve"
+    return REQUESTS.fire(request, event, actor, amount=amount, on=on)
 
 
 def reject_request(request: MdfRequest, *, actor, reason: str) -> MdfRequest:
-    return apply(REQUESTS, request, "reject", actor=actor, reason=reason)
+    return REQUESTS.fire(request, "reject", actor, reason=reason)
 
 
 def return_request(request: MdfRequest, *, actor, reason: str) -> MdfRequest:
     """Back to the partner for more information (a first approval is undone)."""
-    return apply(REQUESTS, request, "return", actor=actor, reason=reason)
+    return REQUESTS.fire(request, "return", actor, reason=reason)
 
 
 def resubmit_request(
@@ -119,11 +118,10 @@ def resubmit_request(
     ends_on: date | None = None,
 ) -> MdfRequest:
     """The partner answers a return, changing what needs changing."""
-    return apply(
-        REQUESTS,
+    return REQUESTS.fire(
         request,
         "resubmit",
-        actor=actor,
+        actor,
         starts_on=request.starts_on if starts_on is None else starts_on,
         ends_on=request.ends_on if ends_on is None else ends_on,
         amount=request.requested_amount if amount is None else amount,
