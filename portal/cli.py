@@ -25,6 +25,7 @@ def register_commands(app) -> None:
     from .demo.commands import demo
     from .imports.commands import import_command
     from .launcher import up, worker
+    from .mdf.commands import mdf
     from .payables.commands import batch_group
     from .programs.commands import programs
     from .rewards.commands import points_group, redemptions_group
@@ -35,6 +36,7 @@ def register_commands(app) -> None:
     app.cli.add_command(deals)
     app.cli.add_command(points_group)
     app.cli.add_command(redemptions_group)
+    app.cli.add_command(mdf)
 
 
 if __name__ == "__main__":

@@ -4,10 +4,12 @@ nothing changed, lookups by code that report unknown codes, and `--period` parsi
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import date
 
 import click
 from sqlalchemy import select
 
+from workflows import validators
 from workflows.engine import Period, PeriodError, parse_period
 from workflows.engine.i18n import Refusal
 
@@ -26,6 +28,38 @@ MAKER_CHECKER = (
 RECORD_ID = click.IntRange(1, MAX_ID)
 MAX_POINTS = 10**12
 POINTS = click.IntRange(-MAX_POINTS, MAX_POINTS)
+
+
+class AmountType(click.ParamType):
+    """An amount in plain decimal notation (12500.00), read exactly as a Decimal."""
+
+    name = "amount"
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str):
+            return value
+        try:
+            return validators.typed_amount(value)
+        except validators.InvalidValue as exc:
+            self.fail(exc.render(), param, ctx)
+
+
+class DayType(click.ParamType):
+    """A calendar day written YYYY-MM-DD."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value} is not a date: use YYYY-MM-DD", param, ctx)
+
+
+AMOUNT = AmountType()
+DAY = DayType()
 
 
 def as_option(*, required: bool = False):

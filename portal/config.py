@@ -119,6 +119,13 @@ class Config:
     DEAL_PROTECTION_DAYS = int(_env("DEAL_PROTECTION_DAYS", "90"))
     DEAL_REMINDER_DAYS = 14
     DEAL_REVIEW_TARGET_HOURS = 48
+    # Market development funds: a request's claim is due MDF_CLAIM_DAYS after its activity ends
+    # (a fund may set its own number of days), never after the fund's claim deadline; partner
+    # admins are warned MDF_EXPIRY_WARNING_DAYS before that deadline; a claim carries at most
+    # MDF_MAX_PROOFS files.
+    MDF_CLAIM_DAYS = int(_env("MDF_CLAIM_DAYS", "60"))
+    MDF_EXPIRY_WARNING_DAYS = (30, 7)
+    MDF_MAX_PROOFS = 10
     # Onboarding: verification links, invitations, rate limits, review target, uploaded documents.
     VERIFY_EMAIL_MAX_AGE_SECONDS = int(_env("VERIFY_EMAIL_MAX_AGE_HOURS", "48")) * 3600
     INVITATION_VALID_DAYS = int(_env("INVITATION_VALID_DAYS", "14"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date
@@ -23,9 +22,6 @@ from workflows import validators
 
 from .changes import refusal_message
 from .models.users import MIN_PASSWORD_LENGTH
-
-# Plain decimal notation only: no exponent (1e999), no NaN or Infinity, ASCII digits.
-_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 def new_password_field(label=None) -> PasswordField:
@@ -126,7 +122,7 @@ class AmountField(DecimalField):
         self.data = None
         if not text:
             return  # InputRequired / Optional decide about an empty field
-        if not _PLAIN_DECIMAL.fullmatch(text):
+        if not validators.PLAIN_DECIMAL.fullmatch(text):
             super().process_formdata([text])  # text that is no number: WTForms' own message
             self.data = None
             raise ValueError(_l("Enter an amount such as 12500.00."))  # 1e999, NaN, Infinity

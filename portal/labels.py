@@ -51,6 +51,7 @@ LABELS = {
         "adjustment": _l("adjustment"),
         "clawback": _l("clawback"),
         "claim": _l("claim"),
+        "mdf": _l("market development funds"),
     },
     "entry_kind": {
         **LEDGER,

@@ -19,6 +19,12 @@ from .extensions import db
 from .models import (
     ApplicationDocument,
     CalcResult,
+    MdfActivityType,
+    MdfAllocation,
+    MdfClaim,
+    MdfClaimProof,
+    MdfEntry,
+    MdfFund,
     Partner,
     PartnerApplication,
     PartnerTerritory,
@@ -76,6 +82,11 @@ class Perm(enum.StrEnum):
     MANAGE_PAYOUT_BATCHES = "manage_payout_batches"
     VIEW_STATEMENTS = "view_statements"
     USE_API = "use_api"  # create personal API tokens and call the JSON API
+    VIEW_MDF = "view_mdf"  # market development funds: balances, requests, claims in scope
+    MANAGE_FUNDS = "manage_funds"  # create funds, keep activity types, second approvals
+    ALLOCATE_MDF = "allocate_mdf"  # pass fund money down from a territory in scope
+    REQUEST_MDF = "request_mdf"  # propose activities and claim them for the own organisation
+    APPROVE_MDF = "approve_mdf"  # decide requests and claims of partners in scope
 
 
 P = Perm
@@ -94,6 +105,8 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.VIEW_CLAIMS,
             P.SUBMIT_CLAIMS,
             P.VIEW_STATEMENTS,
+            P.VIEW_MDF,
+            P.REQUEST_MDF,
         }
     ),
     Role.PARTNER_ADMIN: frozenset(
@@ -113,6 +126,8 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.VIEW_CLAIMS,
             P.SUBMIT_CLAIMS,
             P.VIEW_STATEMENTS,
+            P.VIEW_MDF,
+            P.REQUEST_MDF,
         }
     ),
     Role.CHANNEL_MANAGER: frozenset(
@@ -135,6 +150,9 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.VIEW_CLAIMS,
             P.APPROVE_CLAIMS,
             P.VIEW_STATEMENTS,
+            P.VIEW_MDF,
+            P.ALLOCATE_MDF,
+            P.APPROVE_MDF,
         }
     ),
     Role.FINANCE: frozenset(
@@ -167,6 +185,10 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.APPROVE_CLAIMS,
             P.MANAGE_PAYOUT_BATCHES,
             P.VIEW_STATEMENTS,
+            P.VIEW_MDF,
+            P.MANAGE_FUNDS,
+            P.ALLOCATE_MDF,
+            P.APPROVE_MDF,
         }
     ),
     Role.ADMIN: frozenset(
@@ -319,7 +341,50 @@ def _payout_batch_scope(user, role: Role):
     return db.false()
 
 
+def _mdf_holder_scope(model, user, role: Role):
+    """A partner sees its own MDF rows; a manager the rows of territories in their subtrees
+    and of the partners in them (ledger rows and allocations name one holder or target)."""
+    if role.is_partner:
+        return model.partner_id == user.partner_id if user.partner_id else db.false()
+    if role is Role.CHANNEL_MANAGER:
+        return db.or_(
+            model.territory_id.in_(managed_territory_ids(user)),
+            model.partner_id.in_(managed_partner_ids(user)),
+        )
+    return db.false()
+
+
+def _mdf_entry_scope(user, role: Role):
+    return _mdf_holder_scope(MdfEntry, user, role)
+
+
+def _mdf_allocation_scope(user, role: Role):
+    return _mdf_holder_scope(MdfAllocation, user, role)
+
+
+def _mdf_fund_scope(user, role: Role):
+    """A fund is visible to whoever may see one of its ledger rows (money reached them)."""
+    rows = select(MdfEntry.fund_id).where(_mdf_entry_scope(user, role))
+    return MdfFund.id.in_(rows)
+
+
+def _mdf_proof_scope(user, role: Role):
+    """A claim's proof is visible to whoever may see the claim."""
+    claims = visible_to(select(MdfClaim.id), user, MdfClaim)
+    return MdfClaimProof.claim_id.in_(claims)
+
+
+def _mdf_activity_type_scope(user, role: Role):
+    """Everyone who may see funds sees the active activity types (finance keeps the list)."""
+    return MdfActivityType.active.is_(True) if can(user, Perm.VIEW_MDF) else db.false()
+
+
 _OWN_SCOPES = {
+    MdfActivityType: _mdf_activity_type_scope,
+    MdfAllocation: _mdf_allocation_scope,
+    MdfClaimProof: _mdf_proof_scope,
+    MdfEntry: _mdf_entry_scope,
+    MdfFund: _mdf_fund_scope,
     PayoutBatch: _payout_batch_scope,
     RewardItem: _reward_item_scope,
     PartnerApplication: _application_scope,

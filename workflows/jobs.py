@@ -16,6 +16,7 @@ from .calc import jobs as _calc_jobs  # noqa: F401 - shard, fan-in and sweeper j
 from .calc import simulation as _simulation  # noqa: F401 - registers the simulation task
 from .deals import expiry as deal_expiry
 from .imports import task as _import_task  # noqa: F401 - registers the "import" task handler
+from .mdf import jobs as _mdf_jobs  # noqa: F401 - lapses, expiry and warnings of funds
 from .rewards import jobs as _rewards_jobs  # noqa: F401 - points expiry and levels
 
 MAX_ATTEMPTS = 3

@@ -14,6 +14,7 @@ take their bounds from the caller, which reads them from the configuration.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,6 +34,10 @@ TOO_EARLY = N_("%(value)s is too early: the earliest date allowed is %(earliest)
 TOO_LATE = N_("%(value)s is too late: the latest date allowed is %(latest)s.")
 BAD_CHARACTER = N_("Remove the control character %(char)s at position %(position)s.")
 TOO_MANY_DECIMALS = N_("%(currency)s amounts have at most %(places)s decimals.")
+NOT_AN_AMOUNT = N_("Enter an amount such as 12500.00.")
+
+# Plain decimal notation only: no exponent (1e999), no NaN or Infinity, ASCII digits.
+PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 # CLDR regions that are not ISO 3166-1 countries: the EU, the euro area, the UN, outlying
 # Oceania, "unknown", the pseudo-locales, and the codes ISO only reserves (Ascension, Clipperton,
@@ -94,6 +99,15 @@ def within_minor_unit(amount: Decimal, currency_code: str) -> Decimal:
     ):
         raise InvalidValue(TOO_MANY_DECIMALS, currency=currency_code, places=places)
     return amount
+
+
+def typed_amount(text: str) -> Decimal:
+    """An amount typed as text (the command line): plain decimal notation, exact; -0 is 0."""
+    cleaned = (text or "").strip()
+    if not PLAIN_DECIMAL.fullmatch(cleaned):
+        raise InvalidValue(NOT_AN_AMOUNT)
+    value = Decimal(cleaned)
+    return value.copy_abs() if value.is_zero() else value
 
 
 def _character_name(char: str) -> str:

@@ -199,7 +199,11 @@ def _codes(code_column, id_column, ids: set[int]) -> dict[int, str]:
 def payouts_query(user, program_id: int | None = None):
     stmt = (
         select(PayoutLine)
-        .options(selectinload(PayoutLine.payee), selectinload(PayoutLine.program))
+        .options(
+            selectinload(PayoutLine.payee),
+            selectinload(PayoutLine.program),
+            selectinload(PayoutLine.fund),
+        )
         .order_by(PayoutLine.id.desc())
     )
     if program_id:

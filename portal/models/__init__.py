@@ -8,6 +8,15 @@ from .dashboards import SalesMonthly
 from .deals import DealClaim, DealConflict, DealRegistration
 from .invitations import Invitation
 from .mail import OutboxMessage
+from .mdf import (
+    MdfActivityType,
+    MdfAllocation,
+    MdfClaim,
+    MdfClaimProof,
+    MdfEntry,
+    MdfFund,
+    MdfRequest,
+)
 from .onboarding import (
     ApplicationDocument,
     ApplicationDuplicate,
@@ -68,6 +77,13 @@ __all__ = [
     "ImportBatch",
     "Invitation",
     "LoyaltyLevel",
+    "MdfActivityType",
+    "MdfAllocation",
+    "MdfClaim",
+    "MdfClaimProof",
+    "MdfEntry",
+    "MdfFund",
+    "MdfRequest",
     "OutboxMessage",
     "Partner",
     "PartnerApplication",

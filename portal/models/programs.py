@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -27,10 +29,13 @@ from ..extensions import db
 from .partners import Partner
 from .types import Amount, UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from .mdf import MdfFund
+
 RUN_KINDS = ("accrual", "settlement")
 RUN_STATES = ("queued", "running", "done", "failed")
 SHARD_STATES = ("queued", "running", "done", "failed")
-PAYOUT_KINDS = ("settlement", "adjustment", "clawback")
+PAYOUT_KINDS = ("settlement", "adjustment", "clawback", "claim", "mdf")
 
 
 class DecimalText(TypeDecorator):
@@ -200,15 +205,19 @@ class CalcUnusableLine(db.Model):
 
 
 class PayoutLine(db.Model):
-    """A payable line: approved settled amount minus what earlier lines already paid."""
+    """A payable line: approved settled amount minus what earlier lines already paid, an
+    approved SPIF claim, or an approved claim on a market development fund (`fund_id`, no
+    program)."""
 
     __tablename__ = "payout_lines"
     __table_args__ = (
         Index("ix_payout_lines_program_period", "program_id", "period_start", "period_end"),
+        CheckConstraint("(program_id IS NULL) <> (fund_id IS NULL)", name="program_or_fund"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"))
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("mdf_funds.id"), index=True)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     period_label: Mapped[str] = mapped_column(String(32))
@@ -220,8 +229,14 @@ class PayoutLine(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    program: Mapped[Program] = relationship()
+    program: Mapped[Program | None] = relationship()
+    fund: Mapped[MdfFund | None] = relationship()
     payee: Mapped[Partner] = relationship()
+
+    @property
+    def source_code(self) -> str:
+        """What the line pays for: the program's code, or the fund's."""
+        return self.program.code if self.program is not None else self.fund.code
 
 
 class ClosedPeriod(db.Model):

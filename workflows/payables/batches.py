@@ -1,6 +1,8 @@
-"""Payout batches: finance builds one from payable lines of closed periods not yet in a batch,
-another finance user approves it, then it is exported once as a payment file; exported batches
-never change, and `payout_batch_lines.payout_line_id` is unique, so no line is paid twice.
+"""Payout batches: finance builds one from payable lines of closed periods (and approved claims
+on market development funds, which have no period to close) not yet in a batch, another finance
+user approves it, then it is exported once as a payment file; exported batches never change, and
+`payout_batch_lines.payout_line_id` is unique, so no line is paid twice. Exporting records what
+the batch paid of fund claims in the MDF ledger.
 
 Amounts are converted to each partner's currency at the rates in force on the period's last day:
 amount × rate(program currency) ÷ rate(partner currency), exact, rounded half-up once.
@@ -12,7 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from flask import current_app
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
@@ -20,6 +22,7 @@ from portal.foundation.audit import record_event
 from portal.models import (
     ClosedPeriod,
     FxRate,
+    MdfFund,
     Partner,
     PayoutBatch,
     PayoutBatchLine,
@@ -29,6 +32,7 @@ from portal.models import (
 )
 from portal.security import Perm, ensure
 from workflows.engine import HIGH_PRECISION, N_, Period, round_money
+from workflows.mdf.payments import record_payments
 from workflows.states import Machine, Transition
 
 from .errors import BatchStateRefused, PayablesError
@@ -80,8 +84,8 @@ def convert(amount: Decimal, source: str, target: str, day: date) -> tuple[Decim
 
 
 def open_lines(period: Period | None = None, program: Program | None = None):
-    """Payable lines in no batch whose (program, period) is closed and not reopened; optionally
-    only the program periods within `period`, and only `program`'s."""
+    """Payable lines in no batch whose (program, period) is closed and not reopened, and lines
+    of approved fund claims; optionally only the periods within `period`, and only `program`'s."""
     closed = exists().where(
         ClosedPeriod.program_id == PayoutLine.program_id,
         ClosedPeriod.period_start <= PayoutLine.period_start,
@@ -92,7 +96,7 @@ def open_lines(period: Period | None = None, program: Program | None = None):
     stmt = (
         select(PayoutLine, Partner)
         .join(Partner, Partner.id == PayoutLine.payee_id)
-        .where(closed, ~batched)
+        .where(or_(closed, PayoutLine.fund_id.is_not(None)), ~batched)
         .order_by(PayoutLine.id)
     )
     if period is not None:
@@ -152,12 +156,15 @@ def _approve(batch: PayoutBatch, actor) -> None:
 
 
 def _export(batch: PayoutBatch, actor, rows: list[tuple]) -> dict:
-    """The first export marks the batch exported; a later one gives the same file again.
-    `rows` receives the payment file's rows."""
+    """The first export marks the batch exported and records what it paid of fund claims in
+    the MDF ledger; a later one gives the same file again. `rows` receives the file's rows."""
+    fund_claims = 0
     if batch.status == "approved":
         batch.exported_by_id, batch.exported_at = actor.id, utcnow()
+        fund_claims = record_payments(batch.id, actor=actor)
     rows.extend(payment_rows(batch))
-    return {"rows": len(rows)}
+    paid = {"fund_claims_paid": fund_claims} if fund_claims else {}
+    return {"rows": len(rows), **paid}
 
 
 FINANCE = "finance"
@@ -191,6 +198,7 @@ def export_batch(batch: PayoutBatch, *, actor) -> list[tuple]:
 
 def payment_rows(batch: PayoutBatch) -> list[tuple]:
     """One row per line of the batch, in the payment file's columns (BATCH_COLUMNS)."""
+    source_code = func.coalesce(Program.code, MdfFund.code)
     return [
         (
             partner_code,
@@ -206,12 +214,13 @@ def payment_rows(batch: PayoutBatch) -> list[tuple]:
             line.id,
         )
         for entry, line, partner_code, program_code in db.session.execute(
-            select(PayoutBatchLine, PayoutLine, Partner.code, Program.code)
+            select(PayoutBatchLine, PayoutLine, Partner.code, source_code)
             .join(PayoutLine, PayoutLine.id == PayoutBatchLine.payout_line_id)
             .join(Partner, Partner.id == PayoutBatchLine.partner_id)
-            .join(Program, Program.id == PayoutLine.program_id)
+            .outerjoin(Program, Program.id == PayoutLine.program_id)
+            .outerjoin(MdfFund, MdfFund.id == PayoutLine.fund_id)
             .where(PayoutBatchLine.batch_id == batch.id)
-            .order_by(Partner.code, Program.code, PayoutLine.id)
+            .order_by(Partner.code, source_code, PayoutLine.id)
         )
     ]
 

@@ -94,6 +94,7 @@ def _paid(partner_ids: list[int], period: Period) -> dict[tuple[int, int, str], 
         .join(PayoutBatch, PayoutBatch.id == PayoutBatchLine.batch_id)
         .where(
             PayoutLine.payee_id.in_(partner_ids),
+            PayoutLine.program_id.is_not(None),
             PayoutLine.period_start >= period.start,
             PayoutLine.period_end <= period.end,
             PayoutBatch.status == "exported",
@@ -230,7 +231,9 @@ def partners_with_lines(period: Period):
     )
     settled = select(CalcResult.payee_id).where(CalcResult.run_id.in_(latest))
     payable = select(PayoutLine.payee_id).where(
-        PayoutLine.period_start >= period.start, PayoutLine.period_end <= period.end
+        PayoutLine.program_id.is_not(None),  # statements cover programs (not fund claims)
+        PayoutLine.period_start >= period.start,
+        PayoutLine.period_end <= period.end,
     )
     return settled.union(payable)
 
@@ -249,7 +252,7 @@ def recent_periods(visible_partners, limit: int = 12) -> list[Period]:
     )
     lines = (
         select(PayoutLine.period_start, PayoutLine.period_end)
-        .where(PayoutLine.payee_id.in_(visible_partners))
+        .where(PayoutLine.payee_id.in_(visible_partners), PayoutLine.program_id.is_not(None))
         .distinct()
     )
     found = {Period(*row) for row in db.session.execute(runs.union(lines))}

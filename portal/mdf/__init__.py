@@ -1,0 +1,1 @@
+"""Market development funds at the edge: the `portal mdf` commands and the proof files."""

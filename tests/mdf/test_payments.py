@@ -1,0 +1,104 @@
+"""An approved claim becomes a payable line that the existing payout batches pay: no period to
+close, the fund's code in the payment file, and a payment row in the MDF ledger on export."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from portal.models import AuditEvent, MdfEntry, PayoutLine
+from workflows.engine import Period
+from workflows.mdf import claims, ledger, requests
+from workflows.mdf.claims import Proof
+from workflows.payables import batches, statements
+from workflows.payables.batches import BATCH_COLUMNS
+
+from .conftest import fund_acme, new_fund, propose
+
+PROOF = Proof("booth.pdf", "0" * 32 + ".pdf", "application/pdf", 1234)
+D = Decimal
+
+
+def approved_claim(world, fund, amount="350.00"):
+    request = requests.approve_request(propose(world, fund, "400.00"), actor=world.dach_manager)
+    claim = claims.submit_claim(request, actor=world.acme_user, amount=D(amount), proofs=[PROOF])
+    return claims.approve_claim(claim, actor=world.dach_manager)
+
+
+def test_an_approved_claim_is_a_payable_line_of_the_fund(world, db):
+    fund = new_fund(world)
+    fund_acme(world, fund)
+    claim = approved_claim(world, fund)
+    line = db.session.get(PayoutLine, claim.payout_line_id)
+    request = claim.request
+    assert (line.fund_id, line.program_id, line.kind) == (fund.id, None, "mdf")
+    assert (line.payee_id, line.currency, line.amount) == (world.acme.id, "EUR", D("350.00"))
+    assert (line.period_start, line.period_end) == (request.starts_on, request.ends_on)
+    assert line.source_code == "MDF-1"
+
+
+def test_a_batch_pays_it_and_the_export_writes_the_payment_row(world, db):
+    fund = new_fund(world)
+    fund_acme(world, fund)
+    claim = approved_claim(world, fund)
+    batch = batches.build_batch(actor=world.finance)  # no period close needed for fund claims
+    assert batch.line_count == 1
+    batches.approve_batch(batch, actor=world.finance_2)
+    assert ledger.partner_figures(fund, world.acme).paid == 0  # approved is not paid yet
+    rows = batches.export_batch(batch, actor=world.finance)
+    exported = dict(zip(BATCH_COLUMNS, rows[0], strict=True))
+    assert exported["partner_code"] == "ACME"
+    assert exported["program_code"] == "MDF-1"
+    assert (exported["kind"], exported["amount"], exported["currency"]) == ("mdf", "350.00", "EUR")
+    payment = db.session.scalars(select(MdfEntry).where(MdfEntry.kind == "payment")).one()
+    assert (payment.claim_id, payment.request_id, payment.amount) == (
+        claim.id,
+        claim.request_id,
+        D("350.00"),
+    )
+    after = ledger.partner_figures(fund, world.acme)
+    assert (after.claimed, after.paid, after.available) == (D("350"), D("350"), D("650"))
+    exported_event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "payouts.batch.export")
+    ).one()
+    assert exported_event.after == {"rows": 1, "fund_claims_paid": 1}
+    # A second export (the file again) pays nothing twice.
+    batches.export_batch(batch, actor=world.finance)
+    assert ledger.partner_figures(fund, world.acme).paid == D("350")
+
+
+def test_fund_claims_wait_for_a_batch_of_a_period_that_covers_their_activity(world, db):
+    fund = new_fund(world)
+    fund_acme(world, fund)
+    claim = approved_claim(world, fund)
+    request = claim.request
+    waiting = db.session.execute(batches.open_lines()).all()
+    assert [line.kind for line, _ in waiting] == ["mdf"]
+    covering = Period(request.starts_on, request.ends_on + timedelta(days=1))
+    assert len(db.session.execute(batches.open_lines(period=covering)).all()) == 1
+    later = Period(request.starts_on + timedelta(days=1), request.ends_on + timedelta(days=1))
+    assert db.session.execute(batches.open_lines(period=later)).all() == []
+
+
+def test_statements_cover_programs_only(world, db):
+    fund = new_fund(world)
+    fund_acme(world, fund)
+    claim = approved_claim(world, fund)
+    line = db.session.get(PayoutLine, claim.payout_line_id)
+    period = Period(line.period_start, line.period_end)
+    assert statements.statement(world.acme, period, actor=world.acme_admin) == []
+    with_lines = db.session.scalars(statements.partners_with_lines(period)).all()
+    assert world.acme.id not in with_lines
+    assert statements.recent_periods([world.acme.id]) == []
+
+
+def test_finances_payout_lines_page_names_the_fund(world, db, login):
+    fund = new_fund(world)
+    fund_acme(world, fund)
+    approved_claim(world, fund)
+    page = login(world.finance).get("/calc/payouts")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<td>MDF-1</td>" in html and "ACME Ltd" in html
