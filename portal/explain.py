@@ -26,7 +26,6 @@ from .formatting import (
 
 QUANTITY_STEP = "Eligible quantity in the period: %(measure)s units."
 CAPPED_STEP = "Capped at %(cap)s %(currency)s (calculated %(raw)s)."
-ROUNDED_STEP = "Rounded half-up once to %(places)s decimal places: %(amount)s %(currency)s."
 TIER_STEP = (
     "Band from %(threshold)s reached; the whole measure earns its rate:"
     " %(measure)s × %(rate)s = %(amount)s."

@@ -19,19 +19,28 @@ EXTRA_DIGITS = 2
 MAX_DECIMALS = 4
 
 
+def _half_up(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def _rounded(amount: Decimal, currency: str) -> Decimal:
     try:
         return round_money(amount, currency)
     except UnknownCurrencyError:
-        quantum = Decimal(1).scaleb(-get_currency_precision(currency))
-        return amount.quantize(quantum, rounding=ROUND_HALF_UP)
+        return _half_up(amount, get_currency_precision(currency))
+
+
+def _formatted(formats: str, key, value: Decimal, least: int, most: int, **options) -> str:
+    """`value` in the locale's `formats[key]` pattern with between `least` and `most` decimals."""
+    locale = get_locale()
+    pattern = copy.copy(getattr(locale, formats)[key])
+    pattern.frac_prec = (least, most)
+    return pattern.apply(value, locale, **options)
 
 
 def _whole_currency(amount: Decimal, currency: str) -> str:
-    locale = get_locale()
-    pattern = copy.copy(locale.currency_formats["standard"])
-    pattern.frac_prec = (0, 0)
-    return pattern.apply(amount, locale, currency=currency, currency_digits=False)
+    options = {"currency": currency, "currency_digits": False}
+    return _formatted("currency_formats", "standard", amount, 0, 0, **options)
 
 
 def money(amount: Decimal | None, currency: str, whole: bool = False) -> str:
@@ -51,8 +60,7 @@ def money_precise(amount: Decimal | None, currency: str) -> str:
     EXTRA_DIGITS more ("€4,118.508", "€1,600.00")."""
     if amount is None:
         return ""
-    places = currency_digits(currency) + EXTRA_DIGITS
-    value = Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    value = _half_up(Decimal(amount), currency_digits(currency) + EXTRA_DIGITS)
     return babel_currency(normal(value), currency, locale=get_locale(), decimal_quantization=False)
 
 
@@ -69,16 +77,12 @@ def amount_number(
         return _decimal(amount.to_integral_value(), 0, 0)
     if precise:
         places = digits + EXTRA_DIGITS
-        value = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-        return _decimal(value, digits, places)
+        return _decimal(_half_up(amount, places), digits, places)
     return _decimal(_rounded(amount, currency), digits, digits)
 
 
 def _decimal(value: Decimal, least: int, most: int) -> str:
-    locale = get_locale()
-    pattern = copy.copy(locale.decimal_formats[None])
-    pattern.frac_prec = (least, most)
-    return pattern.apply(value, locale)
+    return _formatted("decimal_formats", None, value, least, most)
 
 
 def money_with_rounding(amount: Decimal | None, currency: str) -> str:
@@ -100,9 +104,7 @@ def quantity(value: Decimal | int | None) -> str:
     """A count for reading: whole units without decimals, otherwise only the decimals it has."""
     if value is None:
         return ""
-    number = Decimal(value)
-    places = Decimal(1).scaleb(-MAX_DECIMALS)
-    number = normal(number.quantize(places, rounding=ROUND_HALF_UP))
+    number = normal(_half_up(Decimal(value), MAX_DECIMALS))
     return format_decimal(number, format="#,##0.####")
 
 
@@ -121,10 +123,7 @@ def percent(rate: Decimal | None) -> str:
     """A fraction as a percentage with the digits it needs: 0.035 → 3.5 %, 0.02 → 2 %."""
     if rate is None:
         return ""
-    locale = get_locale()
-    pattern = copy.copy(locale.percent_formats[None])
-    pattern.frac_prec = (0, MAX_DECIMALS)
-    return pattern.apply(Decimal(rate), locale)
+    return _formatted("percent_formats", None, Decimal(rate), 0, MAX_DECIMALS)
 
 
 def rate(value: Decimal | None, currency: str, per_unit: bool = False) -> str:

@@ -42,22 +42,21 @@ def create(email, password, role, name, partner_code, territories):
     click.echo(f"user_id={user.id}")
 
 
-@users.command("deactivate")
-@click.argument("target")
-@as_option(required=True)
-@with_appcontext
-def deactivate(target, email):
-    """Deactivate the user TARGET (an e-mail address): every session of theirs ends at once."""
-    _set_active(target, False, email)
+def _activation_command(name: str, active: bool, doc: str) -> None:
+    @users.command(name, help=doc)
+    @click.argument("target")
+    @as_option(required=True)
+    @with_appcontext
+    def command(target, email):
+        _set_active(target, active, email)
 
 
-@users.command("activate")
-@click.argument("target")
-@as_option(required=True)
-@with_appcontext
-def activate(target, email):
-    """Let the user TARGET (an e-mail address) sign in again."""
-    _set_active(target, True, email)
+_activation_command(
+    "deactivate",
+    False,
+    "Deactivate the user TARGET (an e-mail address): every session of theirs ends at once.",
+)
+_activation_command("activate", True, "Let the user TARGET (an e-mail address) sign in again.")
 
 
 def _set_active(target: str, active: bool, actor_email: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import current_app, jsonify
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -106,11 +106,5 @@ def register_api_error_handlers(bp) -> None:
     @bp.errorhandler(Exception)
     def unexpected(error: Exception):
         db.session.rollback()
-        bp_logger().exception("unhandled error in the API")
+        current_app.logger.exception("unhandled error in the API")
         return error_response(ApiError(500))
-
-
-def bp_logger():
-    from flask import current_app
-
-    return current_app.logger

@@ -192,11 +192,11 @@ def _query_value(param: Param) -> Any:
     value: Any = raw
     if param.schema.get("type") == "integer":
         if not re.fullmatch(r"-?[0-9]{1,18}", raw):
-            raise _bad_param(param.name, "must be an integer")
+            raise _bad_params([{"field": param.name, "problem": "must be an integer"}])
         value = int(raw)
     problems = value_problems(value, param.schema, param.name)
     if problems:
-        raise ApiError(400, "invalid_parameter", "A query parameter is not valid.", problems)
+        raise _bad_params(problems)
     if param.schema.get("format") == "date-time":
         value = datetime.fromisoformat(raw)
     elif param.schema.get("format") == "date":
@@ -204,13 +204,8 @@ def _query_value(param: Param) -> Any:
     return value
 
 
-def _bad_param(name: str, problem: str) -> ApiError:
-    return ApiError(
-        400,
-        "invalid_parameter",
-        "A query parameter is not valid.",
-        [{"field": name, "problem": problem}],
-    )
+def _bad_params(problems: list[dict]) -> ApiError:
+    return ApiError(400, "invalid_parameter", "A query parameter is not valid.", problems)
 
 
 def _json_body(schema_name: str) -> Any:
@@ -244,7 +239,7 @@ def decode_cursor(cursor: str | None) -> int | None:
         text = ""
     match = re.fullmatch(r"id:([0-9]{1,10})", text)
     if match is None or int(match[1]) > MAX_ID:
-        raise _bad_param("cursor", "is not a cursor this API returned")
+        raise _bad_params([{"field": "cursor", "problem": "is not a cursor this API returned"}])
     return int(match[1])
 
 

@@ -1,4 +1,9 @@
-"""Objects as the API shows them: plain JSON, money as exact decimal strings."""
+"""Objects as the API shows them: plain JSON, money as exact decimal strings.
+
+Each object's fields are those of its published schema (portal.api.schemas): a field is read
+from the attribute of the same name and written as its schema says — dates as ISO 8601, money as
+an exact decimal string — unless the serializer computes it.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from ..models import (
     Program,
     Territory,
 )
+from .schemas import MONEY, SCHEMAS
 
 
 def decimal_text(value: Decimal | None) -> str | None:
@@ -31,175 +37,83 @@ def iso(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _writer(schema: dict[str, Any]):
+    if schema.get("pattern") == MONEY["pattern"]:
+        return decimal_text
+    if schema.get("format") in ("date", "date-time"):
+        return iso
+    return None
+
+
+def shown(schema_name: str, source: Any, **computed: Any) -> dict[str, Any]:
+    """The fields of `schema_name`, from `computed` or else from `source`'s attributes."""
+    shape = {}
+    for name, schema in SCHEMAS[schema_name]["properties"].items():
+        if name in computed:
+            shape[name] = computed[name]
+            continue
+        value = getattr(source, name)
+        write = _writer(schema)
+        shape[name] = value if write is None else write(value)
+    return shape
+
+
 def partner(p: Partner, assignment: tuple[str | None, str | None] = (None, None)) -> dict:
     territory_name, tier = assignment
-    return {
-        "id": p.id,
-        "code": p.code,
-        "name": p.name,
-        "country": p.country,
-        "currency": p.currency,
-        "parent_id": p.parent_id,
-        "territory": territory_name or None,
-        "tier": tier or None,
-    }
+    return shown("Partner", p, territory=territory_name or None, tier=tier or None)
 
 
 def territory(t: Territory) -> dict:
-    return {"id": t.id, "code": t.code, "name": t.name, "parent_id": t.parent_id, "depth": t.depth}
+    return shown("Territory", t)
 
 
 def deal(d: DealRegistration) -> dict[str, Any]:
-    return {
-        "id": d.id,
-        "reference": d.reference,
-        "partner_id": d.partner_id,
-        "state": d.state,
-        "customer_name": d.customer_name,
-        "domain": d.domain,
-        "country": d.country,
-        "estimated_value": decimal_text(d.estimated_value),
-        "currency": d.currency,
-        "expected_close_on": iso(d.expected_close_on),
-        "notes": d.notes,
-        "categories": sorted(c.code for c in d.categories),
-        "products": sorted(p.sku for p in d.products),
-        "submitted_at": iso(d.submitted_at),
-        "decided_at": iso(d.decided_at),
-        "rejection_reason": d.rejection_reason,
-        "decision_note": d.decision_note,
-        "protection_ends_on": iso(d.protection_ends_on),
-        "protection_program": d.protection_program.code if d.protection_program else None,
-        "created_at": iso(d.created_at),
-        "updated_at": iso(d.updated_at),
-    }
+    return shown(
+        "DealRegistration",
+        d,
+        categories=sorted(c.code for c in d.categories),
+        products=sorted(p.sku for p in d.products),
+        protection_program=d.protection_program.code if d.protection_program else None,
+    )
 
 
 def program(p: Program, spec: dict) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "code": p.code,
-        "name": p.name,
-        "kind": p.kind,
-        "current_version": p.current_version,
-        "spec": spec,
-        "created_at": iso(p.created_at),
-        "updated_at": iso(p.updated_at),
-    }
+    return shown("Program", p, spec=spec)
 
 
 def calc_run(run: CalcRun) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "program_id": run.program_id,
-        "program_code": run.program.code,
-        "kind": run.kind,
-        "status": run.status,
-        "percent": run.percent,
-        "shards_total": run.shards_total,
-        "shards_done": run.shards_done,
-        "period": run.period_label,
-        "period_start": iso(run.period_start),
-        "period_end": iso(run.period_end),
-        "currency": run.currency,
-        "payee_count": run.payee_count,
-        "total_amount": decimal_text(run.total_amount),
-        "unusable_count": run.unusable_count,
-        "error": run.error,
-        "created_at": iso(run.created_at),
-        "started_at": iso(run.started_at),
-        "finished_at": iso(run.finished_at),
-    }
+    return shown("CalcRun", run, program_code=run.program.code, period=run.period_label)
 
 
 def calc_result(r: CalcResult) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "run_id": r.run_id,
-        "payee_id": r.payee_id,
-        "payee_code": r.payee.code,
-        "measure": decimal_text(r.measure),
-        "rate": decimal_text(r.rate),
-        "amount": decimal_text(r.amount),
-        "currency": r.currency,
-        "capped": r.capped,
-        "line_count": r.line_count,
-    }
+    return shown("CalcResult", r, payee_code=r.payee.code)
 
 
 def partner_reward(r: CalcResult) -> dict[str, Any]:
     run = r.run
-    return {
-        "id": r.id,
-        "run_id": r.run_id,
-        "program_code": run.program.code,
-        "period": run.period_label,
-        "kind": run.kind,
-        "approved": run.approved_at is not None,
-        "measure": decimal_text(r.measure),
-        "band_from": decimal_text(r.band_from),
-        "rate": decimal_text(r.rate),
-        "amount": decimal_text(r.amount),
-        "currency": r.currency,
-        "capped": r.capped,
-        "line_count": r.line_count,
-        "explanation": [render_message(s["template"], s["params"]) for s in r.explanation],
-    }
+    return shown(
+        "PartnerReward",
+        r,
+        program_code=run.program.code,
+        period=run.period_label,
+        kind=run.kind,
+        approved=run.approved_at is not None,
+        explanation=[render_message(s["template"], s["params"]) for s in r.explanation],
+    )
 
 
 def points_balance(partner_id: int, balance: Balance) -> dict[str, Any]:
-    return {
-        "partner_id": partner_id,
-        "as_of": iso(balance.as_of),
-        "available": balance.available,
-        "held": balance.held,
-        "expiring": balance.expiring,
-    }
+    return shown("PointsBalance", balance, partner_id=partner_id)
 
 
 def points_entry(entry: PointsEntry) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "partner_id": entry.partner_id,
-        "program_id": entry.program_id,
-        "kind": entry.kind,
-        "points": entry.points,
-        "occurred_on": iso(entry.occurred_on),
-        "expires_on": iso(entry.expires_on),
-        "source": entry.source,
-    }
+    return shown("PointsEntry", entry)
 
 
 def claim(c: Claim) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "partner_id": c.partner_id,
-        "program_id": c.program_id,
-        "period": c.period_label,
-        "sale_reference": c.sale_reference,
-        "sold_on": iso(c.sold_on),
-        "amount": decimal_text(c.amount),
-        "currency": c.currency,
-        "status": c.status,
-        "invoice_name": c.invoice_name,
-        "reason": c.reason,
-        "created_at": iso(c.created_at),
-        "approved_at": iso(c.approved_at),
-    }
+    return shown("Claim", c, period=c.period_label)
 
 
 def money_balances(partner_id: int, balances: list[ProgramBalance]) -> dict[str, Any]:
-    return {
-        "partner_id": partner_id,
-        "balances": [
-            {
-                "program_id": b.program_id,
-                "program_code": b.program_code,
-                "currency": b.currency,
-                "accrued": decimal_text(b.accrued),
-                "approved": decimal_text(b.approved),
-                "paid": decimal_text(b.paid),
-            }
-            for b in balances
-        ],
-    }
+    rows = [shown("ProgramBalance", b) for b in balances]
+    return {"partner_id": partner_id, "balances": rows}

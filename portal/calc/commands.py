@@ -142,34 +142,28 @@ def approve(run_id, email):
     click.echo(f"approved run_id={run_id} payout_lines={len(lines)}")
 
 
-@calc.command("close")
-@click.argument("code")
-@click.option("--period", required=True)
-@as_option()
-@with_appcontext
-def close(code, period, email):
-    """Close a program's period: runs and approvals are refused until it is reopened."""
-    with refusals():
-        closure = settlement.close_period(
-            _program(code), period_or_fail(period), actor=actor_for(email)
-        )
-    db.session.commit()
-    click.echo(f"closed program={code} period={closure.period_label}")
+def _period_command(name: str, change, past: str, doc: str) -> None:
+    """`portal calc close|reopen CODE --period P`: one period-state change, audited."""
+
+    @calc.command(name, help=doc)
+    @click.argument("code")
+    @click.option("--period", required=True)
+    @as_option()
+    @with_appcontext
+    def command(code, period, email):
+        with refusals():
+            closure = change(_program(code), period_or_fail(period), actor=actor_for(email))
+        db.session.commit()
+        click.echo(f"{past} program={code} period={closure.period_label}")
 
 
-@calc.command("reopen")
-@click.argument("code")
-@click.option("--period", required=True)
-@as_option()
-@with_appcontext
-def reopen(code, period, email):
-    """Reopen a closed period (audited)."""
-    with refusals():
-        closure = settlement.reopen_period(
-            _program(code), period_or_fail(period), actor=actor_for(email)
-        )
-    db.session.commit()
-    click.echo(f"reopened program={code} period={closure.period_label}")
+_period_command(
+    "close",
+    settlement.close_period,
+    "closed",
+    "Close a program's period: runs and approvals are refused until it is reopened.",
+)
+_period_command("reopen", settlement.reopen_period, "reopened", "Reopen a closed period (audited).")
 
 
 @click.group("payouts")

@@ -64,28 +64,14 @@ def page(name: str, render: Callable[[], str]) -> str:
     version = data_version.current()
     if version is None:
         return render()
-    key = ":".join(
-        (
-            "portal:pages",
-            name,
-            str(current_user.id),
-            str(get_locale()),
-            date.today().isoformat(),
-            version,
-        )
+    user_key = f"{current_user.id}:{get_locale()}:{date.today().isoformat()}:{version}"
+    return _through_redis(
+        f"portal:pages:{name}:{user_key}",
+        seconds,
+        render,
+        load=lambda hit: hit.decode().replace(TOKEN_SLOT, generate_csrf()),
+        dump=lambda html: html.replace(generate_csrf(), TOKEN_SLOT).encode(),
     )
-    try:
-        hit = get_redis().get(key)
-    except RedisError:
-        return render()
-    if hit is not None:
-        return hit.decode().replace(TOKEN_SLOT, generate_csrf())
-    html = render()
-    try:
-        get_redis().set(key, html.replace(generate_csrf(), TOKEN_SLOT).encode(), ex=seconds)
-    except RedisError:
-        current_app.logger.warning("dashboard cache unavailable", exc_info=True)
-    return html
 
 
 def remember(name: str, user, today: date, compute: Callable[[], Any]) -> Any:
@@ -94,16 +80,27 @@ def remember(name: str, user, today: date, compute: Callable[[], Any]) -> Any:
     version = data_version.current() if seconds else None
     if version is None:
         return compute()
-    key = f"portal:dashboards:{name}:{user.id}:{today.isoformat()}:{version}"
+    return _through_redis(
+        f"portal:dashboards:{name}:{user.id}:{today.isoformat()}:{version}",
+        seconds,
+        compute,
+        load=lambda hit: json.loads(hit, object_hook=_decode),
+        dump=lambda value: json.dumps(value, default=_encode),
+    )
+
+
+def _through_redis(key: str, seconds: int, compute: Callable[[], Any], *, load, dump) -> Any:
+    """The value kept under `key`, or `compute()` it and keep it; Redis trouble only costs the
+    cache."""
     try:
         hit = get_redis().get(key)
     except RedisError:
         return compute()
     if hit is not None:
-        return json.loads(hit, object_hook=_decode)
+        return load(hit)
     value = compute()
     try:
-        get_redis().set(key, json.dumps(value, default=_encode), ex=seconds)
+        get_redis().set(key, dump(value), ex=seconds)
     except RedisError:
         current_app.logger.warning("dashboard cache unavailable", exc_info=True)
     return value

@@ -72,10 +72,22 @@ def load_demo(session, *, today: date) -> DemoSummary:
     product_ids, inserted["products"] = _ensure_products(session, category_ids)
     partner_ids, inserted["partners"] = _ensure_tree(session, Partner, _partner_rows())
     inserted["partner_territories"] = _ensure_history(
-        session, PartnerTerritory, partner_ids, _territory_history(dates, territory_ids)
+        session,
+        PartnerTerritory,
+        partner_ids,
+        _history(
+            dates,
+            "territory_id",
+            lambda p: territory_ids[p.territory],
+            {code: territory_ids[to] for code, to in data.MOVES.items()},
+            dates.move_on,
+        ),
     )
     inserted["partner_tiers"] = _ensure_history(
-        session, PartnerTier, partner_ids, _tier_history(dates)
+        session,
+        PartnerTier,
+        partner_ids,
+        _history(dates, "tier", lambda p: p.tier, data.TIER_CHANGES, dates.retier_on),
     )
     inserted["fx_rates"] = _ensure_fx_rates(session, dates)
     inserted["sale_lines"] = _ensure_sale_lines(session, dates, partner_ids, product_ids)
@@ -172,24 +184,14 @@ def _partner_rows() -> list[dict]:
     ]
 
 
-def _territory_history(dates: DemoDates, territory_ids: dict[str, int]) -> dict[str, list]:
-    """Each partner's area since it joined, plus the mid-quarter move for those that moved."""
+def _history(dates: DemoDates, column: str, first, changes: dict, changed_on) -> dict[str, list]:
+    """Each partner's `column` since it joined (`first(partner)`), plus the mid-quarter change
+    on `changed_on` for the partners in `changes`."""
     history = {}
     for p in data.PARTNERS:
-        rows = [{"territory_id": territory_ids[p.territory], "valid_from": joined_on(p, dates)}]
-        if p.code in data.MOVES:
-            moved_to = territory_ids[data.MOVES[p.code]]
-            rows.append({"territory_id": moved_to, "valid_from": dates.move_on})
-        history[p.code] = rows
-    return history
-
-
-def _tier_history(dates: DemoDates) -> dict[str, list]:
-    history = {}
-    for p in data.PARTNERS:
-        rows = [{"tier": p.tier, "valid_from": joined_on(p, dates)}]
-        if p.code in data.TIER_CHANGES:
-            rows.append({"tier": data.TIER_CHANGES[p.code], "valid_from": dates.retier_on})
+        rows = [{column: first(p), "valid_from": joined_on(p, dates)}]
+        if p.code in changes:
+            rows.append({column: changes[p.code], "valid_from": changed_on})
         history[p.code] = rows
     return history
 
@@ -238,16 +240,8 @@ def _ensure_sale_lines(session, dates: DemoDates, partner_ids, product_ids) -> i
         )
     )
     rows = [
-        {
-            "external_id": line.external_id,
-            "partner_id": partner_ids[line.partner],
-            "product_id": product_ids[line.sku],
-            "sold_on": line.sold_on,
-            "quantity": line.quantity,
-            "amount": line.amount,
-            "currency": line.currency,
-            "deal_ref": line.deal_ref,
-        }
+        {k: v for k, v in line._asdict().items() if k not in ("partner", "sku")}
+        | {"partner_id": partner_ids[line.partner], "product_id": product_ids[line.sku]}
         for line in sale_lines(dates)
         if line.external_id not in existing
     ]

@@ -190,11 +190,6 @@ def _money(amount: Decimal, currency: str) -> str:
     return writers.amount_text(amount, minor_unit(currency))
 
 
-def _plain(value: Decimal | None) -> str:
-    """Measures, thresholds and rates exactly, without padding zeros (205925.4, 0.035)."""
-    return plain_decimal(value)
-
-
 def result_rows(run: CalcRun, actor) -> list[tuple]:
     """One CSV row per payee the actor may see (payee = the group's top partner for groups)."""
     ensure(actor, Perm.VIEW_CALC_RESULTS)
@@ -210,9 +205,9 @@ def result_rows(run: CalcRun, actor) -> list[tuple]:
             run.program.code,
             run.period_label,
             result.currency,
-            _plain(result.measure),
-            _plain(result.band_from),
-            _plain(result.rate),
+            plain_decimal(result.measure),  # exactly, without padding zeros (205925.4, 0.035)
+            plain_decimal(result.band_from),
+            plain_decimal(result.rate),
             _money(result.amount, result.currency),
         )
         for result, partner_code in db.session.execute(visible_to(stmt, actor, CalcResult))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar
 
-from sqlalchemy import Select
+from sqlalchemy import Select, insert, update
 from sqlalchemy.orm import Session
 
 from workflows.validators import DateWindow
@@ -130,6 +130,27 @@ class RowParser:
 def chunked(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def upsert(session: Session, model, stored, wanted: Iterable[tuple[Any, dict, dict]], **stamp):
+    """Write `wanted` (key, identity, values) rows against the `stored` records by key: insert
+    the missing ones, update (by id) those whose values differ, count the rest unchanged;
+    `stamp` columns are written with every insert and update."""
+    new, changes, counts = [], [], Counts()
+    for key, identity, values in wanted:
+        record = stored.get(key)
+        if record is None:
+            new.append({**identity, **values, **stamp})
+        elif any(getattr(record, name) != value for name, value in values.items()):
+            changes.append({"id": record.id, **values, **stamp})
+        else:
+            counts.unchanged += 1
+    if new:
+        session.execute(insert(model), new)
+    if changes:
+        session.execute(update(model), changes)
+    counts.inserted, counts.updated = len(new), len(changes)
+    return counts
 
 
 def lookup(session: Session, query: Select, key_column, keys: Iterable[Any]) -> list[Any]:

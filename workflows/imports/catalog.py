@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from portal.models import RewardItem, utcnow
 from workflows.engine import N_
 
 from . import fields
-from .base import Counts, Importer, RowParser, lookup, register
+from .base import Counts, Importer, RowParser, lookup, register, upsert
 from .errors import DUPLICATE_KEY, FieldError, shown
 from .reading import Layout
 
@@ -42,10 +42,6 @@ class ItemRow:
     description: str
     points_cost: int | None
     active: bool | None
-
-    @property
-    def values(self) -> tuple:
-        return (self.name, self.description, self.points_cost, self.active)
 
 
 @register
@@ -87,28 +83,17 @@ class CatalogImporter(Importer):
             RewardItem.active,
         )
         stored = {r.code: r for r in lookup(self.session, query, RewardItem.code, self.rows)}
-        new, changes, counts = [], [], Counts()
-        now = utcnow()
-        for row in self.rows.values():
-            values = {
-                "name": row.name,
-                "description": row.description,
-                "points_cost": row.points_cost,
-                "active": row.active,
-                "updated_at": now,
-            }
-            record = stored.get(row.code)
-            if record is None:
-                new.append({"code": row.code, **values})
-            elif (record.name, record.description, record.points_cost, record.active) != (
-                row.values
-            ):
-                changes.append({"id": record.id, **values})
-            else:
-                counts.unchanged += 1
-        if new:
-            self.session.execute(insert(RewardItem), new)
-        if changes:
-            self.session.execute(update(RewardItem), changes)
-        counts.inserted, counts.updated = len(new), len(changes)
-        return counts
+        wanted = (
+            (
+                row.code,
+                {"code": row.code},
+                {
+                    "name": row.name,
+                    "description": row.description,
+                    "points_cost": row.points_cost,
+                    "active": row.active,
+                },
+            )
+            for row in self.rows.values()
+        )
+        return upsert(self.session, RewardItem, stored, wanted, updated_at=utcnow())

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from portal.models import FxRate
 from portal.models.partners import close_ranges
 
 from . import fields
-from .base import Counts, Importer, RowParser, lookup, register
+from .base import Counts, Importer, RowParser, lookup, register, upsert
 from .errors import BASE_CURRENCY, DUPLICATE_KEY, NOT_POSITIVE, FieldError, shown
 from .reading import Layout
 
@@ -82,22 +82,10 @@ class FxImporter(Importer):
             (r.currency, r.valid_from): r
             for r in lookup(self.session, query, FxRate.currency, currencies)
         }
-        new, changes = [], []
-        counts = Counts()
-        for key, row in self.rows.items():
-            record = stored.get(key)
-            if record is None:
-                new.append(
-                    {"currency": row.currency, "rate": row.rate, "valid_from": row.valid_from}
-                )
-            elif record.rate != row.rate:
-                changes.append({"id": record.id, "rate": row.rate})
-            else:
-                counts.unchanged += 1
-        if new:
-            self.session.execute(insert(FxRate), new)
-        if changes:
-            self.session.execute(update(FxRate), changes)
+        wanted = (
+            (key, {"currency": row.currency, "valid_from": row.valid_from}, {"rate": row.rate})
+            for key, row in self.rows.items()
+        )
+        counts = upsert(self.session, FxRate, stored, wanted)
         close_ranges(self.session, FxRate, "currency")
-        counts.inserted, counts.updated = len(new), len(changes)
         return counts

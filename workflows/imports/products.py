@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from portal.models import Category, Product
 
 from . import fields
-from .base import Counts, Importer, RowParser, lookup, register
+from .base import Counts, Importer, RowParser, lookup, register, upsert
 from .errors import DUPLICATE_KEY, UNKNOWN_CATEGORY, shown
 from .reading import Layout
 
@@ -62,20 +62,12 @@ class ProductImporter(Importer):
     def apply(self) -> Counts:
         query = select(Product.sku, Product.id, Product.name, Product.category_id)
         stored = {r.sku: r for r in lookup(self.session, query, Product.sku, self.rows)}
-        new, changes = [], []
-        counts = Counts()
-        for row in self.rows.values():
-            category_id = self.category_ids[row.category_code]
-            record = stored.get(row.sku)
-            if record is None:
-                new.append({"sku": row.sku, "name": row.name, "category_id": category_id})
-            elif (record.name, record.category_id) != (row.name, category_id):
-                changes.append({"id": record.id, "name": row.name, "category_id": category_id})
-            else:
-                counts.unchanged += 1
-        if new:
-            self.session.execute(insert(Product), new)
-        if changes:
-            self.session.execute(update(Product), changes)
-        counts.inserted, counts.updated = len(new), len(changes)
-        return counts
+        wanted = (
+            (
+                row.sku,
+                {"sku": row.sku},
+                {"name": row.name, "category_id": self.category_ids[row.category_code]},
+            )
+            for row in self.rows.values()
+        )
+        return upsert(self.session, Product, stored, wanted)

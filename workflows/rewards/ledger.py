@@ -37,20 +37,26 @@ def lock_partner(partner_id: int) -> None:
     db.session.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
 
 
-def _allocated(column) -> select:
-    return select(column, func.coalesce(func.sum(PointsAllocation.points), 0)).group_by(column)
+def _outstanding(partner_id: int, via, entries: select, size) -> list[tuple[PointsEntry, int]]:
+    """Each of `entries` with what its `size` has left after the allocations made `via` that
+    column (lot_id for lots, consumer_id for consumptions), those with something left."""
+    used = dict(
+        db.session.execute(
+            select(via, func.coalesce(func.sum(PointsAllocation.points), 0))
+            .join(PointsEntry, PointsEntry.id == via)
+            .where(PointsEntry.partner_id == partner_id)
+            .group_by(via)
+        ).all()
+    )
+    left = [
+        (entry, size(entry) - int(used.get(entry.id, 0))) for entry in db.session.scalars(entries)
+    ]
+    return [(entry, points) for entry, points in left if points > 0]
 
 
 def lot_remaining(partner_id: int) -> list[tuple[PointsEntry, int]]:
     """The partner's lots with points left, in FIFO order (expires_on, then id)."""
-    used = dict(
-        db.session.execute(
-            _allocated(PointsAllocation.lot_id)
-            .join(PointsEntry, PointsEntry.id == PointsAllocation.lot_id)
-            .where(PointsEntry.partner_id == partner_id)
-        ).all()
-    )
-    lots = db.session.scalars(
+    lots = (
         select(PointsEntry)
         .where(
             PointsEntry.partner_id == partner_id,
@@ -58,27 +64,18 @@ def lot_remaining(partner_id: int) -> list[tuple[PointsEntry, int]]:
             PointsEntry.points > 0,
         )
         .order_by(PointsEntry.expires_on.is_(None), PointsEntry.expires_on, PointsEntry.id)
-    ).all()
-    left = [(lot, lot.points - int(used.get(lot.id, 0))) for lot in lots]
-    return [(lot, points) for lot, points in left if points > 0]
+    )
+    return _outstanding(partner_id, PointsAllocation.lot_id, lots, lambda lot: lot.points)
 
 
 def _unallocated_debts(partner_id: int) -> list[tuple[PointsEntry, int]]:
     """Negative entries (not reversals) whose consumption is not yet fully allocated."""
-    used = dict(
-        db.session.execute(
-            _allocated(PointsAllocation.consumer_id)
-            .join(PointsEntry, PointsEntry.id == PointsAllocation.consumer_id)
-            .where(PointsEntry.partner_id == partner_id)
-        ).all()
-    )
-    consumers = db.session.scalars(
+    consumers = (
         select(PointsEntry)
         .where(PointsEntry.partner_id == partner_id, PointsEntry.points < 0)
         .order_by(PointsEntry.id)
-    ).all()
-    owed = [(entry, -entry.points - int(used.get(entry.id, 0))) for entry in consumers]
-    return [(entry, points) for entry, points in owed if points > 0]
+    )
+    return _outstanding(partner_id, PointsAllocation.consumer_id, consumers, lambda e: -e.points)
 
 
 def allocate(partner_id: int) -> None:

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...security import Perm
-from .. import services
+from .. import serializers, services
 from ..errors import ApiError
 from ..registry import operation
 
@@ -34,10 +34,4 @@ def create_sale_lines(body):
             f"{result.error_count} problem(s) found; nothing was written.",
             services.import_problems(result),
         )
-    return {
-        "rows_total": result.rows_total,
-        "inserted": result.inserted,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-        "dry_run": dry_run,
-    }
+    return serializers.shown("SalesBulkResult", result, dry_run=dry_run)
