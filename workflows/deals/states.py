@@ -156,9 +156,6 @@ def mail_context(deal: DealRegistration, event: str, audience: str = PARTNER) ->
         "deal": deal,
         "event": event,
         "link": public_url("deals.detail", deal_id=deal.id),
-        "state_label": STATE_LABELS[deal.state],
-        "extension_label": EXTENSION_LABELS.get(deal.extension_state or "", ""),
-        "reason_label": REJECTION_REASONS.get(deal.rejection_reason or "", ""),
         "review_hours": current_app.config["DEAL_REVIEW_TARGET_HOURS"],
     }
 
