@@ -23,10 +23,11 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 def xlsx_bytes() -> bytes:
+    """The same bytes on every call (a fixed entry time, not the clock's)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("xl/workbook.xml", "<workbook/>")
+        for name, text in (("[Content_Types].xml", "<Types/>"), ("xl/workbook.xml", "<workbook/>")):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), text)
     return buffer.getvalue()
 
 
