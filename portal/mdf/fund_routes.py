@@ -1,0 +1,3 @@
+"""MDF pages of finance: funds, allocations down the territory tree, utilisation and ROI."""
+
+from . import bp  # noqa: F401
