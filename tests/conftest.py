@@ -1,7 +1,8 @@
 """Fixtures: the app on real PostgreSQL (or SQLite), one rolled-back transaction per test.
 
-Each test session creates its own database and claims its own Redis database number, so
-sessions running side by side never disturb each other.
+Each test session creates its own database, claims its own Redis database number and keeps
+uploads and mails in its own temporary folders, so sessions running side by side (several
+suites, or the workers of one) never disturb each other.
 
 TEST_DATABASE_URL picks the database (default: PostgreSQL `test` on 127.0.0.1); TEST_REDIS_URL
 the Redis (default: 127.0.0.1 db 15). Both must be running: tests fail, never skip, without them.
@@ -25,6 +26,7 @@ from flask import has_app_context
 from flask.globals import app_ctx
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from redis.exceptions import WatchError
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -88,17 +90,25 @@ REDIS_LOCK_KEY = "portal-test-session"
 
 
 def _private_redis(base_url: str) -> str:
-    """Claim a Redis database number no other running test session uses (1–15)."""
+    """Claim a Redis database number no other running test session uses (1–15). The claim is
+    one transaction watched on the lock key, so sessions starting together never share one."""
     parsed = urlsplit(base_url)
     for number in range(1, 16):
         candidate = urlunsplit((parsed.scheme, parsed.netloc, f"/{number}", "", ""))
         conn = redis_from_url(candidate)
         try:
-            owner = conn.get(REDIS_LOCK_KEY)
-            if owner is not None and int(owner) != os.getpid() and _pid_alive(int(owner)):
-                continue
-            conn.flushdb()
-            conn.set(REDIS_LOCK_KEY, os.getpid())
+            with conn.pipeline() as claim:
+                claim.watch(REDIS_LOCK_KEY)
+                owner = claim.get(REDIS_LOCK_KEY)
+                if owner is not None and int(owner) != os.getpid() and _pid_alive(int(owner)):
+                    continue
+                claim.multi()
+                claim.flushdb()
+                claim.set(REDIS_LOCK_KEY, os.getpid())
+                try:
+                    claim.execute()
+                except WatchError:
+                    continue
             return candidate
         finally:
             conn.close()
@@ -154,10 +164,12 @@ class Client(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app():
+def app(tmp_path_factory):
     class SessionConfig(TestConfig):
         SQLALCHEMY_DATABASE_URI = _private_database(TestConfig.SQLALCHEMY_DATABASE_URI)
         REDIS_URL = _private_redis(TestConfig.REDIS_URL)
+        UPLOAD_DIR = str(tmp_path_factory.mktemp("uploads"))
+        MAIL_OUTBOX_DIR = str(tmp_path_factory.mktemp("outbox"))
 
     app = create_app(SessionConfig)
     app.test_client_class = Client
@@ -312,14 +324,22 @@ def login(client):
     return sign_in
 
 
-def run_worker_burst(app, timeout: int = 120) -> subprocess.CompletedProcess:
-    """Run a real `portal worker --burst` process against the test database and Redis."""
-    env = dict(
+def worker_env(app) -> dict[str, str]:
+    """The environment of a `portal` process (worker, command, gunicorn) started by a test: this
+    session's database, Redis, upload and mail folders."""
+    return dict(
         os.environ,
         PORTAL_ENV="test",
         TEST_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
         TEST_REDIS_URL=app.config["REDIS_URL"],
+        TEST_UPLOAD_DIR=app.config["UPLOAD_DIR"],
+        TEST_MAIL_OUTBOX_DIR=app.config["MAIL_OUTBOX_DIR"],
     )
+
+
+def run_worker_burst(app, timeout: int = 120) -> subprocess.CompletedProcess:
+    """Run a real `portal worker --burst` process against the test database and Redis."""
+    env = worker_env(app)
     return subprocess.run(  # noqa: S603
         [sys.executable, "-m", "portal.cli", "worker", "--burst"],
         env=env,
@@ -357,14 +377,7 @@ def live_gunicorn(app, tmp_path_factory):
     Redis and upload folder. Fails the tests that need it when it does not start."""
     port = _free_port()
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    env = dict(
-        os.environ,
-        PORTAL_ENV="test",
-        TEST_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        TEST_REDIS_URL=app.config["REDIS_URL"],
-        TEST_UPLOAD_DIR=app.config["UPLOAD_DIR"],
-        TEST_MAIL_OUTBOX_DIR=app.config["MAIL_OUTBOX_DIR"],
-    )
+    env = worker_env(app)
     command = [sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers", "2"]
     command += ["--bind", f"127.0.0.1:{port}", "--timeout", "120", "--access-logfile", "-"]
     with log.open("wb") as output:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -19,6 +18,8 @@ from portal.extensions import db as _db
 from portal.models import CalcResult, CalcRun, Partner, Program
 from portal.programs.services import save_program
 from workflows.calc import jobs
+
+from ..conftest import worker_env
 
 
 @contextmanager
@@ -132,16 +133,6 @@ def results_by_code(run_id: int) -> dict[str, tuple]:
         )
         for code, r in rows
     }
-
-
-def worker_env(app) -> dict[str, str]:
-    """The environment run_worker_burst gives a worker: the test database and Redis."""
-    return dict(
-        os.environ,
-        PORTAL_ENV="test",
-        TEST_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        TEST_REDIS_URL=app.config["REDIS_URL"],
-    )
 
 
 def spawn(app, *args: str) -> subprocess.Popen:

@@ -1,6 +1,5 @@
 """`portal import KIND FILE [--dry-run]`: summary, errors per row, exit codes, no tracebacks."""
 
-import os
 import subprocess
 import sys
 
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from portal.models import ImportBatch, Territory
 from workflows.imports.cli import run_cli_import
 
+from ..conftest import worker_env
 from .helpers import HEADERS, csv_bytes
 
 TREE = HEADERS["territories"]
@@ -76,12 +76,7 @@ def test_missing_file(cli, tmp_path, db):
 
 
 def test_real_console_script_fails_readably(app, write):
-    env = dict(
-        os.environ,
-        PORTAL_ENV="test",
-        TEST_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        TEST_REDIS_URL=app.config["REDIS_URL"],
-    )
+    env = worker_env(app)
     path = write(raw=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
     done = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "portal.cli", "import", "sales", str(path)],
