@@ -164,7 +164,13 @@ LABELS = {
 # Bootstrap colours (`text-bg-…`) of values shown as badges; any other value is "secondary".
 REVIEW_COLOURS = {"submitted": "info", "approved": "success", "rejected": "danger"}
 BADGES = {
-    "status": {"done": "success", "failed": "danger"},
+    "status": {
+        "done": "success",
+        "failed": "danger",
+        "draft": "warning",
+        "approved": "info",
+        "exported": "success",
+    },
     "deal_state": {**REVIEW_COLOURS, "returned": "warning", "won": "primary", "lost": "dark"},
     "deal_extension": dict.fromkeys(LABELS["deal_extension"], "light border"),
     "review_age": {"overdue": "danger", "due_soon": "warning", "on_track": "success"},

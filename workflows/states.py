@@ -136,6 +136,18 @@ class Machine:
         """Whether the state (and the guard) allow `event` now, permissions aside."""
         return self.rule(obj, event) is not None
 
+    def offered(self, obj, event: str, actor) -> bool:
+        """Whether a page should offer `actor` the `event` now: the state allows it and the
+        party's permission, the scope and maker–checker would let this actor fire it."""
+        rule = self.rule(obj, event)
+        if rule is None:
+            return False
+        try:
+            self.authorise(rule, obj, actor)
+        except (Forbidden, MakerCheckerRefused):
+            return False
+        return True
+
     def authorise(self, rule: Transition, obj, actor) -> None:
         """The party's permission on the object, then maker–checker; raises on refusal."""
         perm = self.parties[rule.by]

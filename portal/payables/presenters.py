@@ -3,6 +3,8 @@ table and the states the workflows act on (workflows.payables), so templates onl
 
 from __future__ import annotations
 
+from workflows.payables.batches import BATCHES
+
 from ..models import Claim, PayoutBatch
 from ..security import Perm, can
 
@@ -14,9 +16,13 @@ def decidable_claims(claims: list[Claim], user) -> set[int]:
     return {c.id for c in claims if c.status in ("submitted", "first_approved")}
 
 
-def batch_actions(batches: list[PayoutBatch]) -> dict[int, dict[str, bool]]:
-    """Per batch: whether it awaits approval, whether its payment file may be downloaded."""
+def batch_actions(batches: list[PayoutBatch], user) -> dict[int, dict[str, bool]]:
+    """Per batch: whether `user` may approve it (never the finance user who built it), whether
+    its payment file may be downloaded."""
     return {
-        b.id: {"approve": b.status == "draft", "export": b.status in ("approved", "exported")}
+        b.id: {
+            "approve": BATCHES.offered(b, "approve", user),
+            "export": BATCHES.allowed(b, "export"),
+        }
         for b in batches
     }

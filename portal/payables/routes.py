@@ -131,7 +131,7 @@ def batch_list():
     return render_template(
         "payables/batches.html",
         page=page,
-        actions=presenters.batch_actions(page.items),
+        actions=presenters.batch_actions(page.items, current_user),
         waiting=waiting,
         form=ConfirmForm(),
         build_form=_build_form(),

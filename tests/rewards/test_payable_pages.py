@@ -155,6 +155,11 @@ def test_batches_through_the_pages_and_only_for_finance(client, login, db, make,
     token = csrf_token(client, "/payout-batches")
     client.post("/payout-batches", data={"csrf_token": token})
     batch = db.session.scalars(select(batches.PayoutBatch)).one()
+    approve_url = f"/payout-batches/{batch.id}/approve"
+    makers_page = client.get("/payout-batches").get_data(as_text=True)
+    assert approve_url not in makers_page  # the maker is not offered what would be refused
+    assert "Awaiting approval by another finance user" in makers_page
+    assert '<span class="badge text-bg-warning">draft</span>' in makers_page
     refused = client.post(
         f"/payout-batches/{batch.id}/approve", data={"csrf_token": token}, follow_redirects=True
     )
@@ -162,6 +167,7 @@ def test_batches_through_the_pages_and_only_for_finance(client, login, db, make,
     _logout(client)
     login(scenario.finance_2)
     token = csrf_token(client, "/payout-batches")
+    assert approve_url in client.get("/payout-batches").get_data(as_text=True)
     early = client.post(
         f"/payout-batches/{batch.id}/export", data={"csrf_token": token}, follow_redirects=True
     )  # a draft cannot be exported: refused, explained, nothing changed
