@@ -11,10 +11,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from workflows.engine.i18n import render_message
+from flask_babel import force_locale
+
 from workflows.payables.balances import ProgramBalance
 from workflows.rewards.ledger import Balance
 
+from ..explain import sentences
 from ..models import (
     CalcResult,
     CalcRun,
@@ -98,8 +100,15 @@ def partner_reward(r: CalcResult) -> dict[str, Any]:
         period=run.period_label,
         kind=run.kind,
         approved=run.approved_at is not None,
-        explanation=[render_message(s["template"], s["params"]) for s in r.explanation],
+        explanation=english_sentences(r),
     )
+
+
+def english_sentences(r: CalcResult) -> list[str]:
+    """The explanation as the Rewards page reads it, numbers formatted, in English (the API's
+    language); the exact figures are the result's own fields."""
+    with force_locale("en"):
+        return sentences(r.explanation, r.currency)
 
 
 def points_balance(partner_id: int, balance: Balance) -> dict[str, Any]:

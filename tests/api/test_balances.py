@@ -165,8 +165,10 @@ def test_the_result_lines_behind_the_money_come_explained(api, world, money):
         "2026-Q3",
         "EUR",
     )
-    assert settled["explanation"][0] == "Eligible revenue in the period: 2000.0000000000 EUR."
+    # the sentences read as on the Rewards page, in English; the exact figures are fields
+    assert settled["explanation"][0] == "Eligible revenue in the period: 2,000.00 EUR."
     assert settled["explanation"][-1] == "Rounded half-up once to 2 decimal places: 40.00 EUR."
+    assert "0000" not in " ".join(settled["explanation"])
     # one line a page: the cursor walks them in order
     first = acme.get(path, query_string={"limit": 1}).get_json()
     second = acme.get(path, query_string={"limit": 1, "cursor": first["next_cursor"]}).get_json()
