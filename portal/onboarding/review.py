@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +13,7 @@ from workflows import enqueue
 from workflows.onboarding.states import allowed
 
 from ..agreements.services import latest_acceptance
-from ..changes import REFUSED, commit_or_show
+from ..changes import REFUSED, commit_or_show, confirmed
 from ..extensions import db
 from ..forms import ConfirmForm, currency_choices
 from ..models import CountryTerritoryRule, PartnerApplication, Territory
@@ -151,8 +151,7 @@ def rules():
 @bp.post("/admin/country-rules/<int:rule_id>/delete")
 @requires(Perm.MANAGE_COUNTRY_RULES)
 def delete_rule(rule_id):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmed(ConfirmForm())
     routing.delete_rule(get_unscoped_or_404(CountryTerritoryRule, rule_id), actor=current_user)
     db.session.commit()
     flash(_("Rule removed."), "success")
