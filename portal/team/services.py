@@ -127,13 +127,8 @@ def revoke(invitation: Invitation, *, actor) -> Invitation:
 
 
 def _invitation_for(token: str, *, lock: bool = False) -> Invitation:
-    object_id, nonce = signed_links.read_token(INVITE, token, _valid_days() * 24 * 3600)
-    stmt = select(Invitation).where(Invitation.id == object_id)
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    invitation = db.session.scalar(stmt)
-    if invitation is None or not signed_links.nonce_matches(invitation.nonce, nonce):
-        raise InvalidToken()
+    max_age = _valid_days() * 24 * 3600
+    invitation = signed_links.row_for(Invitation, INVITE, token, max_age, "nonce", lock=lock)
     if invitation.status(utcnow()) != "pending":
         raise InvalidToken()
     return invitation
