@@ -16,6 +16,7 @@ from workflows.deals.states import TRANSITIONS, transition
 from ..changes import REFUSED, commit_or_refuse, commit_or_show
 from ..csv_export import csv_response
 from ..extensions import db
+from ..foundation.audit import trail_of
 from ..inputs import query_int
 from ..models import DealRegistration, Partner, Territory
 from ..pagination import paginate
@@ -179,7 +180,7 @@ def detail(deal_id):
         "deals/detail.html",
         deal=deal,
         conflicts=services.conflicts_for(deal, current_user),
-        timeline=services.timeline(deal),
+        timeline=trail_of(deal),
         actions=actions,
         events=TRANSITIONS,
         protection=presenters.protection_preview(deal) if "approve" in actions else None,

@@ -16,6 +16,7 @@ from ..agreements.services import latest_acceptance
 from ..changes import REFUSED, commit_or_show, confirmed
 from ..extensions import db
 from ..forms import ConfirmForm, currency_choices
+from ..foundation.audit import trail_of
 from ..models import CountryTerritoryRule, PartnerApplication, Territory
 from ..pagination import paginate
 from ..security import Perm, can, get_unscoped_or_404, get_visible_or_404, requires
@@ -75,7 +76,7 @@ def render_review(application, status: int = 200, **given):
         forms=_forms(application, **given),
         allowed={e: can_decide and allowed(application, e) for e in DECISIONS},
         duplicates=queue.duplicates_for(application, current_user),
-        history=queue.history(application),
+        history=trail_of(application),
         ageing=queue.waiting(application),
         acceptance=latest_acceptance(application.applicant_id),
     ), status
