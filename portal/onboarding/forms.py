@@ -101,14 +101,6 @@ class RegistrationForm(CompanyFields):
             *business_type_choices(),
         ]
 
-    def validate_country(self, field) -> None:
-        if not field.data:
-            raise ValidationError(_l("Choose your country."))
-
-    def validate_business_type(self, field) -> None:
-        if not field.data:
-            raise ValidationError(_l("Choose your type of business."))
-
 
 class SubmitApplicationForm(FlaskForm):
     accept = BooleanField(_l("I have read the partner agreement and accept it"))
