@@ -14,9 +14,9 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, PasswordField
+from wtforms import DecimalField, EmailField, PasswordField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from workflows import validators
 
@@ -47,8 +47,39 @@ def repeat_password_field(other: str) -> PasswordField:
     )
 
 
+def at_most(n: int) -> Length:
+    """At most `n` characters, said the same way on every page."""
+    return Length(max=n, message=_l("At most %(max)d characters."))
+
+
+def required_text(required, *, max: int, check: Callable | None = None) -> list:
+    """The validators of a text that must be given: `required` says so when it is empty, then
+    at most `max` characters, then the shared check `check` (which keeps the clean value)."""
+    return [DataRequired(required), at_most(max), *([Checked(check)] if check else [])]
+
+
+def email_field(label, required) -> EmailField:
+    """An e-mail address that must be given (`required` says so): well formed, at most 254
+    characters."""
+    return EmailField(
+        label,
+        validators=[
+            DataRequired(required),
+            Email(_l("Enter a valid e-mail address.")),
+            at_most(254),
+        ],
+    )
+
+
 class ConfirmForm(FlaskForm):
     """A POST that carries nothing but its CSRF token (buttons that change state)."""
+
+
+class RejectForm(FlaskForm):
+    """A rejection with its reason, which whoever asked reads."""
+
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Reject"))
 
 
 class Checked:

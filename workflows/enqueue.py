@@ -129,7 +129,7 @@ def refresh_sales_rollup() -> None:
     """Rebuild the dashboards' monthly sales roll-up after a committed sales or partners import."""
     queue().enqueue(
         "workflows.jobs.refresh_sales_rollup",
-        False,
+        True,
         job_id=f"sales-rollup-{uuid.uuid4().hex[:12]}",
         job_timeout=1800,
         result_ttl=3600,

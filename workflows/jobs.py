@@ -8,7 +8,6 @@ from flask import current_app
 
 from portal.extensions import db
 from portal.foundation import mail_delivery
-from portal.foundation.redis_conn import get_redis
 from portal.models import utcnow
 
 from . import enqueue, periodic, rollups, tasks
@@ -41,16 +40,12 @@ def run_task(task_id: int) -> str:
 @periodic.periodic("sweep", every=timedelta(minutes=1))
 def sweep() -> int:
     """Re-queue tasks whose worker died mid-run (stale heartbeat)."""
-    try:
-        stale_after = timedelta(seconds=current_app.config["TASK_STALE_AFTER_SECONDS"])
-        requeue = tasks.requeue_stale(stale_after, max_attempts=MAX_ATTEMPTS)
-        db.session.commit()
-        for task_id, attempt in requeue:
-            enqueue.run_task(task_id, attempt=attempt)
-        return len(requeue)
-    finally:
-        db.session.remove()
-        periodic.schedule_next(get_redis(), "sweep")
+    stale_after = timedelta(seconds=current_app.config["TASK_STALE_AFTER_SECONDS"])
+    requeue = tasks.requeue_stale(stale_after, max_attempts=MAX_ATTEMPTS)
+    db.session.commit()
+    for task_id, attempt in requeue:
+        enqueue.run_task(task_id, attempt=attempt)
+    return len(requeue)
 
 
 def send_mail(message_id: int) -> str:
@@ -64,44 +59,31 @@ def send_mail(message_id: int) -> str:
 @periodic.periodic("mail_sweep", every=timedelta(minutes=5))
 def resend_stalled_mail() -> int:
     """Queue again the e-mails whose delivery job was lost (e.g. Redis restarted)."""
-    try:
-        stalled = mail_delivery.stalled_message_ids()
-        db.session.rollback()
-        for message_id in stalled:
-            enqueue.send_mail(message_id)
-        return len(stalled)
-    finally:
-        db.session.remove()
-        periodic.schedule_next(get_redis(), "mail_sweep")
+    stalled = mail_delivery.stalled_message_ids()
+    db.session.rollback()
+    for message_id in stalled:
+        enqueue.send_mail(message_id)
+    return len(stalled)
 
 
 @periodic.periodic("expire_deals", every=timedelta(days=1))
 def expire_deals(as_of: str | None = None) -> dict:
     """Expire approved deal registrations past protection and send expiry reminders.
 
-    The daily chain calls it without `as_of` (today, UTC) and re-arms itself; explicit runs
-    (tests, operators re-running a day) pass an ISO date and leave the chain alone.
+    The daily chain calls it without `as_of` (today, UTC); explicit runs (tests, operators
+    re-running a day) pass an ISO date.
     """
-    try:
-        day = date.fromisoformat(as_of) if as_of else utcnow().date()
-        outcome = deal_expiry.expire_deals(day)
-        db.session.commit()
-        enqueue.pending_mail()
-        return outcome.summary()
-    finally:
-        db.session.remove()
-        if as_of is None:
-            periodic.schedule_next(get_redis(), "expire_deals")
+    day = date.fromisoformat(as_of) if as_of else utcnow().date()
+    outcome = deal_expiry.expire_deals(day)
+    db.session.commit()
+    enqueue.pending_mail()
+    return outcome.summary()
 
 
 @periodic.periodic("sales_rollup", every=timedelta(hours=1))
-def refresh_sales_rollup(chained: bool = True) -> int:
-    """Rebuild the monthly sales roll-up; the hourly chain also catches lines written elsewhere."""
-    try:
-        rows = rollups.refresh_sales_monthly()
-        db.session.commit()
-        return rows
-    finally:
-        db.session.remove()
-        if chained:
-            periodic.schedule_next(get_redis(), "sales_rollup")
+def refresh_sales_rollup(after_import: bool = False) -> int:
+    """Rebuild the monthly sales roll-up; the hourly chain also catches lines written elsewhere
+    (an import asks for an extra run at once, `after_import=True`)."""
+    rows = rollups.refresh_sales_monthly()
+    db.session.commit()
+    return rows

@@ -7,12 +7,16 @@ chain broken by a crash restarts by itself.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from redis import Redis
 from rq import Queue
+
+from portal.extensions import db
+from portal.foundation.redis_conn import get_redis
 
 
 @dataclass(frozen=True)
@@ -26,11 +30,25 @@ PERIODIC: dict[str, PeriodicJob] = {}
 
 
 def periodic(name: str, every: timedelta):
-    """Register a job function to run every `every` on the default queue."""
+    """Register a job function to run every `every` on the default queue.
+
+    Every call ends the job's database session. A call without arguments is the chain's own run
+    and schedules the next, whether it succeeded or failed; a call with arguments (an explicit
+    `as_of` day, an extra run after an import) is asked for by someone and leaves the chain alone.
+    """
 
     def register(fn):
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                db.session.remove()
+                if not args and not kwargs:
+                    schedule_next(get_redis(), name)
+
         PERIODIC[name] = PeriodicJob(name, f"{fn.__module__}.{fn.__name__}", every)
-        return fn
+        return run
 
     return register
 

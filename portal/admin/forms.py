@@ -2,12 +2,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import EmailField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length
 
 from .. import labels
 from ..extensions import db
+from ..forms import email_field, required_text
 from ..models import Territory
 from .staff import STAFF_ROLES
 
@@ -41,20 +41,9 @@ class _StaffFields(FlaskForm):
 
 class StaffUserForm(_StaffFields):
     name = StringField(
-        _l("Name"),
-        validators=[
-            DataRequired(_l("Enter the person's name.")),
-            Length(max=200, message=_l("At most %(max)d characters.")),
-        ],
+        _l("Name"), validators=required_text(_l("Enter the person's name."), max=200)
     )
-    email = EmailField(
-        _l("E-mail"),
-        validators=[
-            DataRequired(_l("Enter the person's e-mail address.")),
-            Email(_l("Enter a valid e-mail address.")),
-            Length(max=254, message=_l("At most %(max)d characters.")),
-        ],
-    )
+    email = email_field(_l("E-mail"), _l("Enter the person's e-mail address."))
     language = SelectField(_l("Language of their e-mails and pages"), choices=[])
     submit = SubmitField(_l("Create the user"))
 

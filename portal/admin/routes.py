@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from workflows import enqueue
 
-from ..changes import REFUSED, commit_or_refuse, commit_or_show
+from ..changes import REFUSED, commit_or_refuse, commit_or_show, confirmed
 from ..forms import ConfirmForm
 from ..labels import label
 from ..models import Role, RoleGrant, User
@@ -135,8 +135,7 @@ def edit_user(user_id):
 @bp.post("/grants/<int:grant_id>/<any(approve, reject):decision>")
 @requires(Perm.MANAGE_USERS)
 def decide_grant(grant_id, decision):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmed(ConfirmForm())
     grant = get_unscoped_or_404(RoleGrant, grant_id)
     decide = staff.approve_grant if decision == "approve" else staff.reject_grant
     commit_or_refuse(partial(decide, grant, actor=current_user), url_for("admin.users"))
@@ -154,8 +153,7 @@ def decide_grant(grant_id, decision):
 @bp.post("/users/<int:user_id>/active/<int:active>")
 @requires(Perm.MANAGE_USERS)
 def toggle_active(user_id, active):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmed(ConfirmForm())
     user = get_visible_or_404(User, user_id)
     commit_or_refuse(
         partial(set_active, user, bool(active), actor=current_user), url_for("admin.users")

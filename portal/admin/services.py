@@ -132,6 +132,12 @@ def set_active(user: User, active: bool, *, actor) -> User:
             if pending_grant(user) is not None
             else N_("This account was never approved and stays deactivated.")
         )
+    return switch_active(user, active, actor=actor)
+
+
+def switch_active(user: User, active: bool, *, actor) -> User:
+    """Set the account (in)active, audited; deactivation ends every session. The caller has
+    checked that `actor` may."""
     before = {"active": user.active}
     user.active = active
     record_event(

@@ -1,29 +1,23 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired
 
 from workflows import validators
 
-from ..forms import Checked
+from ..forms import required_text
 
 
 class PublishForm(FlaskForm):
     title = StringField(
         _l("Title"),
-        validators=[
-            DataRequired(_l("Give the agreement a title.")),
-            Length(max=200, message=_l("At most %(max)d characters.")),
-            Checked(validators.name),
-        ],
+        validators=required_text(_l("Give the agreement a title."), max=200, check=validators.name),
     )
     body = TextAreaField(
         _l("Agreement text"),
-        validators=[
-            DataRequired(_l("Write the text of the agreement.")),
-            Length(max=100_000, message=_l("At most %(max)d characters.")),
-            Checked(validators.text_block),
-        ],
+        validators=required_text(
+            _l("Write the text of the agreement."), max=100_000, check=validators.text_block
+        ),
         render_kw={"rows": 14},
     )
     effective_on = DateField(

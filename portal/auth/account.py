@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, logout_user
 
 from portal.foundation.ratelimit import RateLimited
 
-from ..changes import refusal_message
+from ..changes import confirmed, refusal_message
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import utcnow
@@ -62,8 +62,7 @@ def password():
 @bp.post("/account/sessions/<int:session_id>/revoke")
 @login_required
 def revoke(session_id):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmed(ConfirmForm())
     row = sessions.own_session(current_user, session_id)
     if row is None or session_id == sessions.current_session_id():
         abort(404)
@@ -76,8 +75,7 @@ def revoke(session_id):
 @bp.post("/account/sessions/revoke-all")
 @login_required
 def sign_out_everywhere():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmed(ConfirmForm())
     sessions.revoke_all(current_user, reason="sign_out_everywhere", actor=current_user)
     db.session.commit()
     logout_user()

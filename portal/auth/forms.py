@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
-from ..forms import new_password_field, repeat_password_field
+from ..forms import email_field, new_password_field, repeat_password_field
 
 
 class LoginForm(FlaskForm):
@@ -26,14 +26,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail"),
-        validators=[
-            DataRequired(_l("Enter your e-mail address.")),
-            Email(_l("Enter a valid e-mail address.")),
-            Length(max=254, message=_l("At most %(max)d characters.")),
-        ],
-    )
+    email = email_field(_l("E-mail"), _l("Enter your e-mail address."))
     submit = SubmitField(_l("Send me a link"))
 
 

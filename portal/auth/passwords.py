@@ -82,16 +82,8 @@ def send_reset_link(email: str, *, locale: str | None = None, ip: str | None = N
 
 def user_for_link(purpose: str, token: str, *, lock: bool = False) -> User:
     """The active user a genuine, unexpired, unused link is for; InvalidToken otherwise."""
-    user_id, nonce = signed_links.read_token(purpose, token, max_age(purpose))
-    stmt = select(User).where(User.id == user_id)
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    user = db.session.scalar(stmt)
-    if (
-        user is None
-        or not user.active
-        or not signed_links.nonce_matches(user.password_nonce, nonce)
-    ):
+    user = signed_links.row_for(User, purpose, token, max_age(purpose), "password_nonce", lock=lock)
+    if not user.active:
         raise InvalidToken()
     return user
 

@@ -137,7 +137,14 @@ class DealForm(FlaskForm):
             raise ValidationError(_l("Choose at least one product category or product."))
 
 
-class ReasonForm(FlaskForm):
+class EventForm(FlaskForm):
+    """The form of a button on the detail page: its fields are the event's data, by name."""
+
+    def event_data(self) -> dict:
+        return {name: data for name, data in self.data.items() if name != self.meta.csrf_field_name}
+
+
+class ReasonForm(EventForm):
     """Withdraw, report lost: a reason in free text."""
 
     reason = TextAreaField(
@@ -146,13 +153,13 @@ class ReasonForm(FlaskForm):
     )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(EventForm):
     """Approve, return for information, request or refuse an extension."""
 
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class WonForm(FlaskForm):
+class WonForm(EventForm):
     amount = AmountField(
         _l("Won amount"),
         validators=amount_validators(_l("Enter the amount won.")),
@@ -160,7 +167,7 @@ class WonForm(FlaskForm):
     won_on = DateField(_l("Won on"), validators=[InputRequired(_l("Enter the date, YYYY-MM-DD."))])
 
 
-class RejectForm(FlaskForm):
+class RejectForm(EventForm):
     reason = SelectField(
         _l("Reason"),
         choices=labels.choices("deal_rejection_reason", REJECTION_REASONS),
@@ -169,7 +176,7 @@ class RejectForm(FlaskForm):
     note = TextAreaField(_l("Explanation for the partner"), validators=[Length(max=2000)])
 
 
-class ExtensionGrantForm(FlaskForm):
+class ExtensionGrantForm(EventForm):
     new_date = DateField(
         _l("Protected until"), validators=[InputRequired(_l("Enter the new date, YYYY-MM-DD."))]
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -16,6 +15,7 @@ from workflows.deals.states import TRANSITIONS, transition
 from ..changes import REFUSED, commit_or_refuse, commit_or_show
 from ..csv_export import csv_response
 from ..extensions import db
+from ..foundation.audit import trail_of
 from ..inputs import query_int
 from ..models import DealRegistration, Partner, Territory
 from ..pagination import paginate
@@ -23,6 +23,7 @@ from ..security import Perm, get_visible_or_404, requires
 from . import bp, presenters, services
 from .forms import (
     DealForm,
+    EventForm,
     ExtensionGrantForm,
     NoteForm,
     ReasonForm,
@@ -36,51 +37,24 @@ EXPORT_BATCH = 2000
 
 @dataclass(frozen=True)
 class Action:
-    """A button on the detail page: its form, the state-machine event, and the event's data."""
+    """A button on the detail page: its form (whose fields are the event's data), the
+    state-machine event, and what is said when it is done."""
 
-    form: type
+    form: type[EventForm]
     event: str
-    data: Callable
     done: object
 
 
 ACTIONS = {
-    "withdraw": Action(
-        ReasonForm, "withdraw", lambda f: {"reason": f.reason.data}, _l("Registration withdrawn.")
-    ),
-    "won": Action(
-        WonForm,
-        "report_won",
-        lambda f: {"amount": f.amount.data, "won_on": f.won_on.data},
-        _l("Congratulations: the deal is reported won."),
-    ),
-    "lost": Action(
-        ReasonForm, "report_lost", lambda f: {"reason": f.reason.data}, _l("Deal reported lost.")
-    ),
-    "extension": Action(
-        NoteForm, "request_extension", lambda f: {"note": f.note.data}, _l("Extension requested.")
-    ),
-    "approve": Action(
-        NoteForm, "approve", lambda f: {"note": f.note.data}, _l("Registration approved.")
-    ),
-    "reject": Action(
-        RejectForm,
-        "reject",
-        lambda f: {"reason": f.reason.data, "note": f.note.data},
-        _l("Registration rejected."),
-    ),
-    "return": Action(
-        NoteForm, "return", lambda f: {"note": f.note.data}, _l("Returned to the partner.")
-    ),
-    "extension-grant": Action(
-        ExtensionGrantForm,
-        "grant_extension",
-        lambda f: {"new_date": f.new_date.data, "note": f.note.data},
-        _l("Extension granted."),
-    ),
-    "extension-refuse": Action(
-        NoteForm, "refuse_extension", lambda f: {"note": f.note.data}, _l("Extension refused.")
-    ),
+    "withdraw": Action(ReasonForm, "withdraw", _l("Registration withdrawn.")),
+    "won": Action(WonForm, "report_won", _l("Congratulations: the deal is reported won.")),
+    "lost": Action(ReasonForm, "report_lost", _l("Deal reported lost.")),
+    "extension": Action(NoteForm, "request_extension", _l("Extension requested.")),
+    "approve": Action(NoteForm, "approve", _l("Registration approved.")),
+    "reject": Action(RejectForm, "reject", _l("Registration rejected.")),
+    "return": Action(NoteForm, "return", _l("Returned to the partner.")),
+    "extension-grant": Action(ExtensionGrantForm, "grant_extension", _l("Extension granted.")),
+    "extension-refuse": Action(NoteForm, "refuse_extension", _l("Extension refused.")),
 }
 
 
@@ -179,7 +153,7 @@ def detail(deal_id):
         "deals/detail.html",
         deal=deal,
         conflicts=services.conflicts_for(deal, current_user),
-        timeline=services.timeline(deal),
+        timeline=trail_of(deal),
         actions=actions,
         events=TRANSITIONS,
         protection=presenters.protection_preview(deal) if "approve" in actions else None,
@@ -197,7 +171,7 @@ def act(deal_id, action):
     if not form.validate_on_submit():
         presenters.flash_errors(form)
         return redirect(url_for("deals.detail", deal_id=deal.id))
-    change = partial(transition, deal, spec.event, current_user, **spec.data(form))
+    change = partial(transition, deal, spec.event, current_user, **form.event_data())
     commit_or_refuse(change, url_for("deals.detail", deal_id=deal_id))
     enqueue.pending_mail()
     flash(str(spec.done), "success")

@@ -10,7 +10,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import format_percent, get_locale, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.foundation.audit import record_event
@@ -29,7 +29,6 @@ from workflows.engine.i18n import N_, render_message
 
 from ..extensions import db
 from ..models import (
-    AuditEvent,
     Category,
     DealConflict,
     DealRegistration,
@@ -401,19 +400,3 @@ def conflicts_for(deal: DealRegistration, user) -> list[ConflictView]:
             )
         )
     return views
-
-
-def timeline(deal: DealRegistration) -> list[AuditEvent]:
-    """The registration's history, read from the audit trail."""
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(
-                and_(
-                    AuditEvent.object_type == DealRegistration.__tablename__,
-                    AuditEvent.object_id == str(deal.id),
-                )
-            )
-            .order_by(AuditEvent.id)
-        )
-    )

@@ -75,6 +75,15 @@ class VerifyProblem:
     problem: str
 
 
+def trail_of(obj) -> list[AuditEvent]:
+    """The audit events about one object, oldest first: its history as a page shows it."""
+    object_type, object_id = _describe(obj)
+    stmt = select(AuditEvent).where(
+        AuditEvent.object_type == object_type, AuditEvent.object_id == object_id
+    )
+    return list(db.session.scalars(stmt.order_by(AuditEvent.id)))
+
+
 def _events() -> Iterator[AuditEvent]:
     last_id = 0
     while True:

@@ -8,7 +8,9 @@ import secrets
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import select
 
+from portal.extensions import db
 from workflows.engine.i18n import N_, Refusal
 
 SALT_PREFIX = "portal.onboarding."  # kept: links already sent stay valid
@@ -44,5 +46,15 @@ def read_token(purpose: str, token: str, max_age: int) -> tuple[int, str]:
         raise InvalidToken() from None
 
 
-def nonce_matches(stored: str | None, presented: str) -> bool:
-    return stored is not None and hmac.compare_digest(stored, presented)
+def row_for(model, purpose: str, token: str, max_age: int, nonce: str, *, lock: bool = False):
+    """The `model` row a genuine, unexpired token is for while the row's `nonce` column still
+    holds the token's nonce (`lock`: held FOR UPDATE for the change); InvalidToken otherwise."""
+    object_id, presented = read_token(purpose, token, max_age)
+    stmt = select(model).where(model.id == object_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    row = db.session.scalar(stmt)
+    stored = getattr(row, nonce, None)
+    if stored is None or not hmac.compare_digest(stored, presented):
+        raise InvalidToken()
+    return row

@@ -3,7 +3,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    EmailField,
     SelectField,
     StringField,
     SubmitField,
@@ -11,13 +10,21 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from workflows import validators
 from workflows.onboarding.duplicates import normalise_domain
 
 from .. import labels
-from ..forms import Checked, new_password_field, repeat_password_field, typed_currency
+from ..forms import (
+    Checked,
+    at_most,
+    email_field,
+    new_password_field,
+    repeat_password_field,
+    required_text,
+    typed_currency,
+)
 from ..models import TIERS
 from ..models.onboarding import BUSINESS_TYPES
 from .countries import country_choices
@@ -32,10 +39,6 @@ def territory_choices(territories) -> list[SelectChoice]:
     return [SelectChoice(t.id, "\u2003" * t.depth + t.name) for t in territories]
 
 
-def _max(n: int) -> Length:
-    return Length(max=n, message=_l("At most %(max)d characters."))
-
-
 def _website(form, field) -> None:
     try:
         if normalise_domain(field.data) is None:
@@ -44,40 +47,37 @@ def _website(form, field) -> None:
         raise ValidationError(_l("Enter a website such as www.example.com.")) from None
 
 
-class RegistrationForm(FlaskForm):
+class CompanyFields(FlaskForm):
+    """What a partner tells about its company, when it applies and later in its profile."""
+
+    website = StringField(
+        _l("Website"),
+        validators=[DataRequired(_l("Enter your company's website.")), at_most(253), _website],
+    )
+    tax_id = StringField(
+        _l("Tax id (VAT or company number)"),
+        validators=required_text(_l("Enter your company's tax id."), max=64, check=validators.name),
+    )
+    address = TextAreaField(
+        _l("Address"),
+        validators=required_text(
+            _l("Enter your company's address."), max=500, check=validators.text_block
+        ),
+        render_kw={"rows": 3},
+    )
+
+
+class RegistrationForm(CompanyFields):
     company_name = StringField(
         _l("Company legal name"),
-        validators=[
-            DataRequired(_l("Enter your company's legal name.")),
-            _max(200),
-            Checked(validators.name),
-        ],
+        validators=required_text(
+            _l("Enter your company's legal name."), max=200, check=validators.name
+        ),
     )
     country = SelectField(
         _l("Country"),
         validators=[InputRequired(_l("Choose your country.")), Checked(validators.country)],
         choices=[],
-    )
-    website = StringField(
-        _l("Website"),
-        validators=[DataRequired(_l("Enter your company's website.")), _max(253), _website],
-    )
-    tax_id = StringField(
-        _l("Tax id (VAT or company number)"),
-        validators=[
-            DataRequired(_l("Enter your company's tax id.")),
-            _max(64),
-            Checked(validators.name),
-        ],
-    )
-    address = TextAreaField(
-        _l("Address"),
-        validators=[
-            DataRequired(_l("Enter your company's address.")),
-            _max(500),
-            Checked(validators.text_block),
-        ],
-        render_kw={"rows": 3},
     )
     business_type = SelectField(
         _l("Type of business"),
@@ -86,16 +86,9 @@ class RegistrationForm(FlaskForm):
     )
     name = StringField(
         _l("Your name"),
-        validators=[DataRequired(_l("Enter your name.")), _max(200), Checked(validators.name)],
+        validators=required_text(_l("Enter your name."), max=200, check=validators.name),
     )
-    email = EmailField(
-        _l("Your work e-mail"),
-        validators=[
-            DataRequired(_l("Enter your e-mail address.")),
-            Email(_l("Enter a valid e-mail address.")),
-            _max(254),
-        ],
-    )
+    email = email_field(_l("Your work e-mail"), _l("Enter your e-mail address."))
     password = new_password_field()
     confirm = repeat_password_field("password")
     submit = SubmitField(_l("Apply to become a partner"))
@@ -108,14 +101,6 @@ class RegistrationForm(FlaskForm):
             *business_type_choices(),
         ]
 
-    def validate_country(self, field) -> None:
-        if not field.data:
-            raise ValidationError(_l("Choose your country."))
-
-    def validate_business_type(self, field) -> None:
-        if not field.data:
-            raise ValidationError(_l("Choose your type of business."))
-
 
 class SubmitApplicationForm(FlaskForm):
     accept = BooleanField(_l("I have read the partner agreement and accept it"))
@@ -125,7 +110,7 @@ class SubmitApplicationForm(FlaskForm):
 class AnswerForm(FlaskForm):
     answer = TextAreaField(
         _l("Your answer"),
-        validators=[DataRequired(_l("Answer the channel manager's question.")), _max(4000)],
+        validators=required_text(_l("Answer the channel manager's question."), max=4000),
         render_kw={"rows": 5},
     )
     submit = SubmitField(_l("Send answer and resubmit"))
@@ -159,7 +144,7 @@ class ApproveForm(FlaskForm):
 class QuestionForm(FlaskForm):
     question = TextAreaField(
         _l("Question for the applicant"),
-        validators=[DataRequired(_l("Write the question for the applicant.")), _max(4000)],
+        validators=required_text(_l("Write the question for the applicant."), max=4000),
         render_kw={"rows": 3},
     )
     submit = SubmitField(_l("Request information"))
@@ -168,7 +153,7 @@ class QuestionForm(FlaskForm):
 class RejectForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for the rejection (the applicant sees it)"),
-        validators=[DataRequired(_l("Give the reason for the rejection.")), _max(4000)],
+        validators=required_text(_l("Give the reason for the rejection."), max=4000),
         render_kw={"rows": 3},
     )
     submit = SubmitField(_l("Reject"))

@@ -18,7 +18,7 @@ from workflows.onboarding.states import transition
 
 from ..extensions import db
 from ..labels import label
-from ..models import AuditEvent, Partner, PartnerApplication, Territory, utcnow
+from ..models import Partner, PartnerApplication, Territory, utcnow
 from ..models.onboarding import AWAITING_REVIEW
 from ..security import find_visible, visible_to
 
@@ -116,20 +116,6 @@ def duplicates_for(application: PartnerApplication, user) -> list[DuplicateView]
             )
         )
     return views
-
-
-def history(application: PartnerApplication) -> list[AuditEvent]:
-    """The application's audit events, oldest first."""
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(
-                AuditEvent.object_type == PartnerApplication.__tablename__,
-                AuditEvent.object_id == str(application.id),
-            )
-            .order_by(AuditEvent.id)
-        )
-    )
 
 
 def assignable_territories(user) -> list[Territory]:

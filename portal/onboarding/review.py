@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,9 +13,10 @@ from workflows import enqueue
 from workflows.onboarding.states import allowed
 
 from ..agreements.services import latest_acceptance
-from ..changes import REFUSED, commit_or_show
+from ..changes import REFUSED, commit_or_show, confirmed
 from ..extensions import db
 from ..forms import ConfirmForm, currency_choices
+from ..foundation.audit import trail_of
 from ..models import CountryTerritoryRule, PartnerApplication, Territory
 from ..pagination import paginate
 from ..security import Perm, can, get_unscoped_or_404, get_visible_or_404, requires
@@ -75,7 +76,7 @@ def render_review(application, status: int = 200, **given):
         forms=_forms(application, **given),
         allowed={e: can_decide and allowed(application, e) for e in DECISIONS},
         duplicates=queue.duplicates_for(application, current_user),
-        history=queue.history(application),
+        history=trail_of(application),
         ageing=queue.waiting(application),
         acceptance=latest_acceptance(application.applicant_id),
     ), status
@@ -151,8 +152,7 @@ def rules():
 @bp.post("/admin/country-rules/<int:rule_id>/delete")
 @requires(Perm.MANAGE_COUNTRY_RULES)
 def delete_rule(rule_id):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmed(ConfirmForm())
     routing.delete_rule(get_unscoped_or_404(CountryTerritoryRule, rule_id), actor=current_user)
     db.session.commit()
     flash(_("Rule removed."), "success")

@@ -15,7 +15,7 @@ from workflows import enqueue
 
 from ..agreements.services import pending_version_for
 from ..auth import ACCOUNT_ENDPOINTS
-from ..changes import REFUSED, commit_or_refuse, commit_or_show, refusal_message
+from ..changes import REFUSED, commit_or_refuse, commit_or_show, confirmed, refusal_message
 from ..downloads import send_stored_file
 from ..extensions import db
 from ..forms import ConfirmForm
@@ -162,8 +162,7 @@ def submit():
 @bp.post("/application/resend-verification")
 @requires(Perm.APPLY_AS_PARTNER)
 def resend_verification():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmed(ConfirmForm())
     resend = partial(
         services.resend_verification, _own_application(), actor=current_user, ip=request.remote_addr
     )

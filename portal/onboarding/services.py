@@ -15,7 +15,6 @@ from werkzeug.security import generate_password_hash
 from portal.foundation import ratelimit, signed_links
 from portal.foundation.audit import record_event
 from portal.foundation.outbox import public_url, queue_mail
-from portal.foundation.signed_links import InvalidToken
 from workflows import validators
 from workflows.engine.i18n import N_
 from workflows.onboarding.duplicates import (
@@ -131,16 +130,10 @@ def _send_verification(application: PartnerApplication) -> None:
 
 
 def _application_for(token: str, *, lock: bool = False) -> PartnerApplication:
-    object_id, nonce = signed_links.read_token(
-        VERIFY, token, current_app.config["VERIFY_EMAIL_MAX_AGE_SECONDS"]
+    max_age = current_app.config["VERIFY_EMAIL_MAX_AGE_SECONDS"]
+    return signed_links.row_for(
+        PartnerApplication, VERIFY, token, max_age, "verify_nonce", lock=lock
     )
-    stmt = select(PartnerApplication).where(PartnerApplication.id == object_id)
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    application = db.session.scalar(stmt)
-    if application is None or not signed_links.nonce_matches(application.verify_nonce, nonce):
-        raise InvalidToken()
-    return application
 
 
 def check_verification_token(token: str) -> PartnerApplication:

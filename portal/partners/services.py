@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Partner, PartnerTerritory, PartnerTier, Product, SaleLine, Territory
+from ..models import Partner, PartnerTerritory, PartnerTier, SaleLine, Territory
 from ..models.onboarding import PartnerProfile
 from ..models.partners import current_range
 from ..security import visible_to
@@ -70,20 +70,6 @@ def sales_query(
     return visible_to(stmt, user, SaleLine)
 
 
-def sales_totals(user, *, start: date | None = None, end: date | None = None):
-    """Line count and exact amount per currency over the lines the user may see."""
-    stmt = (
-        select(SaleLine.currency, func.count(), func.sum(SaleLine.amount))
-        .group_by(SaleLine.currency)
-        .order_by(SaleLine.currency)
-    )
-    if start:
-        stmt = stmt.where(SaleLine.sold_on >= start)
-    if end:
-        stmt = stmt.where(SaleLine.sold_on <= end)
-    return db.session.execute(visible_to(stmt, user, SaleLine)).all()
-
-
 def territory_tree(user) -> list[Territory]:
     """Visible territories in tree order (by path), with their partner counts today."""
     return list(
@@ -103,10 +89,6 @@ def partner_counts_by_territory(territory_ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
-def product_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Product))
-
-
 def sales_totals_for_partner(user, partner_id: int):
     stmt = (
         select(SaleLine.currency, func.count(), func.sum(SaleLine.amount))
@@ -119,7 +101,3 @@ def sales_totals_for_partner(user, partner_id: int):
 
 def count(stmt) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-
-
-def recent_sales(user, limit: int = 8) -> list[SaleLine]:
-    return list(db.session.scalars(sales_query(user).limit(limit)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..forms import AmountField
@@ -22,11 +22,6 @@ class ClaimForm(FlaskForm):
         _l("Invoice (PDF, PNG or JPEG)"), validators=[FileRequired(_l("Attach the invoice."))]
     )
     submit = SubmitField(_l("Submit claim"))
-
-
-class RejectClaimForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
-    submit = SubmitField(_l("Reject"))
 
 
 class BuildBatchForm(FlaskForm):

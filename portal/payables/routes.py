@@ -16,7 +16,7 @@ from ..calc.queries import program_choices
 from ..changes import commit_or_refuse, confirmed
 from ..csv_export import csv_response
 from ..extensions import db
-from ..forms import ConfirmForm
+from ..forms import ConfirmForm, RejectForm
 from ..labels import label
 from ..models import Claim, PayoutBatch, Program
 from ..models.payables import CLAIM_STATES
@@ -24,7 +24,7 @@ from ..onboarding.uploads import PAPER_TYPES, check_upload
 from ..pagination import paginate
 from ..security import Perm, get_unscoped_or_404, get_visible_or_404, requires, visible_to
 from . import bp, invoices, presenters
-from .forms import BuildBatchForm, ClaimForm, RejectClaimForm
+from .forms import BuildBatchForm, ClaimForm
 
 
 def _claim_form() -> ClaimForm:
@@ -52,7 +52,7 @@ def claim_list():
         decidable=presenters.decidable_claims(page.items, current_user),
         form=_claim_form() if current_user.partner_id else None,
         approve_form=ConfirmForm(),
-        reject_form=RejectClaimForm(),
+        reject_form=RejectForm(),
     )
 
 
@@ -113,7 +113,7 @@ def approve_claim(claim_id):
 @requires(Perm.APPROVE_CLAIMS)
 def reject_claim(claim_id):
     claim = get_visible_or_404(Claim, claim_id)
-    form = confirmed(RejectClaimForm())
+    form = confirmed(RejectForm())
     back = url_for("payables.claim_list")
     commit_or_refuse(
         lambda: claims.reject_claim(claim, actor=current_user, reason=form.reason.data), back

@@ -3,30 +3,23 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
 from workflows import validators
 
 from .. import labels
-from ..forms import Checked
+from ..forms import Checked, at_most, required_text
 from ..models import TIERS
 
 
 class ResourceForm(FlaskForm):
     title = StringField(
         _l("Title"),
-        validators=[
-            DataRequired(_l("Give the resource a title.")),
-            Length(max=200, message=_l("At most %(max)d characters.")),
-            Checked(validators.name),
-        ],
+        validators=required_text(_l("Give the resource a title."), max=200, check=validators.name),
     )
     description = TextAreaField(
         _l("Description"),
-        validators=[
-            Length(max=4000, message=_l("At most %(max)d characters.")),
-            Checked(validators.text_block),
-        ],
+        validators=[at_most(4000), Checked(validators.text_block)],
         render_kw={"rows": 3},
     )
     kind = RadioField(

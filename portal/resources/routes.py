@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..changes import REFUSED, commit_or_show
+from ..changes import REFUSED, commit_or_show, confirmed
 from ..downloads import send_stored_file
 from ..extensions import db
 from ..forms import ConfirmForm
@@ -67,8 +67,7 @@ def publish():
 @bp.post("/resources/<int:resource_id>/<any(archive, restore):action>")
 @requires(Perm.PUBLISH_RESOURCES)
 def set_active(resource_id, action):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmed(ConfirmForm())
     resource = get_visible_or_404(Resource, resource_id)
     services.set_active(resource, action == "restore", actor=current_user)
     db.session.commit()

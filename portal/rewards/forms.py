@@ -17,11 +17,6 @@ class RedeemForm(FlaskForm):
     submit = SubmitField(_l("Request"))
 
 
-class RejectForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
-    submit = SubmitField(_l("Reject"))
-
-
 class ItemForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])

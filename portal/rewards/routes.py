@@ -13,14 +13,14 @@ from workflows.rewards import ledger, levels, posting, redemptions
 
 from ..changes import commit_or_refuse, confirmed
 from ..extensions import db
-from ..forms import ConfirmForm
+from ..forms import ConfirmForm, RejectForm
 from ..models import Partner, Program, Redemption, RewardItem, utcnow
 from ..models.rewards import REDEMPTION_STATES
 from ..pagination import paginate
 from ..progress import count, progress_response
 from ..security import Perm, get_unscoped_or_404, get_visible_or_404, requires
 from . import bp, presenters, queries
-from .forms import ItemForm, PostPointsForm, RedeemForm, RejectForm
+from .forms import ItemForm, PostPointsForm, RedeemForm
 
 
 @bp.get("/")

@@ -11,7 +11,7 @@ from workflows import enqueue
 from workflows.engine.i18n import Refusal
 
 from ..auth import sessions
-from ..changes import REFUSED, commit_or_refuse, commit_or_show, refusal_message
+from ..changes import REFUSED, commit_or_refuse, commit_or_show, confirmed, refusal_message
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Invitation, User, utcnow
@@ -57,8 +57,7 @@ def invite():
 @bp.post("/team/invitations/<int:invitation_id>/<any(resend, revoke):action>")
 @requires(Perm.MANAGE_TEAM)
 def invitation_action(invitation_id, action):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmed(ConfirmForm())
     invitation = get_visible_or_404(Invitation, invitation_id)
     change = partial(getattr(services, action), invitation, actor=current_user)
     commit_or_refuse(change, url_for("team.index"))
@@ -71,8 +70,7 @@ def invitation_action(invitation_id, action):
 @bp.post("/team/members/<int:user_id>/<any(deactivate, reactivate):action>")
 @requires(Perm.MANAGE_TEAM)
 def member_action(user_id, action):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmed(ConfirmForm())
     member = get_visible_or_404(User, user_id)
     change = partial(services.set_member_active, member, action == "reactivate", actor=current_user)
     commit_or_refuse(change, url_for("team.index"))

@@ -17,8 +17,7 @@ from workflows.engine.i18n import N_
 from workflows.onboarding.duplicates import domain_root, normalise_domain, normalise_tax_id
 from workflows.onboarding.errors import OnboardingError
 
-from ..admin.services import UserError, create_user
-from ..auth.sessions import revoke_all
+from ..admin.services import UserError, create_user, switch_active
 from ..extensions import db
 from ..models import Invitation, Partner, PartnerProfile, Role, User, utcnow
 from ..partners.services import saved_profile
@@ -127,13 +126,8 @@ def revoke(invitation: Invitation, *, actor) -> Invitation:
 
 
 def _invitation_for(token: str, *, lock: bool = False) -> Invitation:
-    object_id, nonce = signed_links.read_token(INVITE, token, _valid_days() * 24 * 3600)
-    stmt = select(Invitation).where(Invitation.id == object_id)
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    invitation = db.session.scalar(stmt)
-    if invitation is None or not signed_links.nonce_matches(invitation.nonce, nonce):
-        raise InvalidToken()
+    max_age = _valid_days() * 24 * 3600
+    invitation = signed_links.row_for(Invitation, INVITE, token, max_age, "nonce", lock=lock)
     if invitation.status(utcnow()) != "pending":
         raise InvalidToken()
     return invitation
@@ -170,18 +164,7 @@ def set_member_active(member: User, active: bool, *, actor) -> User:
     ensure(actor, Perm.MANAGE_TEAM, member)
     if member.id == actor.id:
         raise OnboardingError(N_("You cannot deactivate your own account."))
-    before = {"active": member.active}
-    member.active = active
-    record_event(
-        actor,
-        "user.activate" if active else "user.deactivate",
-        member,
-        before=before,
-        after={"active": active},
-    )
-    if not active:
-        revoke_all(member, reason="deactivated", actor=actor)
-    return member
+    return switch_active(member, active, actor=actor)
 
 
 def role_changeable(member: User, actor) -> bool:

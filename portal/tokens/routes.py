@@ -4,6 +4,7 @@ from flask import abort, flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..changes import confirmed
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import utcnow
@@ -51,8 +52,7 @@ def create():
 @requires(Perm.USE_API)
 def revoke(token_id):
     token = services.own_token_or_none(current_user, token_id) or abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmed(ConfirmForm())
     services.revoke_token(token, actor=current_user)
     db.session.commit()
     flash(_("The token %(name)s was revoked.", name=token.name), "success")

@@ -84,5 +84,5 @@ def test_refresh_is_queued_once_and_runs_hourly(redis):
     enqueue.refresh_sales_rollup()
     queued = Queue("default", connection=redis).jobs
     assert [job.func_name for job in queued] == ["workflows.jobs.refresh_sales_rollup"]
-    assert queued[0].args == (False,)  # an explicit refresh does not start a second chain
+    assert queued[0].args == (True,)  # after_import: an explicit run starts no second chain
     assert PERIODIC["sales_rollup"].func == f"{jobs.__name__}.refresh_sales_rollup"

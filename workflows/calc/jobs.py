@@ -163,9 +163,5 @@ def sweep_now(older_than: timedelta | None = None) -> runs.Sweep:
 @periodic.periodic("calc_sweep", every=timedelta(minutes=1))
 def sweep() -> int:
     """Periodic: put the shards of runs whose worker died (stale heartbeat) back on the queue."""
-    try:
-        found = sweep_now()
-        return sum(len(shards) for shards in found.shards.values()) + len(found.fan_ins)
-    finally:
-        db.session.remove()
-        periodic.schedule_next(get_redis(), "calc_sweep")
+    found = sweep_now()
+    return sum(len(shards) for shards in found.shards.values()) + len(found.fan_ins)

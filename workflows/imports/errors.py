@@ -8,7 +8,7 @@ translate with `gettext(message, **params)`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -65,12 +65,7 @@ class RowError:
     params: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-            "params": self.params,
-        }
+        return asdict(self)
 
     def render(self) -> str:
         """The message in English, its placeholders filled."""

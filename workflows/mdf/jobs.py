@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from portal.extensions import db
-from portal.foundation.redis_conn import get_redis
 from portal.models import utcnow
 from workflows import enqueue, periodic
 
@@ -15,15 +14,10 @@ from . import expiry
 
 @periodic.periodic("mdf_expiry", every=timedelta(days=1))
 def expire_mdf(as_of: str | None = None) -> dict:
-    """The pass for today, UTC, re-arming the daily chain; an explicit ISO `as_of` (tests,
+    """The pass for today, UTC, run by the daily chain; an explicit ISO `as_of` (tests,
     operators re-running a day) leaves the chain alone."""
-    try:
-        day = date.fromisoformat(as_of) if as_of else utcnow().date()
-        outcome = expiry.run_expiry(day)
-        db.session.commit()
-        enqueue.pending_mail()
-        return outcome.summary()
-    finally:
-        db.session.remove()
-        if as_of is None:
-            periodic.schedule_next(get_redis(), "mdf_expiry")
+    day = date.fromisoformat(as_of) if as_of else utcnow().date()
+    outcome = expiry.run_expiry(day)
+    db.session.commit()
+    enqueue.pending_mail()
+    return outcome.summary()

@@ -17,10 +17,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from workflows.deals.matching import domain_root, name_similarity, normalise_domain, normalise_name
+from workflows.deals.matching import (
+    Reason,
+    domain_root,
+    name_similarity,
+    normalise_domain,
+    normalise_name,
+)
 from workflows.engine.i18n import N_
 
 NAME_THRESHOLD = 0.85
@@ -64,15 +70,6 @@ class Company:
     tax_key: str | None = None
     domain_root: str | None = None
     tax_id: str = ""
-
-
-@dataclass(frozen=True)
-class Reason:
-    code: str
-    params: dict[str, Any] = field(default_factory=dict, hash=False)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "params": dict(self.params)}
 
 
 def compare(new: Company, other: Company) -> tuple[Reason, ...]:

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
@@ -227,24 +227,3 @@ def payment_rows(batch: PayoutBatch) -> list[tuple]:
 
 def _text(amount: Decimal, currency: str) -> str:
     return format(round_money(amount, currency), "f")
-
-
-def paid_amounts(
-    partner_id: int, period_start: date, period_end: date
-) -> dict[tuple[int, str], Decimal]:
-    """Per (program, period label): what the partner's lines in exported batches paid, in the
-    program currency."""
-    rows = db.session.execute(
-        select(PayoutLine.program_id, PayoutLine.period_label, PayoutLine.amount)
-        .join(PayoutBatchLine, PayoutBatchLine.payout_line_id == PayoutLine.id)
-        .join(PayoutBatch, PayoutBatch.id == PayoutBatchLine.batch_id)
-        .where(
-            PayoutLine.payee_id == partner_id,
-            and_(PayoutLine.period_start >= period_start, PayoutLine.period_end <= period_end),
-            PayoutBatch.status == "exported",
-        )
-    )
-    paid: dict[tuple[int, str], Decimal] = {}
-    for program_id, label, amount in rows:
-        paid[(program_id, label)] = paid.get((program_id, label), Decimal(0)) + amount
-    return paid

@@ -66,9 +66,9 @@ class StatementLine:
         return self.payable - self.paid
 
 
-def _latest_results(partner_ids: Iterable[int], period: Period) -> list[CalcResult]:
-    """The partners' results in the latest approved settlement of each program period."""
-    latest = (
+def _latest_settlements(period: Period):
+    """The ids of the latest approved settlement run of each program period within `period`."""
+    return (
         select(func.max(CalcRun.id))
         .where(
             CalcRun.kind == "settlement",
@@ -78,6 +78,11 @@ def _latest_results(partner_ids: Iterable[int], period: Period) -> list[CalcResu
         )
         .group_by(CalcRun.program_id, CalcRun.period_start, CalcRun.period_end)
     )
+
+
+def _latest_results(partner_ids: Iterable[int], period: Period) -> list[CalcResult]:
+    """The partners' results in the latest approved settlement of each program period."""
+    latest = _latest_settlements(period)
     return db.session.scalars(
         select(CalcResult).where(
             CalcResult.run_id.in_(latest), CalcResult.payee_id.in_(list(partner_ids))
@@ -219,17 +224,7 @@ def partner_totals(partners: list[Partner], period: Period) -> dict[int, list[To
 
 def partners_with_lines(period: Period):
     """A subquery of the ids of partners with a statement line in the period."""
-    latest = (
-        select(func.max(CalcRun.id))
-        .where(
-            CalcRun.kind == "settlement",
-            CalcRun.approved_at.is_not(None),
-            CalcRun.period_start >= period.start,
-            CalcRun.period_end <= period.end,
-        )
-        .group_by(CalcRun.program_id, CalcRun.period_start, CalcRun.period_end)
-    )
-    settled = select(CalcResult.payee_id).where(CalcResult.run_id.in_(latest))
+    settled = select(CalcResult.payee_id).where(CalcResult.run_id.in_(_latest_settlements(period)))
     payable = select(PayoutLine.payee_id).where(
         PayoutLine.program_id.is_not(None),  # statements cover programs (not fund claims)
         PayoutLine.period_start >= period.start,

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from flask import current_app
 
 from portal.extensions import db
-from portal.foundation.redis_conn import get_redis
 from portal.models import Program, utcnow
 from workflows import periodic
 
@@ -28,59 +27,44 @@ def post_points(as_of: str | None = None) -> dict[str, int]:
 
     Each program period commits on its own, so one failure does not hold back the others; the
     job still fails at the end, naming what it could not post (the next day tries again)."""
-    try:
-        day = date.fromisoformat(as_of) if as_of else utcnow().date()
-        late_days = current_app.config["POINTS_LATE_LINE_DAYS"]
-        due = [
-            (program.id, period, f"{program.code} {period.label}")
-            for program in earnings.loyalty_programs()
-            for period in earnings.due_periods(program, day, late_days)
-        ]
-        db.session.rollback()
-        posted: dict[str, int] = {}
-        failed: list[str] = []
-        for program_id, period, name in due:
-            try:
-                program = db.session.get(Program, program_id)
-                posted[name] = len(earnings.post_earnings(program, period, actor=None))
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                posted.pop(name, None)
-                log.exception("posting the points of %s failed", name)
-                failed.append(name)
-        if failed:
-            raise PostingFailed(f"points not posted for {', '.join(failed)}")
-        return posted
-    finally:
-        db.session.remove()
-        if as_of is None:
-            periodic.schedule_next(get_redis(), "post_points")
+    day = date.fromisoformat(as_of) if as_of else utcnow().date()
+    late_days = current_app.config["POINTS_LATE_LINE_DAYS"]
+    due = [
+        (program.id, period, f"{program.code} {period.label}")
+        for program in earnings.loyalty_programs()
+        for period in earnings.due_periods(program, day, late_days)
+    ]
+    db.session.rollback()
+    posted: dict[str, int] = {}
+    failed: list[str] = []
+    for program_id, period, name in due:
+        try:
+            program = db.session.get(Program, program_id)
+            posted[name] = len(earnings.post_earnings(program, period, actor=None))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            posted.pop(name, None)
+            log.exception("posting the points of %s failed", name)
+            failed.append(name)
+    if failed:
+        raise PostingFailed(f"points not posted for {', '.join(failed)}")
+    return posted
 
 
 @periodic.periodic("expire_points", every=timedelta(days=1))
 def expire_points(as_of: str | None = None) -> int:
     """Post expiry entries for points past their last usable day (explicit `as_of`: no re-arm)."""
-    try:
-        day = date.fromisoformat(as_of) if as_of else utcnow().date()
-        posted = points.expire_all(day)
-        db.session.commit()
-        return len(posted)
-    finally:
-        db.session.remove()
-        if as_of is None:
-            periodic.schedule_next(get_redis(), "expire_points")
+    day = date.fromisoformat(as_of) if as_of else utcnow().date()
+    posted = points.expire_all(day)
+    db.session.commit()
+    return len(posted)
 
 
 @periodic.periodic("loyalty_levels", every=timedelta(days=1))
 def recompute_levels(as_of: str | None = None) -> int:
     """Recompute every partner's status level from the trailing 12 months of earnings."""
-    try:
-        day = date.fromisoformat(as_of) if as_of else utcnow().date()
-        changed = levels.recompute(day)
-        db.session.commit()
-        return changed
-    finally:
-        db.session.remove()
-        if as_of is None:
-            periodic.schedule_next(get_redis(), "loyalty_levels")
+    day = date.fromisoformat(as_of) if as_of else utcnow().date()
+    changed = levels.recompute(day)
+    db.session.commit()
+    return changed

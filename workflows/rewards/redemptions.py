@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.foundation.audit import record_event
 from portal.models import Partner, Redemption, RewardItem, utcnow
-from portal.security import Perm, ensure, visible_to
+from portal.security import Perm, ensure
 from workflows.engine import N_
 from workflows.states import Machine, Transition
 
@@ -173,10 +173,3 @@ def reject_redemption(
     if not (reason or "").strip():
         raise RewardsError(N_("Give a reason for the rejection."))
     return REDEMPTIONS.fire(redemption, "reject", actor, reason=reason, on=on)
-
-
-def pending_for(actor):
-    """Open requests the actor may decide, oldest first."""
-    ensure(actor, Perm.APPROVE_REDEMPTIONS)
-    stmt = select(Redemption).where(Redemption.status == "requested").order_by(Redemption.id)
-    return db.session.scalars(visible_to(stmt, actor, Redemption)).all()
