@@ -219,7 +219,7 @@ def real_values(mdf) -> dict[str, list[str]]:
         "user_id": [first_id(User, User.email == "partner.fr@demo.example")],
         "active": [0, 1],
         # the DACH manager's decision forms are read from the first request's page
-        "request_id": [mdf.waiting, mdf.returned, mdf.second, mdf.claimed],
+        "request_id": [mdf.waiting, mdf.claimed],
         "mdf_claim_id": [mdf.claim],
         "proof_id": [mdf.proof],
     }
