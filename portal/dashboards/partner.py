@@ -225,6 +225,7 @@ def marketing_funds(user, limit: int = RECENT_DEALS) -> MarketingFunds | None:
         db.session.scalars(
             visible_to(
                 select(MdfRequest)
+                .options(selectinload(MdfRequest.fund))
                 .where(MdfRequest.state.in_(OPEN_MDF_STATES))
                 .order_by(MdfRequest.claim_due_on, MdfRequest.id)
                 .limit(limit),

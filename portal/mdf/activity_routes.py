@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from workflows.mdf import claims, requests
 from workflows.mdf.errors import MdfError
+from workflows.mdf.funds import shown
 
 from ..changes import REFUSED, commit_or_refuse, commit_or_show, confirmed
 from ..downloads import send_stored_file
@@ -96,7 +97,7 @@ def _detail(mdf_request: MdfRequest, **forms):
     actions = presenters.request_actions(mdf_request, found, current_user, _today())
     resubmit = forms.get("resubmit_form") or ResubmitForm(obj=mdf_request, prefix="resubmit")
     if not resubmit.is_submitted():
-        resubmit.amount.data = mdf_request.requested_amount
+        resubmit.amount.data = shown(mdf_request.requested_amount, mdf_request.fund.currency)
     return render_template(
         "mdf/request.html",
         req=mdf_request,

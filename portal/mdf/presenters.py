@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from workflows.engine.i18n import Refusal
 from workflows.mdf import ledger
 from workflows.mdf.claims import CLAIMS, refuse_unclaimable
+from workflows.mdf.funds import shown
 from workflows.mdf.request_states import REQUESTS, refuse_first_approver
 
 from ..changes import refusal_message
@@ -273,8 +274,8 @@ def partner_figures(request: MdfRequest) -> ledger.Figures:
 def claim_form(request: MdfRequest) -> ClaimForm:
     """The claim form, offering the approved amount."""
     form = ClaimForm(prefix="claim")
-    if not form.is_submitted():
-        form.amount.data = request.approved_amount
+    if not form.is_submitted() and request.approved_amount is not None:
+        form.amount.data = shown(request.approved_amount, request.fund.currency)
     return form
 
 

@@ -103,7 +103,7 @@ def test_request_to_payout(committed_db, make_committed, redis, sign_in, live_se
     expect(page.locator("#mdf-open-requests")).to_contain_text("days left")
     follow_nav(page, "Fund requests")
     page.get_by_role("link", name="File claim").click()
-    expect(page.get_by_label("Amount claimed")).to_have_value("2000.0000")
+    expect(page.get_by_label("Amount claimed")).to_have_value("2000.00")
     page.get_by_label("Amount claimed").fill("1850.00")
     page.get_by_label("Leads generated").fill("72")
     page.get_by_label("Pipeline generated").fill("520000")
