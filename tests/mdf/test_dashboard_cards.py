@@ -53,6 +53,7 @@ def test_partner_figures_come_from_three_queries(world, db, funded, count_querie
     waiting = propose(world, funded, "90.00")
     approved = requests.approve_request(propose(world, funded, "400.00"), actor=world.dach_manager)
     db.session.expire_all()
+    assert world.acme_user.partner_id == world.acme.id  # the reader is loaded before counting
     with count_queries() as queries:
         found = partner.marketing_funds(world.acme_user)
     assert len(queries) == 4  # the three, and the funds of the requests loaded with them
