@@ -157,6 +157,29 @@ LABELS = {
     "token_scope": {"read": _l("Read only"), "read-write": _l("Read and write")},
     # A published agreement version: the one in effect, or one waiting for its effective date.
     "agreement_version": {"current": _l("current"), "scheduled": _l("scheduled")},
+    # Market development funds: an activity request, a claim on it, and their history.
+    "mdf_request_state": {
+        **REVIEW,
+        "first_approved": _l("awaiting second approval"),
+        "returned": _l("returned for more information"),
+        "claimed": _l("claimed"),
+        "lapsed": _l("lapsed"),
+    },
+    "mdf_claim_state": REVIEW,
+    "mdf_event": {
+        "mdf.request.submit": _l("Requested"),
+        "mdf.request.approve": _l("Approved"),
+        "mdf.request.first_approve": _l("First approval"),
+        "mdf.request.second_approve": _l("Second approval"),
+        "mdf.request.reject": _l("Rejected"),
+        "mdf.request.return": _l("Returned for more information"),
+        "mdf.request.resubmit": _l("Resubmitted"),
+        "mdf.request.claimed": _l("Claimed"),
+        "mdf.request.lapse": _l("Lapsed: no claim by the due date"),
+        "mdf.claim.submit": _l("Claim filed"),
+        "mdf.claim.approve": _l("Claim approved"),
+        "mdf.claim.reject": _l("Claim rejected"),
+    },
     # A step on the road from an approved settlement to payment (portal/calc/road.py).
     "road_step": {"done": _l("done"), "partial": _l("partly"), "waiting": _l("waiting")},
 }
@@ -176,6 +199,14 @@ BADGES = {
     "review_age": {"overdue": "danger", "due_soon": "warning", "on_track": "success"},
     "application_state": {**REVIEW_COLOURS, "needs_info": "warning", "resubmitted": "info"},
     "claim_state": {**REVIEW_COLOURS, "first_approved": "warning"},
+    "mdf_request_state": {
+        **REVIEW_COLOURS,
+        "first_approved": "warning",
+        "returned": "warning",
+        "claimed": "primary",
+        "lapsed": "dark",
+    },
+    "mdf_claim_state": REVIEW_COLOURS,
     "redemption_state": {"requested": "warning", "approved": "success"},
     "road_step": {"done": "success", "partial": "warning"},
     "agreement_version": {"current": "success"},

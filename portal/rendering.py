@@ -84,6 +84,13 @@ NAVIGATION: tuple[NavLink | NavGroup, ...] = (
         ),
     ),
     NavGroup(
+        _l("Marketing funds"),
+        (
+            NavLink("mdf.requests", _l("Fund requests"), Perm.VIEW_MDF),
+            NavLink("mdf.queue", _l("Fund reviews"), Perm.APPROVE_MDF),
+        ),
+    ),
+    NavGroup(
         _l("Loyalty"),
         (
             NavLink("rewards.balance", _l("Points"), Perm.VIEW_POINTS),

@@ -60,6 +60,7 @@ from portal.models import (
 )
 
 from .conftest import CSRF_RE
+from .mdf.demo_world import add_mdf_demo
 
 TODAY = date(2026, 9, 10)
 ROLES = {
@@ -197,7 +198,7 @@ def first_id(model, *where) -> int:
     return _db.session.scalar(select(func.min(model.id)).where(*where)) or 1
 
 
-def real_values() -> dict[str, list[str]]:
+def real_values(mdf) -> dict[str, list[str]]:
     """Path values naming real objects of the demo, by parameter name."""
     partner = _db.session.scalar(select(Partner.id).where(Partner.code == "ALPENNETZ"))
     ids = {
@@ -217,6 +218,10 @@ def real_values() -> dict[str, list[str]]:
         "rule_id": [first_id(CountryTerritoryRule)],
         "user_id": [first_id(User, User.email == "partner.fr@demo.example")],
         "active": [0, 1],
+        # the DACH manager's decision forms are read from the first request's page
+        "request_id": [mdf.waiting, mdf.claimed],
+        "mdf_claim_id": [mdf.claim],
+        "proof_id": [mdf.proof],
     }
     values = {name: [str(i) for i in found] for name, found in ids.items()}
     # Ids of objects the demo does not create (imports, batches, tasks, documents, tokens …)
@@ -287,7 +292,9 @@ def demo(db, redis, monkeypatch):
     load_demo_onboarding()
     load_demo_claims(summary.dates)
     db.session.commit()
-    return summary
+    mdf = add_mdf_demo(db.session)
+    db.session.commit()
+    return summary, mdf
 
 
 @pytest.fixture
@@ -339,7 +346,8 @@ def _csrf(html: str) -> str | None:
 
 def test_no_page_answers_hostile_input_with_a_server_error(app, db, demo, recording):
     started = time.monotonic()
-    real = real_values()
+    _summary, mdf = demo
+    real = real_values(mdf)
     every_rule = [r for r in app.url_map.iter_rules() if r.endpoint not in SKIPPED_ENDPOINTS]
     rules = [r for r in every_rule if r.endpoint not in SESSION_ENDING]
     ending = [r for r in every_rule if r.endpoint in SESSION_ENDING]
@@ -392,6 +400,10 @@ def test_no_page_answers_hostile_input_with_a_server_error(app, db, demo, record
     # the walk really got past the sign-in and into the pages of every role
     assert {"/claims", "/deals/<int:deal_id>"} <= fuzz.reached["partner_user"]
     assert {"/deals/queue", "/applications"} <= fuzz.reached["channel_manager"]
+    assert {"/mdf/requests/<int:request_id>", "/mdf/proofs/<int:proof_id>/download"} <= (
+        fuzz.reached["partner_user"] & fuzz.reached["channel_manager"] & fuzz.reached["finance"]
+    )
+    assert "/mdf/queue" in fuzz.reached["channel_manager"]
     assert {"/programs/<int:program_id>/edit", "/calc/periods"} <= fuzz.reached["finance"]
     assert {"/admin/users", "/admin/country-rules"} <= fuzz.reached["admin"]
     assert sum(len(found) for found in forms.values()) > 30

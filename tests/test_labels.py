@@ -8,6 +8,8 @@ from flask_babel import force_locale
 from portal.labels import BADGES, LABELS, badge, label
 from portal.models import Role
 from portal.models.deals import DEAL_STATES, EXTENSION_STATES
+from portal.models.mdf import CLAIM_STATES as MDF_CLAIM_STATES
+from portal.models.mdf import REQUEST_STATES as MDF_REQUEST_STATES
 from portal.models.onboarding import APPLICATION_STATES, BUSINESS_TYPES
 from portal.models.partners import TIERS
 from portal.models.payables import BATCH_STATES, CLAIM_STATES
@@ -28,6 +30,8 @@ from portal.models.tasks import TASK_STATES
         ("deal_extension", EXTENSION_STATES),
         ("application_state", APPLICATION_STATES),
         ("claim_state", CLAIM_STATES),
+        ("mdf_request_state", MDF_REQUEST_STATES),
+        ("mdf_claim_state", MDF_CLAIM_STATES),
         ("business_type", BUSINESS_TYPES),
         ("tier", TIERS),
     ],

@@ -26,6 +26,7 @@ from werkzeug.datastructures import FileStorage
 
 from portal.csv_export import CHUNK_BYTES
 from portal.deals.services import save_deal
+from portal.mdf.proofs import store_proof
 from portal.models import AuditEvent, CalcResult, PayoutLine, SaleLine
 from portal.onboarding import services as onboarding
 from portal.onboarding.uploads import CheckedUpload
@@ -37,9 +38,12 @@ from tests.calc.test_scenarios import AFTER_Q3, EMEA_VOLUME, Q3
 from tests.conftest import CSRF_RE
 from tests.deals.conftest import deal_input
 from tests.factories import PASSWORD
+from tests.mdf.conftest import build_world, fund_acme, new_fund, propose
 from tests.onboarding.helpers import REGISTRATION, verification_token
 from tests.rewards.test_payables import CLAIM_SPIF
 from workflows.calc import runs, settlement
+from workflows.mdf import claims as mdf_claims
+from workflows.mdf import requests as mdf_requests
 from workflows.payables import batches, claims
 
 PDF = b"%PDF-1.4\n% a document of the live tests\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
@@ -58,6 +62,7 @@ DOWNLOADS = {
     "api.getClaimInvoice": "test_claim_invoice_on_the_page_and_through_the_api",
     "onboarding.document": "test_application_document",
     "resources.download": "test_resource_library_file",
+    "mdf.proof_download": "test_mdf_claim_proof",
 }
 # What makes a route a download: its path, or a view that builds a file answer.
 DOWNLOAD_PATH = re.compile(r"(\.csv|\.pdf|/download|/export|/invoice)$|/documents/<")
@@ -334,3 +339,24 @@ def test_resource_library_file(server, committed_db, make_committed, scenario):
     visitor = Visitor(server, rep.email)
     answer = download(visitor, f"/resources/{resource.id}/download", "application/pdf")
     assert answer.body == PDF
+
+
+def test_mdf_claim_proof(server, committed_db, make_committed, fast_passwords):
+    world = build_world(make_committed, committed_db.session)
+    fund = new_fund(world)
+    fund_acme(world, fund)
+    approved = mdf_requests.approve_request(propose(world, fund), actor=world.dach_manager)
+    upload = FileStorage(io.BytesIO(PDF), "Messestand Köln.pdf", content_type="application/pdf")
+    claim = mdf_claims.submit_claim(
+        approved, actor=world.acme_user, amount=Decimal("300"), proofs=[store_proof(upload)]
+    )
+    committed_db.session.commit()
+    path = f"/mdf/proofs/{claim.proofs[0].id}/download"
+
+    for email in (world.acme_user.email, world.dach_manager.email, world.finance.email):
+        answer = download(Visitor(server, email), path, "application/pdf")
+        assert answer.body == PDF
+        named = answer.headers["Content-Disposition"]
+        assert "filename*=UTF-8''Messestand%20K%C3%B6ln.pdf" in named
+    for outsider in (world.other_admin.email, world.amer_manager.email):
+        assert Visitor(server, outsider).get(path).status == 404

@@ -15,6 +15,7 @@ from portal.demo.programs import load_demo_programs
 from portal.demo.rewards import load_demo_rewards
 
 from .conftest import csrf_token
+from .mdf.demo_world import add_mdf_demo
 
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 # Not dates to read: ledger entry references ("earn:3:1:2026-12-04:0") name what they came from.
@@ -95,6 +96,7 @@ def test_pages_are_csp_clean_and_show_no_raw_dates(app, db, redis):
     load_demo_rewards()
     load_demo_onboarding()
     load_demo_claims(demo.dates)
+    add_mdf_demo(db.session)
     problems, seen = [], set()
     for language in ("en", "fr"):
         for login in demo.logins:
@@ -116,6 +118,7 @@ def test_pages_are_csp_clean_and_show_no_raw_dates(app, db, redis):
                     if ISO_DATE.search(text) or RAW_TIME.search(text):
                         problems.append(f"{language} {login.email} {path}: {text[:120]!r}")
     assert {"/deals/N", "/audit/", "/points/catalog", "/dashboard"} <= seen
+    assert {"/mdf/requests", "/mdf/requests/N", "/mdf/queue"} <= seen
     assert problems == [], "\n".join(problems)
 
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from types import FunctionType
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -26,6 +27,8 @@ from ..models import (
     Claim,
     DealRegistration,
     FxRate,
+    MdfClaim,
+    MdfRequest,
     Partner,
     PartnerApplication,
     PartnerTerritory,
@@ -86,6 +89,33 @@ _QUEUES = (
         Claim.status.in_(("submitted", "first_approved")),
     ),
     (
+        _l("Fund requests"),
+        "mdf.queue",
+        Perm.APPROVE_MDF,
+        MdfRequest,
+        MdfRequest.updated_at,
+        MdfRequest.state == "submitted",
+    ),
+    (
+        _l("Fund requests awaiting second approval"),
+        "mdf.queue",
+        Perm.MANAGE_FUNDS,
+        MdfRequest,
+        MdfRequest.first_approved_at,
+        # never the first approver's (they may not give the second approval)
+        lambda user: (
+            (MdfRequest.state == "first_approved") & (MdfRequest.first_approver_id != user.id)
+        ),
+    ),
+    (
+        _l("Fund claims"),
+        "mdf.queue",
+        Perm.APPROVE_MDF,
+        MdfClaim,
+        MdfClaim.created_at,
+        MdfClaim.state == "submitted",
+    ),
+    (
         _l("Points redemptions"),
         "rewards.redemption_list",
         Perm.APPROVE_REDEMPTIONS,
@@ -107,7 +137,7 @@ def queues(user) -> list[Queue]:
             func.count(model.id),
             func.count(model.id).filter(since < cutoff),
             func.min(since),
-        ).where(waiting)
+        ).where(waiting(user) if isinstance(waiting, FunctionType) else waiting)
         count, overdue, oldest = db.session.execute(visible_to(stmt, user, model)).one()
         found.append(Queue(str(label), endpoint, count, overdue or 0, _aware(oldest)))
     return found

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from workflows.engine import Measure, ProgramSpec, spec_from_dict
+from workflows.mdf.ledger import MOVING_KINDS
 from workflows.payables import balances as money
 from workflows.rewards import ledger
 from workflows.rewards.ledger import Balance
@@ -26,12 +27,17 @@ from ..models import (
     Category,
     Claim,
     DealRegistration,
+    MdfClaim,
+    MdfEntry,
+    MdfFund,
+    MdfRequest,
     SalesMonthly,
 )
 from ..security import Perm, can, visible_to
 from .whatif import Projection, Standing, standing, what_if
 
 RECENT_DEALS = 6
+OPEN_MDF_STATES = ("submitted", "first_approved", "returned", "approved")
 CHART_MONTHS = 12
 
 
@@ -176,3 +182,68 @@ def sales_summary(user, start: date, today: date) -> dict:
         "chart": monthly_revenue(user, today),
         "totals": [list(row) for row in quarter_totals(user, start, today)],
     }
+
+
+@dataclass(frozen=True)
+class FundMoney:
+    fund: MdfFund
+    available: Decimal
+
+
+@dataclass(frozen=True)
+class MarketingFunds:
+    """The partner's open funds with what is available in each, its requests still under way
+    (soonest claim deadline first) and how many of its claims wait for a decision."""
+
+    funds: list[FundMoney]
+    requests: list[MdfRequest]
+    claimed: set[int]  # requests with a claim waiting for a decision
+    waiting_claims: int
+
+    def __bool__(self) -> bool:
+        return bool(self.funds or self.requests)
+
+
+def marketing_funds(user, limit: int = RECENT_DEALS) -> MarketingFunds | None:
+    """Three set-based queries, all through `visible_to`: money per fund, open requests, and
+    the requests among them whose claim waits."""
+    if user.partner_id is None or not can(user, Perm.VIEW_MDF):
+        return None
+    available = func.sum(MdfEntry.amount)
+    money_rows = db.session.execute(
+        visible_to(
+            select(MdfFund, available)
+            .join(MdfEntry, MdfEntry.fund_id == MdfFund.id)
+            .where(MdfFund.state == "open", MdfEntry.kind.in_(MOVING_KINDS))
+            .group_by(MdfFund.id)
+            .order_by(MdfFund.claim_deadline, MdfFund.code),
+            user,
+            MdfEntry,
+        )
+    ).all()
+    open_requests = list(
+        db.session.scalars(
+            visible_to(
+                select(MdfRequest)
+                .options(selectinload(MdfRequest.fund))
+                .where(MdfRequest.state.in_(OPEN_MDF_STATES))
+                .order_by(MdfRequest.claim_due_on, MdfRequest.id)
+                .limit(limit),
+                user,
+                MdfRequest,
+            )
+        )
+    )
+    claimed = set(
+        db.session.scalars(
+            visible_to(select(MdfClaim.request_id), user, MdfClaim).where(
+                MdfClaim.state == "submitted"
+            )
+        )
+    )
+    return MarketingFunds(
+        [FundMoney(fund, amount) for fund, amount in money_rows],
+        open_requests,
+        {r.id for r in open_requests} & claimed,
+        len(claimed),
+    )

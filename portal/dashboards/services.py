@@ -34,6 +34,7 @@ def partner_dashboard(user, args: MultiDict, today: date) -> dict:
         "what_if_form": form,
         "deals": partner.recent_deals(user),
         "claims": partner.recent_claims(user),
+        "mdf": partner.marketing_funds(user),
         **cache.remember("partner", user, today, lambda: partner.sales_summary(user, start, today)),
         "rate_label": presenters.rate_label,
         "measure_label": presenters.measure_label,

@@ -158,6 +158,8 @@ class MdfClaim(db.Model):
     fund_id: Mapped[int] = mapped_column(ForeignKey("mdf_funds.id"), index=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Amount)
+    actual_leads: Mapped[int | None] = mapped_column(Integer)
+    actual_pipeline: Mapped[Decimal | None] = mapped_column(Amount)
     state: Mapped[str] = mapped_column(String(16), default="submitted", index=True)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -29,7 +29,7 @@ from workflows.states import Machine, Transition
 from . import checks, ledger
 from .errors import AlreadyDecided, MdfError, OverApproved, PastDeadline
 from .funds import shown
-from .request_states import REQUESTS, STATE_WORDS, lock_request, named
+from .request_states import MAX_LEADS, REQUESTS, STATE_WORDS, lock_request, named
 
 CLAIM_WORDS = {
     "submitted": N_("submitted"),
@@ -121,7 +121,9 @@ CLAIMS = Machine(
 )  # fmt: skip
 
 
-def _refuse_unclaimable(request: MdfRequest, day: date) -> None:
+def refuse_unclaimable(request: MdfRequest, day: date) -> None:
+    """A claim is taken on an approved request with none waiting, from the activity's last day
+    until its due date."""
     if request.state != "approved":
         raise MdfError(
             N_("Request %(id)s is %(state)s; only approved requests are claimed."),
@@ -157,13 +159,16 @@ def submit_claim(
     actor,
     amount: Decimal,
     proofs: Sequence[Proof],
+    actual_leads: int | None = None,
+    actual_pipeline: Decimal | None = None,
     on: date | None = None,
 ) -> MdfClaim:
-    """Claim up to the approved amount of the partner's own approved request, with proof."""
+    """Claim up to the approved amount of the partner's own approved request, with proof and,
+    optionally, the leads and pipeline the activity brought."""
     ensure(actor, Perm.REQUEST_MDF, request)
     request = lock_request(request)
     fund = request.fund
-    _refuse_unclaimable(request, on or _today())
+    refuse_unclaimable(request, on or _today())
     amount = checks.amount(amount, fund.currency)
     if amount > request.approved_amount:
         raise OverApproved(
@@ -173,6 +178,14 @@ def submit_claim(
             currency=fund.currency,
             field="amount",
         )
+    if actual_leads is not None and not 0 <= actual_leads <= MAX_LEADS:
+        raise MdfError(
+            N_("Report between 0 and %(count)s leads."), count=MAX_LEADS, field="actual_leads"
+        )
+    if actual_pipeline is not None:
+        actual_pipeline = checks.amount(
+            actual_pipeline, fund.currency, field="actual_pipeline", zero=True
+        )
     most = current_app.config["MDF_MAX_PROOFS"]
     if not 1 <= len(proofs) <= most:
         raise MdfError(N_("Attach between 1 and %(count)s proof files."), count=most, field="proof")
@@ -181,6 +194,8 @@ def submit_claim(
         fund_id=fund.id,
         partner_id=request.partner_id,
         amount=amount,
+        actual_leads=actual_leads,
+        actual_pipeline=actual_pipeline,
         state="submitted",
         submitted_by_id=actor.id,
     )
@@ -204,6 +219,8 @@ def submit_claim(
         after={
             "request": request.id,
             "amount": format(amount, "f"),
+            "actual_leads": actual_leads,
+            "actual_pipeline": None if actual_pipeline is None else format(actual_pipeline, "f"),
             "proofs": [proof.name for proof in proofs],
         },
     )

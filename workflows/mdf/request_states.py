@@ -131,7 +131,8 @@ def _first_approve(request: MdfRequest, actor, amount: Decimal | None = None, on
     return {"amount": format(amount, "f"), "second_approval": "finance"}
 
 
-def _second_approve(request: MdfRequest, actor, amount: Decimal | None = None, on=None) -> dict:
+def refuse_first_approver(request: MdfRequest, actor) -> None:
+    """Maker–checker for the second approval: never the person who gave the first."""
     fund = request.fund
     if actor.id == request.first_approver_id:
         raise SecondApproverRequired(
@@ -143,6 +144,11 @@ def _second_approve(request: MdfRequest, actor, amount: Decimal | None = None, o
             threshold=shown(fund.second_approval_above, fund.currency),
             currency=fund.currency,
         )
+
+
+def _second_approve(request: MdfRequest, actor, amount: Decimal | None = None, on=None) -> dict:
+    fund = request.fund
+    refuse_first_approver(request, actor)
     if amount is not None and amount != request.approved_amount:
         raise MdfError(
             N_(
