@@ -32,6 +32,7 @@ from ..calc.conftest import execute_inline, load_program
 from ..conftest import in_own_context
 from .conftest import PROGRAM, deal_body
 from .test_claims import CLAIM_SPIF
+from .test_mdf import mdf_objects
 
 PDF = b"%PDF-1.4\n% a tiny invoice\n"
 
@@ -74,7 +75,7 @@ def fuzz(operation, headers: dict[str, str], session: ClosingClient) -> int:
     return sent
 
 
-def real_objects(world, make) -> dict[str, int]:
+def real_objects(app, world, make) -> dict[str, int]:
     """One of each thing a read operation names by id, all visible to ACME's user."""
     make.fx("EUR", "1", date(2020, 1, 1))
     make.sale(world["acme"], world["router"], "2000", sold_on=date(2026, 8, 3))
@@ -101,16 +102,18 @@ def real_objects(world, make) -> dict[str, int]:
         "claim_id": claim.id,
         "program_id": program.id,
         "run_id": run.id,
+        **mdf_objects(app, world, "acme"),
     }
 
 
 def test_generated_requests_conform_to_the_document(app, world, tokens, make, monkeypatch):
     monkeypatch.setitem(app.config, "API_RATE_LIMIT", 100_000)
-    known = real_objects(world, make)
+    known = real_objects(app, world, make)
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     ids = {operation.definition.raw["operationId"] for operation in operations}
     assert {"getMoneyBalances", "getClaimInvoice", "getPointsBalance", "createSaleLines"} <= ids
+    assert {"getMdfFund", "getMdfRequest", "getMdfClaim", "submitMdfClaim"} <= ids
     session = ClosingClient(app)
     calls = 0
     statuses: dict[str, set[int]] = {}

@@ -36,9 +36,15 @@ class Mdf:
     event: object
 
 
-def mdf_fund(world, *, code: str = "MDF-API", threshold: str | None = None) -> Mdf:
+def mdf_fund(
+    world,
+    *,
+    code: str = "MDF-API",
+    threshold: str | None = None,
+    partners: tuple[str, ...] = ("acme", "beta"),
+) -> Mdf:
     """A EUR fund passed down the tree: 10,000 to WORLD, 5,000 to EMEA, 2,000 each to DACH and
-    FR, 1,000 each to ACME and BETA; and the activity type EVENT."""
+    FR, 1,000 each to ACME and BETA (only down to `partners`); and the activity type EVENT."""
     finance, t = world["finance"], world["t"]
     fund = funds.create_fund(
         actor=finance,
@@ -52,14 +58,11 @@ def mdf_fund(world, *, code: str = "MDF-API", threshold: str | None = None) -> M
         claim_days=30,
         second_approval_above=None if threshold is None else Decimal(threshold),
     )
-    for territory, amount in (
-        ("WORLD", "10000"),
-        ("EMEA", "5000"),
-        ("DACH", "2000"),
-        ("FR", "2000"),
-    ):
+    regions = {"acme": "DACH", "beta": "FR"}
+    steps = [("WORLD", "10000"), ("EMEA", "5000")] + [(regions[p], "2000") for p in partners]
+    for territory, amount in steps:
         funds.allocate(fund, actor=finance, amount=Decimal(amount), territory=t[territory])
-    for partner in ("acme", "beta"):
+    for partner in partners:
         funds.allocate(fund, actor=finance, amount=Decimal("1000"), partner=world[partner])
     event = db.session.scalar(select(MdfActivityType).where(MdfActivityType.code == "EVENT"))
     if event is None:
@@ -91,7 +94,7 @@ def stored_proof(app) -> Proof:
 
 def mdf_objects(app, world, partner: str = "beta") -> dict[str, int]:
     """A fund, an approved request of `partner` and a claim on it waiting for a manager."""
-    mdf = mdf_fund(world)
+    mdf = mdf_fund(world, code=f"MDF-{partner.upper()}", partners=(partner,))
     request = propose(world, mdf, partner)
     manager = world["fr_manager" if partner == "beta" else "dach_manager"]
     requests.approve_request(request, actor=manager)
