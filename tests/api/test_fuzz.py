@@ -75,7 +75,7 @@ def fuzz(operation, headers: dict[str, str], session: ClosingClient) -> int:
     return sent
 
 
-def real_objects(app, world, make) -> dict[str, int]:
+def real_objects(world, make) -> dict[str, int]:
     """One of each thing a read operation names by id, all visible to ACME's user."""
     make.fx("EUR", "1", date(2020, 1, 1))
     make.sale(world["acme"], world["router"], "2000", sold_on=date(2026, 8, 3))
@@ -102,13 +102,13 @@ def real_objects(app, world, make) -> dict[str, int]:
         "claim_id": claim.id,
         "program_id": program.id,
         "run_id": run.id,
-        **mdf_objects(app, world, "acme"),
+        **mdf_objects(world, "acme"),
     }
 
 
 def test_generated_requests_conform_to_the_document(app, world, tokens, make, monkeypatch):
     monkeypatch.setitem(app.config, "API_RATE_LIMIT", 100_000)
-    known = real_objects(app, world, make)
+    known = real_objects(world, make)
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     ids = {operation.definition.raw["operationId"] for operation in operations}

@@ -4,14 +4,17 @@ requests and their decisions, claims with proofs, refusals, idempotent retries, 
 from __future__ import annotations
 
 import base64
+import io
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
+from portal.mdf.proofs import store_proof
 from portal.models import (
     MdfActivityType,
     MdfClaim,
@@ -83,16 +86,15 @@ def propose(world, mdf: Mdf, partner: str = "acme", amount: str = "400.00"):
     )
 
 
-def stored_proof(app) -> Proof:
-    from pathlib import Path
+def stored_proof() -> Proof:
+    """A proof stored like an upload on the claim page."""
+    upload = FileStorage(
+        io.BytesIO(PDF_BYTES), filename="proof.pdf", content_type="application/pdf"
+    )
+    return store_proof(upload)
 
-    folder = Path(app.config["UPLOAD_DIR"]) / "mdf"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "proof-test.pdf").write_bytes(PDF_BYTES)
-    return Proof("proof.pdf", "proof-test.pdf", "application/pdf", len(PDF_BYTES))
 
-
-def mdf_objects(app, world, partner: str = "beta") -> dict[str, int]:
+def mdf_objects(world, partner: str = "beta") -> dict[str, int]:
     """A fund, an approved request of `partner` and a claim on it waiting for a manager."""
     mdf = mdf_fund(world, code=f"MDF-{partner.upper()}", partners=(partner,))
     request = propose(world, mdf, partner)
@@ -102,7 +104,7 @@ def mdf_objects(app, world, partner: str = "beta") -> dict[str, int]:
         request,
         actor=world[f"{partner}_user"],
         amount=Decimal("300.00"),
-        proofs=[stored_proof(app)],
+        proofs=[stored_proof()],
     )
     db.session.commit()
     return {"fund_id": mdf.fund.id, "request_id": request.id, "mdf_claim_id": claim.id}
@@ -502,8 +504,8 @@ def test_claim_refusals_and_rejection(api, world, mdf):
     acme.error(acme.post(path, json=claim_body("150")), 422, "past_deadline")
 
 
-def test_claims_are_scoped_and_others_ids_are_404(app, api, world):
-    ids = mdf_objects(app, world, "beta")
+def test_claims_are_scoped_and_others_ids_are_404(api, world):
+    ids = mdf_objects(world, "beta")
     acme, dach, fr = api("acme_user"), api("dach_manager"), api("fr_manager")
     claim_id, request_id = ids["mdf_claim_id"], ids["request_id"]
     assert acme.get("/mdf/claims").get_json()["items"] == []
