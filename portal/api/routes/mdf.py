@@ -49,7 +49,7 @@ from ...onboarding.uploads import UploadRejected
 from ...security import (
     Forbidden,
     Perm,
-    Role,
+    can,
     find_visible,
     get_visible_or_404,
     is_visible,
@@ -64,7 +64,7 @@ from ..services import english
 FUND_ID = path_id("fund_id", "fund")
 REQUEST_ID = path_id("request_id", "activity request")
 MDF_CLAIM_ID = path_id("mdf_claim_id", "fund claim")
-TAG = "market development funds"
+TAG = "mdf"
 
 # A refusal's class names what went wrong; its code is stable for programs.
 REFUSAL_CODES = (
@@ -111,7 +111,9 @@ def _decide(action, *args, **kwargs):
 
 
 def _default_scope() -> tuple[str, str | None]:
-    if current_user.role == Role.FINANCE.value:
+    """Whose figures the caller sees by default: the fund-wide ones are finance's (whoever
+    manages funds), a partner's its own, a manager's those of their territories."""
+    if can(current_user, Perm.MANAGE_FUNDS):
         return "fund", None
     if current_user.partner_id is not None:
         return "partner", current_user.partner.code
