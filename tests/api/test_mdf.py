@@ -23,6 +23,7 @@ from portal.models import (
     PayoutBatch,
     utcnow,
 )
+from portal.tokens.services import create_token
 from workflows.mdf import claims, funds, requests
 from workflows.mdf.claims import Proof
 from workflows.payables.batches import approve_batch, build_batch, export_batch
@@ -518,3 +519,30 @@ def test_claims_are_scoped_and_others_ids_are_404(api, world):
     assert db.session.get(MdfClaim, claim_id).state == "submitted"
     assert fr.get(f"/mdf/claims?request_id={request_id}").get_json()["items"][0]["id"] == claim_id
     assert fr.post(f"/mdf/claims/{claim_id}/approve").status_code == 200
+
+
+def test_administrators_hold_no_mdf_permission(api, world, mdf, make):
+    admin = make.user("admin", email="root@v.example")
+    secret = create_token(actor=admin, name="admin CRM", scope="read-write").secret
+    caller = api("finance")
+    request = propose(world, mdf)
+    for method, path, body in (
+        ("GET", "/mdf/funds", None),
+        ("GET", f"/mdf/funds/{mdf.fund.id}", None),
+        ("GET", "/mdf/requests", None),
+        ("GET", f"/mdf/requests/{request.id}", None),
+        ("GET", "/mdf/claims", None),
+        ("POST", f"/mdf/requests/{request.id}/approve", {}),
+    ):
+        caller.error(caller.call(method, path, json=body, token=secret), 403, "forbidden")
+    assert db.session.get(MdfRequest, request.id).state == "submitted"
+
+
+def test_read_only_tokens_cannot_decide(api, world, mdf):
+    request = propose(world, mdf)
+    reader = create_token(actor=world["dach_manager"], name="BI", scope="read").secret
+    manager = api("dach_manager")
+    assert manager.get(f"/mdf/requests/{request.id}", token=reader).status_code == 200
+    refused = manager.post(f"/mdf/requests/{request.id}/approve", json={}, token=reader)
+    manager.error(refused, 403, "insufficient_scope")
+    assert db.session.get(MdfRequest, request.id).state == "submitted"
