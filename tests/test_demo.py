@@ -14,9 +14,11 @@ from portal.demo.claims import load_demo_claims
 from portal.demo.data import LOGINS, PASSWORD
 from portal.demo.deals import load_demo_deals
 from portal.demo.generate import demo_dates, quarter_start
+from portal.demo.mdf import load_demo_mdf
 from portal.demo.onboarding import APPLICANT, load_demo_onboarding
 from portal.demo.programs import load_demo_programs
 from portal.demo.rewards import load_demo_rewards
+from portal.mdf.proofs import MDF_FOLDER
 from portal.models import (
     AgreementVersion,
     AuditEvent,
@@ -29,6 +31,12 @@ from portal.models import (
     DealConflict,
     DealRegistration,
     FxRate,
+    MdfActivityType,
+    MdfAllocation,
+    MdfClaim,
+    MdfEntry,
+    MdfFund,
+    MdfRequest,
     Partner,
     PartnerApplication,
     PartnerTerritory,
@@ -45,7 +53,9 @@ from portal.models import (
     manager_territories,
 )
 from portal.models.partners import current_range
+from portal.onboarding.uploads import stored_path
 from portal.security import visible_to
+from workflows.mdf import funds
 
 from .conftest import csrf_token
 
@@ -321,6 +331,7 @@ def test_cli_loads_once_and_prints_the_logins(app, committed_db):
     assert "waiting for finance2's approval, 2026-Q3 accrued" in first.output
     assert "Nordwind IT GmbH's application waits for the DACH manager" in first.output
     assert "Claims: 2 on DEMO-WIFI7-CLAIM" in first.output
+    assert "Market development funds: DEMO-MDF allocated from WORLD to EMEA" in first.output
 
     second = runner.invoke(args=["demo", "--today", TODAY.isoformat()])
 
@@ -332,6 +343,7 @@ def test_cli_loads_once_and_prints_the_logins(app, committed_db):
     assert "its payout lines already in a batch" in second.output
     assert "onboarding left as it is" in second.output
     assert "Demo claims already present" in second.output
+    assert "Market development funds already present; none added." in second.output
     assert committed_db.session.scalar(select(func.count(SaleLine.id))) == lines
 
 
@@ -498,3 +510,59 @@ def test_cli_rejects_a_bad_date(app):
     result = app.test_cli_runner().invoke(args=["demo", "--today", "10/09/2026"])
     assert result.exit_code != 0
     assert "Traceback" not in result.output and "--today" in result.output
+
+
+def test_demo_fund_flows_down_the_tree_to_requests_at_every_stage(db, redis, demo, login):
+    summary = load_demo_mdf(demo.dates)
+    assert (summary.fund, summary.activity_types, summary.requests, summary.claims) == (
+        "DEMO-MDF",
+        5,
+        5,
+        2,
+    )
+    types = set(db.session.scalars(select(MdfActivityType.name)))
+    assert {"Event", "Digital campaign", "Trade show", "Training", "Co-branded collateral"} <= types
+    fund = db.session.scalar(select(MdfFund).where(MdfFund.code == "DEMO-MDF"))
+    assert fund.starts_on == PREVIOUS_QUARTER[0] and fund.ends_on == date(2026, 12, 31)
+    allocations = db.session.scalars(select(MdfAllocation).order_by(MdfAllocation.id)).all()
+    first = allocations[0]
+    assert (first.source_territory_id, first.territory.code) == (None, "WORLD")
+    assert (
+        allocations[1].source_territory.code == "WORLD" and allocations[1].territory.code == "EMEA"
+    )
+    assert {a.partner.code for a in allocations if a.partner} == {"ALPENNETZ", "LUMIERE-RESEAUX"}
+
+    states = {r.activity_type.code: r.state for r in db.session.scalars(select(MdfRequest))}
+    assert states == {
+        "EVENT": "claimed",
+        "TRADE-SHOW": "approved",
+        "DIGITAL": "approved",
+        "TRAINING": "submitted",
+        "COLLATERAL": "submitted",
+    }
+    by_state = {c.state: c for c in db.session.scalars(select(MdfClaim))}
+    assert by_state["submitted"].amount == Decimal("5800.00")
+    assert by_state["approved"].amount == Decimal("7200.00")
+    paid = select(MdfEntry.amount).where(
+        MdfEntry.kind == "payment", MdfEntry.claim_id == by_state["approved"].id
+    )
+    assert db.session.scalar(paid) == Decimal("7200.00")
+
+    finance = db.session.scalar(select(User).where(User.email == "finance@demo.example"))
+    whole = funds.balance(fund, actor=finance)
+    assert (whole.allocated, whole.committed, whole.claimed, whole.paid) == (
+        Decimal("250000"),
+        Decimal("18200"),
+        Decimal("7200"),
+        Decimal("7200"),
+    )
+    alpennetz = db.session.scalar(select(Partner).where(Partner.code == "ALPENNETZ"))
+    assert funds.balance(fund, actor=finance, partner=alpennetz).available == Decimal("6800")
+
+    proof = by_state["submitted"].proofs[0]
+    path = stored_path(MDF_FOLDER, proof.storage)
+    assert proof.content_type == "application/pdf" and path.read_bytes().startswith(b"%PDF-")
+
+    again = load_demo_mdf(demo.dates)
+    assert (again.fund, again.activity_types, again.requests) == (None, 0, 0)
+    assert db.session.scalar(select(func.count(MdfRequest.id))) == 5

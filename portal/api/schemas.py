@@ -366,8 +366,154 @@ SCHEMAS: dict[str, Any] = {
         {"reason": {"type": "string", "maxLength": 2000, "pattern": TEXT_IN}},
     ),
 }
+MDF_FIGURES = obj(
+    {
+        "currency": TEXT,
+        "allocated": {**MONEY, "description": "Money allocated to the scope (and earned)."},
+        "committed": {**MONEY, "description": "Committed by approved requests, claimed included."},
+        "claimed": {**MONEY, "description": "Approved claims."},
+        "paid": {**MONEY, "description": "Claims paid by exported payout batches."},
+        "expired": {**MONEY, "description": "Left uncommitted at the claim deadline."},
+        "available": {**MONEY, "description": "allocated - committed - expired."},
+    },
+    description="A fund's money as seen from one scope, in the fund's currency.",
+)
+MDF_SCOPE = {
+    "type": "string",
+    "enum": ["fund", "territories", "territory", "partner"],
+    "description": "Whose figures: the whole fund (finance), the caller's territories "
+    "(a channel manager), one territory and everything below it, or one partner.",
+}
+MDF_TEXT = {"type": "string", "minLength": 1, "maxLength": 4000, "pattern": TEXT_IN}
+MDF_REASON = {"type": "string", "maxLength": 2000, "pattern": TEXT_IN}
+PROOF_IN = obj(
+    {
+        "filename": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": TEXT_IN},
+        "content_type": {"type": "string", "enum": ["application/pdf", "image/png", "image/jpeg"]},
+        "content_base64": {"type": "string", "minLength": 1, "maxLength": 15_000_000},
+    },
+    description="A proof file, checked like an upload on the claim page.",
+)
+SCHEMAS.update(
+    {
+        "MdfFigures": MDF_FIGURES,
+        "MdfFund": obj(
+            {
+                "id": ID,
+                "code": TEXT,
+                "name": TEXT,
+                "kind": {"type": "string", "enum": ["allocated", "earned"]},
+                "state": {"type": "string", "enum": ["open", "expired"]},
+                "currency": TEXT,
+                "starts_on": DATE,
+                "ends_on": DATE,
+                "claim_deadline": DATE,
+                "claim_days": ID,
+                "second_approval_above": nullable(MONEY),
+                "scope": MDF_SCOPE,
+                "scope_code": nullable(TEXT),
+                "figures": {"$ref": "#/components/schemas/MdfFigures"},
+            }
+        ),
+        "MdfRequest": obj(
+            {
+                "id": ID,
+                "fund_id": ID,
+                "fund_code": TEXT,
+                "partner_id": ID,
+                "partner_code": TEXT,
+                "activity_type": TEXT,
+                "state": {
+                    "type": "string",
+                    "enum": [
+                        "submitted",
+                        "first_approved",
+                        "returned",
+                        "approved",
+                        "rejected",
+                        "claimed",
+                        "lapsed",
+                    ],
+                },
+                "starts_on": DATE,
+                "ends_on": DATE,
+                "description": TEXT,
+                "currency": TEXT,
+                "requested_amount": MONEY,
+                "approved_amount": nullable(MONEY),
+                "expected_leads": nullable(ID),
+                "expected_pipeline": nullable(MONEY),
+                "claim_due_on": DATE,
+                "reason": nullable(TEXT),
+                "created_at": DATETIME,
+                "updated_at": DATETIME,
+                "first_approved_at": nullable(DATETIME),
+                "approved_at": nullable(DATETIME),
+                "decided_at": nullable(DATETIME),
+            }
+        ),
+        "MdfRequestCreate": obj(
+            {
+                "fund_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                "activity_type": {**CODE, "description": "An active activity type's code."},
+                "starts_on": DATE,
+                "ends_on": DATE,
+                "amount": {
+                    "type": "string",
+                    "pattern": DECIMAL,
+                    "description": "In the fund's currency, no more decimals than it has.",
+                },
+                "description": MDF_TEXT,
+            },
+            {
+                "expected_leads": nullable({"type": "integer", "minimum": 0, "maximum": 10**9}),
+                "expected_pipeline": nullable({"type": "string", "pattern": DECIMAL}),
+            },
+        ),
+        "MdfApproval": obj(
+            {},
+            {
+                "amount": {
+                    "type": "string",
+                    "pattern": DECIMAL,
+                    "description": "Approve less than was requested; default: the requested "
+                    "amount (send {} for that).",
+                }
+            },
+        ),
+        "MdfReason": obj({"reason": MDF_REASON}),
+        "MdfProof": obj({"id": ID, "name": TEXT, "content_type": TEXT, "size": ID}),
+        "MdfClaim": obj(
+            {
+                "id": ID,
+                "request_id": ID,
+                "fund_id": ID,
+                "fund_code": TEXT,
+                "partner_id": ID,
+                "partner_code": TEXT,
+                "amount": MONEY,
+                "currency": TEXT,
+                "state": {"type": "string", "enum": ["submitted", "approved", "rejected"]},
+                "reason": nullable(TEXT),
+                "paid": {"type": "boolean", "description": "An exported payout batch paid it."},
+                "proofs": {"type": "array", "items": {"$ref": "#/components/schemas/MdfProof"}},
+                "created_at": DATETIME,
+                "decided_at": nullable(DATETIME),
+            }
+        ),
+        "MdfClaimCreate": obj(
+            {
+                "amount": {"type": "string", "pattern": DECIMAL},
+                "proofs": {"type": "array", "items": PROOF_IN, "minItems": 1, "maxItems": 10},
+            }
+        ),
+    }
+)
 for _name in (
     "Claim",
+    "MdfFund",
+    "MdfRequest",
+    "MdfClaim",
     "PointsEntry",
     "Partner",
     "Territory",

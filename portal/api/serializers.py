@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import force_locale
 
+from workflows.mdf.ledger import Figures
 from workflows.payables.balances import ProgramBalance
 from workflows.rewards.ledger import Balance
 
@@ -22,6 +23,9 @@ from ..models import (
     CalcRun,
     Claim,
     DealRegistration,
+    MdfClaim,
+    MdfFund,
+    MdfRequest,
     Partner,
     PointsEntry,
     Program,
@@ -126,3 +130,34 @@ def claim(c: Claim) -> dict[str, Any]:
 def money_balances(partner_id: int, balances: list[ProgramBalance]) -> dict[str, Any]:
     rows = [shown("ProgramBalance", b) for b in balances]
     return {"partner_id": partner_id, "balances": rows}
+
+
+def mdf_figures(figures: Figures) -> dict[str, Any]:
+    return shown("MdfFigures", figures)
+
+
+def mdf_fund(fund: MdfFund, figures: Figures, scope: str, scope_code: str | None) -> dict:
+    return shown("MdfFund", fund, scope=scope, scope_code=scope_code, figures=mdf_figures(figures))
+
+
+def mdf_request(r: MdfRequest) -> dict[str, Any]:
+    return shown(
+        "MdfRequest",
+        r,
+        fund_code=r.fund.code,
+        partner_code=r.partner.code,
+        activity_type=r.activity_type.code,
+        currency=r.fund.currency,
+    )
+
+
+def mdf_claim(c: MdfClaim, paid: bool) -> dict[str, Any]:
+    return shown(
+        "MdfClaim",
+        c,
+        fund_code=c.fund.code,
+        partner_code=c.partner.code,
+        currency=c.fund.currency,
+        paid=paid,
+        proofs=[shown("MdfProof", proof) for proof in c.proofs],
+    )

@@ -12,6 +12,7 @@ from ..extensions import db
 from .build import DemoSummary, load_demo
 from .claims import load_demo_claims
 from .deals import load_demo_deals
+from .mdf import MdfSummary, load_demo_mdf
 from .onboarding import APPLICANT, load_demo_onboarding
 from .programs import ProgramsSummary, load_demo_programs
 from .rewards import load_demo_rewards
@@ -55,6 +56,7 @@ def demo(today):
         rewards = load_demo_rewards()
         onboarding = load_demo_onboarding()
         claims = load_demo_claims(summary.dates)
+        mdf = load_demo_mdf(summary.dates)
     except SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(f"could not add the demo programs and deals ({exc})") from None
@@ -84,8 +86,21 @@ def demo(today):
         if claims
         else "Demo claims already present; none added."
     )
+    click.echo(_mdf_line(mdf))
     click.echo()
     click.echo(_logins_table(summary))
+
+
+def _mdf_line(summary: MdfSummary) -> str:
+    if summary.fund is None:
+        return "Market development funds already present; none added."
+    return (
+        f"Market development funds: {summary.fund} allocated from WORLD to EMEA and down to "
+        f"Alpennetz and Lumière Réseaux; {summary.requests} activity requests (one claimed and "
+        f"paid in exported batch {summary.paid_batch_id}, one claim waiting for the DACH "
+        "manager, one approved campaign, one request waiting for the DACH manager and one for "
+        "the EMEA manager)."
+    )
 
 
 def _headline(summary: DemoSummary) -> str:

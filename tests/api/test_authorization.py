@@ -16,6 +16,7 @@ from workflows.calc import runs
 from ..calc.conftest import load_program
 from .conftest import PROGRAM, deal_body
 from .test_claims import CLAIM_SPIF, claim_body
+from .test_mdf import mdf_objects
 
 
 def beta_objects(api, world) -> dict[str, int]:
@@ -32,10 +33,28 @@ def beta_objects(api, world) -> dict[str, int]:
         "territory_id": world["t"]["FR"].id,
         "program_id": program.id,
         "run_id": run.id,
+        **mdf_objects(world, "beta"),
     }
 
 
-DECISIONS = {"decideDeal": {"action": "approve"}, "decideClaim": {"action": "approve"}}
+DECISIONS = {
+    "decideDeal": {"action": "approve"},
+    "decideClaim": {"action": "approve"},
+    "approveMdfRequest": {},
+    "rejectMdfRequest": {"reason": "Not this quarter."},
+    "returnMdfRequest": {"reason": "Add the venue."},
+    "rejectMdfClaim": {"reason": "No photos."},
+    "submitMdfClaim": {
+        "amount": "10",
+        "proofs": [
+            {
+                "filename": "proof.pdf",
+                "content_type": "application/pdf",
+                "content_base64": "JVBERi0xLjQK",
+            }
+        ],
+    },
+}
 
 
 def test_another_partners_ids_are_404_on_every_endpoint(api, world):
@@ -44,7 +63,7 @@ def test_another_partners_ids_are_404_on_every_endpoint(api, world):
     A new operation with an id is covered as soon as it is declared."""
     ids = beta_objects(api, world)
     with_ids = [op for op in OPERATIONS if PATH_PARAM.search(op.path)]
-    assert {"getMoneyBalances", "getClaimInvoice", "decideClaim"} <= {
+    assert {"getMoneyBalances", "getClaimInvoice", "decideClaim", "approveMdfClaim"} <= {
         op.operation_id for op in with_ids
     }
     for who in ("acme_user", "dach_manager"):

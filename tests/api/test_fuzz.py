@@ -32,6 +32,7 @@ from ..calc.conftest import execute_inline, load_program
 from ..conftest import in_own_context
 from .conftest import PROGRAM, deal_body
 from .test_claims import CLAIM_SPIF
+from .test_mdf import mdf_objects
 
 PDF = b"%PDF-1.4\n% a tiny invoice\n"
 
@@ -101,6 +102,7 @@ def real_objects(world, make) -> dict[str, int]:
         "claim_id": claim.id,
         "program_id": program.id,
         "run_id": run.id,
+        **mdf_objects(world, "acme"),
     }
 
 
@@ -111,6 +113,7 @@ def test_generated_requests_conform_to_the_document(app, world, tokens, make, mo
     operations = [result.ok() for result in schema.get_all_operations()]
     ids = {operation.definition.raw["operationId"] for operation in operations}
     assert {"getMoneyBalances", "getClaimInvoice", "getPointsBalance", "createSaleLines"} <= ids
+    assert {"getMdfFund", "getMdfRequest", "getMdfClaim", "submitMdfClaim"} <= ids
     session = ClosingClient(app)
     calls = 0
     statuses: dict[str, set[int]] = {}
