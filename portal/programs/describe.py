@@ -142,6 +142,15 @@ def describe_spec(spec: ProgramSpec) -> list[str]:
             _("from %(threshold)s: %(rate)s", threshold=_number(b.from_), rate=_rate(spec, b.rate))
             for b in spec.tiers.bands
         ]
+    if spec.fund is not None and spec.accrual_rate is not None:
+        lines.append(
+            _(
+                "Earns %(rate)s %% of the eligible revenue into the co-op fund %(fund)s, posted"
+                " when a settlement is approved.",
+                rate=_number(spec.accrual_rate),
+                fund=spec.fund,
+            )
+        )
     if spec.cap is not None:
         lines.append(
             _(

@@ -119,9 +119,9 @@ def post_earnings(run: CalcRun, spec: ProgramSpec, actor, *, on: date | None = N
     _refuse_outside_fund(fund, period)
     rows = earned_rows_for(run, fund)
     day = on or utcnow().date()
-    funds = {
-        fund_id: ledger.lock_fund(fund_id) for fund_id in sorted({row[1] for row in rows})
-    }  # in id order, so two approvals never wait on each other's funds
+    # Locked in id order, so two approvals never wait on each other's funds.
+    ids = sorted({fund.id} | {row[1] for row in rows})
+    funds = {fund_id: ledger.lock_fund(fund_id) for fund_id in ids}
     for fund_id in funds:
         ensure_open(funds[fund_id], day)  # a closed fund takes no more money (PastDeadline)
     posted = []
