@@ -136,7 +136,7 @@ class BuilderForm(FlaskForm):
         choices=[],
     )
     accrual_rate = StringField(
-        _l("Accrual rate in % of eligible revenue"),
+        _l("Accrual rate (percent of eligible revenue)"),
         description=_l("From 0 to 100, e.g. 2.5."),
         render_kw=NUMBER_ATTRS,
     )
