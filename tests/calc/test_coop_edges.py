@@ -14,6 +14,7 @@ from tests.calc.test_builder import _errors, _post, _prefilled
 from tests.calc.test_coop import COOP, earned_fund
 from tests.calc.test_scenarios import AFTER_Q3
 from workflows.calc import runs
+from workflows.calc.simulation import simulate
 from workflows.engine import canonical_json, parse_period, parse_spec
 from workflows.mdf import funds
 
@@ -157,4 +158,13 @@ def test_fund_create_refuses_an_amount_for_an_earned_fund_and_none_for_another(
     )
     assert result.exit_code == 1 and message in result.stderr
     assert db.session.scalar(select(func.count()).select_from(MdfFund)) == 0
+    assert db.session.scalar(select(func.count()).select_from(MdfEntry)) == 0
+
+
+def test_a_coop_draft_simulates_what_a_run_would_earn(db, redis, make, scenario):
+    earned_fund(scenario)
+    make.sale(scenario.goldie, scenario.switch, "1100", sold_on=date(2025, 7, 10), currency="USD")
+    db.session.commit()  # the simulation ends its read transactions: keep the test's rows
+    outcome = simulate({"source": COOP_TEXT, "period": "2025-Q3", "code": "COOP-NET"})
+    assert {p["code"]: p["draft"] for p in outcome["payees"]} == {"GOLDIE": "25.00"}
     assert db.session.scalar(select(func.count()).select_from(MdfEntry)) == 0
