@@ -1,6 +1,6 @@
 """co-op earnings: an earned MDF ledger row names the settlement run that earned it
 
-Revision ID: 0015
+Revision ID: 0015_coop
 Revises: 0014
 Create Date: 2026-12-07
 
@@ -12,7 +12,7 @@ later settlement nets off what earlier ones earned.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
+revision = "0015_coop"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
