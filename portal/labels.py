@@ -37,7 +37,12 @@ LABELS = {
         "admin": _l("administrator"),
         "applicant": _l("applicant"),
     },
-    "program_kind": {"rebate": _l("Rebate"), "spif": _l("SPIF"), "loyalty": _l("Loyalty")},
+    "program_kind": {
+        "rebate": _l("Rebate"),
+        "spif": _l("SPIF"),
+        "loyalty": _l("Loyalty"),
+        "coop": _l("Co-op"),
+    },
     # Tiers are data (imports may name others); the usual ones read in the user's language.
     "tier": {
         "registered": _l("registered"),

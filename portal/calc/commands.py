@@ -135,11 +135,14 @@ def results(run_id, fmt, email):
 @click.option("--as", "email", required=True, help="The approver (not who started the run).")
 @with_appcontext
 def approve(run_id, email):
-    """Approve a settlement run: write its payout lines (settled − already paid)."""
+    """Approve a settlement run: write its payout lines (settled − already paid); for a co-op
+    program, post its earned rows to the MDF fund (settled − already earned)."""
     with refusals():
-        lines = settlement.approve_run(_run(run_id), actor=actor_for(email))
+        run = _run(run_id)
+        lines = settlement.approve_run(run, actor=actor_for(email))
     db.session.commit()
-    click.echo(f"approved run_id={run_id} payout_lines={len(lines)}")
+    written = "earned_rows" if run.program.kind == "coop" else "payout_lines"
+    click.echo(f"approved run_id={run_id} {written}={len(lines)}")
 
 
 def _period_command(name: str, change, past: str, doc: str) -> None:

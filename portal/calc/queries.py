@@ -25,6 +25,8 @@ from ..models import (
     CalcRun,
     CalcUnusableLine,
     ClosedPeriod,
+    MdfEntry,
+    MdfFund,
     Partner,
     PayoutLine,
     Product,
@@ -89,6 +91,19 @@ def unusable_lines(run: CalcRun) -> list[dict[str, Any]]:
         }
         for unusable, line, partner_code in rows
     ]
+
+
+def earned_rows(run: CalcRun, user) -> list[tuple[str, str, MdfEntry]]:
+    """The MDF earned rows an approved co-op settlement posted: (partner code, fund code, row),
+    the rows the reader may see."""
+    stmt = (
+        select(Partner.code, MdfFund.code, MdfEntry)
+        .join(Partner, Partner.id == MdfEntry.partner_id)
+        .join(MdfFund, MdfFund.id == MdfEntry.fund_id)
+        .where(MdfEntry.run_id == run.id)
+        .order_by(Partner.code, MdfEntry.id)
+    )
+    return [tuple(row) for row in db.session.execute(visible_to(stmt, user, MdfEntry))]
 
 
 def per_unit(run: CalcRun) -> bool:

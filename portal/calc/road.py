@@ -17,7 +17,15 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import CalcRun, ClosedPeriod, PayoutBatch, PayoutBatchLine, PayoutLine, User
+from ..models import (
+    CalcRun,
+    ClosedPeriod,
+    PayoutBatch,
+    PayoutBatchLine,
+    PayoutLine,
+    Program,
+    User,
+)
 from ..security import Perm, can
 
 DONE, PARTIAL, WAITING = "done", "partial", "waiting"
@@ -60,11 +68,17 @@ class Road:
 
 
 def recent_approved_settlements(limit: int = 10) -> list[CalcRun]:
-    """The latest approved settlement runs, newest first: the periods on their way to payment."""
+    """The latest approved settlement runs, newest first: the periods on their way to payment
+    (co-op settlements earn into an MDF fund instead, so they are not among them)."""
     return list(
         db.session.scalars(
             select(CalcRun)
-            .where(CalcRun.kind == "settlement", CalcRun.approved_at.is_not(None))
+            .join(Program, Program.id == CalcRun.program_id)
+            .where(
+                CalcRun.kind == "settlement",
+                CalcRun.approved_at.is_not(None),
+                Program.kind != "coop",
+            )
             .order_by(CalcRun.approved_at.desc(), CalcRun.id.desc())
             .limit(limit)
         )
@@ -73,7 +87,11 @@ def recent_approved_settlements(limit: int = 10) -> list[CalcRun]:
 
 def roads_for(runs: list[CalcRun], user) -> dict[int, Road]:
     """Run id → its road to payment, for the approved settlement runs among `runs`."""
-    runs = [r for r in runs if r.kind == "settlement" and r.approved_at is not None]
+    runs = [
+        r
+        for r in runs
+        if r.kind == "settlement" and r.approved_at is not None and r.program.kind != "coop"
+    ]
     if not runs:
         return {}
     closures = _closures({r.program_id for r in runs})

@@ -63,6 +63,8 @@ def run(run_id):
         replaced_by=history_service.successor(run) if run.status == "done" else None,
         replaced=history_service.predecessor(run) if run.status == "done" else None,
         road=road_for(run, current_user),
+        coop=run.program.kind == "coop",
+        earned=queries.earned_rows(run, current_user) if run.approved_at else [],
         approval=presenters.run_approval(run, current_user),
         form=ConfirmForm(),
     )
@@ -110,7 +112,10 @@ def approve(run_id):
     confirmed(ConfirmForm())
     back = url_for("calc.run", run_id=run_id)
     lines = commit_or_refuse(lambda: settlement.approve_run(run, actor=current_user), back)
-    flash(_("Approved: %(count)s payout lines written.", count=len(lines)), "success")
+    if run.program.kind == "coop":
+        flash(_("Approved: %(count)s earned rows posted to the fund.", count=len(lines)), "success")
+    else:
+        flash(_("Approved: %(count)s payout lines written.", count=len(lines)), "success")
     return redirect(back)
 
 

@@ -11,6 +11,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..extensions import db
 from .build import DemoSummary, load_demo
 from .claims import load_demo_claims
+from .coop import FUND as COOP_FUND
+from .coop import load_demo_coop
 from .deals import load_demo_deals
 from .mdf import MdfSummary, load_demo_mdf
 from .onboarding import APPLICANT, load_demo_onboarding
@@ -57,6 +59,7 @@ def demo(today):
         onboarding = load_demo_onboarding()
         claims = load_demo_claims(summary.dates)
         mdf = load_demo_mdf(summary.dates)
+        coop = load_demo_coop(summary.dates)
     except SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(f"could not add the demo programs and deals ({exc})") from None
@@ -87,6 +90,10 @@ def demo(today):
         else "Demo claims already present; none added."
     )
     click.echo(_mdf_line(mdf))
+    click.echo(
+        f"Co-op: the earned fund {COOP_FUND} holds what partners earned by DEMO-COOP in "
+        f"{coop.settled} (settled and approved); {coop.accrued} is accruing."
+    )
     click.echo()
     click.echo(_logins_table(summary))
 

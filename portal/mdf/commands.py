@@ -57,7 +57,12 @@ def fund_group():
 @click.argument("code")
 @click.option("--name", required=True)
 @click.option("--currency", required=True, help="ISO 4217 code, e.g. EUR.")
-@click.option("--amount", type=AMOUNT, required=True)
+@click.option("--amount", type=AMOUNT, help="The budget (not for an earned fund).")
+@click.option(
+    "--earned",
+    is_flag=True,
+    help="A co-op fund: it starts empty and co-op programs earn its money for partners.",
+)
 @click.option("--start", "starts_on", type=DAY, required=True, help="First day of activities.")
 @click.option("--end", "ends_on", type=DAY, required=True, help="Last day of activities.")
 @click.option("--claim-deadline", type=DAY, required=True, help="Last day claims are accepted.")
@@ -87,6 +92,7 @@ def fund_create(code, name, currency, amount, starts_on, ends_on, claim_deadline
             claim_deadline=claim_deadline,
             claim_days=options["claim_days"],
             second_approval_above=options["second_approval_above"],
+            earned=options["earned"],
         )
         db.session.commit()
     click.echo(f"fund_id={fund.id}")

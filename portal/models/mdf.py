@@ -189,12 +189,14 @@ class MdfClaimProof(db.Model):
 
 class MdfEntry(db.Model):
     """One row of the MDF ledger: append-only, corrections are new rows. A request has at
-    most one row of each kind (one commitment, one release, one claim, one payment)."""
+    most one row of each kind (one commitment, one release, one claim, one payment); an
+    approved co-op settlement run at most one earned row per fund and partner."""
 
     __tablename__ = "mdf_entries"
     __table_args__ = (
         CheckConstraint(ONE_HOLDER, name="one_holder"),
         UniqueConstraint("request_id", "kind"),
+        UniqueConstraint("run_id", "fund_id", "partner_id"),
         Index("ix_mdf_entries_fund_holder", "fund_id", "territory_id", "partner_id"),
     )
 
@@ -207,5 +209,6 @@ class MdfEntry(db.Model):
     allocation_id: Mapped[int | None] = mapped_column(ForeignKey("mdf_allocations.id"))
     request_id: Mapped[int | None] = mapped_column(ForeignKey("mdf_requests.id"))
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("mdf_claims.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("calc_runs.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

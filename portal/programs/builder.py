@@ -39,7 +39,7 @@ from workflows.engine.spec_checks import canonical_decimal
 from .. import labels
 from ..calc.forms import PERIOD_HELP
 from ..extensions import db
-from ..models import TIERS, Category, Product, Territory
+from ..models import TIERS, Category, MdfFund, Product, Territory
 
 EMPTY_BAND_ROWS = 2  # blank rows below the bands, so more can be added without a script
 NUMBER_ATTRS = {"inputmode": "decimal", "autocomplete": "off"}
@@ -50,6 +50,14 @@ _DIGITS = re.compile(r"[0-9]+")
 class CodesField(SelectMultipleField):
     """A multi-select whose values the spec validates: unknown codes are reported by the spec
     ("Unknown territory code MARS.") at this field, not refused by the form."""
+
+    def pre_validate(self, form) -> None:
+        pass
+
+
+class FundField(SelectField):
+    """The earned fund a co-op program earns into: a forged or stale code is reported by the
+    spec ("Unknown MDF fund …", "… is not an earned fund") at this field, not by the form."""
 
     def pre_validate(self, form) -> None:
         pass
@@ -122,6 +130,16 @@ class BuilderForm(FlaskForm):
     expires_after_days = StringField(
         _l("Points expire after (days)"), render_kw={"inputmode": "numeric"}
     )
+    fund = FundField(
+        _l("Co-op fund"),
+        description=_l("An earned fund in the program's currency."),
+        choices=[],
+    )
+    accrual_rate = StringField(
+        _l("Accrual rate (percent of eligible revenue)"),
+        description=_l("From 0 to 100, e.g. 2.5."),
+        render_kw=NUMBER_ATTRS,
+    )
     simulate_period = StringField(
         _l("Simulate on period"), validators=[Optional(), Length(max=32)], description=PERIOD_HELP
     )
@@ -134,11 +152,24 @@ class BuilderForm(FlaskForm):
         self.categories.choices = _tree_choices(Category)
         products = db.session.execute(select(Product.sku, Product.name).order_by(Product.sku))
         self.skus.choices = _choices((sku, f"{sku} · {name}") for sku, name in products)
+        self.fund.choices = _earned_fund_choices()
 
     def pad_bands(self) -> None:
         """Blank rows below the bands for browsers without scripts."""
         for _ in range(EMPTY_BAND_ROWS):
             self.bands.append_entry()
+
+
+def _earned_fund_choices() -> list[SelectChoice]:
+    """Earned funds, open ones first, as "code · name (currency)"; a blank first option."""
+    funds = db.session.execute(
+        select(MdfFund.code, MdfFund.name, MdfFund.currency)
+        .where(MdfFund.kind == "earned")
+        .order_by(MdfFund.state.desc(), MdfFund.code)
+    )
+    return _choices(
+        [("", _l("Choose an earned fund")), *((c, f"{c} · {n} ({cur})") for c, n, cur in funds)]
+    )
 
 
 def _tree_choices(model) -> list[SelectChoice]:
@@ -237,6 +268,8 @@ def document_from_form(form: BuilderForm) -> tuple[dict[str, Any], list[int]]:
     its "required" message)."""
     kind = form.kind.data
     loyalty = kind == "loyalty"
+    coop = kind == "coop"
+    tiered = not (loyalty or coop)
     doc: dict[str, Any] = {
         "code": _text(form.code.data),
         "name": _text(form.name.data),
@@ -256,12 +289,12 @@ def document_from_form(form: BuilderForm) -> tuple[dict[str, Any], list[int]]:
     if eligible:
         doc["eligible"] = eligible
     rows: list[int] = []
-    if not loyalty:
+    if tiered:
         doc["measure"] = form.measure.data
         if form.growth.data:
             doc["growth"] = True
     doc["payee"] = form.payee.data
-    if not loyalty:
+    if tiered:
         bands, rows = _band_rows(form, form.measure.data == Measure.REVENUE)
         if bands:
             doc["tiers"] = {"mode": form.mode.data, "bands": bands}
@@ -273,7 +306,11 @@ def document_from_form(form: BuilderForm) -> tuple[dict[str, Any], list[int]]:
     if loyalty:
         doc["points_per_unit"] = parse_number(form.points_per_unit.data)
         doc["expires_after_days"] = _whole(form.expires_after_days.data)
-    doc["deal_protection_days"] = _whole(form.deal_protection_days.data)
+    if coop:
+        doc["fund"] = _text(form.fund.data)
+        doc["accrual_rate"] = parse_number(form.accrual_rate.data)
+    else:
+        doc["deal_protection_days"] = _whole(form.deal_protection_days.data)
     return {name: value for name, value in doc.items() if value is not None}, rows
 
 
@@ -348,4 +385,6 @@ def form_data_from_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
         "claim_approval_threshold": show_number(spec.get("claim_approval_threshold")),
         "points_per_unit": show_number(spec.get("points_per_unit")),
         "expires_after_days": str(spec.get("expires_after_days") or ""),
+        "fund": spec.get("fund") or "",
+        "accrual_rate": show_number(spec.get("accrual_rate")),
     }

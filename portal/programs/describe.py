@@ -16,7 +16,7 @@ from ..labels import label
 SPEC_FIELDS = (
     ("code", _l("Unique code: 1 to 64 letters, digits, '.', '_' or '-'.")),
     ("name", _l("The name partners see.")),
-    ("kind", _l("rebate, spif or loyalty.")),
+    ("kind", _l("rebate, spif, loyalty or coop.")),
     ("currency", _l("The program currency; sales convert to it at the rate of their sale date.")),
     (
         "period",
@@ -55,6 +55,14 @@ SPEC_FIELDS = (
         _l(
             "With registered_deals_only: how long approved deal registrations this program "
             "covers are protected (1 to 730 days)."
+        ),
+    ),
+    ("fund", _l("Co-op: the code of the earned MDF fund, in the program currency.")),
+    (
+        "accrual_rate",
+        _l(
+            "Co-op: the percentage of eligible revenue earned into the fund, 0 to 100 "
+            "(2.5 = 2.5 %)."
         ),
     ),
 )
@@ -142,6 +150,15 @@ def describe_spec(spec: ProgramSpec) -> list[str]:
             _("from %(threshold)s: %(rate)s", threshold=_number(b.from_), rate=_rate(spec, b.rate))
             for b in spec.tiers.bands
         ]
+    if spec.fund is not None and spec.accrual_rate is not None:
+        lines.append(
+            _(
+                "Earns %(rate)s %% of the eligible revenue into the co-op fund %(fund)s, posted"
+                " when a settlement is approved.",
+                rate=_number(spec.accrual_rate),
+                fund=spec.fund,
+            )
+        )
     if spec.cap is not None:
         lines.append(
             _(

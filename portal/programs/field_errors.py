@@ -25,6 +25,8 @@ _SAME_NAME = frozenset(
         "claim_required",
         "claim_approval_threshold",
         "deal_protection_days",
+        "fund",
+        "accrual_rate",
     }
 )
 _BAND = re.compile(r"tiers\.bands\[(\d+)\](?:\.(from|rate))?")

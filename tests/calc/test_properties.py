@@ -178,3 +178,33 @@ def test_sql_path_equals_reference_on_random_worlds(app, data):
     assert got == {key: _result_bytes(r) for key, r in expected.results.items()}
     assert sum(o.unusable_count for o in outcomes) == len(expected.unusable)
     assert {external[i] for i in unusable_ids} == {u.line.external_id for u in expected.unusable}
+
+
+@st.composite
+def coop_specs(draw, world: World) -> dict:
+    """A co-op program over the same random worlds: flat rate, the rebates' eligibility."""
+    spec = draw(specs(world))
+    for name in ("tiers", "cap", "measure", "growth"):
+        spec.pop(name)
+    spec.update(
+        kind="coop",
+        fund="COOP-PROP",
+        accrual_rate=draw(st.sampled_from(("0", "2.5", "0.01", "100", "3.33333333"))),
+    )
+    return spec
+
+
+@PROPERTY
+@given(st.data())
+def test_sql_path_equals_reference_for_coop_programs(app, data):
+    world = data.draw(worlds())
+    spec = spec_from_dict(data.draw(coop_specs(world)))
+    ref_world, ref_lines = reference(world)
+    expected = reference_calculate(spec, ref_lines, ref_world)
+    with rolled_back_session() as session:
+        build(session, world)
+        codes = partner_codes(session)
+        outcome = compute_shard(session, make_scope(session, spec, Q3, base_currency="USD"))
+        got = {codes[int(r.payee_key)]: _result_bytes(r) for r in outcome.results}
+    assert got == {key: _result_bytes(r) for key, r in expected.results.items()}
+    assert outcome.unusable_count == len(expected.unusable)

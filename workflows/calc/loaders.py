@@ -42,6 +42,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from portal.models import (
     TIERS,
     Category,
+    MdfFund,
     Partner,
     PartnerTerritory,
     PartnerTier,
@@ -50,7 +51,7 @@ from portal.models import (
     Territory,
 )
 from workflows.deals.refs import won_deal_refs
-from workflows.engine import KnownCodes, Measure, Payee, Period, ProgramSpec, previous
+from workflows.engine import FundFacts, KnownCodes, Measure, Payee, Period, ProgramSpec, previous
 
 from .rates import BASE_RATE_RAW, RateTable, load_rates
 
@@ -88,7 +89,20 @@ def known_codes(session, wanted: Mapping[str, Iterable[str]]) -> KnownCodes:
         stmt = select(code_column).where(code_column.in_(codes))
         rows = session.execute(stmt).scalars() if codes else ()
         found[name] = frozenset(rows)
-    return KnownCodes(partner_tiers=frozenset(TIERS), **found)
+    fund_codes = sorted({str(code) for code in wanted.get("funds", ())})
+    funds = {
+        code: FundFacts(currency=currency, earned=kind == "earned")
+        for code, currency, kind in (
+            session.execute(
+                select(MdfFund.code, MdfFund.currency, MdfFund.kind).where(
+                    MdfFund.code.in_(fund_codes)
+                )
+            )
+            if fund_codes
+            else ()
+        )
+    }
+    return KnownCodes(partner_tiers=frozenset(TIERS), funds=funds, **found)
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,12 @@ from portal.security import Perm, ensure
 from workflows.engine import N_, Period, ProgramSpec, previous, spec_from_dict
 from workflows.engine.settling import settlement_conflict
 
-from . import writers
+from . import coop, writers
 from .compute import ShardOutcome
 from .errors import CalcError
 from .loaders import EligibleLines, Scope, make_scope, raw, sale_lines
 
-CALCULATED_KINDS = ("rebate", "spif")
+CALCULATED_KINDS = ("rebate", "spif", "coop")
 RUN_TRANSITIONS = {"queued": ("running", "failed"), "running": ("done", "failed")}
 
 
@@ -161,6 +161,8 @@ def start_run(
     if period is None:
         raise CalcError(N_("%(program)s has no fixed period: give one."), program=program.code)
     _check_kind(spec, period, kind, on or today())
+    if spec.kind == coop.KIND:
+        coop.check_run(spec, period)
     refuse_if_closed(program, period)
     if kind == "settlement":
         refuse_if_cut_through_settled(program, period)

@@ -17,11 +17,11 @@ from portal.extensions import db
 from portal.foundation.audit import record_event
 from portal.models import CalcResult, CalcRun, ClosedPeriod, Partner, PayoutLine, Program, utcnow
 from portal.security import Perm, ensure, ensure_not_maker, visible_to
-from workflows.engine import N_, Period, minor_unit
+from workflows.engine import N_, Period, minor_unit, spec_from_dict
 from workflows.engine.numbers import plain_decimal
 from workflows.engine.settling import payout_differences, within
 
-from . import writers
+from . import coop, writers
 from .errors import CalcError
 from .runs import (
     active_closure,
@@ -85,11 +85,26 @@ def _check_approvable(run: CalcRun, actor) -> None:
 
 
 def approve_run(run: CalcRun, *, actor) -> list[dict]:
-    """Maker–checker approval of a settlement run; writes and returns its payout lines."""
+    """Maker–checker approval of a settlement run; writes and returns its payout lines (for a
+    co-op program: the earned rows it posts to the MDF fund instead)."""
     ensure(actor, Perm.APPROVE_CALCULATIONS)
     run = _locked(run)
     _check_approvable(run, actor)
     run.approved_by_id, run.approved_at = actor.id, utcnow()
+    spec = spec_from_dict(run.program_version.spec)
+    if spec.kind == coop.KIND:
+        rows = coop.post_earnings(run, spec, actor)
+        record_event(
+            actor,
+            "calc.run.approve",
+            run,
+            after={
+                "fund": spec.fund,
+                "earned_rows": len(rows),
+                "earned_total": format(sum((row["amount"] for row in rows), Decimal(0)), "f"),
+            },
+        )
+        return rows
     lines = payout_lines_for(run, actor)
     writers.insert_payout_lines(lines)
     record_event(

@@ -37,7 +37,8 @@ from .specs import parse_program
 
 TASK_KIND = "program_simulation"
 NOT_SIMULATED = N_(
-    "Only rebates and SPIFs can be simulated: loyalty points are posted, not calculated."
+    "Only rebates, SPIFs and co-op programs can be simulated: loyalty points are posted, not "
+    "calculated."
 )
 
 

@@ -16,11 +16,15 @@ REFERENCED = ("territories", "partner_tiers", "categories", "skus")
 
 
 def _referenced_codes(data: Any) -> dict[str, list[str]]:
-    """The codes a raw document names under `eligible`, however malformed the rest is."""
+    """The codes a raw document names under `eligible` (and its MDF fund), however malformed
+    the rest is."""
+    codes: dict[str, list[str]] = {}
+    fund = data.get("fund") if isinstance(data, Mapping) else None
+    if isinstance(fund, str) and "\x00" not in fund:
+        codes["funds"] = [fund.strip()]
     eligible = data.get("eligible") if isinstance(data, Mapping) else None
     if not isinstance(eligible, Mapping):
-        return {}
-    codes: dict[str, list[str]] = {}
+        return codes
     for name in REFERENCED:
         values = eligible.get(name)
         if isinstance(values, list | tuple):

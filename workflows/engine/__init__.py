@@ -10,6 +10,7 @@ from workflows.engine.calculate import (
     calculate_payee,
     last_usable_day,
 )
+from workflows.engine.coop import accrual_fraction
 from workflows.engine.currencies import CURRENCY_CODES, is_currency
 from workflows.engine.fx import (
     MEASURE_PLACES,
@@ -36,6 +37,7 @@ from workflows.engine.money import (
 from workflows.engine.periods import Period, PeriodError, effective_on, parse_period, previous
 from workflows.engine.spec import (
     Eligibility,
+    FundFacts,
     KnownCodes,
     Measure,
     Payee,
@@ -64,6 +66,7 @@ __all__ = [
     "Band",
     "Eligibility",
     "ExplanationStep",
+    "FundFacts",
     "FxGroup",
     "KindCalculator",
     "KnownCodes",
@@ -81,6 +84,7 @@ __all__ = [
     "TierResult",
     "Tiers",
     "UnknownCurrencyError",
+    "accrual_fraction",
     "calculate_all",
     "calculate_payee",
     "canonical_json",

@@ -11,6 +11,7 @@ from workflows.engine.loading import DocumentError, load_document
 from workflows.engine.spec_checks import FIELDS, INVALID, Checker, canonical_decimal
 from workflows.engine.spec_types import (
     Eligibility,
+    FundFacts,
     KnownCodes,
     Measure,
     Payee,
@@ -24,6 +25,7 @@ from workflows.engine.tiers import Band, Mode
 __all__ = [
     "Band",
     "Eligibility",
+    "FundFacts",
     "KnownCodes",
     "Measure",
     "Mode",
@@ -79,6 +81,8 @@ def spec_from_dict(data: Any, *, known: KnownCodes | None = None) -> ProgramSpec
     _check_kind_rules(checker, valid, given)
     if known is not None and isinstance(valid.get("eligible"), Eligibility):
         checker.problems.extend(_reference_problems(valid["eligible"], known))
+    if known is not None and valid.get("fund") is not None:
+        checker.problems.extend(_fund_problems(valid["fund"], valid.get("currency"), known))
     if checker.problems:
         raise SpecError(checker.problems)
     return ProgramSpec(**valid)
@@ -109,6 +113,11 @@ def _check_kind_rules(checker: Checker, valid: Mapping[str, Any], given: frozens
                     expected=_shown(expected),
                     kind=kind,
                 )
+        # A field another kind needs is not used by this kind unless it says otherwise.
+        owned = frozenset().union(*(other.required_fields for other in KINDS.values()))
+        for name in sorted(owned - calculator.required_fields - set(calculator.fixed_fields)):
+            if name in given:
+                checker.add(name, N_("Not used by %(kind)s programs."), kind=kind)
     threshold_flagged = any(p.path == "claim_approval_threshold" for p in checker.problems)
     if (
         valid.get("claim_approval_threshold") is not None
@@ -150,9 +159,38 @@ def _reference_problems(eligible: Eligibility, known: KnownCodes) -> list[Proble
     return problems
 
 
+def _fund_problems(code: str, currency: object, known: KnownCodes) -> list[Problem]:
+    """The MDF fund a co-op program earns into: it exists, is earned, in the program currency."""
+    facts = known.funds.get(code)
+    if facts is None:
+        return [Problem("fund", N_("Unknown MDF fund %(code)s."), {"code": code})]
+    problems = []
+    if not facts.earned:
+        problems.append(
+            Problem(
+                "fund",
+                N_("%(code)s is not an earned fund: co-op programs earn into earned funds only."),
+                {"code": code},
+            )
+        )
+    if isinstance(currency, str) and facts.currency != currency:
+        problems.append(
+            Problem(
+                "fund",
+                N_("%(code)s is in %(fund_currency)s; the program pays in %(currency)s."),
+                {"code": code, "fund_currency": facts.currency, "currency": currency},
+            )
+        )
+    return problems
+
+
 def validate_references(spec: ProgramSpec, known: KnownCodes) -> list[Problem]:
-    """Every territory, tier, category and SKU the spec names must exist among the known codes."""
-    return _reference_problems(spec.eligible, known)
+    """Every territory, tier, category and SKU the spec names must exist among the known codes,
+    and a co-op program's fund must be an earned fund in the program's currency."""
+    problems = _reference_problems(spec.eligible, known)
+    if spec.fund is not None:
+        problems += _fund_problems(spec.fund, spec.currency, known)
+    return problems
 
 
 def _number(value: Any) -> str | None:
@@ -160,8 +198,8 @@ def _number(value: Any) -> str | None:
 
 
 def spec_to_dict(spec: ProgramSpec) -> dict[str, Any]:
-    """Canonical plain form for stored versions: every field (deal_protection_days only when
-    set), Decimals as strings, dates ISO."""
+    """Canonical plain form for stored versions: every field (deal_protection_days, fund and
+    accrual_rate only when set), Decimals as strings, dates ISO."""
     eligible = spec.eligible
     tiers: Tiers | None = spec.tiers
     return {
@@ -200,6 +238,8 @@ def spec_to_dict(spec: ProgramSpec) -> dict[str, Any]:
             if spec.deal_protection_days is not None
             else {}
         ),
+        **({"fund": spec.fund} if spec.fund is not None else {}),
+        **({"accrual_rate": _number(spec.accrual_rate)} if spec.accrual_rate is not None else {}),
     }
 
 

@@ -262,6 +262,24 @@ def _payee(c: Checker, raw: Any, path: str) -> Any:
     return value if value is INVALID else Payee(value)
 
 
+MAX_PERCENT = Decimal(100)
+PERCENT_PLACES = 8  # a percentage as a fraction keeps 10 decimal places, what a rate column holds
+
+
+def _percent(c: Checker, raw: Any, path: str) -> Any:
+    """A percentage from 0 to 100, exact, with at most PERCENT_PLACES decimal places."""
+    value = c.non_negative(raw, path)
+    if value is INVALID:
+        return value
+    if value > MAX_PERCENT:
+        return c.add(path, N_("Must be a percentage from 0 to 100."))
+    if -int(value.as_tuple().exponent) > PERCENT_PLACES:
+        return c.add(
+            path, N_("Must have at most %(places)s decimal places."), places=PERCENT_PLACES
+        )
+    return value
+
+
 # Every ProgramSpec field: how to parse it and its default (REQUIRED: no default).
 FIELDS: dict[str, tuple[Parse, Any]] = {
     "code": (_code, REQUIRED),
@@ -280,4 +298,6 @@ FIELDS: dict[str, tuple[Parse, Any]] = {
     "claim_required": (Checker.boolean, False),
     "claim_approval_threshold": (Checker.positive, None),
     "deal_protection_days": (Checker.positive_whole, None),
+    "fund": (_code, None),
+    "accrual_rate": (_percent, None),
 }

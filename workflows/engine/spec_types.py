@@ -1,6 +1,6 @@
 """The shapes of a validated program spec and of the problems that reject one."""
 
-from collections.abc import Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -86,6 +86,16 @@ class ProgramSpec:
     claim_required: bool = False
     claim_approval_threshold: Decimal | None = None
     deal_protection_days: int | None = None
+    fund: str | None = None
+    accrual_rate: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class FundFacts:
+    """What a co-op spec needs to know of the MDF fund it names."""
+
+    currency: str
+    earned: bool
 
 
 @dataclass(frozen=True)
@@ -96,3 +106,4 @@ class KnownCodes:
     partner_tiers: Set[str] = frozenset()
     categories: Set[str] = frozenset()
     skus: Set[str] = frozenset()
+    funds: Mapping[str, FundFacts] = field(default_factory=dict)

@@ -48,19 +48,31 @@ def create_fund(
     code: str,
     name: str,
     currency: str,
-    amount: Decimal,
+    amount: Decimal | None,
     starts_on: date,
     ends_on: date,
     claim_deadline: date,
     claim_days: int | None = None,
     second_approval_above: Decimal | None = None,
+    earned: bool = False,
 ) -> MdfFund:
-    """A new allocated fund; its whole amount is held by the fund until finance allocates it."""
+    """A new allocated fund, its whole amount held by the fund until finance allocates it; or
+    an earned fund, which starts empty and grows by what co-op programs earn for partners."""
     ensure(actor, Perm.MANAGE_FUNDS)
     code = checks.code(code)
     name = checks.name(name)
     currency = validators.currency(currency)
-    amount = checks.amount(amount, currency)
+    if earned:
+        if amount is not None and amount != 0:
+            raise MdfError(
+                N_("An earned fund starts empty: partners earn its money by their sales."),
+                field="amount",
+            )
+        amount = Decimal(0)
+    elif amount is None:
+        raise MdfError(N_("Give the fund's amount."), field="amount")
+    else:
+        amount = checks.amount(amount, currency)
     if ends_on < starts_on:
         raise MdfError(
             N_("The fund ends on %(end)s, before it starts on %(start)s."),
@@ -97,7 +109,7 @@ def create_fund(
         ends_on=ends_on,
         claim_deadline=claim_deadline,
         claim_days=days,
-        kind="allocated",
+        kind="earned" if earned else "allocated",
         second_approval_above=second_approval_above,
         state="open",
         created_by_id=actor.id,
@@ -108,13 +120,15 @@ def create_fund(
     except IntegrityError:
         _refuse_duplicate_code(MdfFund, code, duplicate)  # created a moment ago by someone else
         raise
-    ledger.post(fund, ledger.FUND, "allocation", amount, actor=actor)
+    if not earned:
+        ledger.post(fund, ledger.FUND, "allocation", amount, actor=actor)
     record_event(
         actor,
         "mdf.fund.create",
         fund,
         after={
             "code": code,
+            "kind": fund.kind,
             "currency": currency,
             "amount": format(amount, "f"),
             "starts_on": starts_on.isoformat(),
@@ -208,6 +222,14 @@ def allocate(
     day = on or _today()
     fund = ledger.lock_fund(fund.id)
     ensure_open(fund, day)
+    if fund.kind == "earned":
+        raise MdfError(
+            N_(
+                "%(fund)s is an earned fund: partners earn its money by their sales through a "
+                "co-op program; it is not allocated."
+            ),
+            fund=fund.code,
+        )
     amount = checks.amount(amount, fund.currency)
     source = _source(territory, partner, day)
     target_name = territory.code if territory is not None else partner.code

@@ -5,7 +5,9 @@ partner. Its sign is what it does to the holder:
 
 - allocation  +amount where money arrives, −amount where it leaves (a new fund's own row holds
   its whole amount);
-- earned      +amount (co-op money earned by sales, for earned funds);
+- earned      ±amount (co-op money earned by sales, for earned funds): one row per partner
+  per approved co-op settlement run, naming the run; a later settlement of a period adds
+  the difference, negative when restated sales earned less;
 - commitment  −amount when a request is approved;
 - release     +amount when a commitment, or the part of it a claim did not use, comes back;
 - claim       +amount when a claim is approved (a stage: what is available does not change);
@@ -135,8 +137,9 @@ def post(
     allocation: MdfAllocation | None = None,
     request: MdfRequest | None = None,
     claim: MdfClaim | None = None,
+    run_id: int | None = None,
 ) -> MdfEntry:
-    """Append one row (the caller holds the fund's lock)."""
+    """Append one row (the caller holds the fund's lock); earned rows name the run."""
     entry = MdfEntry(
         fund_id=fund.id,
         territory_id=holder.territory_id,
@@ -146,6 +149,7 @@ def post(
         allocation_id=allocation.id if allocation is not None else None,
         request_id=request.id if request is not None else None,
         claim_id=claim.id if claim is not None else None,
+        run_id=run_id,
         actor_id=getattr(actor, "id", None),
         created_at=utcnow(),
     )
