@@ -66,6 +66,7 @@ LABELS = {
         "rejected": _l("rejected, points returned"),
     },
     "claim_state": {**REVIEW, "first_approved": _l("awaiting second approval")},
+    "fund_state": {"open": _l("open"), "expired": _l("expired")},
     "import_kind": {
         "territories": _l("territories"),
         "partners": _l("partners"),
@@ -170,6 +171,7 @@ BADGES = {
     "review_age": {"overdue": "danger", "due_soon": "warning", "on_track": "success"},
     "application_state": {**REVIEW_COLOURS, "needs_info": "warning", "resubmitted": "info"},
     "claim_state": {**REVIEW_COLOURS, "first_approved": "warning"},
+    "fund_state": {"open": "success", "expired": "secondary"},
     "redemption_state": {"requested": "warning", "approved": "success"},
     "road_step": {"done": "success", "partial": "warning"},
     "agreement_version": {"current": "success"},

@@ -84,6 +84,13 @@ NAVIGATION: tuple[NavLink | NavGroup, ...] = (
         ),
     ),
     NavGroup(
+        _l("Marketing funds"),
+        (
+            NavLink("mdf.funds", _l("Funds"), Perm.VIEW_MDF),
+            NavLink("mdf.activity_types", _l("Activity types"), Perm.MANAGE_FUNDS),
+        ),
+    ),
+    NavGroup(
         _l("Loyalty"),
         (
             NavLink("rewards.balance", _l("Points"), Perm.VIEW_POINTS),

@@ -8,6 +8,7 @@ from flask_babel import force_locale
 from portal.labels import BADGES, LABELS, badge, label
 from portal.models import Role
 from portal.models.deals import DEAL_STATES, EXTENSION_STATES
+from portal.models.mdf import FUND_STATES
 from portal.models.onboarding import APPLICATION_STATES, BUSINESS_TYPES
 from portal.models.partners import TIERS
 from portal.models.payables import BATCH_STATES, CLAIM_STATES
@@ -30,6 +31,7 @@ from portal.models.tasks import TASK_STATES
         ("claim_state", CLAIM_STATES),
         ("business_type", BUSINESS_TYPES),
         ("tier", TIERS),
+        ("fund_state", FUND_STATES),
     ],
 )
 def test_every_stored_value_has_a_label(vocabulary, values):
