@@ -49,6 +49,8 @@ from portal.models import (
     ClosedPeriod,
     CountryTerritoryRule,
     DealRegistration,
+    MdfActivityType,
+    MdfFund,
     Partner,
     PartnerApplication,
     Program,
@@ -215,6 +217,8 @@ def real_values() -> dict[str, list[str]]:
         "application_id": [first_id(PartnerApplication)],
         "version_id": [first_id(AgreementVersion)],
         "rule_id": [first_id(CountryTerritoryRule)],
+        "fund_id": [first_id(MdfFund)],
+        "type_id": [first_id(MdfActivityType)],
         "user_id": [first_id(User, User.email == "partner.fr@demo.example")],
         "active": [0, 1],
     }
@@ -286,8 +290,37 @@ def demo(db, redis, monkeypatch):
     load_demo_rewards()
     load_demo_onboarding()
     load_demo_claims(summary.dates)
+    load_fund()
     db.session.commit()
     return summary
+
+
+def load_fund() -> None:
+    """A market development fund passed down the tree to ALPENNETZ, and an activity type."""
+    from decimal import Decimal
+
+    from portal.models import utcnow
+    from workflows.mdf import funds
+
+    finance = _db.session.scalar(select(User).where(User.email == ROLES["finance"]))
+    partner = _db.session.scalar(select(Partner).where(Partner.code == "ALPENNETZ"))
+    today = utcnow().date()
+    fund = funds.create_fund(
+        actor=finance,
+        code="MDF-FUZZ",
+        name="Fuzzed fund",
+        currency="EUR",
+        amount=Decimal("10000.00"),
+        starts_on=today,
+        ends_on=today.replace(year=today.year + 1),
+        claim_deadline=today.replace(year=today.year + 1),
+    )
+    territory = partner.territory_on(today)
+    for territory_id in territory.path.strip("/").split("/"):
+        above = _db.session.get(Territory, int(territory_id))
+        funds.allocate(fund, actor=finance, amount=Decimal("1000.00"), territory=above)
+    funds.allocate(fund, actor=finance, amount=Decimal("500.00"), partner=partner)
+    funds.add_activity_type(actor=finance, code="EVENT", name="Event")
 
 
 @pytest.fixture
@@ -394,6 +427,9 @@ def test_no_page_answers_hostile_input_with_a_server_error(app, db, demo, record
     assert {"/deals/queue", "/applications"} <= fuzz.reached["channel_manager"]
     assert {"/programs/<int:program_id>/edit", "/calc/periods"} <= fuzz.reached["finance"]
     assert {"/admin/users", "/admin/country-rules"} <= fuzz.reached["admin"]
+    assert {"/mdf/funds/<int:fund_id>", "/mdf/activity-types"} <= fuzz.reached["finance"]
+    assert "/mdf/funds/<int:fund_id>" in fuzz.reached["channel_manager"]
+    assert "/mdf/funds/<int:fund_id>" in fuzz.reached["partner_user"]
     assert sum(len(found) for found in forms.values()) > 30
     assert time.monotonic() - started < 600
 

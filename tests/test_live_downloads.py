@@ -58,6 +58,7 @@ DOWNLOADS = {
     "api.getClaimInvoice": "test_claim_invoice_on_the_page_and_through_the_api",
     "onboarding.document": "test_application_document",
     "resources.download": "test_resource_library_file",
+    "mdf.fund_csv": "test_fund_utilisation_csv",
 }
 # What makes a route a download: its path, or a view that builds a file answer.
 DOWNLOAD_PATH = re.compile(r"(\.csv|\.pdf|/download|/export|/invoice)$|/documents/<")
@@ -334,3 +335,25 @@ def test_resource_library_file(server, committed_db, make_committed, scenario):
     visitor = Visitor(server, rep.email)
     answer = download(visitor, f"/resources/{resource.id}/download", "application/pdf")
     assert answer.body == PDF
+
+
+def test_fund_utilisation_csv(server, committed_db, make_committed, fast_passwords):
+    from tests.mdf.conftest import build_world, fund_acme, new_fund
+
+    world = build_world(make_committed, committed_db.session)
+    fund = new_fund(world)
+    fund_acme(world, fund, amount="1234.56")
+    committed_db.session.commit()
+    fund_id = fund.id
+    table = download(
+        Visitor(server, world.finance.email), f"/mdf/funds/{fund_id}/utilisation.csv", "text/csv"
+    ).csv()
+    assert table[0][:5] == ["level", "code", "name", "parent_code", "currency"]
+    assert [(row[0], row[1], row[5]) for row in table[1:]] == [
+        ("territory", "EMEA", "1234.56"),
+        ("territory", "DACH", "1234.56"),
+        ("partner", "ACME", "1234.56"),
+    ]
+    manager = Visitor(server, world.dach_manager.email)
+    mine = download(manager, f"/mdf/funds/{fund_id}/utilisation.csv", "text/csv").csv()
+    assert [row[1] for row in mine[1:]] == ["DACH", "ACME"]

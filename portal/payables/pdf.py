@@ -168,7 +168,7 @@ def statement_pdf(head: Letterhead, period, lines, explained) -> bytes:
     recipient = [drawable(line) for line in recipient]
     sender = [drawable(line) for line in (head.vendor_name, *head.vendor_address)]
     header = [
-        _("Program or fund"),
+        _("Program"),
         _("Period"),
         _("Settled"),
         _("Claims"),
