@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from workflows.engine.numbers import currency_digits, plain_decimal
@@ -37,6 +37,7 @@ FIGURES = ("allocated", "committed", "claimed", "paid", "expired", "available")
 # The requests whose expected results count for ROI: those that committed money.
 COMMITTED_STATES = ("approved", "claimed")
 CENT = Decimal("0.01")
+CHART_BARS = 12
 
 
 def combined(currency: str, parts: Iterable[Figures]) -> Figures:
@@ -136,9 +137,9 @@ def utilisation(fund: MdfFund, user, today: date) -> list[UseRow]:
         for (_fund_id, holder), figures in holder_figures([fund.id]).items()
         if scope.holds(holder) and holder != Holder()
     }
-    territories = db.session.scalars(
-        visible_to(select(Territory), user, Territory).order_by(Territory.path)
-    ).all()
+    territories = tree_order(
+        db.session.scalars(visible_to(select(Territory), user, Territory)).all()
+    )
     placed = dict(
         db.session.execute(
             select(PartnerTerritory.partner_id, PartnerTerritory.territory_id).where(
@@ -211,19 +212,34 @@ def utilisation(fund: MdfFund, user, today: date) -> list[UseRow]:
     return rows
 
 
+def tree_order(territories: list[Territory]) -> list[Territory]:
+    """Parents before their children, siblings by code (materialised paths hold ids, which do
+    not sort as the tree does: /7/10/ comes before /7/9/)."""
+    ids = {t.id for t in territories}
+    below: dict[int | None, list[Territory]] = defaultdict(list)
+    for territory in territories:
+        below[territory.parent_id if territory.parent_id in ids else None].append(territory)
+    ordered: list[Territory] = []
+
+    def walk(parent_id: int | None) -> None:
+        for child in sorted(below[parent_id], key=lambda t: t.code):
+            ordered.append(child)
+            walk(child.id)
+
+    walk(None)
+    return ordered
+
+
 def flat(rows: list[UseRow]) -> list[UseRow]:
     """The table's lines: each territory followed by its partners."""
     return [line for row in rows for line in (row, *row.children)]
 
 
 def chart(rows: list[UseRow]) -> dict:
-    """Committed, claimed, paid and available per territory at the top of the user's view (and
-    the level below it), for the bar chart the dashboards draw."""
-    territories = [r for r in rows if r.kind == "territory"]
-    if not territories:
-        territories = rows
-    top = min((r.depth for r in territories), default=0)
-    shown = [r for r in territories if r.depth <= top + 1][:20]
+    """Committed (not yet claimed), claimed (not yet paid), paid and available per territory in
+    tree order (each with its subtree), for the bar chart the dashboards draw."""
+    territories = [r for r in rows if r.kind == "territory"] or rows
+    shown = territories[:CHART_BARS]
     series = {
         _("Committed"): [str(r.figures.committed - r.figures.claimed) for r in shown],
         _("Claimed"): [str(r.figures.claimed - r.figures.paid) for r in shown],
@@ -267,28 +283,28 @@ class RoiRow:
     pipeline: Decimal = ZERO
     claimed: Decimal = ZERO
     paid: Decimal = ZERO
+    claimed_leads: int = 0  # of the requests whose claim was approved
+    claimed_pipeline: Decimal = ZERO
 
     @property
     def pipeline_per_claimed(self) -> Decimal | None:
-        """Reported pipeline per unit of money claimed, to two decimals."""
-        return (self.pipeline / self.claimed).quantize(CENT) if self.claimed else None
-
-    @property
-    def pipeline_per_paid(self) -> Decimal | None:
-        return (self.pipeline / self.paid).quantize(CENT) if self.paid else None
+        """The pipeline of claimed activities per unit of money claimed, to two decimals."""
+        return (self.claimed_pipeline / self.claimed).quantize(CENT) if self.claimed else None
 
     @property
     def cost_per_lead(self) -> Decimal | None:
-        """What one expected lead cost, in the fund's currency."""
-        return self.claimed / self.leads if self.leads else None
+        """What one expected lead of a claimed activity cost, in the fund's currency."""
+        return self.claimed / self.claimed_leads if self.claimed_leads else None
 
 
 def roi(fund: MdfFund, user) -> list[RoiRow]:
     """Per activity type: the expected leads and pipeline of approved requests, what was
-    claimed and paid for them; three GROUP BYs over the requests the user may see."""
+    claimed and paid for them, and the return of the claimed ones (their pipeline per unit
+    claimed, the claimed amount per lead); three GROUP BYs over the requests the user sees."""
     requests = visible_to(select(MdfRequest.id), user, MdfRequest).where(
         MdfRequest.fund_id == fund.id, MdfRequest.state.in_(COMMITTED_STATES)
     )
+    claimed_state = MdfRequest.state == "claimed"
     found = db.session.execute(
         select(
             MdfRequest.activity_type_id,
@@ -296,6 +312,8 @@ def roi(fund: MdfFund, user) -> list[RoiRow]:
             func.sum(MdfRequest.approved_amount),
             func.sum(MdfRequest.expected_leads),
             func.sum(MdfRequest.expected_pipeline),
+            func.sum(case((claimed_state, MdfRequest.expected_leads))),
+            func.sum(case((claimed_state, MdfRequest.expected_pipeline))),
         )
         .where(MdfRequest.id.in_(requests))
         .group_by(MdfRequest.activity_type_id)
@@ -335,8 +353,10 @@ def roi(fund: MdfFund, user) -> list[RoiRow]:
             exact(pipeline),
             exact(claimed.get(type_id)),
             exact(paid.get(type_id)),
+            int(claimed_leads or 0),
+            exact(claimed_pipeline),
         )
-        for type_id, count, committed, leads, pipeline in found
+        for type_id, count, committed, leads, pipeline, claimed_leads, claimed_pipeline in found
     ]
     return sorted(rows, key=lambda r: r.activity_type.name)
 

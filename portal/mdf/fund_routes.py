@@ -92,9 +92,9 @@ def new_fund():
 
 def _targets(user) -> list[tuple[str, str]]:
     """Territories and partners the user may pass money to, for the searchable select."""
-    territories = db.session.scalars(
-        visible_to(select(Territory), user, Territory).order_by(Territory.path)
-    ).all()
+    territories = presenters.tree_order(
+        db.session.scalars(visible_to(select(Territory), user, Territory)).all()
+    )
     partners = db.session.scalars(
         visible_to(select(Partner), user, Partner).order_by(Partner.name)
     ).all()

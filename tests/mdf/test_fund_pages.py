@@ -506,3 +506,22 @@ def test_utilisation_needs_no_query_per_territory(world, funded, db, make, login
     html = client.get(f"/mdf/funds/{fund.id}").get_data(as_text=True)
     assert cells(html, "use-partner-FRP-3")["allocated"] == "€5.00"
     assert cells(html, "use-territory-FR")["allocated"] == "€300.00"
+
+
+def test_roi_counts_the_claimed_activities_only(world, funded, db, login):
+    """A second approved EVENT request, not yet claimed, adds to the requests and expected
+    figures but not to the return of what was claimed."""
+    fund, _ = funded
+    requests.approve_request(propose(world, fund, "200.00"), actor=world.dach_manager)
+    db.session.commit()
+    html = login(world.finance).get(f"/mdf/funds/{fund.id}").get_data(as_text=True)
+    row = re.search(r'data-testid="roi-EVENT".*?</tr>', html, re.S).group(0)
+    assert re.findall(r'class="text-end">([^<]*)<', row)[:5] == [
+        "2",  # requests
+        "80",  # expected leads of both
+        "€500,000.00",  # expected pipeline of both
+        "€350.00",  # claimed
+        "€0.00",  # paid
+    ]
+    roi = cells(html, "roi-EVENT")
+    assert (roi["pipeline-per-claimed"], roi["cost-per-lead"]) == ("714.29×", "€8.75")
