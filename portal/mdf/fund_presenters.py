@@ -159,10 +159,11 @@ def utilisation(fund: MdfFund, user, today: date) -> list[UseRow]:
     subtree: dict[int, list[Figures]] = defaultdict(list)
     for holder, figures in own.items():
         start = holder.territory_id if holder.partner_id is None else placed.get(holder.partner_id)
-        for territory in territories:
-            node = by_id.get(start)
-            if node is not None and node.path.startswith(territory.path):
-                subtree[territory.id].append(figures)
+        node = by_id.get(start)
+        above = [int(part) for part in node.path.strip("/").split("/")] if node else []
+        for territory_id in above:
+            if territory_id in by_id:
+                subtree[territory_id].append(figures)
     rows: list[UseRow] = []
     in_view = set(by_id)
     for territory in territories:

@@ -165,7 +165,8 @@ def allocate(fund_id):
     )
     if allocation is REFUSED:
         return fund_page_again(fund.id, form)
-    flash(_("Allocated to %(target)s.", target=(allocation.territory or allocation.partner).name))
+    target_name = (allocation.territory or allocation.partner).name
+    flash(_("Allocated to %(target)s.", target=target_name), "success")
     return redirect(url_for("mdf.fund", fund_id=fund.id))
 
 
