@@ -71,6 +71,7 @@ LABELS = {
         "rejected": _l("rejected, points returned"),
     },
     "claim_state": {**REVIEW, "first_approved": _l("awaiting second approval")},
+    "fund_state": {"open": _l("open"), "expired": _l("expired")},
     "import_kind": {
         "territories": _l("territories"),
         "partners": _l("partners"),
@@ -212,6 +213,7 @@ BADGES = {
         "lapsed": "dark",
     },
     "mdf_claim_state": REVIEW_COLOURS,
+    "fund_state": {"open": "success", "expired": "secondary"},
     "redemption_state": {"requested": "warning", "approved": "success"},
     "road_step": {"done": "success", "partial": "warning"},
     "agreement_version": {"current": "success"},

@@ -86,8 +86,10 @@ NAVIGATION: tuple[NavLink | NavGroup, ...] = (
     NavGroup(
         _l("Marketing funds"),
         (
+            NavLink("mdf.funds", _l("Funds"), Perm.VIEW_MDF),
             NavLink("mdf.requests", _l("Fund requests"), Perm.VIEW_MDF),
             NavLink("mdf.queue", _l("Fund reviews"), Perm.APPROVE_MDF),
+            NavLink("mdf.activity_types", _l("Activity types"), Perm.MANAGE_FUNDS),
         ),
     ),
     NavGroup(

@@ -49,6 +49,8 @@ from portal.models import (
     ClosedPeriod,
     CountryTerritoryRule,
     DealRegistration,
+    MdfActivityType,
+    MdfFund,
     Partner,
     PartnerApplication,
     Program,
@@ -216,6 +218,8 @@ def real_values(mdf) -> dict[str, list[str]]:
         "application_id": [first_id(PartnerApplication)],
         "version_id": [first_id(AgreementVersion)],
         "rule_id": [first_id(CountryTerritoryRule)],
+        "fund_id": [first_id(MdfFund)],
+        "type_id": [first_id(MdfActivityType)],
         "user_id": [first_id(User, User.email == "partner.fr@demo.example")],
         "active": [0, 1],
         # the DACH manager's decision forms are read from the first request's page
@@ -291,10 +295,39 @@ def demo(db, redis, monkeypatch):
     load_demo_rewards()
     load_demo_onboarding()
     load_demo_claims(summary.dates)
+    load_fund()
     db.session.commit()
     mdf = add_mdf_demo(db.session)
     db.session.commit()
     return summary, mdf
+
+
+def load_fund() -> None:
+    """A market development fund passed down the tree to ALPENNETZ, and an activity type."""
+    from decimal import Decimal
+
+    from portal.models import utcnow
+    from workflows.mdf import funds
+
+    finance = _db.session.scalar(select(User).where(User.email == ROLES["finance"]))
+    partner = _db.session.scalar(select(Partner).where(Partner.code == "ALPENNETZ"))
+    today = utcnow().date()
+    fund = funds.create_fund(
+        actor=finance,
+        code="MDF-FUZZ",
+        name="Fuzzed fund",
+        currency="EUR",
+        amount=Decimal("10000.00"),
+        starts_on=today,
+        ends_on=today.replace(year=today.year + 1),
+        claim_deadline=today.replace(year=today.year + 1),
+    )
+    territory = partner.territory_on(today)
+    for territory_id in territory.path.strip("/").split("/"):
+        above = _db.session.get(Territory, int(territory_id))
+        funds.allocate(fund, actor=finance, amount=Decimal("1000.00"), territory=above)
+    funds.allocate(fund, actor=finance, amount=Decimal("500.00"), partner=partner)
+    funds.add_activity_type(actor=finance, code="EVENT", name="Event")
 
 
 @pytest.fixture
@@ -351,6 +384,7 @@ REACHED = {
         "/deals/<int:deal_id>",
         "/mdf/requests/<int:request_id>",
         "/mdf/proofs/<int:proof_id>/download",
+        "/mdf/funds/<int:fund_id>",
     },
     "channel_manager": {
         "/deals/queue",
@@ -358,12 +392,15 @@ REACHED = {
         "/mdf/queue",
         "/mdf/requests/<int:request_id>",
         "/mdf/proofs/<int:proof_id>/download",
+        "/mdf/funds/<int:fund_id>",
     },
     "finance": {
         "/programs/<int:program_id>/edit",
         "/calc/periods",
         "/mdf/requests/<int:request_id>",
         "/mdf/proofs/<int:proof_id>/download",
+        "/mdf/funds/<int:fund_id>",
+        "/mdf/activity-types",
     },
     "admin": {"/admin/users", "/admin/country-rules"},
 }

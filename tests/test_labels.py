@@ -9,6 +9,7 @@ from portal.labels import BADGES, LABELS, badge, label
 from portal.models import Role
 from portal.models.deals import DEAL_STATES, EXTENSION_STATES
 from portal.models.mdf import CLAIM_STATES as MDF_CLAIM_STATES
+from portal.models.mdf import FUND_STATES
 from portal.models.mdf import REQUEST_STATES as MDF_REQUEST_STATES
 from portal.models.onboarding import APPLICATION_STATES, BUSINESS_TYPES
 from portal.models.partners import TIERS
@@ -34,6 +35,7 @@ from portal.models.tasks import TASK_STATES
         ("mdf_claim_state", MDF_CLAIM_STATES),
         ("business_type", BUSINESS_TYPES),
         ("tier", TIERS),
+        ("fund_state", FUND_STATES),
     ],
 )
 def test_every_stored_value_has_a_label(vocabulary, values):

@@ -63,6 +63,7 @@ DOWNLOADS = {
     "onboarding.document": "test_application_document",
     "resources.download": "test_resource_library_file",
     "mdf.proof_download": "test_mdf_claim_proof",
+    "mdf.fund_csv": "test_fund_utilisation_csv",
 }
 # What makes a route a download: its path, or a view that builds a file answer.
 DOWNLOAD_PATH = re.compile(r"(\.csv|\.pdf|/download|/export|/invoice)$|/documents/<")
@@ -360,3 +361,23 @@ def test_mdf_claim_proof(server, committed_db, make_committed, fast_passwords):
         assert "filename*=UTF-8''Messestand%20K%C3%B6ln.pdf" in named
     for outsider in (world.other_admin.email, world.amer_manager.email):
         assert Visitor(server, outsider).get(path).status == 404
+
+
+def test_fund_utilisation_csv(server, committed_db, make_committed, fast_passwords):
+    world = build_world(make_committed, committed_db.session)
+    fund = new_fund(world)
+    fund_acme(world, fund, amount="1234.56")
+    committed_db.session.commit()
+    fund_id = fund.id
+    table = download(
+        Visitor(server, world.finance.email), f"/mdf/funds/{fund_id}/utilisation.csv", "text/csv"
+    ).csv()
+    assert table[0][:5] == ["level", "code", "name", "parent_code", "currency"]
+    assert [(row[0], row[1], row[5]) for row in table[1:]] == [
+        ("territory", "EMEA", "1234.56"),
+        ("territory", "DACH", "1234.56"),
+        ("partner", "ACME", "1234.56"),
+    ]
+    manager = Visitor(server, world.dach_manager.email)
+    mine = download(manager, f"/mdf/funds/{fund_id}/utilisation.csv", "text/csv").csv()
+    assert [row[1] for row in mine[1:]] == ["DACH", "ACME"]

@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from portal.models import Partner, SaleLine, Territory
 from portal.security import Perm, can, visible_to
+from tests.conftest import csrf_token
+from tests.factories import PASSWORD
 
 TREE = {
     "WORLD": None,
@@ -104,3 +106,46 @@ def test_manager_guessing_france_partner_gets_404(login, world):
     assert client.get(f"/partners/{world['acme'].id}").status_code == 200
     page = client.get("/partners").get_data(as_text=True)
     assert "ACME" in page and "BETA" not in page
+
+
+def test_fund_pages_follow_the_territory_tree(login, world, db, app):
+    """A fund whose money went to FR only: ACME's user and the DACH manager get 404 on it and
+    its CSV, and the list shows them nothing of it; finance sees it."""
+    from decimal import Decimal
+
+    from workflows.mdf import funds
+
+    today = date.today()
+    fund = funds.create_fund(
+        actor=world["finance"],
+        code="MDF-FR",
+        name="France fund",
+        currency="EUR",
+        amount=Decimal("900.00"),
+        starts_on=today,
+        ends_on=today,
+        claim_deadline=today.replace(year=today.year + 1),
+    )
+    for code in ("WORLD", "EMEA", "FR"):
+        funds.allocate(
+            fund, actor=world["finance"], amount=Decimal("300"), territory=world["t"][code]
+        )
+    funds.allocate(fund, actor=world["finance"], amount=Decimal("300"), partner=world["beta"])
+    db.session.commit()
+    for user in ("acme_user", "dach_manager"):
+        client = app.test_client()  # a browser of its own per user
+        token = csrf_token(client)
+        client.post(
+            "/login", data={"email": world[user].email, "password": PASSWORD, "csrf_token": token}
+        )
+        assert client.get(f"/mdf/funds/{fund.id}").status_code == 404, user
+        assert client.get(f"/mdf/funds/{fund.id}/utilisation.csv").status_code == 404, user
+        assert "MDF-FR" not in client.get("/mdf/funds").get_data(as_text=True), user
+    finance = login(world["finance"])
+    assert finance.get(f"/mdf/funds/{fund.id}").status_code == 200
+    assert "BETA" in finance.get(f"/mdf/funds/{fund.id}/utilisation.csv").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/mdf/funds/new", "/mdf/activity-types"])
+def test_partner_user_is_refused_finances_fund_pages(login, world, path):
+    assert login(world["acme_user"]).get(path).status_code == 403

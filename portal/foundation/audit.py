@@ -39,7 +39,13 @@ def _lock_head() -> AuditHead:
 # Events that record an access, not a change of what pages show: they leave the data version
 # (and so every cached page) alone. Signing in only stamps users.last_login_at.
 ACCESS_ONLY = frozenset(
-    {"user.login", "statements.export", "calc.results.export", "payouts.export"}
+    {
+        "user.login",
+        "statements.export",
+        "calc.results.export",
+        "payouts.export",
+        "mdf.fund.export",
+    }
 )
 
 

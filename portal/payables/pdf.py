@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from textwrap import shorten
 from xml.sax.saxutils import escape
 
 from flask_babel import format_date, get_locale
@@ -87,6 +88,7 @@ def _styles(fonts: Fonts) -> dict[str, ParagraphStyle]:
     styles["Strong"] = styles["Normal"].clone("statement-Strong", fontName=fonts.bold)
     styles["Small"] = styles["Normal"].clone("statement-Small", fontSize=8.5, leading=11)
     styles["Right"] = styles["Normal"].clone("statement-Right", alignment=2)
+    styles["Cell"] = styles["Normal"].clone("statement-Cell", fontSize=9, leading=11)
     styles["Title"] = styles["Title"].clone("statement-Title-left", alignment=0, spaceAfter=4)
     return styles
 
@@ -136,6 +138,19 @@ def _grid(rows, fonts: Fonts, *, numbers_from: int, widths=None) -> Table:
     return table
 
 
+def _source(line) -> str:
+    """A program's name; for a fund claim the fund's name and the activity it pays."""
+    if line.fund is None:
+        return line.program.name
+    return _(
+        "%(fund)s – %(activity)s (%(start)s – %(end)s)",
+        fund=line.fund.name,
+        activity=shorten(line.activity_text, 120, placeholder="…"),
+        start=format_date(line.activity.starts_on),
+        end=format_date(line.activity.ends_on),
+    )
+
+
 def statement_pdf(head: Letterhead, period, lines, explained) -> bytes:
     partner = head.partner
     issued = datetime.now(UTC).date()
@@ -152,10 +167,17 @@ def statement_pdf(head: Letterhead, period, lines, explained) -> bytes:
         recipient.append(_("Tax ID: %(tax_id)s", tax_id=head.tax_id))
     recipient = [drawable(line) for line in recipient]
     sender = [drawable(line) for line in (head.vendor_name, *head.vendor_address)]
-    header = [_("Program"), _("Period"), _("Settled"), _("Claims"), _("Paid"), _("Outstanding")]
+    header = [
+        _("Program"),
+        _("Period"),
+        _("Settled"),
+        _("Claims"),
+        _("Paid"),
+        _("Outstanding"),
+    ]
     rows = [header] + [
         [
-            line.program.name,
+            _source(line),
             line.period_label,
             "" if line.settled is None else money(line.settled, line.currency),
             money(line.claims, line.currency),
@@ -236,7 +258,8 @@ def statement_pdf(head: Letterhead, period, lines, explained) -> bytes:
     ]
     if lines:
         widths = [width * 0.3, width * 0.12] + [width * 0.145] * 4
-        story.append(_grid(rows, fonts, numbers_from=2, widths=widths))
+        wrapped = [rows[0]] + [[Paragraph(escape(r[0]), styles["Cell"]), *r[1:]] for r in rows[1:]]
+        story.append(_grid(wrapped, fonts, numbers_from=2, widths=widths))
         story += [Spacer(1, 14), Paragraph(escape(totals_title), styles["Heading3"])]
         story.append(
             _grid(sums, fonts, numbers_from=1, widths=[width * 0.12] + [width * 0.145] * 4)
@@ -246,7 +269,7 @@ def statement_pdf(head: Letterhead, period, lines, explained) -> bytes:
     for line, steps in zip(lines, explained, strict=True):
         if steps:
             story.append(Spacer(1, 10))
-            story.append(Paragraph(escape(drawable(line.program.name)), styles["Heading3"]))
+            story.append(Paragraph(escape(drawable(line.source_name)), styles["Heading3"]))
             story.extend(Paragraph(escape(step), styles["Small"]) for step in steps)
     doc.build(story)
     return buffer.getvalue()

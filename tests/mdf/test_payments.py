@@ -82,16 +82,31 @@ def test_fund_claims_wait_for_a_batch_of_a_period_that_covers_their_activity(wor
     assert db.session.execute(batches.open_lines(period=later)).all() == []
 
 
-def test_statements_cover_programs_only(world, db):
+def test_statements_show_a_fund_claim_with_its_fund_and_activity(world, db):
     fund = new_fund(world)
     fund_acme(world, fund)
     claim = approved_claim(world, fund)
     line = db.session.get(PayoutLine, claim.payout_line_id)
     period = Period(line.period_start, line.period_end)
-    assert statements.statement(world.acme, period, actor=world.acme_admin) == []
+    [entry] = statements.statement(world.acme, period, actor=world.acme_admin)
+    assert (entry.program, entry.fund, entry.activity) == (None, fund, claim.request)
+    assert (entry.source_code, entry.source_name) == ("MDF-1", "Fund MDF-1")
+    assert entry.activity_text == "Event: Partner summit booth"
+    assert (entry.claims, entry.payable, entry.paid, entry.outstanding) == (
+        D("350.00"),
+        D("350.00"),
+        D("0"),
+        D("350.00"),
+    )
     with_lines = db.session.scalars(statements.partners_with_lines(period)).all()
-    assert world.acme.id not in with_lines
-    assert statements.recent_periods([world.acme.id]) == []
+    assert world.acme.id in with_lines
+    assert statements.recent_periods([world.acme.id]) == [period]
+    batch = batches.build_batch(actor=world.finance)
+    batches.approve_batch(batch, actor=world.finance_2)
+    batches.export_batch(batch, actor=world.finance)
+    [paid] = statements.statement(world.acme, period, actor=world.acme_admin)
+    assert (paid.paid, paid.outstanding) == (D("350.00"), D("0"))
+    assert statements.statement(world.beta, period, actor=world.finance) == []
 
 
 def test_finances_payout_lines_page_names_the_fund(world, db, login):

@@ -236,6 +236,16 @@ def allocate(
     _authorise_source(actor, source, target_name)
     source_holder = ledger.FUND if source is None else ledger.territory_holder(source.id)
     unallocated = ledger.available(fund.id, source_holder)
+    if source is not None and unallocated <= 0:
+        raise OverBudget(
+            N_(
+                "%(source)s has nothing unallocated in %(fund)s to pass on to %(target)s: "
+                "allocate more to %(source)s first."
+            ),
+            source=source.code,
+            fund=fund.code,
+            target=target_name,
+        )
     if amount > unallocated:
         raise OverBudget(
             N_(

@@ -1,6 +1,7 @@
 """A partner's statement for a period: per program, the settled amount and how it was reached
 (measure, tier, rate and the explanation steps), approved claims, what is payable and what
-exported payout batches already paid."""
+exported payout batches already paid; and per approved claim on a market development fund, the
+fund and the activity it pays (its period is the activity's dates)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from portal.extensions import db
 from portal.models import (
     CalcResult,
     CalcRun,
+    MdfActivityType,
+    MdfClaim,
+    MdfFund,
+    MdfRequest,
     Partner,
     PayoutBatch,
     PayoutBatchLine,
@@ -41,12 +46,16 @@ STATEMENT_COLUMNS = (
     "payable",
     "paid",
     "outstanding",
+    "activity",
 )
 
 
 @dataclass
 class StatementLine:
-    program: Program
+    """A program's period, or (with `fund` and `activity`, no program) one approved claim on a
+    market development fund."""
+
+    program: Program | None
     period_label: str
     currency: str
     payee_id: int = 0
@@ -56,6 +65,24 @@ class StatementLine:
     payable: Decimal = Decimal(0)
     paid: Decimal = Decimal(0)
     explanation: list[dict] = field(default_factory=list)
+    fund: MdfFund | None = None
+    activity: MdfRequest | None = None
+
+    @property
+    def source_code(self) -> str:
+        """What the line pays for: the program's code, or the fund's."""
+        return self.program.code if self.program is not None else self.fund.code
+
+    @property
+    def source_name(self) -> str:
+        return self.program.name if self.program is not None else self.fund.name
+
+    @property
+    def activity_text(self) -> str:
+        """The activity a fund line pays: its type and description (empty for programs)."""
+        if self.activity is None:
+            return ""
+        return f"{self.activity.activity_type.name}: {self.activity.description}"
 
     @property
     def settled(self) -> Decimal | None:
@@ -159,7 +186,47 @@ def _lines(partner_ids: Iterable[int], period: Period) -> list[StatementLine]:
     paid = _paid(ids, period)
     for key, entry in lines.items():
         entry.paid = paid.get(key, Decimal(0))
-    return sorted(lines.values(), key=lambda e: (e.payee_id, e.program.code, e.period_label))
+    ordered = sorted(lines.values(), key=lambda e: (e.payee_id, e.program.code, e.period_label))
+    funded = _fund_lines(ids, period)
+    return sorted(ordered + funded, key=lambda e: (e.payee_id, e.fund is not None))
+
+
+def _fund_lines(partner_ids: list[int], period: Period) -> list[StatementLine]:
+    """One line per payable line of an approved fund claim whose activity lies in the period:
+    the fund, the activity it pays, and what exported batches paid of it."""
+    paid_lines = (
+        select(PayoutBatchLine.payout_line_id)
+        .join(PayoutBatch, PayoutBatch.id == PayoutBatchLine.batch_id)
+        .where(PayoutBatch.status == "exported")
+    )
+    rows = db.session.execute(
+        select(PayoutLine, MdfFund, MdfRequest, PayoutLine.id.in_(paid_lines))
+        .join(MdfFund, MdfFund.id == PayoutLine.fund_id)
+        .join(MdfClaim, MdfClaim.payout_line_id == PayoutLine.id)
+        .join(MdfRequest, MdfRequest.id == MdfClaim.request_id)
+        .join(MdfActivityType, MdfActivityType.id == MdfRequest.activity_type_id)
+        .where(
+            PayoutLine.payee_id.in_(partner_ids),
+            PayoutLine.period_start >= period.start,
+            PayoutLine.period_end <= period.end,
+        )
+        .order_by(MdfFund.code, MdfRequest.starts_on, PayoutLine.id)
+    ).all()
+    return [
+        StatementLine(
+            None,
+            line.period_label,
+            line.currency,
+            line.payee_id,
+            Period(line.period_start, line.period_end),
+            claims=line.amount,
+            payable=line.amount,
+            paid=line.amount if paid else Decimal(0),
+            fund=fund,
+            activity=request,
+        )
+        for line, fund, request, paid in rows
+    ]
 
 
 def statement(partner: Partner, period: Period, *, actor) -> list[StatementLine]:
@@ -226,7 +293,6 @@ def partners_with_lines(period: Period):
     """A subquery of the ids of partners with a statement line in the period."""
     settled = select(CalcResult.payee_id).where(CalcResult.run_id.in_(_latest_settlements(period)))
     payable = select(PayoutLine.payee_id).where(
-        PayoutLine.program_id.is_not(None),  # statements cover programs (not fund claims)
         PayoutLine.period_start >= period.start,
         PayoutLine.period_end <= period.end,
     )
@@ -247,7 +313,7 @@ def recent_periods(visible_partners, limit: int = 12) -> list[Period]:
     )
     lines = (
         select(PayoutLine.period_start, PayoutLine.period_end)
-        .where(PayoutLine.payee_id.in_(visible_partners), PayoutLine.program_id.is_not(None))
+        .where(PayoutLine.payee_id.in_(visible_partners))
         .distinct()
     )
     found = {Period(*row) for row in db.session.execute(runs.union(lines))}
@@ -263,7 +329,7 @@ def statement_rows(partner: Partner, lines: list[StatementLine]) -> list[tuple]:
         rows.append(
             (
                 partner.code,
-                e.program.code,
+                e.source_code,
                 e.period_label,
                 e.currency,
                 plain_decimal(result.measure) if result else "",
@@ -274,6 +340,7 @@ def statement_rows(partner: Partner, lines: list[StatementLine]) -> list[tuple]:
                 plain_decimal(e.payable, places),
                 plain_decimal(e.paid, places),
                 plain_decimal(e.outstanding, places),
+                e.activity_text,
             )
         )
     return rows
