@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from workflows.engine.numbers import currency_digits, plain_decimal
@@ -280,32 +280,31 @@ class RoiRow:
     activity_type: MdfActivityType
     requests: int = 0
     committed: Decimal = ZERO
-    leads: int = 0
+    leads: int = 0  # expected, on the approved requests
     pipeline: Decimal = ZERO
     claimed: Decimal = ZERO
     paid: Decimal = ZERO
-    claimed_leads: int = 0  # of the requests whose claim was approved
-    claimed_pipeline: Decimal = ZERO
+    reported_leads: int = 0  # actual results, as the approved claims reported them
+    reported_pipeline: Decimal = ZERO
 
     @property
     def pipeline_per_claimed(self) -> Decimal | None:
-        """The pipeline of claimed activities per unit of money claimed, to two decimals."""
-        return (self.claimed_pipeline / self.claimed).quantize(CENT) if self.claimed else None
+        """The reported pipeline per unit of money claimed, to two decimals."""
+        return (self.reported_pipeline / self.claimed).quantize(CENT) if self.claimed else None
 
     @property
     def cost_per_lead(self) -> Decimal | None:
-        """What one expected lead of a claimed activity cost, in the fund's currency."""
-        return self.claimed / self.claimed_leads if self.claimed_leads else None
+        """What one reported lead cost, in the fund's currency."""
+        return self.claimed / self.reported_leads if self.reported_leads else None
 
 
 def roi(fund: MdfFund, user) -> list[RoiRow]:
     """Per activity type: the expected leads and pipeline of approved requests, what was
-    claimed and paid for them, and the return of the claimed ones (their pipeline per unit
-    claimed, the claimed amount per lead); three GROUP BYs over the requests the user sees."""
+    claimed and paid for them, and the return the approved claims reported (their pipeline per
+    unit claimed, the claimed amount per lead); three GROUP BYs over the requests the user sees."""
     requests = visible_to(select(MdfRequest.id), user, MdfRequest).where(
         MdfRequest.fund_id == fund.id, MdfRequest.state.in_(COMMITTED_STATES)
     )
-    claimed_state = MdfRequest.state == "claimed"
     found = db.session.execute(
         select(
             MdfRequest.activity_type_id,
@@ -313,20 +312,24 @@ def roi(fund: MdfFund, user) -> list[RoiRow]:
             func.sum(MdfRequest.approved_amount),
             func.sum(MdfRequest.expected_leads),
             func.sum(MdfRequest.expected_pipeline),
-            func.sum(case((claimed_state, MdfRequest.expected_leads))),
-            func.sum(case((claimed_state, MdfRequest.expected_pipeline))),
         )
         .where(MdfRequest.id.in_(requests))
         .group_by(MdfRequest.activity_type_id)
     ).all()
-    claimed = dict(
-        db.session.execute(
-            select(MdfRequest.activity_type_id, func.sum(MdfClaim.amount))
+    claimed = {
+        type_id: sums
+        for type_id, *sums in db.session.execute(
+            select(
+                MdfRequest.activity_type_id,
+                func.sum(MdfClaim.amount),
+                func.sum(MdfClaim.actual_leads),
+                func.sum(MdfClaim.actual_pipeline),
+            )
             .join(MdfRequest, MdfRequest.id == MdfClaim.request_id)
             .where(MdfClaim.request_id.in_(requests), MdfClaim.state == "approved")
             .group_by(MdfRequest.activity_type_id)
-        ).all()
-    )
+        )
+    }
     paid = dict(
         db.session.execute(
             select(MdfRequest.activity_type_id, func.sum(MdfEntry.amount))
@@ -345,20 +348,22 @@ def roi(fund: MdfFund, user) -> list[RoiRow]:
     def exact(value) -> Decimal:
         return ZERO if value is None else Decimal(str(value))  # SQLite sums may be floats
 
-    rows = [
-        RoiRow(
-            types[type_id],
-            count,
-            exact(committed),
-            int(leads or 0),
-            exact(pipeline),
-            exact(claimed.get(type_id)),
-            exact(paid.get(type_id)),
-            int(claimed_leads or 0),
-            exact(claimed_pipeline),
+    rows = []
+    for type_id, count, committed, leads, pipeline in found:
+        amount, reported_leads, reported_pipeline = claimed.get(type_id, (None, None, None))
+        rows.append(
+            RoiRow(
+                types[type_id],
+                count,
+                exact(committed),
+                int(leads or 0),
+                exact(pipeline),
+                exact(amount),
+                exact(paid.get(type_id)),
+                int(reported_leads or 0),
+                exact(reported_pipeline),
+            )
         )
-        for type_id, count, committed, leads, pipeline, claimed_leads, claimed_pipeline in found
-    ]
     return sorted(rows, key=lambda r: r.activity_type.name)
 
 

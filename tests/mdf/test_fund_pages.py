@@ -28,13 +28,21 @@ D = Decimal
 @pytest.fixture
 def funded(world, db):
     """MDF-1 (EUR 10,000.00): 1,000 down EMEA → DACH → ACME and 300 more to EMEA → FR; ACME's
-    400 request approved and claimed at 350 (approved). MDF-US (USD 5,000.00): 800 to AMER."""
+    400 request approved and claimed at 350 (approved; 35 leads and 175,000 pipeline reported).
+    MDF-US (USD 5,000.00): 800 to AMER."""
     fund = new_fund(world)
     fund_acme(world, fund)
     funds.allocate(fund, actor=world.finance, amount=D("300.00"), territory=world.t["EMEA"])
     funds.allocate(fund, actor=world.finance, amount=D("300.00"), territory=world.t["FR"])
     request = requests.approve_request(propose(world, fund), actor=world.dach_manager)
-    claim = claims.submit_claim(request, actor=world.acme_user, amount=D("350.00"), proofs=[PROOF])
+    claim = claims.submit_claim(
+        request,
+        actor=world.acme_user,
+        amount=D("350.00"),
+        proofs=[PROOF],
+        actual_leads=35,
+        actual_pipeline=D("175000.00"),
+    )
     claims.approve_claim(claim, actor=world.dach_manager)
     other = new_fund(world, code="MDF-US", currency="USD", amount="5000.00")
     funds.allocate(other, actor=world.finance, amount=D("800.00"), territory=world.t["AMER"])
@@ -154,8 +162,9 @@ def test_finance_sees_utilisation_down_the_tree_roi_and_allocations(world, funde
     assert "use-territory-AMER" not in html  # no money of this fund went there
     assert 'data-testid="total-available"' in html and "€9,650.00" in html
     roi = cells(html, "roi-EVENT")
-    assert roi["pipeline-per-claimed"] == "714.29×"  # 250,000 pipeline / 350 claimed
-    assert roi["cost-per-lead"] == "€8.75"  # 350 claimed / 40 leads
+    # the claim's reported results, not the request's expectations (250,000 and 40 leads)
+    assert roi["pipeline-per-claimed"] == "500×"  # 175,000 reported pipeline / 350 claimed
+    assert roi["cost-per-lead"] == "€10.00"  # 350 claimed / 35 reported leads
     assert 'id="utilisation-chart"' in html and "chart.umd.js" in html
     assert f'action="/mdf/funds/{fund.id}/allocate"' in html
 
@@ -524,4 +533,4 @@ def test_roi_counts_the_claimed_activities_only(world, funded, db, login):
         "€0.00",  # paid
     ]
     roi = cells(html, "roi-EVENT")
-    assert (roi["pipeline-per-claimed"], roi["cost-per-lead"]) == ("714.29×", "€8.75")
+    assert (roi["pipeline-per-claimed"], roi["cost-per-lead"]) == ("500×", "€10.00")
