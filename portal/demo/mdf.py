@@ -81,6 +81,8 @@ class DemoRequest:
     approved: str | None = None  # approved by the partner's manager, for this amount
     claimed: str | None = None  # claimed with a proof on the demo's day
     paid: bool = False  # claim approved and paid in an exported batch
+    expected: tuple[int, str] = (0, "0")  # leads and pipeline the partner expects
+    reported: tuple[int, str] | None = None  # leads and pipeline the claim reports
 
 
 REQUESTS = (
@@ -95,6 +97,8 @@ REQUESTS = (
         approved="7500.00",
         claimed="7200.00",
         paid=True,
+        expected=(40, "300000.00"),
+        reported=(46, "412000.00"),
     ),
     DemoRequest(
         DACH_USER,
@@ -105,6 +109,8 @@ REQUESTS = (
         "6000.00",
         approved="6000.00",
         claimed="5800.00",
+        expected=(60, "450000.00"),
+        reported=(38, "265000.00"),
     ),
     DemoRequest(
         DACH_USER,
@@ -115,6 +121,7 @@ REQUESTS = (
         52,
         "5000.00",
         approved="5000.00",
+        expected=(120, "600000.00"),
     ),
     DemoRequest(
         DACH_USER,
@@ -123,6 +130,7 @@ REQUESTS = (
         21,
         22,
         "4500.00",
+        expected=(12, "90000.00"),
     ),
     DemoRequest(
         FRENCH_USER,
@@ -131,6 +139,7 @@ REQUESTS = (
         14,
         30,
         "2500.00",
+        expected=(25, "150000.00"),
     ),
 )
 CLAIM_DAYS = 60
@@ -243,6 +252,8 @@ def _requests(fund: MdfFund, dates: DemoDates, summary: MdfSummary) -> None:
             ends_on=today + timedelta(days=spec.last_day),
             amount=Decimal(spec.requested),
             description=spec.description,
+            expected_leads=spec.expected[0],
+            expected_pipeline=Decimal(spec.expected[1]),
             on=today,
         )
         summary.requests += 1
@@ -258,8 +269,15 @@ def _requests(fund: MdfFund, dates: DemoDates, summary: MdfSummary) -> None:
                 io.BytesIO(pdf), filename="proof-of-activity.pdf", content_type="application/pdf"
             )
         )
+        leads, pipeline = spec.reported or (None, None)
         claim = claims.submit_claim(
-            request, actor=user, amount=Decimal(spec.claimed), proofs=[proof], on=today
+            request,
+            actor=user,
+            amount=Decimal(spec.claimed),
+            proofs=[proof],
+            actual_leads=leads,
+            actual_pipeline=None if pipeline is None else Decimal(pipeline),
+            on=today,
         )
         summary.claims += 1
         if spec.paid:

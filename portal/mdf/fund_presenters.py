@@ -247,7 +247,11 @@ def chart(rows: list[UseRow]) -> dict:
         _("Paid"): [str(r.figures.paid) for r in shown],
         _("Available"): [str(r.figures.available) for r in shown],
     }
-    return {"labels": [r.name for r in shown], "series": series if shown else {}}
+    return {
+        "labels": [r.name for r in shown],
+        "series": series if shown else {},
+        "order": list(series) if shown else [],
+    }
 
 
 CSV_HEADER = (

@@ -7,7 +7,8 @@
   function drawChart(canvas) {
     if (typeof Chart === "undefined") { return; }
     var data = JSON.parse(canvas.dataset.chart);
-    var currencies = Object.keys(data.series);
+    // `order` keeps the series in the page's order (JSON objects come with their keys sorted)
+    var currencies = data.order || Object.keys(data.series);
     var locale = document.documentElement.lang || "en";
     canvas.chart = new Chart(canvas, {
       type: "bar",

@@ -4,7 +4,7 @@
 
   function setBar(bar, percent) {
     bar.style.width = percent + "%";
-    bar.textContent = percent + " %";
+    if (!("quiet" in bar.dataset)) { bar.textContent = percent + " %"; }
     bar.parentElement.setAttribute("aria-valuenow", String(percent));
   }
 

@@ -5,7 +5,9 @@ with nothing written, hostile input never a 500."""
 from __future__ import annotations
 
 import csv
+import html as html_lib
 import io
+import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -166,6 +168,9 @@ def test_finance_sees_utilisation_down_the_tree_roi_and_allocations(world, funde
     assert roi["pipeline-per-claimed"] == "500×"  # 175,000 reported pipeline / 350 claimed
     assert roi["cost-per-lead"] == "€10.00"  # 350 claimed / 35 reported leads
     assert 'id="utilisation-chart"' in html and "chart.umd.js" in html
+    chart = json.loads(html_lib.unescape(re.search(r"data-chart='([^']*)'", html).group(1)))
+    # the series keep their order (and so their colours) in every language
+    assert chart["order"] == ["Committed", "Claimed", "Paid", "Available"]
     assert f'action="/mdf/funds/{fund.id}/allocate"' in html
 
 
