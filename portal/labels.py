@@ -173,7 +173,7 @@ LABELS = {
     },
     "mdf_claim_state": REVIEW,
     "mdf_event": {
-        "mdf.request.submit": _l("Requested"),
+        "mdf.request.submit": _l("Activity proposed"),
         "mdf.request.approve": _l("Approved"),
         "mdf.request.first_approve": _l("First approval"),
         "mdf.request.second_approve": _l("Second approval"),
