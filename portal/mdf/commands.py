@@ -330,9 +330,11 @@ def requests_command(fund_code, state, email):
     type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
     help="A PDF, PNG or JPEG file; repeat for several.",
 )
+@click.option("--actual-leads", type=click.IntRange(0, request_states.MAX_LEADS))
+@click.option("--actual-pipeline", type=AMOUNT, help="The pipeline the activity brought.")
 @as_option(required=True)
 @with_appcontext
-def claim_command(request_id, amount, proof_paths, email):
+def claim_command(request_id, amount, proof_paths, actual_leads, actual_pipeline, email):
     """Claim an approved activity with proof; prints claim_id=<id>."""
     with refusals():
         actor = actor_for(email)
@@ -344,7 +346,14 @@ def claim_command(request_id, amount, proof_paths, email):
             except UploadRejected as exc:
                 db.session.rollback()  # and the proofs stored so far with it
                 raise click.ClickException(f"{path.name}: {exc.render()}") from None
-        claim = claims.submit_claim(request, actor=actor, amount=amount, proofs=proofs)
+        claim = claims.submit_claim(
+            request,
+            actor=actor,
+            amount=amount,
+            proofs=proofs,
+            actual_leads=actual_leads,
+            actual_pipeline=actual_pipeline,
+        )
         db.session.commit()
     click.echo(f"claim_id={claim.id}")
 

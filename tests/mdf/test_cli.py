@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shlex
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -282,10 +283,13 @@ def test_claim_with_proof_then_approve_or_reject(cli, db, app, world, tmp_path):
     db.session.commit()
     claimed = cli(
         f"claim {first} --amount 380 --proof {tmp_path / 'invoice.pdf'} "
-        f"--proof {tmp_path / 'booth.png'} --as uma@acme.example"
+        f"--proof {tmp_path / 'booth.png'} --actual-leads 12 --actual-pipeline 90000 "
+        "--as uma@acme.example"
     )
     assert claimed.exit_code == 0, claimed.output
     claim_id = claimed.stdout.strip().removeprefix("claim_id=")
+    filed = db.session.get(MdfClaim, int(claim_id))
+    assert (filed.actual_leads, filed.actual_pipeline) == (12, Decimal("90000.00"))
     proofs = db.session.scalars(select(MdfClaimProof).order_by(MdfClaimProof.id)).all()
     assert [(p.name, p.content_type) for p in proofs] == [
         ("invoice.pdf", "application/pdf"),
@@ -305,6 +309,11 @@ def test_claim_with_proof_then_approve_or_reject(cli, db, app, world, tmp_path):
     assert "committed=680.00\nclaimed=380.00\npaid=0.00\nexpired=0.00\navailable=320.00" in (
         balance
     )
+    too_many = cli(
+        f"claim {second} --amount 300 --proof {tmp_path / 'invoice.pdf'} --actual-leads -1 "
+        "--as ada@acme.example"
+    )
+    assert too_many.exit_code == 2 and "--actual-leads" in too_many.output
     other = cli(
         f"claim {second} --amount 300 --proof {tmp_path / 'invoice.pdf'} --as ada@acme.example"
     )

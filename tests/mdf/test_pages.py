@@ -498,5 +498,10 @@ def test_history_names_each_step_with_amounts_and_reasons(login, world, db, fund
     page = login(world.acme_user).get(f"/mdf/requests/{made.id}").get_data(as_text=True)
     timeline = page.split('id="timeline"')[1]
     steps = re.findall(r"<strong>([^<]+)</strong>", timeline)
-    assert steps == ["Activity proposed", "Returned for more information", "Resubmitted", "Approved"]
+    assert steps == [
+        "Activity proposed",
+        "Returned for more information",
+        "Resubmitted",
+        "Approved",
+    ]
     assert "Add the agenda" in timeline and "€300.00" in timeline
