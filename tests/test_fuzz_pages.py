@@ -295,39 +295,10 @@ def demo(db, redis, monkeypatch):
     load_demo_rewards()
     load_demo_onboarding()
     load_demo_claims(summary.dates)
-    load_fund()
     db.session.commit()
     mdf = add_mdf_demo(db.session)
     db.session.commit()
     return summary, mdf
-
-
-def load_fund() -> None:
-    """A market development fund passed down the tree to ALPENNETZ, and an activity type."""
-    from decimal import Decimal
-
-    from portal.models import utcnow
-    from workflows.mdf import funds
-
-    finance = _db.session.scalar(select(User).where(User.email == ROLES["finance"]))
-    partner = _db.session.scalar(select(Partner).where(Partner.code == "ALPENNETZ"))
-    today = utcnow().date()
-    fund = funds.create_fund(
-        actor=finance,
-        code="MDF-FUZZ",
-        name="Fuzzed fund",
-        currency="EUR",
-        amount=Decimal("10000.00"),
-        starts_on=today,
-        ends_on=today.replace(year=today.year + 1),
-        claim_deadline=today.replace(year=today.year + 1),
-    )
-    territory = partner.territory_on(today)
-    for territory_id in territory.path.strip("/").split("/"):
-        above = _db.session.get(Territory, int(territory_id))
-        funds.allocate(fund, actor=finance, amount=Decimal("1000.00"), territory=above)
-    funds.allocate(fund, actor=finance, amount=Decimal("500.00"), partner=partner)
-    funds.add_activity_type(actor=finance, code="EVENT", name="Event")
 
 
 @pytest.fixture

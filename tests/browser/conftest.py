@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -21,6 +22,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# The suite runs a worker per core, each with its own server and browser: a page may take a
+# few seconds longer than on an idle machine, never fifteen.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")

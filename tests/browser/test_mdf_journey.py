@@ -77,6 +77,7 @@ def test_request_to_payout(committed_db, make_committed, redis, sign_in, live_se
     page.get_by_label("Description").fill("Roadshow in Munich, Vienna and Zurich")
     page.get_by_label("Expected leads").fill("60")
     page.get_by_label("Expected pipeline").fill("400000")
+    expect(page.get_by_label("Expected pipeline")).to_have_value("400000")
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.get_by_text("submitted for approval")).to_be_visible()
     request_id = session.scalars(select(MdfRequest.id)).one()
