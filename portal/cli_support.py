@@ -19,7 +19,7 @@ from .actors import actor_for
 from .extensions import db
 from .inputs import MAX_ID
 from .models import utcnow
-from .security import Forbidden
+from .security import Forbidden, is_visible
 
 MAKER_CHECKER = (
     "not allowed: nobody approves what they built, ran or requested themselves; "
@@ -113,10 +113,11 @@ def refusals():
         raise click.ClickException("not allowed for this user (see --as)") from None
 
 
-def by_code(model, column, value: str, label: str):
-    """The row whose `column` is `value`, or exit 1 naming what was not found."""
+def by_code(model, column, value: str, label: str, visible_to=None):
+    """The row whose `column` is `value`, or exit 1 naming what was not found; a row the user
+    `visible_to` may not see is reported exactly like an unknown code."""
     found = db.session.scalar(select(model).where(column == value))
-    if found is None:
+    if found is None or (visible_to is not None and not is_visible(found, visible_to)):
         raise click.ClickException(f"no {label} with code {value}")
     return found
 

@@ -15,10 +15,6 @@ from ..extensions import db
 from ..models import PayoutBatch, Program
 
 
-def _batch(batch_id: int) -> PayoutBatch:
-    return by_id(PayoutBatch, batch_id, "payout batch")
-
-
 @click.group("batch")
 def batch_group():
     """Payout batches: build, approve (someone else), export the payment file."""
@@ -41,7 +37,7 @@ def create_command(period, code, actor):
 @acting(required=True)
 def approve_command(batch_id, actor):
     """Approve a draft batch (not by the user who built it)."""
-    batch = batches.approve_batch(_batch(batch_id), actor=actor)
+    batch = batches.approve_batch(by_id(PayoutBatch, batch_id, "payout batch"), actor=actor)
     db.session.commit()
     click.echo(f"batch_id={batch.id} status={batch.status}")
 
@@ -56,7 +52,7 @@ def approve_command(batch_id, actor):
 @acting(required=True)
 def export_command(batch_id, output, actor):
     """The payment file (CSV) of an approved batch; the first export marks it exported."""
-    rows = batches.export_batch(_batch(batch_id), actor=actor)
+    rows = batches.export_batch(by_id(PayoutBatch, batch_id, "payout batch"), actor=actor)
     db.session.commit()
     text = "".join(csv_rows(batches.BATCH_COLUMNS, rows))
     if output is None:

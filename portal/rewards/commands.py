@@ -4,7 +4,6 @@ request|approve|reject`: the same services and permission checks as the pages.""
 from __future__ import annotations
 
 import click
-from sqlalchemy import select
 
 from workflows.rewards import earnings, ledger, levels, points, redemptions
 
@@ -12,21 +11,13 @@ from ..cli_support import POINTS, RECORD_ID, acting, as_of_option, by_code, by_i
 from ..csv_export import csv_rows
 from ..extensions import db
 from ..models import Partner, Program, Redemption, RewardItem
-from ..security import Perm, ensure, is_visible
+from ..security import Perm, ensure
 
 LEDGER_COLUMNS = ("date", "kind", "points", "expires_on", "reference")
 
 
 def _partner(code: str, actor) -> Partner:
-    """A partner the actor may see; others are reported exactly like unknown codes."""
-    partner = db.session.scalar(select(Partner).where(Partner.code == code))
-    if partner is None or not is_visible(partner, actor):
-        raise click.ClickException(f"no partner with code {code}")
-    return partner
-
-
-def _redemption(redemption_id: int) -> Redemption:
-    return by_id(Redemption, redemption_id, "redemption")
+    return by_code(Partner, Partner.code, code, "partner", visible_to=actor)
 
 
 @click.group("points")
@@ -147,7 +138,9 @@ def request_command(partner_code, item_code, quantity, actor):
 @acting()
 def approve_command(redemption_id, actor):
     """Spend the held points."""
-    redemption = redemptions.approve_redemption(_redemption(redemption_id), actor=actor)
+    redemption = redemptions.approve_redemption(
+        by_id(Redemption, redemption_id, "redemption"), actor=actor
+    )
     db.session.commit()
     click.echo(f"redemption_id={redemption.id} status={redemption.status}")
 
@@ -159,7 +152,7 @@ def approve_command(redemption_id, actor):
 def reject_command(redemption_id, reason, actor):
     """Release the held points."""
     redemption = redemptions.reject_redemption(
-        _redemption(redemption_id), actor=actor, reason=reason
+        by_id(Redemption, redemption_id, "redemption"), actor=actor, reason=reason
     )
     db.session.commit()
     click.echo(f"redemption_id={redemption.id} status={redemption.status}")
