@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import date
+from functools import wraps
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from workflows import validators
 from workflows.engine import Period, PeriodError, parse_period
 from workflows.engine.i18n import Refusal
 
+from .actors import actor_for
 from .extensions import db
 from .inputs import MAX_ID
-from .security import Forbidden
+from .models import utcnow
+from .security import Forbidden, is_visible
 
 MAKER_CHECKER = (
     "not allowed: nobody approves what they built, ran or requested themselves; "
@@ -62,6 +66,11 @@ AMOUNT = AmountType()
 DAY = DayType()
 
 
+def as_of_option(help: str):
+    """`--as-of YYYY-MM-DD`: the day a command runs for, today (UTC) when left out."""
+    return click.option("--as-of", "as_of", type=DAY, default=lambda: utcnow().date(), help=help)
+
+
 def as_option(*, required: bool = False):
     """`--as EMAIL`: the acting user, for permission checks and the audit log."""
     return click.option(
@@ -70,6 +79,23 @@ def as_option(*, required: bool = False):
         required=required,
         help="Act as this user (permission checks and audit).",
     )
+
+
+def acting(*, required: bool = False):
+    """`--as EMAIL` for a command that runs in the application with refusals handled
+    (`refusals`): it receives the acting user (`actor_for`) as `actor`."""
+
+    def decorate(command):
+        @as_option(required=required)
+        @with_appcontext
+        @wraps(command)
+        def run(*args, email, **kwargs):
+            with refusals():
+                return command(*args, actor=actor_for(email), **kwargs)
+
+        return run
+
+    return decorate
 
 
 @contextmanager
@@ -87,10 +113,11 @@ def refusals():
         raise click.ClickException("not allowed for this user (see --as)") from None
 
 
-def by_code(model, column, value: str, label: str):
-    """The row whose `column` is `value`, or exit 1 naming what was not found."""
+def by_code(model, column, value: str, label: str, visible_to=None):
+    """The row whose `column` is `value`, or exit 1 naming what was not found; a row the user
+    `visible_to` may not see is reported exactly like an unknown code."""
     found = db.session.scalar(select(model).where(column == value))
-    if found is None:
+    if found is None or (visible_to is not None and not is_visible(found, visible_to)):
         raise click.ClickException(f"no {label} with code {value}")
     return found
 

@@ -90,46 +90,28 @@ class Perm(enum.StrEnum):
 
 
 P = Perm
+PARTNER_USER: frozenset[Perm] = frozenset(
+    {
+        P.USE_API,
+        P.VIEW_PARTNERS,
+        P.VIEW_SALES,
+        P.EXPORT_SALES,
+        P.VIEW_DEALS,
+        P.REGISTER_DEALS,
+        P.VIEW_CALC_RESULTS,
+        P.VIEW_RESOURCES,
+        P.VIEW_POINTS,
+        P.VIEW_CLAIMS,
+        P.SUBMIT_CLAIMS,
+        P.VIEW_STATEMENTS,
+        P.VIEW_MDF,
+        P.REQUEST_MDF,
+    }
+)
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
-    Role.PARTNER_USER: frozenset(
-        {
-            P.USE_API,
-            P.VIEW_PARTNERS,
-            P.VIEW_SALES,
-            P.EXPORT_SALES,
-            P.VIEW_DEALS,
-            P.REGISTER_DEALS,
-            P.VIEW_CALC_RESULTS,
-            P.VIEW_RESOURCES,
-            P.VIEW_POINTS,
-            P.VIEW_CLAIMS,
-            P.SUBMIT_CLAIMS,
-            P.VIEW_STATEMENTS,
-            P.VIEW_MDF,
-            P.REQUEST_MDF,
-        }
-    ),
-    Role.PARTNER_ADMIN: frozenset(
-        {
-            P.USE_API,
-            P.VIEW_PARTNERS,
-            P.VIEW_SALES,
-            P.EXPORT_SALES,
-            P.VIEW_DEALS,
-            P.REGISTER_DEALS,
-            P.VIEW_CALC_RESULTS,
-            P.VIEW_RESOURCES,
-            P.MANAGE_TEAM,
-            P.ACCEPT_AGREEMENTS,
-            P.VIEW_POINTS,
-            P.REQUEST_REDEMPTIONS,
-            P.VIEW_CLAIMS,
-            P.SUBMIT_CLAIMS,
-            P.VIEW_STATEMENTS,
-            P.VIEW_MDF,
-            P.REQUEST_MDF,
-        }
-    ),
+    Role.PARTNER_USER: PARTNER_USER,
+    # A partner admin does all a partner user does and runs the organisation's account.
+    Role.PARTNER_ADMIN: PARTNER_USER | {P.MANAGE_TEAM, P.ACCEPT_AGREEMENTS, P.REQUEST_REDEMPTIONS},
     Role.CHANNEL_MANAGER: frozenset(
         {
             P.USE_API,

@@ -2,11 +2,10 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from ..actors import actor_for
-from ..cli_support import as_option, refusals
+from ..cli_support import acting, refusals
 from ..extensions import db
 from ..models import User
-from .services import UserError, create_user, set_active
+from .services import create_user, set_active
 
 
 @click.group()
@@ -26,7 +25,7 @@ def users():
 @with_appcontext
 def create(email, password, role, name, partner_code, territories):
     """Create a user for scripted set-up."""
-    try:
+    with refusals():
         user = create_user(
             email=email,
             password=password,
@@ -35,9 +34,6 @@ def create(email, password, role, name, partner_code, territories):
             partner_code=partner_code,
             territory_codes=tuple(territories),
         )
-    except UserError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"user_id={user.id}")
 
@@ -45,10 +41,9 @@ def create(email, password, role, name, partner_code, territories):
 def _activation_command(name: str, active: bool, doc: str) -> None:
     @users.command(name, help=doc)
     @click.argument("target")
-    @as_option(required=True)
-    @with_appcontext
-    def command(target, email):
-        _set_active(target, active, email)
+    @acting(required=True)
+    def command(target, actor):
+        _set_active(target, active, actor)
 
 
 _activation_command(
@@ -59,16 +54,10 @@ _activation_command(
 _activation_command("activate", True, "Let the user TARGET (an e-mail address) sign in again.")
 
 
-def _set_active(target: str, active: bool, actor_email: str) -> None:
-    with refusals():
-        actor = actor_for(actor_email)
-        user = db.session.scalar(select(User).where(func.lower(User.email) == target.lower()))
-        if user is None:
-            raise click.ClickException(f"no user with e-mail {target}")
-        try:
-            set_active(user, active, actor=actor)
-        except UserError as exc:
-            db.session.rollback()
-            raise click.ClickException(str(exc)) from None
+def _set_active(target: str, active: bool, actor) -> None:
+    user = db.session.scalar(select(User).where(func.lower(User.email) == target.lower()))
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {target}")
+    set_active(user, active, actor=actor)
     db.session.commit()
     click.echo(f"{user.email} {'active' if active else 'deactivated'}")

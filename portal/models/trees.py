@@ -17,9 +17,6 @@ class TreeMixin:
     depth: Mapped[int] = mapped_column(Integer, default=0)
     root_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
-    def is_within(self, ancestor_path: str) -> bool:
-        return self.path.startswith(ancestor_path)
-
 
 class CycleError(ValueError):
     """A parent chain loops back on itself."""

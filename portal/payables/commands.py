@@ -6,19 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 
 from workflows.payables import batches
 
-from ..actors import actor_for
-from ..cli_support import RECORD_ID, as_option, by_code, by_id, period_or_fail, refusals
+from ..cli_support import RECORD_ID, acting, by_code, by_id, period_or_fail
 from ..csv_export import csv_rows
 from ..extensions import db
 from ..models import PayoutBatch, Program
-
-
-def _batch(batch_id: int) -> PayoutBatch:
-    return by_id(PayoutBatch, batch_id, "payout batch")
 
 
 @click.group("batch")
@@ -29,28 +23,22 @@ def batch_group():
 @batch_group.command("create")
 @click.option("--period", required=True, help="Lines of the program periods within this one.")
 @click.option("--program", "code", help="Only this program's lines.")
-@as_option(required=True)
-@with_appcontext
-def create_command(period, code, email):
+@acting(required=True)
+def create_command(period, code, actor):
     """Build a draft batch from payable lines of closed periods; prints batch_id=<id>."""
-    parsed = period_or_fail(period)
-    with refusals():
-        actor = actor_for(email)
-        program = by_code(Program, Program.code, code, "program") if code else None
-        batch = batches.build_batch(actor=actor, period=parsed, program=program)
-        db.session.commit()
+    program = by_code(Program, Program.code, code, "program") if code else None
+    batch = batches.build_batch(actor=actor, period=period_or_fail(period), program=program)
+    db.session.commit()
     click.echo(f"batch_id={batch.id} lines={batch.line_count}")
 
 
 @batch_group.command("approve")
 @click.argument("batch_id", type=RECORD_ID)
-@as_option(required=True)
-@with_appcontext
-def approve_command(batch_id, email):
+@acting(required=True)
+def approve_command(batch_id, actor):
     """Approve a draft batch (not by the user who built it)."""
-    with refusals():
-        batch = batches.approve_batch(_batch(batch_id), actor=actor_for(email))
-        db.session.commit()
+    batch = batches.approve_batch(by_id(PayoutBatch, batch_id, "payout batch"), actor=actor)
+    db.session.commit()
     click.echo(f"batch_id={batch.id} status={batch.status}")
 
 
@@ -61,13 +49,11 @@ def approve_command(batch_id, email):
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the payment file here instead of printing it.",
 )
-@as_option(required=True)
-@with_appcontext
-def export_command(batch_id, output, email):
+@acting(required=True)
+def export_command(batch_id, output, actor):
     """The payment file (CSV) of an approved batch; the first export marks it exported."""
-    with refusals():
-        rows = batches.export_batch(_batch(batch_id), actor=actor_for(email))
-        db.session.commit()
+    rows = batches.export_batch(by_id(PayoutBatch, batch_id, "payout batch"), actor=actor)
+    db.session.commit()
     text = "".join(csv_rows(batches.BATCH_COLUMNS, rows))
     if output is None:
         click.echo(text, nl=False)

@@ -3,43 +3,21 @@ request|approve|reject`: the same services and permission checks as the pages.""
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
-from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from workflows.rewards import earnings, ledger, levels, points, redemptions
 
-from ..actors import actor_for
-from ..cli_support import POINTS, RECORD_ID, as_option, by_code, by_id, period_or_fail, refusals
+from ..cli_support import POINTS, RECORD_ID, acting, as_of_option, by_code, by_id, period_or_fail
 from ..csv_export import csv_rows
 from ..extensions import db
-from ..models import Partner, Program, Redemption, RewardItem, utcnow
-from ..security import Perm, ensure, is_visible
+from ..models import Partner, Program, Redemption, RewardItem
+from ..security import Perm, ensure
 
 LEDGER_COLUMNS = ("date", "kind", "points", "expires_on", "reference")
 
 
 def _partner(code: str, actor) -> Partner:
-    """A partner the actor may see; others are reported exactly like unknown codes."""
-    partner = db.session.scalar(select(Partner).where(Partner.code == code))
-    if partner is None or not is_visible(partner, actor):
-        raise click.ClickException(f"no partner with code {code}")
-    return partner
-
-
-def _redemption(redemption_id: int) -> Redemption:
-    return by_id(Redemption, redemption_id, "redemption")
-
-
-def _day(text: str | None) -> date:
-    if text is None:
-        return utcnow().date()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise click.ClickException(f"{text} is not a date: use YYYY-MM-DD") from None
+    return by_code(Partner, Partner.code, code, "partner", visible_to=actor)
 
 
 @click.group("points")
@@ -49,16 +27,13 @@ def points_group():
 
 @points_group.command("balance")
 @click.argument("partner_code")
-@click.option("--as-of", "as_of", help="Day to compute the balance for (YYYY-MM-DD).")
-@as_option()
-@with_appcontext
-def balance_command(partner_code, as_of, email):
+@as_of_option("Day to compute the balance for (YYYY-MM-DD).")
+@acting()
+def balance_command(partner_code, as_of, actor):
     """Available, held and expiring-within-90-days points."""
-    with refusals():
-        actor = actor_for(email)
-        ensure(actor, Perm.VIEW_POINTS)
-        partner = _partner(partner_code, actor)
-        result = ledger.balance(partner.id, _day(as_of))
+    ensure(actor, Perm.VIEW_POINTS)
+    partner = _partner(partner_code, actor)
+    result = ledger.balance(partner.id, as_of)
     click.echo(f"available={result.available}")
     click.echo(f"held={result.held}")
     click.echo(f"expiring_90_days={result.expiring}")
@@ -67,24 +42,21 @@ def balance_command(partner_code, as_of, email):
 @points_group.command("ledger")
 @click.argument("partner_code")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text")
-@as_option()
-@with_appcontext
-def ledger_command(partner_code, fmt, email):
+@acting()
+def ledger_command(partner_code, fmt, actor):
     """Every entry: date, kind, points, expires_on, reference."""
-    with refusals():
-        actor = actor_for(email)
-        ensure(actor, Perm.VIEW_POINTS)
-        partner = _partner(partner_code, actor)
-        rows = [
-            (
-                e.occurred_on.isoformat(),
-                e.kind,
-                str(e.points),
-                e.expires_on.isoformat() if e.expires_on else "",
-                e.source,
-            )
-            for e in db.session.scalars(ledger.entries(partner.id))
-        ]
+    ensure(actor, Perm.VIEW_POINTS)
+    partner = _partner(partner_code, actor)
+    rows = [
+        (
+            e.occurred_on.isoformat(),
+            e.kind,
+            str(e.points),
+            e.expires_on.isoformat() if e.expires_on else "",
+            e.source,
+        )
+        for e in db.session.scalars(ledger.entries(partner.id))
+    ]
     if fmt == "csv":
         click.echo("".join(csv_rows(LEDGER_COLUMNS, rows)), nl=False)
     else:
@@ -96,26 +68,21 @@ def ledger_command(partner_code, fmt, email):
 @click.argument("partner_code")
 @click.argument("amount", type=POINTS)
 @click.option("--reason", required=True, help="Why (kept in the ledger and the audit trail).")
-@as_option()
-@with_appcontext
-def adjust_command(partner_code, amount, reason, email):
+@acting()
+def adjust_command(partner_code, amount, reason, actor):
     """A discretionary entry; prints entry_id=<id>."""
-    with refusals():
-        actor = actor_for(email)
-        entry = points.adjust(_partner(partner_code, actor), amount, actor=actor, reason=reason)
-        db.session.commit()
+    entry = points.adjust(_partner(partner_code, actor), amount, actor=actor, reason=reason)
+    db.session.commit()
     click.echo(f"entry_id={entry.id}")
 
 
 @points_group.command("expire")
-@click.option("--as-of", "as_of", help="Expire what was last usable before this day.")
-@as_option()
-@with_appcontext
-def expire_command(as_of, email):
+@as_of_option("Expire what was last usable before this day.")
+@acting()
+def expire_command(as_of, actor):
     """Post expiry entries (the scheduled job's code for a given day)."""
-    with refusals():
-        posted = points.expire_all(_day(as_of), actor=actor_for(email))
-        db.session.commit()
+    posted = points.expire_all(as_of, actor=actor)
+    db.session.commit()
     for entry in posted:
         click.echo(f"entry_id={entry.id}")
     click.echo(f"expired_entries={len(posted)}")
@@ -124,15 +91,12 @@ def expire_command(as_of, email):
 @points_group.command("post")
 @click.argument("program_code")
 @click.option("--period", required=True, help="2026-Q3, 2026-07, … (the sales to post).")
-@as_option()
-@with_appcontext
-def post_command(program_code, period, email):
+@acting()
+def post_command(program_code, period, actor):
     """Post a loyalty program's earnings for a period (idempotent)."""
-    parsed = period_or_fail(period)
-    with refusals():
-        program = by_code(Program, Program.code, program_code, "program")
-        created = earnings.post_earnings(program, parsed, actor=actor_for(email))
-        db.session.commit()
+    program = by_code(Program, Program.code, program_code, "program")
+    created = earnings.post_earnings(program, period_or_fail(period), actor=actor)
+    db.session.commit()
     click.echo(f"posted_entries={len(created)}")
 
 
@@ -141,14 +105,12 @@ def post_command(program_code, period, email):
 @click.argument("code")
 @click.argument("name")
 @click.argument("min_points", type=POINTS)
-@as_option()
-@with_appcontext
-def level_command(program_code, code, name, min_points, email):
+@acting()
+def level_command(program_code, code, name, min_points, actor):
     """Create or change a status level of a loyalty program."""
-    with refusals():
-        program = by_code(Program, Program.code, program_code, "program")
-        level = levels.set_level(program, code, name, min_points, actor=actor_for(email))
-        db.session.commit()
+    program = by_code(Program, Program.code, program_code, "program")
+    level = levels.set_level(program, code, name, min_points, actor=actor)
+    db.session.commit()
     click.echo(f"level_id={level.id}")
 
 
@@ -161,43 +123,36 @@ def redemptions_group():
 @click.argument("partner_code")
 @click.argument("item_code")
 @click.option("--quantity", type=click.IntRange(1, 10_000), default=1, show_default=True)
-@as_option()
-@with_appcontext
-def request_command(partner_code, item_code, quantity, email):
+@acting()
+def request_command(partner_code, item_code, quantity, actor):
     """Hold the points for a catalog item; prints redemption_id=<id>."""
-    with refusals():
-        actor = actor_for(email)
-        partner = _partner(partner_code, actor)
-        item = by_code(RewardItem, RewardItem.code, item_code, "catalog item")
-        redemption = redemptions.request_redemption(partner, item, actor=actor, quantity=quantity)
-        db.session.commit()
+    partner = _partner(partner_code, actor)
+    item = by_code(RewardItem, RewardItem.code, item_code, "catalog item")
+    redemption = redemptions.request_redemption(partner, item, actor=actor, quantity=quantity)
+    db.session.commit()
     click.echo(f"redemption_id={redemption.id}")
 
 
 @redemptions_group.command("approve")
 @click.argument("redemption_id", type=RECORD_ID)
-@as_option()
-@with_appcontext
-def approve_command(redemption_id, email):
+@acting()
+def approve_command(redemption_id, actor):
     """Spend the held points."""
-    with refusals():
-        actor = actor_for(email)
-        redemption = redemptions.approve_redemption(_redemption(redemption_id), actor=actor)
-        db.session.commit()
+    redemption = redemptions.approve_redemption(
+        by_id(Redemption, redemption_id, "redemption"), actor=actor
+    )
+    db.session.commit()
     click.echo(f"redemption_id={redemption.id} status={redemption.status}")
 
 
 @redemptions_group.command("reject")
 @click.argument("redemption_id", type=RECORD_ID)
 @click.option("--reason", required=True)
-@as_option()
-@with_appcontext
-def reject_command(redemption_id, reason, email):
+@acting()
+def reject_command(redemption_id, reason, actor):
     """Release the held points."""
-    with refusals():
-        actor = actor_for(email)
-        redemption = redemptions.reject_redemption(
-            _redemption(redemption_id), actor=actor, reason=reason
-        )
-        db.session.commit()
+    redemption = redemptions.reject_redemption(
+        by_id(Redemption, redemption_id, "redemption"), actor=actor, reason=reason
+    )
+    db.session.commit()
     click.echo(f"redemption_id={redemption.id} status={redemption.status}")

@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -81,9 +81,7 @@ def member_action(user_id, action):
 @bp.post("/team/members/<int:user_id>/role")
 @requires(Perm.MANAGE_TEAM)
 def member_role(user_id):
-    form = MemberRoleForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = confirmed(MemberRoleForm())
     member = get_visible_or_404(User, user_id)
     change = partial(services.set_member_role, member, form.role.data, actor=current_user)
     commit_or_refuse(change, url_for("team.index"))

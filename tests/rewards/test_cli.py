@@ -45,7 +45,7 @@ def test_refusals_exit_non_zero_with_a_message(cli, db, world):
     broke = cli("redemptions", "request", "ACME", "MUG", "--as", "ada@acme.example")
     assert broke.exit_code == 1 and "needs 100 points; 0 are available" in broke.stderr
     bad_day = cli("points", "balance", "ACME", "--as-of", "31/12/2026")
-    assert bad_day.exit_code == 1 and "is not a date" in bad_day.stderr
+    assert bad_day.exit_code == 2 and "is not a date" in bad_day.stderr
 
 
 def test_request_approve_reject_print_ids(cli, db, world):

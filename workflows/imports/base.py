@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from workflows.validators import DateWindow
 
-from .errors import ErrorList, FieldError, RowError
+from .errors import DUPLICATE_KEY, ErrorList, FieldError, RowError, shown
 from .reading import Layout
 
 LOOKUP_CHUNK = 500
@@ -88,6 +88,17 @@ class Importer(ABC):
         self.context = context
         self.session = context.session
         self.errors = context.errors
+
+    def keep_first(self, key: str, row) -> None:
+        """Keep `row` in `self.rows` under its `key` cell, kept even when another cell is bad
+        (for the cross-row checks); a repeated key is a row error naming the first line, a key
+        that failed its own check keeps nothing."""
+        value = getattr(row, key)
+        if value is not None and value in self.rows:
+            first = self.rows[value].line
+            self.errors.add(row.line, key, DUPLICATE_KEY, value=shown(value), first=first)
+        elif value is not None:
+            self.rows[value] = row
 
     @abstractmethod
     def read(self, rows: Iterable[tuple[int, list[str]]]) -> None:

@@ -13,7 +13,7 @@ from workflows.engine import N_
 
 from . import fields
 from .base import Counts, Importer, RowParser, lookup, register, upsert
-from .errors import DUPLICATE_KEY, FieldError, shown
+from .errors import FieldError, shown
 from .reading import Layout
 
 DESCRIPTION_LENGTH = 2000
@@ -64,11 +64,7 @@ class CatalogImporter(Importer):
             text = parse("description", fields.text_block, description, DESCRIPTION_LENGTH)
             cost = parse("points_cost", points, cost)
             active = parse("active", flag, active)
-            if code is not None and code in self.rows:
-                first = self.rows[code].line
-                self.errors.add(line, "code", DUPLICATE_KEY, value=shown(code), first=first)
-            elif code is not None:
-                self.rows[code] = ItemRow(line, code, name, text or "", cost, active)
+            self.keep_first("code", ItemRow(line, code, name, text or "", cost, active))
 
     def check(self) -> None:
         """Every check is per cell; nothing in the database can contradict a catalog row."""

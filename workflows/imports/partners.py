@@ -26,7 +26,6 @@ from workflows.validators import DateWindow
 from . import fields
 from .base import Counts, Importer, RowParser, lookup, register
 from .errors import (
-    DUPLICATE_KEY,
     REQUIRED,
     UNKNOWN_TERRITORY,
     UNKNOWN_TIER,
@@ -141,11 +140,7 @@ class PartnerImporter(Importer):
                 parse("currency", fields.currency, currency),
                 parse("effective_from", optional_date, effective, self.context.sale_dates),
             )
-            if row.code is not None and row.code in self.rows:
-                first = self.rows[row.code].line
-                self.errors.add(line, "code", DUPLICATE_KEY, value=shown(row.code), first=first)
-            elif row.code is not None:  # kept for the cross-row checks even if a cell is bad
-                self.rows[row.code] = row
+            self.keep_first("code", row)
 
     def check(self) -> None:
         codes = {row.territory_code for row in self.rows.values()} - {None}

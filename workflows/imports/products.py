@@ -11,7 +11,7 @@ from portal.models import Category, Product
 
 from . import fields
 from .base import Counts, Importer, RowParser, lookup, register, upsert
-from .errors import DUPLICATE_KEY, UNKNOWN_CATEGORY, shown
+from .errors import UNKNOWN_CATEGORY, shown
 from .reading import Layout
 
 
@@ -44,11 +44,7 @@ class ProductImporter(Importer):
             sku = parse("sku", fields.text, sku, fields.CODE_LENGTH)
             name = parse("name", fields.name, name, fields.NAME_LENGTH)
             category = parse("category_code", fields.text, category_code, fields.CODE_LENGTH)
-            if sku is not None and sku in self.rows:
-                first = self.rows[sku].line
-                self.errors.add(line, "sku", DUPLICATE_KEY, value=shown(sku), first=first)
-            elif sku is not None:  # kept for the cross-row checks even if a cell is bad
-                self.rows[sku] = ProductRow(line, sku, name, category)
+            self.keep_first("sku", ProductRow(line, sku, name, category))
 
     def check(self) -> None:
         codes = {row.category_code for row in self.rows.values()} - {None}

@@ -17,7 +17,6 @@ from portal.models.trees import rebuild_paths
 
 from . import fields
 from .base import Counts, Importer, RowParser, register
-from .errors import DUPLICATE_KEY, shown
 from .hierarchy import check_parents
 from .reading import Layout
 
@@ -58,11 +57,7 @@ class TreeImporter(Importer):
             parent = parse(
                 "parent_code", fields.text, parent_code, fields.CODE_LENGTH, required=False
             )
-            if code is not None and code in self.rows:
-                first = self.rows[code].line
-                self.errors.add(line, "code", DUPLICATE_KEY, value=shown(code), first=first)
-            elif code is not None:  # kept for the cross-row checks even if a cell is bad
-                self.rows[code] = TreeRow(line, code, name, parent)
+            self.keep_first("code", TreeRow(line, code, name, parent))
 
     def check(self) -> None:
         model = self.model

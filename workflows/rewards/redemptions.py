@@ -94,23 +94,29 @@ def _named(redemption: Redemption, actor) -> None:
         raise RewardsError(N_("A decision must be made by a named user."))
 
 
+def _move_hold(redemption: Redemption, hold, kind: str, sign: int, actor, on: date) -> None:
+    """An entry of the redemption's points whose lots are the hold's, not allocated afresh: a
+    release (sign -1) gives the points and returns the lots, a redeem (+1) spends them."""
+    entry = ledger.PointsEntry(
+        partner_id=redemption.partner_id,
+        kind=kind,
+        points=-sign * redemption.points,
+        occurred_on=on,
+        source=f"{kind}:{redemption.id}",
+        redemption_id=redemption.id,
+        created_by_id=actor.id,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    ledger.move_allocations(hold, entry, sign)
+
+
 def _release(redemption: Redemption, actor, on: date):
     """Release the points held at request and note who decided; returns the hold."""
     hold = db.session.scalars(
         select(ledger.PointsEntry).where(ledger.PointsEntry.source == f"hold:{redemption.id}")
     ).one()
-    release = ledger.PointsEntry(
-        partner_id=redemption.partner_id,
-        kind="release",
-        points=redemption.points,
-        occurred_on=on,
-        source=f"release:{redemption.id}",
-        redemption_id=redemption.id,
-        created_by_id=actor.id,
-    )
-    db.session.add(release)
-    db.session.flush()
-    ledger.move_allocations(hold, release, -1)
+    _move_hold(redemption, hold, "release", -1, actor, on)
     redemption.decided_by_id, redemption.decided_at = actor.id, utcnow()
     return hold
 
@@ -118,18 +124,7 @@ def _release(redemption: Redemption, actor, on: date):
 def _approve(redemption: Redemption, actor, on: date | None = None) -> dict:
     on = on or _today()
     hold = _release(redemption, actor, on)
-    redeem = ledger.PointsEntry(
-        partner_id=redemption.partner_id,
-        kind="redeem",
-        points=-redemption.points,
-        occurred_on=on,
-        source=f"redeem:{redemption.id}",
-        redemption_id=redemption.id,
-        created_by_id=actor.id,
-    )
-    db.session.add(redeem)
-    db.session.flush()
-    ledger.move_allocations(hold, redeem, 1)
+    _move_hold(redemption, hold, "redeem", 1, actor, on)
     return {"points": redemption.points}
 
 
