@@ -17,7 +17,7 @@ from workflows.mdf import claims, expiry, funds, request_states, requests
 from workflows.mdf.ledger import Figures
 
 from ..actors import actor_for
-from ..cli_support import AMOUNT, DAY, RECORD_ID, as_option, by_code, by_id, refusals
+from ..cli_support import AMOUNT, DAY, RECORD_ID, acting, as_option, by_code, by_id, refusals
 from ..extensions import db
 from ..models import MdfActivityType, MdfClaim, MdfFund, MdfRequest, Partner, Territory, utcnow
 from ..onboarding.uploads import UploadRejected
@@ -106,26 +106,22 @@ def activity_type_group():
 @activity_type_group.command("add")
 @click.argument("code")
 @click.option("--name", required=True)
-@as_option(required=True)
-@with_appcontext
-def activity_type_add(code, name, email):
+@acting(required=True)
+def activity_type_add(code, name, actor):
     """Add an activity type; prints activity_type_id=<id>."""
-    with refusals():
-        activity_type = funds.add_activity_type(actor=actor_for(email), code=code, name=name)
-        db.session.commit()
+    activity_type = funds.add_activity_type(actor=actor, code=code, name=name)
+    db.session.commit()
     click.echo(f"activity_type_id={activity_type.id}")
 
 
 @activity_type_group.command("retire")
 @click.argument("code")
-@as_option(required=True)
-@with_appcontext
-def activity_type_retire(code, email):
+@acting(required=True)
+def activity_type_retire(code, actor):
     """Offer an activity type no more (existing requests keep it)."""
-    with refusals():
-        activity_type = by_code(MdfActivityType, MdfActivityType.code, code, "activity type")
-        funds.retire_activity_type(activity_type, actor=actor_for(email))
-        db.session.commit()
+    activity_type = by_code(MdfActivityType, MdfActivityType.code, code, "activity type")
+    funds.retire_activity_type(activity_type, actor=actor)
+    db.session.commit()
     click.echo(f"activity_type_id={activity_type.id} active=false")
 
 
@@ -134,25 +130,20 @@ def activity_type_retire(code, email):
 @click.argument("amount", type=AMOUNT)
 @click.option("--territory", "territory_code", help="To this territory, from its parent.")
 @click.option("--partner", "partner_code", help="To this partner, from its territory.")
-@as_option(required=True)
-@with_appcontext
-def allocate_command(fund_code, amount, territory_code, partner_code, email):
+@acting(required=True)
+def allocate_command(fund_code, amount, territory_code, partner_code, actor):
     """Pass money down the territory tree; prints allocation_id=<id>."""
     if (territory_code is None) == (partner_code is None):
         raise click.UsageError("give either --territory or --partner")
-    with refusals():
-        actor = actor_for(email)
-        fund = _fund(fund_code)
-        territory = (
-            by_code(Territory, Territory.code, territory_code, "territory")
-            if territory_code
-            else None
-        )
-        partner = _partner(partner_code, actor) if partner_code else None
-        allocation = funds.allocate(
-            fund, actor=actor, amount=amount, territory=territory, partner=partner
-        )
-        db.session.commit()
+    fund = _fund(fund_code)
+    territory = (
+        by_code(Territory, Territory.code, territory_code, "territory") if territory_code else None
+    )
+    partner = _partner(partner_code, actor) if partner_code else None
+    allocation = funds.allocate(
+        fund, actor=actor, amount=amount, territory=territory, partner=partner
+    )
+    db.session.commit()
     click.echo(f"allocation_id={allocation.id}")
 
 
@@ -160,20 +151,17 @@ def allocate_command(fund_code, amount, territory_code, partner_code, email):
 @click.argument("fund_code")
 @click.option("--territory", "territory_code", help="The territory and everything below it.")
 @click.option("--partner", "partner_code", help="One partner.")
-@as_option()
-@with_appcontext
-def balance_command(fund_code, territory_code, partner_code, email):
+@acting()
+def balance_command(fund_code, territory_code, partner_code, actor):
     """Allocated, committed, claimed, paid, expired and available, in the fund's currency."""
     if territory_code and partner_code:
         raise click.UsageError("give --territory or --partner, not both")
-    with refusals():
-        actor = actor_for(email)
-        fund = _fund(fund_code)
-        territory = None
-        if territory_code:
-            territory = by_code(Territory, Territory.code, territory_code, "territory")
-        partner = _partner(partner_code, actor) if partner_code else None
-        figures: Figures = funds.balance(fund, actor=actor, territory=territory, partner=partner)
+    fund = _fund(fund_code)
+    territory = None
+    if territory_code:
+        territory = by_code(Territory, Territory.code, territory_code, "territory")
+    partner = _partner(partner_code, actor) if partner_code else None
+    figures: Figures = funds.balance(fund, actor=actor, territory=territory, partner=partner)
     click.echo(f"currency={fund.currency}")
     for name in FIGURES:
         click.echo(f"{name}={_money(getattr(figures, name), fund.currency)}")
@@ -227,45 +215,33 @@ def _request_status(request: MdfRequest) -> str:
 @mdf.command("approve")
 @click.argument("request_id", type=RECORD_ID)
 @click.option("--amount", type=AMOUNT, help="Approve less than was requested.")
-@as_option(required=True)
-@with_appcontext
-def approve_command(request_id, amount, email):
+@acting(required=True)
+def approve_command(request_id, amount, actor):
     """Approve a request (above the fund's second-approval amount: first, then finance)."""
-    with refusals():
-        request = requests.approve_request(
-            _request(request_id), actor=actor_for(email), amount=amount
-        )
-        db.session.commit()
+    request = requests.approve_request(_request(request_id), actor=actor, amount=amount)
+    db.session.commit()
     click.echo(_request_status(request))
 
 
 @mdf.command("reject")
 @click.argument("request_id", type=RECORD_ID)
 @click.option("--reason", required=True)
-@as_option(required=True)
-@with_appcontext
-def reject_command(request_id, reason, email):
+@acting(required=True)
+def reject_command(request_id, reason, actor):
     """Reject a request, saying why."""
-    with refusals():
-        request = requests.reject_request(
-            _request(request_id), actor=actor_for(email), reason=reason
-        )
-        db.session.commit()
+    request = requests.reject_request(_request(request_id), actor=actor, reason=reason)
+    db.session.commit()
     click.echo(_request_status(request))
 
 
 @mdf.command("return")
 @click.argument("request_id", type=RECORD_ID)
 @click.option("--reason", required=True, help="What the partner should add or change.")
-@as_option(required=True)
-@with_appcontext
-def return_command(request_id, reason, email):
+@acting(required=True)
+def return_command(request_id, reason, actor):
     """Send a request back to the partner for more information."""
-    with refusals():
-        request = requests.return_request(
-            _request(request_id), actor=actor_for(email), reason=reason
-        )
-        db.session.commit()
+    request = requests.return_request(_request(request_id), actor=actor, reason=reason)
+    db.session.commit()
     click.echo(_request_status(request))
 
 
@@ -275,46 +251,42 @@ def return_command(request_id, reason, email):
 @click.option("--description")
 @click.option("--start", "starts_on", type=DAY)
 @click.option("--end", "ends_on", type=DAY)
-@as_option(required=True)
-@with_appcontext
-def resubmit_command(request_id, amount, description, starts_on, ends_on, email):
+@acting(required=True)
+def resubmit_command(request_id, amount, description, starts_on, ends_on, actor):
     """Answer a return: submit the request again, changed where needed."""
-    with refusals():
-        request = requests.resubmit_request(
-            _request(request_id),
-            actor=actor_for(email),
-            amount=amount,
-            description=description,
-            starts_on=starts_on,
-            ends_on=ends_on,
-        )
-        db.session.commit()
+    request = requests.resubmit_request(
+        _request(request_id),
+        actor=actor,
+        amount=amount,
+        description=description,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    db.session.commit()
     click.echo(_request_status(request))
 
 
 @mdf.command("requests")
 @click.option("--fund", "fund_code")
 @click.option("--state", type=click.Choice(sorted(request_states.STATE_WORDS)))
-@as_option(required=True)
-@with_appcontext
-def requests_command(fund_code, state, email):
+@acting(required=True)
+def requests_command(fund_code, state, actor):
     """The requests you may see: id, fund, partner, state, requested and approved amounts."""
-    with refusals():
-        fund = _fund(fund_code) if fund_code else None
-        found = requests.visible_requests(actor_for(email), fund=fund, state=state)
-        lines = [
-            "  ".join(
-                (
-                    str(r.id),
-                    r.fund.code,
-                    r.partner.code,
-                    r.state,
-                    _money(r.requested_amount, r.fund.currency),
-                    "" if r.approved_amount is None else _money(r.approved_amount, r.fund.currency),
-                )
-            ).rstrip()
-            for r in found
-        ]
+    fund = _fund(fund_code) if fund_code else None
+    found = requests.visible_requests(actor, fund=fund, state=state)
+    lines = [
+        "  ".join(
+            (
+                str(r.id),
+                r.fund.code,
+                r.partner.code,
+                r.state,
+                _money(r.requested_amount, r.fund.currency),
+                "" if r.approved_amount is None else _money(r.approved_amount, r.fund.currency),
+            )
+        ).rstrip()
+        for r in found
+    ]
     for line in lines:
         click.echo(line)
 
@@ -332,29 +304,26 @@ def requests_command(fund_code, state, email):
 )
 @click.option("--actual-leads", type=click.IntRange(0, request_states.MAX_LEADS))
 @click.option("--actual-pipeline", type=AMOUNT, help="The pipeline the activity brought.")
-@as_option(required=True)
-@with_appcontext
-def claim_command(request_id, amount, proof_paths, actual_leads, actual_pipeline, email):
+@acting(required=True)
+def claim_command(request_id, amount, proof_paths, actual_leads, actual_pipeline, actor):
     """Claim an approved activity with proof; prints claim_id=<id>."""
-    with refusals():
-        actor = actor_for(email)
-        request = _request(request_id)
-        proofs = []
-        for path in proof_paths:
-            try:
-                proofs.append(proof_from_path(path))
-            except UploadRejected as exc:
-                db.session.rollback()  # and the proofs stored so far with it
-                raise click.ClickException(f"{path.name}: {exc.render()}") from None
-        claim = claims.submit_claim(
-            request,
-            actor=actor,
-            amount=amount,
-            proofs=proofs,
-            actual_leads=actual_leads,
-            actual_pipeline=actual_pipeline,
-        )
-        db.session.commit()
+    request = _request(request_id)
+    proofs = []
+    for path in proof_paths:
+        try:
+            proofs.append(proof_from_path(path))
+        except UploadRejected as exc:
+            db.session.rollback()  # and the proofs stored so far with it
+            raise click.ClickException(f"{path.name}: {exc.render()}") from None
+    claim = claims.submit_claim(
+        request,
+        actor=actor,
+        amount=amount,
+        proofs=proofs,
+        actual_leads=actual_leads,
+        actual_pipeline=actual_pipeline,
+    )
+    db.session.commit()
     click.echo(f"claim_id={claim.id}")
 
 
@@ -364,26 +333,22 @@ def _claim(claim_id: int) -> MdfClaim:
 
 @mdf.command("claim-approve")
 @click.argument("claim_id", type=RECORD_ID)
-@as_option(required=True)
-@with_appcontext
-def claim_approve_command(claim_id, email):
+@acting(required=True)
+def claim_approve_command(claim_id, actor):
     """Approve a claim: it becomes a payable line; the unclaimed rest is released."""
-    with refusals():
-        claim = claims.approve_claim(_claim(claim_id), actor=actor_for(email))
-        db.session.commit()
+    claim = claims.approve_claim(_claim(claim_id), actor=actor)
+    db.session.commit()
     click.echo(f"claim_id={claim.id} status={claim.state} payout_line_id={claim.payout_line_id}")
 
 
 @mdf.command("claim-reject")
 @click.argument("claim_id", type=RECORD_ID)
 @click.option("--reason", required=True)
-@as_option(required=True)
-@with_appcontext
-def claim_reject_command(claim_id, reason, email):
+@acting(required=True)
+def claim_reject_command(claim_id, reason, actor):
     """Reject a claim, saying why (the partner may claim again until the due date)."""
-    with refusals():
-        claim = claims.reject_claim(_claim(claim_id), actor=actor_for(email), reason=reason)
-        db.session.commit()
+    claim = claims.reject_claim(_claim(claim_id), actor=actor, reason=reason)
+    db.session.commit()
     click.echo(f"claim_id={claim.id} status={claim.state}")
 
 
