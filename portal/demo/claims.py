@@ -10,13 +10,10 @@ nothing.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import func, select
 
 from workflows.payables.claims import approve_claim, submit_claim
@@ -27,6 +24,7 @@ from ..models import Claim, Partner
 from ..onboarding.uploads import CheckedUpload
 from ..payables.invoices import store_invoice
 from ..programs.services import save_program
+from .documents import one_page_pdf
 from .generate import DemoDates
 
 SPEC = """\
@@ -66,24 +64,16 @@ CLAIMS = (
 
 def invoice_pdf(claim: DemoClaim, sold_on: date) -> bytes:
     """A one-page invoice from Alpennetz to the end customer, as a partner would upload it."""
-    buffer = io.BytesIO()
-    page = Canvas(buffer, pagesize=A4, invariant=True)
-    page.setTitle(f"Invoice {claim.reference}")
-    rows = (
-        ("Alpennetz Systemhaus GmbH", 16),
-        (f"Invoice {claim.reference}", 13),
-        (f"Date: {sold_on.isoformat()}", 11),
-        (f"To: {claim.customer}", 11),
-        (f"{claim.units} x Nexaline NX-AP7 Wi-Fi 7 access point", 11),
+    return one_page_pdf(
+        f"Invoice {claim.reference}",
+        (
+            ("Alpennetz Systemhaus GmbH", 16),
+            (f"Invoice {claim.reference}", 13),
+            (f"Date: {sold_on.isoformat()}", 11),
+            (f"To: {claim.customer}", 11),
+            (f"{claim.units} x Nexaline NX-AP7 Wi-Fi 7 access point", 11),
+        ),
     )
-    y = 780
-    for text, size in rows:
-        page.setFont("Helvetica", size)
-        page.drawString(60, y, text)
-        y -= 28
-    page.showPage()
-    page.save()
-    return buffer.getvalue()
 
 
 def load_demo_claims(dates: DemoDates) -> int:

@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -39,6 +37,7 @@ from ..actors import actor_for
 from ..extensions import db
 from ..mdf.proofs import store_proof
 from ..models import MdfActivityType, MdfFund, Partner, Territory
+from .documents import one_page_pdf
 from .generate import DemoDates, add_months
 
 FINANCE, FINANCE_2 = "finance@demo.example", "finance2@demo.example"
@@ -157,24 +156,16 @@ class MdfSummary:
 def proof_pdf(request: DemoRequest, day: date) -> bytes:
     """A one-page proof of the activity (invoice summary and attendance), as a partner would
     upload it."""
-    buffer = io.BytesIO()
-    page = Canvas(buffer, pagesize=A4, invariant=True)
-    page.setTitle("Proof of activity")
-    rows = (
-        ("Alpennetz Systemhaus GmbH", 16),
-        ("Proof of activity for market development funds", 13),
-        (f"Date: {day.isoformat()}", 11),
-        (request.description[:90], 11),
-        (f"Costs: {request.claimed} EUR (invoices attached)", 11),
+    return one_page_pdf(
+        "Proof of activity",
+        (
+            ("Alpennetz Systemhaus GmbH", 16),
+            ("Proof of activity for market development funds", 13),
+            (f"Date: {day.isoformat()}", 11),
+            (request.description[:90], 11),
+            (f"Costs: {request.claimed} EUR (invoices attached)", 11),
+        ),
     )
-    y = 780
-    for text, size in rows:
-        page.setFont("Helvetica", size)
-        page.drawString(60, y, text)
-        y -= 28
-    page.showPage()
-    page.save()
-    return buffer.getvalue()
 
 
 def load_demo_mdf(dates: DemoDates) -> MdfSummary:
