@@ -27,11 +27,13 @@ def shot(page, name: str) -> None:
 
 
 def allocate(page, target: str, amount: str) -> None:
-    # A searchable picker (tom-select): open it, type to find, Enter to choose.
+    # A searchable picker (tom-select): open it, type in its search box, click the match.
     page.locator(".ts-wrapper", has=page.get_by_role("combobox", name="To")).click()
-    page.keyboard.type(target)
-    expect(page.locator(".ts-dropdown .option.active")).to_have_text(re.compile(target))
-    page.keyboard.press("Enter")
+    page.locator("#target-ts-control").press_sequentially(target)
+    match = page.locator(".ts-dropdown .option.active")
+    expect(match).to_have_text(re.compile(target))
+    match.click()
+    expect(page.locator(".ts-dropdown:visible")).to_have_count(0)
     page.get_by_label("Amount").fill(amount)
     page.get_by_role("button", name="Allocate").click()
 
