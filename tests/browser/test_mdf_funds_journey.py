@@ -71,6 +71,7 @@ def test_finance_creates_a_fund_and_passes_it_down(
     expect(page.locator("#utilisation-chart")).to_have_attribute("data-rendered", "yes")
     shot(page, "fund-finance-en")
 
+    committed_db.session.rollback()  # a new snapshot: what the server committed
     fund = committed_db.session.scalars(select(MdfFund).where(MdfFund.code == code)).one()
     committed_db.session.rollback()
     sign_out(page)

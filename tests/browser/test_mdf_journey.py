@@ -77,6 +77,7 @@ def test_request_to_payout(committed_db, make_committed, redis, sign_in, live_se
     expect(page.get_by_label("Expected pipeline")).to_have_value("400000")
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.get_by_text("submitted for approval")).to_be_visible()
+    session.rollback()  # a new snapshot: what the server committed (SQLite reads keep theirs)
     request_id = session.scalars(select(MdfRequest.id)).one()
     expect(page.locator("h1 [data-state]")).to_have_attribute("data-state", "submitted")
     sign_out(page)
@@ -110,6 +111,7 @@ def test_request_to_payout(committed_db, make_committed, redis, sign_in, live_se
     page.get_by_label("Proof of performance (PDF, PNG or JPEG)").set_input_files(proof)
     page.locator("#claim").get_by_role("button", name="File claim").click()
     expect(page.get_by_text("your channel manager will review it")).to_be_visible()
+    session.rollback()
     claim_id = session.scalars(select(MdfClaim.id)).one()
     with page.expect_download() as download:
         page.get_by_role("link", name="attendees.pdf").click()
