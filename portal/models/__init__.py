@@ -3,6 +3,7 @@
 from .agreements import AgreementAcceptance, AgreementVersion
 from .api_tokens import ApiToken
 from .audit import AuditEvent, AuditHead
+from .banking import PayeeAccount
 from .catalog import Category, Product
 from .dashboards import SalesMonthly
 from .deals import DealClaim, DealConflict, DealRegistration
@@ -85,6 +86,7 @@ __all__ = [
     "MdfFund",
     "MdfRequest",
     "OutboxMessage",
+    "PayeeAccount",
     "Partner",
     "PartnerApplication",
     "PartnerLevel",

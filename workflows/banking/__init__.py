@@ -1,0 +1,1 @@
+"""Partners' payout bank accounts: sealed at rest, verified by finance before money goes there."""
