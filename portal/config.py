@@ -116,9 +116,11 @@ class Config:
     SALE_DATE_EARLIEST = date.fromisoformat(_env("SALE_DATE_EARLIEST", "2000-01-01"))
     SALE_DATE_MAX_DAYS_AHEAD = int(_env("SALE_DATE_MAX_DAYS_AHEAD", "366"))
     DEAL_CLOSE_MAX_DAYS_AHEAD = int(_env("DEAL_CLOSE_MAX_DAYS_AHEAD", "1095"))
+    # Every queue's review target: applications, deal registrations, claims, redemptions and
+    # MDF requests waiting longer are overdue (queues, dashboards, reminders).
+    REVIEW_TARGET_HOURS = int(_env("REVIEW_TARGET_HOURS", "48"))
     DEAL_PROTECTION_DAYS = int(_env("DEAL_PROTECTION_DAYS", "90"))
     DEAL_REMINDER_DAYS = 14
-    DEAL_REVIEW_TARGET_HOURS = 48
     # Market development funds: a request's claim is due MDF_CLAIM_DAYS after its activity ends
     # (a fund may set its own number of days), never after the fund's claim deadline; partner
     # admins are warned MDF_EXPIRY_WARNING_DAYS before that deadline; a claim carries at most
@@ -126,14 +128,13 @@ class Config:
     MDF_CLAIM_DAYS = int(_env("MDF_CLAIM_DAYS", "60"))
     MDF_EXPIRY_WARNING_DAYS = (30, 7)
     MDF_MAX_PROOFS = 10
-    # Onboarding: verification links, invitations, rate limits, review target, uploaded documents.
+    # Onboarding: verification links, invitations, rate limits, uploaded documents.
     VERIFY_EMAIL_MAX_AGE_SECONDS = int(_env("VERIFY_EMAIL_MAX_AGE_HOURS", "48")) * 3600
     INVITATION_VALID_DAYS = int(_env("INVITATION_VALID_DAYS", "14"))
     REGISTRATION_RATE_LIMIT = int(_env("REGISTRATION_RATE_LIMIT", "5"))
     REGISTRATION_RATE_WINDOW_SECONDS = int(_env("REGISTRATION_RATE_WINDOW_SECONDS", "3600"))
     VERIFY_RESEND_RATE_LIMIT = int(_env("VERIFY_RESEND_RATE_LIMIT", "3"))
     VERIFY_RESEND_RATE_WINDOW_SECONDS = int(_env("VERIFY_RESEND_RATE_WINDOW_SECONDS", "3600"))
-    APPLICATION_REVIEW_TARGET_HOURS = 48
     # Password links: a forgotten-password link works once within PASSWORD_RESET_MAX_AGE_MINUTES;
     # a new staff user's first link within STAFF_PASSWORD_LINK_DAYS. Requests for a reset link
     # are limited per client address and per e-mail address, like failed sign-ins.

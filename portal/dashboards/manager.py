@@ -42,7 +42,6 @@ from ..models.partners import current_range
 from ..security import Perm, can, visible_to
 from .partner import month_starts
 
-QUEUE_TARGET = timedelta(hours=48)
 LEADERBOARD_SIZE = 10
 
 
@@ -128,7 +127,7 @@ _QUEUES = (
 
 def queues(user) -> list[Queue]:
     """One aggregate query per queue the user may work: count, overdue count, oldest item."""
-    cutoff = utcnow() - QUEUE_TARGET
+    cutoff = utcnow() - timedelta(hours=current_app.config["REVIEW_TARGET_HOURS"])
     found = []
     for label, endpoint, perm, model, since, waiting in _QUEUES:
         if not can(user, perm):

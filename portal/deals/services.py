@@ -135,7 +135,7 @@ class Ageing:
 
 def ageing(since: datetime, now: datetime | None = None) -> Ageing:
     """Age against the review target (48 h): green in the first half, amber, then red."""
-    target = current_app.config["DEAL_REVIEW_TARGET_HOURS"]
+    target = current_app.config["REVIEW_TARGET_HOURS"]
     hours = int(((now or utcnow()) - since).total_seconds() // 3600)
     if hours >= target:
         return Ageing(hours, "overdue")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from flask import abort, flash, redirect
+from flask import abort, current_app, flash, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
@@ -35,7 +35,6 @@ from ..models import (
 from ..security import Forbidden, Perm, can, visible_to
 from .forms import ClaimForm
 
-REVIEW_TARGET = timedelta(hours=48)
 OPEN_REQUESTS = ("submitted", "first_approved", "returned", "approved")
 
 
@@ -312,12 +311,14 @@ class Ageing:
 
 
 def ageing(since: datetime, now: datetime | None = None) -> Ageing:
-    """Age against the review target (48 h): green in the first half, amber, then red."""
+    """Age against the review target (REVIEW_TARGET_HOURS): green in the first half, amber,
+    then red."""
+    target = timedelta(hours=current_app.config["REVIEW_TARGET_HOURS"])
     waited = (now or utcnow()) - since
     hours = int(waited.total_seconds() // 3600)
-    if waited >= REVIEW_TARGET:
+    if waited >= target:
         return Ageing(hours, "overdue")
-    return Ageing(hours, "due_soon" if waited >= REVIEW_TARGET / 2 else "on_track")
+    return Ageing(hours, "due_soon" if waited >= target / 2 else "on_track")
 
 
 def request_queue(user):

@@ -61,11 +61,11 @@ class Ageing:
 
 
 def ageing(since: datetime | None, now: datetime | None = None) -> Ageing | None:
-    """Hours waiting against the review target (APPLICATION_REVIEW_TARGET_HOURS)."""
+    """Hours waiting against the review target (REVIEW_TARGET_HOURS)."""
     if since is None:
         return None
     hours = int(((now or utcnow()) - since).total_seconds() // 3600)
-    return Ageing(hours, hours >= current_app.config["APPLICATION_REVIEW_TARGET_HOURS"])
+    return Ageing(hours, hours >= current_app.config["REVIEW_TARGET_HOURS"])
 
 
 def waiting(application: PartnerApplication) -> Ageing | None:

@@ -156,7 +156,7 @@ def mail_context(deal: DealRegistration, event: str, audience: str = PARTNER) ->
         "deal": deal,
         "event": event,
         "link": public_url("deals.detail", deal_id=deal.id),
-        "review_hours": current_app.config["DEAL_REVIEW_TARGET_HOURS"],
+        "review_hours": current_app.config["REVIEW_TARGET_HOURS"],
     }
 
 

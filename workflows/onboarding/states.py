@@ -81,7 +81,7 @@ def mail_context(application: PartnerApplication, event: str, audience: str) -> 
         link = public_url("onboarding.review", application_id=application.id)
     return {
         "application": application,
-        "review_hours": current_app.config["APPLICATION_REVIEW_TARGET_HOURS"],
+        "review_hours": current_app.config["REVIEW_TARGET_HOURS"],
         "link": link,
     }
 
