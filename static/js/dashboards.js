@@ -4,6 +4,14 @@
   "use strict";
   var COLOURS = ["#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#d63384", "#20c997"];
 
+  // Month keys ("2026-07") read as the reader's month names ("Jul 2026", "juil. 2026").
+  function monthLabel(label, locale) {
+    var match = /^(\d{4})-(\d{2})$/.exec(label);
+    if (!match) { return label; }
+    var day = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1));
+    return day.toLocaleDateString(locale, { month: "short", year: "numeric", timeZone: "UTC" });
+  }
+
   function drawChart(canvas) {
     if (typeof Chart === "undefined") { return; }
     var data = JSON.parse(canvas.dataset.chart);
@@ -13,7 +21,7 @@
     canvas.chart = new Chart(canvas, {
       type: "bar",
       data: {
-        labels: data.labels,
+        labels: data.labels.map(function (label) { return monthLabel(label, locale); }),
         datasets: currencies.map(function (currency, index) {
           return {
             label: currency,

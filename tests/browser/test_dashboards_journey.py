@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -56,6 +57,8 @@ def test_partner_checks_dashboard_and_tries_a_what_if(committed_db, make_committ
         "to reach 3.5% — worth +$1,170.01."
     )
     expect(page.locator("canvas#revenue-chart")).to_have_attribute("data-rendered", "yes")
+    months = page.locator("canvas#revenue-chart").evaluate("canvas => canvas.chart.data.labels")
+    assert months and all(re.fullmatch(r"[A-Z][a-z]{2} \d{4}", month) for month in months), months
     expect(card.get_by_role("slider")).to_be_visible()
 
     card.get_by_label("What if I sell this much more (USD)?").fill("100000")
