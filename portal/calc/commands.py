@@ -6,7 +6,6 @@ import sys
 import time
 
 import click
-from flask.cli import with_appcontext
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
@@ -15,8 +14,7 @@ from workflows import enqueue
 from workflows.calc import runs, settlement
 from workflows.engine.numbers import currency_digits, plain_decimal
 
-from ..actors import actor_for
-from ..cli_support import RECORD_ID, as_option, by_code, by_id, period_or_fail, refusals
+from ..cli_support import RECORD_ID, acting, by_code, by_id, period_or_fail
 from ..csv_export import csv_rows
 from ..extensions import db
 from ..models import CalcRun, Program
@@ -44,15 +42,13 @@ def calc():
 @click.option(
     "--timeout", type=click.IntRange(1), default=3600, show_default=True, help="Seconds to --wait."
 )
-@as_option()
-@with_appcontext
-def run_command(code, period, settlement, wait, shards, timeout, email):
+@acting()
+def run_command(code, period, settlement, wait, shards, timeout, actor):
     """Start a run of a program's current version; prints run_id=<id>."""
     kind = "settlement" if settlement else "accrual"
-    with refusals():
-        run = runs.start_run(
-            _program(code), period_or_fail(period), kind=kind, actor=actor_for(email), shards=shards
-        )
+    run = runs.start_run(
+        _program(code), period_or_fail(period), kind=kind, actor=actor, shards=shards
+    )
     db.session.commit()
     click.echo(f"run_id={run.id}")
     sys.stdout.flush()
@@ -116,15 +112,13 @@ def _wait_for(run_id: int, timeout: int) -> None:
 @calc.command("results")
 @click.argument("run_id", type=RECORD_ID)
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
-@click.option("--as", "email", help="Act as this user (only the payees they may see).")
-@with_appcontext
-def results(run_id, fmt, email):
-    """Print a run's payee lines as CSV."""
+@acting()
+def results(run_id, fmt, actor):
+    """Print a run's payee lines as CSV (as --as, only the payees that user may see)."""
     run = _run(run_id)
     if run.status != "done":
         raise click.ClickException(f"run {run_id} is {run.status}, not done")
-    with refusals():
-        rows = settlement.result_rows(run, actor_for(email))
+    rows = settlement.result_rows(run, actor)
     db.session.commit()
     for chunk in csv_rows(settlement.RESULT_COLUMNS, rows):
         click.echo(chunk, nl=False)
@@ -132,14 +126,13 @@ def results(run_id, fmt, email):
 
 @calc.command("approve")
 @click.argument("run_id", type=RECORD_ID)
-@click.option("--as", "email", required=True, help="The approver (not who started the run).")
-@with_appcontext
-def approve(run_id, email):
-    """Approve a settlement run: write its payout lines (settled − already paid); for a co-op
-    program, post its earned rows to the MDF fund (settled − already earned)."""
-    with refusals():
-        run = _run(run_id)
-        lines = settlement.approve_run(run, actor=actor_for(email))
+@acting(required=True)
+def approve(run_id, actor):
+    """Approve a settlement run (as --as, not who started it): write its payout lines (settled
+    − already paid); for a co-op program, post its earned rows to the MDF fund (settled −
+    already earned)."""
+    run = _run(run_id)
+    lines = settlement.approve_run(run, actor=actor)
     db.session.commit()
     written = "earned_rows" if run.program.kind == "coop" else "payout_lines"
     click.echo(f"approved run_id={run_id} {written}={len(lines)}")
@@ -151,11 +144,9 @@ def _period_command(name: str, change, past: str, doc: str) -> None:
     @calc.command(name, help=doc)
     @click.argument("code")
     @click.option("--period", required=True)
-    @as_option()
-    @with_appcontext
-    def command(code, period, email):
-        with refusals():
-            closure = change(_program(code), period_or_fail(period), actor=actor_for(email))
+    @acting()
+    def command(code, period, actor):
+        closure = change(_program(code), period_or_fail(period), actor=actor)
         db.session.commit()
         click.echo(f"{past} program={code} period={closure.period_label}")
 
@@ -178,13 +169,11 @@ def payouts():
 @click.option("--period", required=True, help="Lines of the program periods within this one.")
 @click.option("--program", "code", help="Only this program.")
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
-@as_option()
-@with_appcontext
-def export(period, code, fmt, email):
+@acting()
+def export(period, code, fmt, actor):
     """Print payout lines as CSV (spreadsheet formulas neutralised)."""
     program = _program(code) if code else None
-    with refusals():
-        rows = settlement.payout_rows(period_or_fail(period), actor_for(email), program)
+    rows = settlement.payout_rows(period_or_fail(period), actor, program)
     db.session.commit()
     for chunk in csv_rows(settlement.PAYOUT_COLUMNS, rows):
         click.echo(chunk, nl=False)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 
 from workflows.engine import SpecError
 
-from ..actors import actor_for
+from ..cli_support import acting
 from ..extensions import db
 from ..security import Forbidden
 from .services import save_program
@@ -22,17 +21,16 @@ def programs():
 
 @programs.command("load")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--as", "email", help="Act as this user (permission checks and audit).")
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), help="Default: by content.")
-@with_appcontext
-def load(file: Path, email: str | None, fmt: str | None):
+@acting()
+def load(file: Path, fmt: str | None, actor):
     """Validate a program spec and store it; an unchanged spec adds no version."""
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise click.ClickException(f"{file} is not UTF-8 text") from None
     try:
-        program, version, created = save_program(text, actor=actor_for(email), fmt=fmt)
+        program, version, created = save_program(text, actor=actor, fmt=fmt)
     except SpecError as exc:
         db.session.rollback()
         for problem in exc.problems:
@@ -42,7 +40,7 @@ def load(file: Path, email: str | None, fmt: str | None):
         ) from None
     except Forbidden:
         db.session.rollback()
-        raise click.ClickException(f"{email} may not manage programs") from None
+        raise click.ClickException(f"{actor.email} may not manage programs") from None
     db.session.commit()
     if not created:
         click.echo("unchanged: the spec equals the current version", err=True)
