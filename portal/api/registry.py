@@ -83,10 +83,30 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
+def _id_schema() -> dict[str, Any]:
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
 def path_id(name: str, what: str) -> Param:
-    return Param(
-        name, "path", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, f"The {what}'s id."
-    )
+    return Param(name, "path", _id_schema(), f"The {what}'s id.")
+
+
+def query_id(name: str, description: str) -> Param:
+    """An optional filter by a record's id (`?fund_id=7`)."""
+    return Param(name, "query", _id_schema(), description)
+
+
+def one_of(name: str, values, description: str) -> Param:
+    """An optional filter by one of a fixed set of values (`?state=approved`)."""
+    return Param(name, "query", {"type": "string", "enum": list(values)}, description)
+
+
+def where_given(stmt, *conditions):
+    """`stmt` narrowed by each (column, value) whose value was given."""
+    for column, value in conditions:
+        if value is not None and value != "":
+            stmt = stmt.where(column == value)
+    return stmt
 
 
 PAGING = (

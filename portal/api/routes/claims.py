@@ -24,7 +24,7 @@ from ...payables.invoices import send_invoice, store_invoice
 from ...security import Perm, find_unscoped, get_visible_or_404, visible_to
 from .. import serializers
 from ..errors import ApiError
-from ..registry import PAGING, Param, cursor_page, operation, path_id
+from ..registry import PAGING, cursor_page, one_of, operation, path_id, where_given
 from ..services import english
 
 CLAIM_ID = path_id("claim_id", "claim")
@@ -71,15 +71,12 @@ def _invoice(document: dict) -> claims.Invoice:
     perm=Perm.VIEW_CLAIMS,
     response="ClaimPage",
     params=(
-        Param("status", "query", {"type": "string", "enum": list(CLAIM_STATES)}, "Only this one."),
+        one_of("status", CLAIM_STATES, "Only this one."),
         *PAGING,
     ),
 )
 def list_claims(status, limit, cursor):
-    stmt = select(Claim)
-    if status:
-        stmt = stmt.where(Claim.status == status)
-    stmt = visible_to(stmt, current_user, Claim)
+    stmt = visible_to(where_given(select(Claim), (Claim.status, status)), current_user, Claim)
     return cursor_page(stmt, Claim, limit=limit, cursor=cursor, serialize=serializers.claim)
 
 

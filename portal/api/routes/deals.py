@@ -14,17 +14,12 @@ from ...models import DealRegistration
 from ...models.deals import DEAL_STATES
 from ...security import Perm, get_visible_or_404
 from .. import serializers, services
-from ..registry import MAX_ID, PAGING, Param, cursor_page, operation, path_id
+from ..registry import PAGING, Param, cursor_page, one_of, operation, path_id, query_id
 
 DECISIONS = {"approve": "approve", "reject": "reject", "return": "return"}
 DEAL_FILTERS = (
-    Param("state", "query", {"type": "string", "enum": list(DEAL_STATES)}, "Only this state."),
-    Param(
-        "partner_id",
-        "query",
-        {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-        "Only this partner's.",
-    ),
+    one_of("state", DEAL_STATES, "Only this state."),
+    query_id("partner_id", "Only this partner's."),
     Param(
         "updated_since",
         "query",

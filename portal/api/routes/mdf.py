@@ -57,8 +57,8 @@ from ...security import (
 )
 from .. import serializers
 from ..errors import ApiError
-from ..registry import PAGING, Param, cursor_page, operation, path_id
-from ..schemas import CODE, MAX_ID
+from ..registry import PAGING, Param, cursor_page, one_of, operation, path_id, query_id, where_given
+from ..schemas import CODE
 from ..services import english
 
 FUND_ID = path_id("fund_id", "fund")
@@ -232,22 +232,13 @@ def _request_or_404(request_id: int) -> MdfRequest:
     perm=Perm.VIEW_MDF,
     response="MdfRequestPage",
     params=(
-        Param("state", "query", {"type": "string", "enum": list(REQUEST_STATES)}, "Only these."),
-        Param(
-            "fund_id",
-            "query",
-            {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-            "Only this fund's.",
-        ),
+        one_of("state", REQUEST_STATES, "Only these."),
+        query_id("fund_id", "Only this fund's."),
         *PAGING,
     ),
 )
 def list_mdf_requests(state, fund_id, limit, cursor):
-    stmt = _requests_query()
-    if state:
-        stmt = stmt.where(MdfRequest.state == state)
-    if fund_id:
-        stmt = stmt.where(MdfRequest.fund_id == fund_id)
+    stmt = where_given(_requests_query(), (MdfRequest.state, state), (MdfRequest.fund_id, fund_id))
     return cursor_page(
         stmt, MdfRequest, limit=limit, cursor=cursor, serialize=serializers.mdf_request
     )
@@ -416,22 +407,13 @@ def _claims_query():
     perm=Perm.VIEW_MDF,
     response="MdfClaimPage",
     params=(
-        Param("state", "query", {"type": "string", "enum": list(CLAIM_STATES)}, "Only these."),
-        Param(
-            "request_id",
-            "query",
-            {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-            "Only this request's.",
-        ),
+        one_of("state", CLAIM_STATES, "Only these."),
+        query_id("request_id", "Only this request's."),
         *PAGING,
     ),
 )
 def list_mdf_claims(state, request_id, limit, cursor):
-    stmt = _claims_query()
-    if state:
-        stmt = stmt.where(MdfClaim.state == state)
-    if request_id:
-        stmt = stmt.where(MdfClaim.request_id == request_id)
+    stmt = where_given(_claims_query(), (MdfClaim.state, state), (MdfClaim.request_id, request_id))
     return cursor_page(stmt, MdfClaim, limit=limit, cursor=cursor, serialize_rows=_claims_shown)
 
 
