@@ -64,7 +64,7 @@ def mail_context(account: PayeeAccount, event: str, audience: str = PARTNER_ADMI
         "scheme": account.scheme,
         "reason": account.reason,
         "event": event,
-        "link": public_url("banking.accounts"),
+        "link": public_url("banking.accounts_page"),
     }
 
 
