@@ -28,7 +28,12 @@ class CurrencyForm(FlaskForm):
 class AccountForm(FlaskForm):
     """The account for one currency; which number fields count depends on its scheme."""
 
-    currency = HiddenField(validators=[DataRequired(), Length(min=3, max=3)])
+    currency = HiddenField(
+        validators=[
+            DataRequired(_l("Choose a valid currency.")),
+            Length(min=3, max=3, message=_l("Choose a valid currency.")),
+        ]
+    )
     holder_name = StringField(_l("Account holder"), validators=[Optional(), Length(max=200)])
     iban = StringField(_l("IBAN"), validators=NUMBER)
     bic = StringField(_l("BIC (SWIFT code)"), validators=NUMBER)
