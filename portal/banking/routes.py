@@ -184,4 +184,10 @@ def reject(account_id):
     return redirect(url_for("banking.account", account_id=account.id))
 
 
+def grouped(number: str) -> str:
+    """A number in groups of four, as printed on bank statements (DE89 3704 0044 …)."""
+    return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
+
+
 bp.add_app_template_filter(vault.mask, "masked")
+bp.add_app_template_filter(grouped, "grouped")
