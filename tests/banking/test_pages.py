@@ -203,3 +203,29 @@ def test_the_command_line_shows_masked_accounts_and_their_state(app, db, bank):
     assert runner.invoke(args=["partners", "bank-account"]).exit_code == 2
     empty = runner.invoke(args=["partners", "bank-account", "BETA"])
     assert empty.exit_code == 0 and "BETA has no payout account." in empty.output
+
+
+def test_no_page_export_or_api_answer_shows_a_full_number(client, db, login, bank):
+    """After a whole journey (entered, revealed, verified, changed, rejected) the audit log, its
+    CSV export and the API answers hold no account number; only the reveal page showed one."""
+    first = accounts.enter_account(
+        bank.acme, actor=bank.acme_admin, currency="EUR", holder_name="ACME Ltd", iban=IBAN
+    )
+    accounts.reveal_account(first, actor=bank.finance)
+    accounts.verify_account(first, actor=bank.finance)
+    change = accounts.enter_account(
+        bank.acme, actor=bank.acme_admin, currency="EUR", holder_name="ACME Ltd", iban=FR_IBAN,
+        bic="PSSTFRPPXXX",
+    )  # fmt: skip
+    accounts.reject_account(change, actor=bank.finance, reason="Call us")
+    db.session.commit()
+    login(bank.finance)
+    paths = ("/audit/", "/audit/export.csv", "/payout-accounts/review",
+             f"/payout-accounts/{first.id}", f"/payout-accounts/{change.id}", "/dashboard",
+             "/api/v1/partners")  # fmt: skip
+    for path in paths:
+        with client.get(path) as answer:
+            body = answer.get_data(as_text=True)
+        assert answer.status_code in (200, 401), path
+        for number in (IBAN, FR_IBAN, "370400440532013000", "20041010050500013M02606"):
+            assert number not in body, (path, number)
