@@ -102,7 +102,8 @@ def enter():
 def queue():
     waiting = accounts.visible_accounts(current_user, states=("pending",))
     waiting.sort(key=lambda account: account.entered_at)
-    return render_template("banking/queue.html", waiting=waiting)
+    replaces = accounts.replaced_by(waiting)
+    return render_template("banking/queue.html", waiting=waiting, replaces=replaces)
 
 
 def render_account(account: PayeeAccount, *, revealed=None, reject_form=None, status=200):

@@ -62,6 +62,7 @@ def test_verifying_a_change_supersedes_the_account_before(db, bank):
     accounts.verify_account(first, actor=bank.finance)
     change = enter(bank, iban=FR_IBAN, bic="PSSTFRPPXXX")
     assert hold_reasons([bank.acme.id], "EUR") == {bank.acme.id: "change_pending"}
+    assert accounts.replaced_by([change]) == {change.id: first}
     accounts.verify_account(change, actor=bank.finance_2)
     assert (first.state, change.state) == ("superseded", "verified")
     assert first.superseded_at is not None

@@ -103,6 +103,7 @@ def test_finance_reviews_reveals_and_verifies(app, client, db, login, bank):
     assert "Payout accounts to verify" in dashboard
     queue = client.get("/payout-accounts/review").get_data(as_text=True)
     assert f"/payout-accounts/{account.id}" in queue and IBAN not in queue
+    assert "new account" in queue
     page = client.get(f"/payout-accounts/{account.id}")
     assert page.headers["Cache-Control"] == "no-store"
     html = page.get_data(as_text=True)

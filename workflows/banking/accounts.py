@@ -228,6 +228,24 @@ def visible_accounts(actor, *, partner: Partner | None = None, states=None) -> l
     return list(db.session.scalars(visible_to(stmt, actor, PayeeAccount)))
 
 
+def replaced_by(waiting: list[PayeeAccount]) -> dict[int, PayeeAccount]:
+    """For each waiting account (by id), the verified account it would replace, if any."""
+    partners = {account.partner_id for account in waiting}
+    if not partners:
+        return {}
+    verified = db.session.scalars(
+        select(PayeeAccount).where(
+            PayeeAccount.partner_id.in_(partners), PayeeAccount.state == "verified"
+        )
+    )
+    current = {(account.partner_id, account.currency): account for account in verified}
+    return {
+        account.id: current[(account.partner_id, account.currency)]
+        for account in waiting
+        if (account.partner_id, account.currency) in current
+    }
+
+
 def waiting_count(actor) -> int:
     """How many accounts wait for verification (for finance's dashboard and menu)."""
     if not can(actor, Perm.VERIFY_PAYOUT_ACCOUNTS):
