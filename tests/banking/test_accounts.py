@@ -197,3 +197,14 @@ def test_bad_details_write_nothing(db, bank):
     assert db.session.scalar(select(PayeeAccount.id)) is None
     assert audit(db, "payee_account.enter") == []
     assert mails(db, "payee_account_entered") == []
+
+
+def test_entering_the_verified_account_again_is_refused(db, bank):
+    first = enter(bank)
+    accounts.verify_account(first, actor=bank.finance)
+    with pytest.raises(BankDetailsError) as refused:
+        enter(bank, iban="de89 3704 0044 0532 0130 00", bic="COBADEFFXXX")
+    assert "nothing changed" in str(refused.value)
+    assert hold_reasons([bank.acme.id], "EUR") == {}
+    changed = enter(bank, tax_id="DE136695976")  # the same account with a tax id is a change
+    assert changed.state == "pending"

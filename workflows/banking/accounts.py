@@ -28,7 +28,7 @@ from workflows.states import Machine, Transition
 from . import vault
 from .errors import AccountAlreadyDecided, BankDetailsError
 from .payees import PayeeDetails, open_account
-from .validation import check_account
+from .validation import CheckedAccount, check_account
 
 STATE_WORDS = {
     "pending": N_("pending verification"),
@@ -145,11 +145,29 @@ ACCOUNTS = Machine(
 )  # fmt: skip
 
 
+def _refuse_unchanged(partner: Partner, checked: CheckedAccount) -> None:
+    """Entering the verified account again would only hold payment for nothing."""
+    verified = _current(partner.id, checked.currency, "verified")
+    if verified is None:
+        return
+    same = (verified.holder_name, verified.bic, verified.tax_id) == (
+        checked.holder_name,
+        checked.bic,
+        checked.tax_id,
+    )
+    if same and vault.unseal(verified.secret) == checked.fields:
+        raise BankDetailsError(
+            N_("These are the details of the verified %(currency)s account: nothing changed."),
+            currency=checked.currency,
+        )
+
+
 def enter_account(partner: Partner, *, actor, currency: str, **details) -> PayeeAccount:
     """A partner admin's new account (or change) for one currency: checked, sealed, pending.
     A change still waiting for verification in that currency is replaced by this one."""
     ensure(actor, Perm.MANAGE_PAYOUT_ACCOUNTS, partner)
     checked = check_account(currency=currency, partner_country=partner.country, **details)
+    _refuse_unchanged(partner, checked)
     waiting = _current(partner.id, checked.currency, "pending")
     if waiting is not None:
         _supersede(waiting, actor, "newer_change")
