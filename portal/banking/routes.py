@@ -74,6 +74,7 @@ def enter():
     if not form.validate_on_submit():
         form.currency.data = current_user.partner.currency
         return render_accounts(form, 400)
+    form.currency.data = compact(form.currency.data)
     details = {name: getattr(form, name).data for name in DETAILS}
     enter = partial(
         accounts.enter_account,
@@ -90,7 +91,7 @@ def enter():
     flash(
         _(
             "The %(currency)s account was submitted. Finance verifies it before payments go there.",
-            currency=form.currency.data.upper(),
+            currency=form.currency.data,
         ),
         "success",
     )
