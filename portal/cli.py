@@ -26,6 +26,7 @@ def register_commands(app) -> None:
     from .imports.commands import import_command
     from .launcher import up, worker
     from .mdf.commands import mdf
+    from .partners.commands import partners
     from .payables.commands import batch_group
     from .programs.commands import programs
     from .rewards.commands import points_group, redemptions_group
@@ -37,6 +38,7 @@ def register_commands(app) -> None:
     app.cli.add_command(points_group)
     app.cli.add_command(redemptions_group)
     app.cli.add_command(mdf)
+    app.cli.add_command(partners)
 
 
 if __name__ == "__main__":

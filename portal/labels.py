@@ -186,6 +186,25 @@ LABELS = {
         "mdf.claim.approve": _l("Claim approved"),
         "mdf.claim.reject": _l("Claim rejected"),
     },
+    # Payout bank accounts: their state, their scheme, and their history.
+    "payee_account_state": {
+        "pending": _l("Pending verification"),
+        "verified": _l("Verified"),
+        "rejected": _l("Rejected"),
+        "superseded": _l("Replaced"),
+    },
+    "payee_scheme": {
+        "iban": _l("IBAN and BIC"),
+        "us_aba": _l("US routing and account number"),
+        "gb_sort_code": _l("UK sort code and account number"),
+    },
+    "payee_account_event": {
+        "payee_account.enter": _l("Entered"),
+        "payee_account.verify": _l("Verified"),
+        "payee_account.reject": _l("Rejected"),
+        "payee_account.supersede": _l("Replaced"),
+        "payee_account.reveal": _l("Account number shown"),
+    },
     # A step on the road from an approved settlement to payment (portal/calc/road.py).
     "road_step": {"done": _l("done"), "partial": _l("partly"), "waiting": _l("waiting")},
 }
@@ -217,6 +236,7 @@ BADGES = {
     "redemption_state": {"requested": "warning", "approved": "success"},
     "road_step": {"done": "success", "partial": "warning"},
     "agreement_version": {"current": "success"},
+    "payee_account_state": {"pending": "warning", "verified": "success", "rejected": "danger"},
 }
 
 

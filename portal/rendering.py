@@ -52,6 +52,7 @@ NAVIGATION: tuple[NavLink | NavGroup, ...] = (
             NavLink("partners.index", _l("Partners"), Perm.VIEW_PARTNERS),
             NavLink("onboarding.applications", _l("Applications"), Perm.VIEW_APPLICATIONS),
             NavLink("team.index", _l("Team"), Perm.MANAGE_TEAM),
+            NavLink("banking.accounts_page", _l("Payout accounts"), Perm.MANAGE_PAYOUT_ACCOUNTS),
             NavLink("partners.territories", _l("Territories"), Perm.VIEW_TERRITORIES),
             NavLink("dashboards.territories", _l("Territory roll-up"), Perm.VIEW_TERRITORIES),
             NavLink("onboarding.rules", _l("Country rules"), Perm.MANAGE_COUNTRY_RULES),
@@ -81,6 +82,7 @@ NAVIGATION: tuple[NavLink | NavGroup, ...] = (
             NavLink("calc.run_list", _l("Calculations"), Perm.RUN_CALCULATIONS),
             NavLink("calc.payouts", _l("Payouts"), Perm.EXPORT_PAYOUTS),
             NavLink("payables.batch_list", _l("Payout batches"), Perm.MANAGE_PAYOUT_BATCHES),
+            NavLink("banking.queue", _l("Payout accounts to verify"), Perm.VERIFY_PAYOUT_ACCOUNTS),
         ),
     ),
     NavGroup(

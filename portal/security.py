@@ -28,6 +28,7 @@ from .models import (
     Partner,
     PartnerApplication,
     PartnerTerritory,
+    PayeeAccount,
     PayoutBatch,
     PayoutLine,
     Resource,
@@ -87,6 +88,8 @@ class Perm(enum.StrEnum):
     ALLOCATE_MDF = "allocate_mdf"  # pass fund money down from a territory in scope
     REQUEST_MDF = "request_mdf"  # propose activities and claim them for the own organisation
     APPROVE_MDF = "approve_mdf"  # decide requests and claims of partners in scope
+    MANAGE_PAYOUT_ACCOUNTS = "manage_payout_accounts"  # enter the own organisation's accounts
+    VERIFY_PAYOUT_ACCOUNTS = "verify_payout_accounts"  # open, verify or reject any payee account
 
 
 P = Perm
@@ -111,7 +114,8 @@ PARTNER_USER: frozenset[Perm] = frozenset(
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.PARTNER_USER: PARTNER_USER,
     # A partner admin does all a partner user does and runs the organisation's account.
-    Role.PARTNER_ADMIN: PARTNER_USER | {P.MANAGE_TEAM, P.ACCEPT_AGREEMENTS, P.REQUEST_REDEMPTIONS},
+    Role.PARTNER_ADMIN: PARTNER_USER
+    | {P.MANAGE_TEAM, P.ACCEPT_AGREEMENTS, P.REQUEST_REDEMPTIONS, P.MANAGE_PAYOUT_ACCOUNTS},
     Role.CHANNEL_MANAGER: frozenset(
         {
             P.USE_API,
@@ -171,6 +175,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.MANAGE_FUNDS,
             P.ALLOCATE_MDF,
             P.APPROVE_MDF,
+            P.VERIFY_PAYOUT_ACCOUNTS,
         }
     ),
     Role.ADMIN: frozenset(
@@ -361,7 +366,16 @@ def _mdf_activity_type_scope(user, role: Role):
     return MdfActivityType.active.is_(True) if can(user, Perm.VIEW_MDF) else db.false()
 
 
+def _payee_account_scope(user, role: Role):
+    """Bank accounts: a partner sees its own organisation's; no channel manager sees any
+    (finance, who verifies them, sees all)."""
+    if role.is_partner and user.partner_id is not None:
+        return PayeeAccount.partner_id == user.partner_id
+    return db.false()
+
+
 _OWN_SCOPES = {
+    PayeeAccount: _payee_account_scope,
     MdfActivityType: _mdf_activity_type_scope,
     MdfAllocation: _mdf_allocation_scope,
     MdfClaimProof: _mdf_proof_scope,

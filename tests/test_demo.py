@@ -332,6 +332,7 @@ def test_cli_loads_once_and_prints_the_logins(app, committed_db):
     assert "Nordwind IT GmbH's application waits for the DACH manager" in first.output
     assert "Claims: 2 on DEMO-WIFI7-CLAIM" in first.output
     assert "Market development funds: DEMO-MDF allocated from WORLD to EMEA" in first.output
+    assert "Keystone in USD by ABA routing, and Alpennetz's admin has entered" in first.output
 
     second = runner.invoke(args=["demo", "--today", TODAY.isoformat()])
 
@@ -343,6 +344,7 @@ def test_cli_loads_once_and_prints_the_logins(app, committed_db):
     assert "its payout lines already in a batch" in second.output
     assert "onboarding left as it is" in second.output
     assert "Demo claims already present" in second.output
+    assert "Payout accounts already present; none added." in second.output
     assert "Market development funds already present; none added." in second.output
     assert committed_db.session.scalar(select(func.count(SaleLine.id))) == lines
 

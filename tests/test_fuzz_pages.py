@@ -34,6 +34,7 @@ from werkzeug.routing import AnyConverter, IntegerConverter
 from werkzeug.utils import cached_property
 
 from portal.demo import load_demo
+from portal.demo.banking import load_demo_banking
 from portal.demo.claims import load_demo_claims
 from portal.demo.data import PASSWORD
 from portal.demo.deals import load_demo_deals
@@ -53,6 +54,7 @@ from portal.models import (
     MdfFund,
     Partner,
     PartnerApplication,
+    PayeeAccount,
     Program,
     Redemption,
     RewardItem,
@@ -226,6 +228,8 @@ def real_values(mdf) -> dict[str, list[str]]:
         "request_id": [mdf.waiting, mdf.claimed],
         "mdf_claim_id": [mdf.claim],
         "proof_id": [mdf.proof],
+        # the pending change (finance's decision forms are read from its page)
+        "account_id": [first_id(PayeeAccount, PayeeAccount.state == "pending")],
     }
     values = {name: [str(i) for i in found] for name, found in ids.items()}
     # Ids of objects the demo does not create (imports, batches, tasks, documents, tokens …)
@@ -294,6 +298,7 @@ def demo(db, redis, monkeypatch):
     load_demo_deals()
     load_demo_rewards()
     load_demo_onboarding()
+    load_demo_banking()
     load_demo_claims(summary.dates)
     db.session.commit()
     mdf = add_mdf_demo(db.session)
@@ -357,6 +362,7 @@ REACHED = {
         "/mdf/proofs/<int:proof_id>/download",
         "/mdf/funds/<int:fund_id>",
     },
+    "partner_admin": {"/payout-accounts"},
     "channel_manager": {
         "/deals/queue",
         "/applications",
@@ -372,6 +378,8 @@ REACHED = {
         "/mdf/proofs/<int:proof_id>/download",
         "/mdf/funds/<int:fund_id>",
         "/mdf/activity-types",
+        "/payout-accounts/review",
+        "/payout-accounts/<int:account_id>",
     },
     "admin": {"/admin/users", "/admin/country-rules"},
 }

@@ -7,6 +7,7 @@ from datetime import date
 from html.parser import HTMLParser
 
 from portal.demo import load_demo
+from portal.demo.banking import load_demo_banking
 from portal.demo.claims import load_demo_claims
 from portal.demo.data import PASSWORD
 from portal.demo.deals import load_demo_deals
@@ -95,6 +96,7 @@ def test_pages_are_csp_clean_and_show_no_raw_dates(app, db, redis):
     load_demo_deals()
     load_demo_rewards()
     load_demo_onboarding()
+    load_demo_banking()
     load_demo_claims(demo.dates)
     add_mdf_demo(db.session)
     problems, seen = [], set()
@@ -119,6 +121,7 @@ def test_pages_are_csp_clean_and_show_no_raw_dates(app, db, redis):
                         problems.append(f"{language} {login.email} {path}: {text[:120]!r}")
     assert {"/deals/N", "/audit/", "/points/catalog", "/dashboard"} <= seen
     assert {"/mdf/requests", "/mdf/requests/N", "/mdf/queue"} <= seen
+    assert {"/payout-accounts", "/payout-accounts/review", "/payout-accounts/N"} <= seen
     assert problems == [], "\n".join(problems)
 
 

@@ -79,7 +79,7 @@ NAV = {
     ],
     "partner_admin": [
         (None, ["Dashboard"]),
-        ("Partners", ["Partners", "Team"]),
+        ("Partners", ["Partners", "Team", "Payout accounts"]),
         (None, ["Sales"]),
         (None, ["Deals"]),
         ("Incentives", ["Rewards", "Claims", "Statements"]),
@@ -112,6 +112,7 @@ NAV = {
                 "Calculations",
                 "Payouts",
                 "Payout batches",
+                "Payout accounts to verify",
             ],
         ),
         ("Marketing funds", ["Funds", "Fund requests", "Fund reviews", "Activity types"]),

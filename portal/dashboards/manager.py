@@ -32,6 +32,7 @@ from ..models import (
     Partner,
     PartnerApplication,
     PartnerTerritory,
+    PayeeAccount,
     Redemption,
     SalesMonthly,
     Territory,
@@ -121,6 +122,18 @@ _QUEUES = (
         Redemption,
         Redemption.created_at,
         Redemption.status == "requested",
+    ),
+    (
+        _l("Payout accounts to verify"),
+        "banking.queue",
+        Perm.VERIFY_PAYOUT_ACCOUNTS,
+        PayeeAccount,
+        PayeeAccount.entered_at,
+        # never the ones the reader entered (maker–checker)
+        lambda user: (
+            (PayeeAccount.state == "pending")
+            & ((PayeeAccount.entered_by_id != user.id) | PayeeAccount.entered_by_id.is_(None))
+        ),
     ),
 )
 

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from .banking import load_demo_banking
 from .build import DemoSummary, load_demo
 from .claims import load_demo_claims
 from .coop import FUND as COOP_FUND
@@ -57,6 +58,7 @@ def demo(today):
         deals = load_demo_deals()
         rewards = load_demo_rewards()
         onboarding = load_demo_onboarding()
+        banking = load_demo_banking()
         claims = load_demo_claims(summary.dates)
         mdf = load_demo_mdf(summary.dates)
         coop = load_demo_coop(summary.dates)
@@ -88,6 +90,13 @@ def demo(today):
         "one above 2,000 EUR approved once and waiting for a second approver."
         if claims
         else "Demo claims already present; none added."
+    )
+    click.echo(
+        f"Payout accounts: {banking} added; every EMEA partner is paid in EUR to a verified IBAN, "
+        "Keystone in USD by ABA routing, and Alpennetz's admin has entered a new EUR account "
+        "that waits for finance to verify it."
+        if banking
+        else "Payout accounts already present; none added."
     )
     click.echo(_mdf_line(mdf))
     click.echo(

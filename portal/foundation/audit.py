@@ -45,6 +45,7 @@ ACCESS_ONLY = frozenset(
         "calc.results.export",
         "payouts.export",
         "mdf.fund.export",
+        "payee_account.reveal",
     }
 )
 
