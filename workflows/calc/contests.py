@@ -1,0 +1,216 @@
+"""Contest standings, set-based: written when a contest run finishes, ranked in SQL.
+
+A contest run measures every payee like any run (its calc_results). Finishing it adds, in the
+same transaction, one contest_standings row per payee with its group (the eligible territory
+subtree or the tier it is in on the run's last day), the day it reached its final measure (the
+last day whose eligible lines changed the measure), and then its rank from one window function
+over the run's rows: measure descending, earlier day, lower partner code.
+`workflows.engine.contest.reference_ranks` is the plain yardstick the ranking must match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import ROUND_FLOOR, Decimal
+
+from sqlalchemy import BigInteger, Select, and_, case, cast, func, insert, literal, or_, select
+
+from portal.extensions import db
+from portal.models import (
+    CalcResult,
+    CalcRun,
+    ContestStanding,
+    Partner,
+    PartnerTerritory,
+    PartnerTier,
+    Territory,
+)
+from portal.models.contests import MEASURE_FRACTION_PLACES
+from workflows.engine import N_, Entry, Period, ProgramSpec, Standing, qualify, spec_from_dict
+from workflows.engine.contest import KIND
+from workflows.engine.contest_rules import ContestRules, GroupBy
+
+from .errors import CalcError
+from .loaders import EligibleLines, raw, sale_lines
+
+__all__ = [
+    "KIND",
+    "measure_parts",
+    "rank_query",
+    "reached_days",
+    "write_standings",
+]
+
+_FRACTION = Decimal(10) ** MEASURE_FRACTION_PLACES
+
+
+def check_run(spec: ProgramSpec, period: Period, kind: str) -> None:
+    """A contest run measures from the contest's first day to a day within it; settlement
+    (freezing the standings and creating the awards) is not offered yet."""
+    if kind == "settlement":
+        raise CalcError(
+            N_("Contests are ranked by accrual runs; their settlement is not available yet.")
+        )
+    contest = spec.period
+    if contest is None or period.start != contest.start or period.end > contest.end:
+        raise CalcError(
+            N_("A run of %(program)s covers days from %(start)s to a day no later than %(end)s."),
+            program=spec.code,
+            start=contest.start if contest else period.start,
+            end=contest.end if contest else period.end,
+        )
+
+
+def measure_parts(measure: Decimal) -> tuple[int, int]:
+    """(floor, fraction in 10**-10 units): two integers that order exactly like the measure."""
+    whole = measure.to_integral_value(rounding=ROUND_FLOOR)
+    part = (measure - whole) * _FRACTION
+    if part != part.to_integral_value():
+        raise ValueError(f"measure {measure} has more than {MEASURE_FRACTION_PLACES} places")
+    return int(whole), int(part)
+
+
+def reached_days(lines: EligibleLines) -> Select:
+    """(payee, day): the last day in the period whose usable eligible lines did not net to
+    zero in some currency — the day the payee reached its final measure."""
+    measured = sale_lines.c.amount if lines.scope.converts else sale_lines.c.quantity
+    daily = (
+        select(
+            lines.payee.label("payee"),
+            sale_lines.c.sold_on.label("sold_on"),
+        )
+        .select_from(lines.source)
+        .where(*lines.where, sale_lines.c.sold_on >= lines.scope.period.start, lines.usable())
+        .group_by(lines.payee, sale_lines.c.sold_on, sale_lines.c.currency)
+        .having(cast(func.sum(raw(measured)), BigInteger) != 0)
+        .subquery("changed")
+    )
+    return select(daily.c.payee, func.max(daily.c.sold_on)).group_by(daily.c.payee)
+
+
+def _on(table, day: date):
+    return and_(table.c.valid_from <= day, or_(table.c.valid_to.is_(None), table.c.valid_to > day))
+
+
+def _groups(run_id: int, rules: ContestRules, eligible: Iterable[str], day: date):
+    """payee id → (group code, tier) on the day: the tier it holds, and the most specific
+    eligible territory whose subtree holds its territory (no group: the empty code)."""
+    payees = select(CalcResult.payee_id).where(CalcResult.run_id == run_id)
+    tiers_t, terr_t = PartnerTier.__table__, PartnerTerritory.__table__
+    tiers = dict(
+        db.session.execute(
+            select(tiers_t.c.partner_id, tiers_t.c.tier).where(
+                tiers_t.c.partner_id.in_(payees), _on(tiers_t, day)
+            )
+        ).all()
+    )
+    groups: dict[int, str] = {}
+    if rules.group_by == GroupBy.TIER:
+        groups = {payee: tier for payee, tier in tiers.items()}
+    elif rules.group_by == GroupBy.TERRITORY:
+        group_t = Territory.__table__.alias("group_territory")
+        own = Territory.__table__.alias("own_territory")
+        rows = db.session.execute(
+            select(terr_t.c.partner_id, group_t.c.code, group_t.c.path)
+            .join(own, own.c.id == terr_t.c.territory_id)
+            .join(group_t, own.c.path.startswith(group_t.c.path, autoescape=False))
+            .where(
+                terr_t.c.partner_id.in_(payees),
+                _on(terr_t, day),
+                group_t.c.code.in_(sorted(eligible)),
+            )
+            .order_by(terr_t.c.partner_id, func.length(group_t.c.path), group_t.c.code)
+        )
+        for payee, code, _path in rows:
+            groups[payee] = code  # the longest path comes last and wins
+    return groups, tiers
+
+
+def rank_query(run_id: int) -> Select:
+    """(standing id, rank): one window over the run's rows, in the documented order."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=ContestStanding.group_code,
+            order_by=(
+                ContestStanding.measure_whole.desc(),
+                ContestStanding.measure_part.desc(),
+                case((ContestStanding.reached_on.is_(None), 1), else_=0),
+                ContestStanding.reached_on,
+                Partner.code,
+            ),
+        )
+        .label("rank")
+    )
+    return (
+        select(ContestStanding.id, rank)
+        .join(Partner, Partner.id == ContestStanding.payee_id)
+        .where(ContestStanding.run_id == run_id)
+    )
+
+
+def rank_in_sql(run_id: int) -> dict[int, int]:
+    """Standing id → rank within its group."""
+    return dict(db.session.execute(rank_query(run_id)).all())
+
+
+def write_standings(run: CalcRun, lines: EligibleLines) -> list[Standing]:
+    """Insert the run's standings (in the caller's transaction), ranked and qualified."""
+    spec = spec_from_dict(run.program_version.spec)
+    rules = spec.contest
+    if rules is None:
+        raise ValueError(f"program {spec.code} is not a contest")
+    reached = dict(db.session.execute(reached_days(lines)).all())
+    groups, tiers = _groups(run.id, rules, spec.eligible.territories, run.period_end)
+    results = db.session.execute(
+        select(CalcResult.payee_id, CalcResult.measure).where(CalcResult.run_id == run.id)
+    ).all()
+    rows = []
+    for payee_id, measure in results:
+        whole, part = measure_parts(measure)
+        rows.append(
+            {
+                "run_id": run.id,
+                "payee_id": payee_id,
+                "group_code": groups.get(payee_id, ""),
+                "tier": tiers.get(payee_id),
+                "measure": measure,
+                "measure_whole": whole,
+                "measure_part": part,
+                "reached_on": reached.get(payee_id),
+                "qualified": False,
+            }
+        )
+    if rows:
+        db.session.execute(insert(ContestStanding), rows)
+    return rank_and_qualify(run.id, rules, spec.currency)
+
+
+def rank_and_qualify(run_id: int, rules: ContestRules, currency: str) -> list[Standing]:
+    """Rank the run's rows in SQL, then qualification and gaps from those ranks."""
+    ranks = rank_in_sql(run_id)
+    stored = db.session.execute(
+        select(ContestStanding, Partner.code)
+        .join(Partner, Partner.id == ContestStanding.payee_id)
+        .where(ContestStanding.run_id == run_id)
+    ).all()
+    by_code: Mapping[str, ContestStanding] = {code: row for row, code in stored}
+    ranked = [
+        (Entry(code, row.measure, row.reached_on, row.group_code, row.tier), ranks[row.id])
+        for code, row in sorted(by_code.items())
+    ]
+    standings = qualify(rules, currency, ranked)
+    for standing in standings:
+        row = by_code[standing.code]
+        row.rank, row.qualified, row.gap = standing.rank, standing.qualified, standing.gap
+    db.session.flush()
+    return standings
+
+
+def latest_run(program_id: int, as_of: date | None = None) -> CalcRun | None:
+    """The newest finished run of the contest (as of the day: the newest through that day)."""
+    stmt = select(CalcRun).where(CalcRun.program_id == program_id, CalcRun.status == "done")
+    if as_of is not None:
+        stmt = stmt.where(CalcRun.period_end == literal(as_of))
+    return db.session.scalars(stmt.order_by(CalcRun.period_end.desc(), CalcRun.id.desc())).first()
