@@ -127,8 +127,10 @@ def _groups(run_id: int, rules: ContestRules, eligible: Iterable[str], day: date
     return groups, tiers
 
 
-def rank_query(run_id: int) -> Select:
-    """(standing id, rank): one window over the run's rows, in the documented order."""
+def rank_query(run_id: int, dialect: str) -> Select:
+    """(standing id, rank): one window over the run's rows, in the documented order; codes
+    compare by code point (PostgreSQL's "C" collation, SQLite's default), as Python does."""
+    code = Partner.code.collate("C") if dialect == "postgresql" else Partner.code
     rank = (
         func.row_number()
         .over(
@@ -138,7 +140,7 @@ def rank_query(run_id: int) -> Select:
                 ContestStanding.measure_part.desc(),
                 case((ContestStanding.reached_on.is_(None), 1), else_=0),
                 ContestStanding.reached_on,
-                Partner.code,
+                code,
             ),
         )
         .label("rank")
@@ -152,7 +154,8 @@ def rank_query(run_id: int) -> Select:
 
 def rank_in_sql(run_id: int) -> dict[int, int]:
     """Standing id → rank within its group."""
-    return dict(db.session.execute(rank_query(run_id)).all())
+    dialect = db.session.get_bind().dialect.name
+    return dict(db.session.execute(rank_query(run_id, dialect)).all())
 
 
 def write_standings(run: CalcRun, lines: EligibleLines) -> list[Standing]:

@@ -1,0 +1,223 @@
+"""Contest programs on the real path: runs measure like any program and store standings per run,
+ranked by one SQL window that must rank exactly like the plain reference.
+
+Runs on PostgreSQL and, with TEST_DATABASE_URL=sqlite:///…, on SQLite: the same ranks."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import ContestStanding, Partner
+from tests import factories
+from tests.calc.conftest import execute_inline, load_program, rolled_back_session
+from workflows.calc import contests, runs
+from workflows.calc.errors import CalcError
+from workflows.engine import Entry, parse_period, reference_ranks
+
+CONTEST = """
+code: CUP-Q3
+name: Summer cup
+kind: contest
+currency: EUR
+period: {start: 2025-07-01, end: 2025-09-30}
+eligible: {territories: [DACH, FR], categories: [HW]}
+contest:
+  measure: {measure}
+  qualify: {qualify}
+  {group}
+  awards:
+    - {from_rank: 1, to_rank: 1, trip: {seats: 2, cost_per_seat: 4800}}
+"""
+
+AFTER = date(2025, 10, 2)
+
+
+def contest(scenario, measure="revenue", qualify="{top: 2}", group=""):
+    text = CONTEST.replace("{measure}", measure).replace("{qualify}", qualify)
+    return load_program(text.replace("{group}", group), scenario.finance)
+
+
+def run_as_of(program, scenario, day=AFTER, period=None):
+    run = runs.start_run(program, period, actor=scenario.finance, on=day)
+    return execute_inline(run.id)
+
+
+def standings(run_id: int) -> list[tuple]:
+    rows = (
+        select(Partner.code, ContestStanding)
+        .join(Partner, Partner.id == ContestStanding.payee_id)
+        .where(ContestStanding.run_id == run_id)
+        .order_by(ContestStanding.group_code, ContestStanding.rank)
+    )
+    return [
+        (s.group_code, code, s.rank, str(s.measure), s.qualified, str(s.gap), s.reached_on)
+        for code, s in db.session.execute(rows)
+    ]
+
+
+@pytest.fixture
+def sales(make, scenario):
+    # GOLDIE (DACH): 1,100 USD at 1.10 is 1,000 EUR; a return later nets a day to zero.
+    make.sale(scenario.goldie, scenario.switch, "1100", sold_on=date(2025, 7, 10), currency="USD")
+    make.sale(scenario.goldie, scenario.switch, "50", sold_on=date(2025, 8, 3))
+    make.sale(scenario.goldie, scenario.switch, "-50", sold_on=date(2025, 8, 3))
+    # BRANCH-1 (DE-S, under DACH) reaches 1,000 EUR later: equal measure, loses the tie.
+    make.sale(scenario.branch_1, scenario.switch, "1000", sold_on=date(2025, 7, 20))
+    # BRANCH-2 (FR): 300 EUR. Software is never eligible.
+    make.sale(scenario.branch_2, scenario.switch, "300", sold_on=date(2025, 7, 5))
+    make.sale(scenario.branch_2, scenario.licence, "9000", sold_on=date(2025, 7, 5))
+    # MOVER sold in DACH before moving to the US on 15 August.
+    make.sale(scenario.mover, scenario.switch, "200", sold_on=date(2025, 8, 1))
+
+
+def test_a_run_ranks_by_measure_then_the_earlier_day_and_gives_the_gap(db, redis, scenario, sales):
+    run = run_as_of(contest(scenario), scenario)
+    assert run.status == "done" and (run.period_start, run.period_end) == (
+        date(2025, 7, 1),
+        date(2025, 9, 30),
+    )
+    assert standings(run.id) == [
+        ("", "GOLDIE", 1, "1000.0000000000", True, "0", date(2025, 7, 10)),
+        ("", "BRANCH-1", 2, "1000.0000000000", True, "0", date(2025, 7, 20)),
+        ("", "BRANCH-2", 3, "300.0000000000", False, "700.0100000000", date(2025, 7, 5)),
+        ("", "MOVER", 4, "200.0000000000", False, "800.0100000000", date(2025, 8, 1)),
+    ]
+
+
+def test_threshold_and_top_together(db, redis, scenario, sales):
+    run = run_as_of(contest(scenario, qualify="{threshold: 250, top: 3}"), scenario)
+    got = {
+        code: (rank, qualified, gap) for _g, code, rank, _m, qualified, gap, _d in standings(run.id)
+    }
+    assert got == {
+        "GOLDIE": (1, True, "0"),
+        "BRANCH-1": (2, True, "0"),
+        "BRANCH-2": (3, True, "0"),
+        "MOVER": (4, False, "100.0100000000"),
+    }
+
+
+def test_groups_per_territory_use_the_territory_on_the_last_day(db, redis, scenario, sales):
+    program = contest(scenario, qualify="{top: 1}", group="group_by: territory")
+    run = run_as_of(program, scenario)
+    rows = standings(run.id)
+    got = [(group, code, rank, qualified) for group, code, rank, _m, qualified, *_ in rows]
+    # MOVER is in the US on 30 September: outside both groups, ranked in the group of none.
+    assert got == [
+        ("", "MOVER", 1, True),
+        ("DACH", "GOLDIE", 1, True),
+        ("DACH", "BRANCH-1", 2, False),
+        ("FR", "BRANCH-2", 1, True),
+    ]
+
+
+def test_groups_per_tier(db, redis, scenario, sales):
+    program = contest(scenario, qualify="{top: 1}", group="group_by: tier")
+    got = [(g, code, rank) for g, code, rank, *_ in standings(run_as_of(program, scenario).id)]
+    # GOLDIE was demoted to silver on 1 August.
+    assert got == [
+        ("gold", "MOVER", 1),
+        ("silver", "GOLDIE", 1),
+        ("silver", "BRANCH-1", 2),
+        ("silver", "BRANCH-2", 3),
+    ]
+
+
+def test_growth_compares_with_the_previous_equal_period(db, redis, make, scenario, sales):
+    make.sale(scenario.goldie, scenario.switch, "400", sold_on=date(2025, 6, 30))
+    make.sale(scenario.branch_2, scenario.switch, "900", sold_on=date(2025, 4, 1))
+    run = run_as_of(contest(scenario, measure="growth", qualify="{threshold: 700}"), scenario)
+    got = {code: (measure, qualified) for _g, code, _r, measure, qualified, *_ in standings(run.id)}
+    assert got["GOLDIE"] == ("600.0000000000", False)
+    assert got["BRANCH-1"] == ("1000.0000000000", True)
+    assert got["BRANCH-2"] == ("0E-10", False)  # declined: never below zero
+
+
+def test_a_run_while_the_contest_is_open_measures_up_to_today(db, redis, make, scenario, sales):
+    make.sale(scenario.branch_2, scenario.switch, "5000", sold_on=date(2025, 8, 20))
+    run = run_as_of(contest(scenario), scenario, day=date(2025, 8, 10))
+    assert run.period_end == date(2025, 8, 10)
+    assert [code for _g, code, *_ in standings(run.id)][:2] == ["GOLDIE", "BRANCH-1"]
+    assert contests.latest_run(run.program_id).id == run.id
+    assert contests.latest_run(run.program_id, date(2025, 8, 9)) is None
+
+
+def test_contest_runs_refuse_settlement_and_periods_outside_the_contest(db, redis, scenario):
+    program = contest(scenario)
+    with pytest.raises(CalcError, match="settlement is not available"):
+        runs.start_run(program, None, kind="settlement", actor=scenario.finance, on=AFTER)
+    with pytest.raises(CalcError, match="covers days from"):
+        runs.start_run(program, parse_period("2025-08"), actor=scenario.finance, on=AFTER)
+
+
+# --- the SQL ranking equals the reference ranking ------------------------------------------
+
+BARE = """
+code: BARE
+name: Bare contest
+kind: contest
+currency: EUR
+period: 2025-Q3
+contest: {measure: revenue, qualify: {top: 1}}
+"""
+PROPERTY = settings(
+    max_examples=int(os.environ.get("CALC_EXAMPLES", "30")), deadline=None, database=None
+)
+CODES = ("A", "B", "a", "AB", "A-1", "A_1", "Z9", "b.2", "ZZ")
+measures = st.one_of(
+    st.sampled_from((Decimal(0), Decimal("100.5"), Decimal("-3"), Decimal("100.5000000001"))),
+    st.decimals(min_value=-(10**9), max_value=10**11, places=10, allow_nan=False),
+)
+days = st.one_of(
+    st.none(), st.sampled_from((date(2025, 7, 1), date(2025, 7, 2), date(2025, 9, 30)))
+)
+
+
+@PROPERTY
+@given(st.data())
+def test_sql_ranks_equal_the_reference_ranks(app, data):
+    codes = data.draw(
+        st.lists(st.sampled_from(CODES), min_size=1, max_size=len(CODES), unique=True)
+    )
+    entries = [
+        Entry(
+            code,
+            data.draw(measures),
+            data.draw(days),
+            data.draw(st.sampled_from(("", "EMEA", "AMER"))),
+        )
+        for code in codes
+    ]
+    with rolled_back_session() as session:
+        make = factories.Factory(session)
+        scenario_world = make.tree({"W": None})
+        finance = make.user("finance")
+        program = load_program(BARE, finance)
+        run = runs.start_run(program, None, actor=finance, on=AFTER)
+        ids = {}
+        for entry in entries:
+            partner = make.partner(entry.code, scenario_world["W"])
+            whole, part = contests.measure_parts(entry.measure)
+            row = ContestStanding(
+                run_id=run.id,
+                payee_id=partner.id,
+                group_code=entry.group,
+                measure=entry.measure,
+                measure_whole=whole,
+                measure_part=part,
+                reached_on=entry.reached_on,
+                qualified=False,
+            )
+            session.add(row)
+            session.flush()
+            ids[row.id] = entry.code
+        got = {ids[i]: rank for i, rank in contests.rank_in_sql(run.id).items()}
+    assert got == {code: rank for code, (_group, rank) in reference_ranks(entries).items()}
