@@ -87,8 +87,8 @@ def test_a_run_ranks_by_measure_then_the_earlier_day_and_gives_the_gap(db, redis
     assert standings(run.id) == [
         ("", "GOLDIE", 1, "1000.0000000000", True, "0", date(2025, 7, 10)),
         ("", "BRANCH-1", 2, "1000.0000000000", True, "0", date(2025, 7, 20)),
-        ("", "BRANCH-2", 3, "300.0000000000", False, "700.0100000000", date(2025, 7, 5)),
-        ("", "MOVER", 4, "200.0000000000", False, "800.0100000000", date(2025, 8, 1)),
+        ("", "BRANCH-2", 3, "300.0000000000", False, "700.01", date(2025, 7, 5)),
+        ("", "MOVER", 4, "200.0000000000", False, "800.01", date(2025, 8, 1)),
     ]
 
 
@@ -101,7 +101,7 @@ def test_threshold_and_top_together(db, redis, scenario, sales):
         "GOLDIE": (1, True, "0"),
         "BRANCH-1": (2, True, "0"),
         "BRANCH-2": (3, True, "0"),
-        "MOVER": (4, False, "100.0100000000"),
+        "MOVER": (4, False, "100.01"),
     }
 
 

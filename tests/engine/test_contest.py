@@ -125,7 +125,7 @@ def test_threshold_only_qualifies_everyone_at_or_over_it():
         ("C", 1, "150", True, "0"),
         ("A", 2, "100.00", True, "0"),
         ("B", 3, "99.99", False, "0.01"),
-        ("D", 4, "0", False, "100"),
+        ("D", 4, "0", False, "100.00"),
     ]
 
 
@@ -157,7 +157,7 @@ def test_both_rules_take_the_larger_gap():
     ]
     # Top 3 among those over 100: only two are over it, so rank 3 still misses the threshold.
     got = table(reference_standings(rules(threshold=Decimal(100), top=3), "EUR", entries))
-    assert got[2] == ("C", 3, "80", False, "20")
+    assert got[2] == ("C", 3, "80", False, "20.00")
 
 
 def test_groups_rank_separately_and_the_top_n_applies_in_each():

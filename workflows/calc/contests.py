@@ -27,15 +27,20 @@ from portal.models import (
     Territory,
 )
 from portal.models.contests import MEASURE_FRACTION_PLACES
+from portal.models.programs import Program, ProgramVersion
+from portal.security import Perm, ensure, visible_to
 from workflows.engine import N_, Entry, Period, ProgramSpec, Standing, qualify, spec_from_dict
 from workflows.engine.contest import KIND
 from workflows.engine.contest_rules import ContestRules, GroupBy
+from workflows.engine.numbers import plain_decimal
 
 from .errors import CalcError
 from .loaders import EligibleLines, raw, sale_lines
 
 __all__ = [
     "KIND",
+    "STANDING_COLUMNS",
+    "standing_rows",
     "measure_parts",
     "rank_query",
     "reached_days",
@@ -209,6 +214,56 @@ def rank_and_qualify(run_id: int, rules: ContestRules, currency: str) -> list[St
         row.rank, row.qualified, row.gap = standing.rank, standing.qualified, standing.gap
     db.session.flush()
     return standings
+
+
+STANDING_COLUMNS = ("partner_code", "rank", "measure", "qualified", "gap")
+
+
+def standing_rows(program: Program, actor, as_of: date | None = None) -> list[tuple]:
+    """The contest's latest standings (as of a day: of the run through that day) the actor may
+    see, by group then rank: (partner_code, rank, measure, qualified, gap), numbers exact."""
+    ensure(actor, Perm.VIEW_CALC_RESULTS)
+    if _current_spec(program).get("kind") != KIND:
+        raise CalcError(N_("%(program)s is not a contest."), program=program.code)
+    run = latest_run(program.id, as_of)
+    if run is None:
+        if as_of is None:
+            raise CalcError(
+                N_("%(program)s has no standings yet: start a run."), program=program.code
+            )
+        raise CalcError(
+            N_(
+                "%(program)s has no standings as of %(date)s: "
+                "start a run for %(start)s to %(date)s."
+            ),
+            program=program.code,
+            date=as_of,
+            start=run_start(program),
+        )
+    stmt = (
+        select(ContestStanding, Partner.code)
+        .join(Partner, Partner.id == ContestStanding.payee_id)
+        .where(ContestStanding.run_id == run.id)
+        .order_by(ContestStanding.group_code, ContestStanding.rank)
+    )
+    return [
+        (code, row.rank, plain_decimal(row.measure), row.qualified, plain_decimal(row.gap))
+        for row, code in db.session.execute(visible_to(stmt, actor, ContestStanding))
+    ]
+
+
+def _current_spec(program: Program) -> dict:
+    stmt = select(ProgramVersion.spec).where(
+        ProgramVersion.program_id == program.id,
+        ProgramVersion.version == program.current_version,
+    )
+    return db.session.scalar(stmt) or {}
+
+
+def run_start(program: Program) -> date | None:
+    """The contest's first day, from its current version."""
+    period = _current_spec(program).get("period")
+    return date.fromisoformat(period["start"]) if period else None
 
 
 def latest_run(program_id: int, as_of: date | None = None) -> CalcRun | None:

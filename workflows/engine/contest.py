@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import ROUND_CEILING, Decimal, localcontext
 from types import MappingProxyType
 from typing import Any
 
@@ -154,7 +154,10 @@ def qualify(
         if rules.top is not None and rank > rules.top:
             needs.append(at_rank[(entry.group, rules.top)] + step - entry.measure)
         with localcontext(EXACT):
-            gap = max(needs)
+            # Shown as what to sell: rounded up to a whole step, so selling it is enough.
+            gap = (
+                max(needs).quantize(step, rounding=ROUND_CEILING) if max(needs) > 0 else Decimal(0)
+            )
         qualified = gap == 0
         standings.append(
             Standing(
