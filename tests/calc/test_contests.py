@@ -221,3 +221,57 @@ def test_sql_ranks_equal_the_reference_ranks(app, data):
             ids[row.id] = entry.code
         got = {ids[i]: rank for i, rank in contests.rank_in_sql(run.id).items()}
     assert got == {code: rank for code, (_group, rank) in reference_ranks(entries).items()}
+
+
+# --- portal contests standings ----------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(app, db, redis):
+    runner = app.test_cli_runner()
+
+    def invoke(*args: str):
+        return runner.invoke(args=list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_the_command_prints_the_standings_as_csv(db, cli, make, scenario, sales):
+    run_as_of(contest(scenario, qualify="{threshold: 250, top: 3}"), scenario)
+    result = cli("contests", "standings", "CUP-Q3", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        "partner_code,rank,measure,qualified,gap\n"
+        "GOLDIE,1,1000,true,0\n"
+        "BRANCH-1,2,1000,true,0\n"
+        "BRANCH-2,3,300,true,0\n"
+        "MOVER,4,200,false,100.01\n"
+    )
+    same = cli("contests", "standings", "CUP-Q3", "--as-of", "2025-09-30")
+    assert same.stdout == result.stdout
+    # A partner user sees its own line; a manager those of its territories.
+    partner = make.user("partner_user", partner=scenario.branch_2, email="pia@example.com")
+    own = cli("contests", "standings", "CUP-Q3", "--as", partner.email)
+    assert own.stdout.splitlines()[1:] == ["BRANCH-2,3,300,true,0"]
+    manager = make.user("channel_manager", territories=[scenario.t["FR"]], email="max@example.com")
+    board = cli("contests", "standings", "CUP-Q3", "--as", manager.email)
+    assert board.stdout.splitlines()[1:] == ["BRANCH-2,3,300,true,0"]
+
+
+def test_the_command_refuses_clearly(db, cli, scenario, sales):
+    # A refusal rolls the session back (the test's rows too): one per test, last.
+    run_as_of(contest(scenario), scenario)
+    assert cli("contests", "standings", "CUP-Q3", "--as-of", "31/12/2025").exit_code == 2
+    assert cli("contests", "standings", "CUP-Q3", "--format", "xml").exit_code == 2
+    missing = cli("contests", "standings", "CUP-Q3", "--as-of", "2025-08-01")
+    assert missing.exit_code == 1
+    assert "no standings as of 2025-08-01: start a run for 2025-07-01 to 2025-08-01" in (
+        missing.stderr
+    )
+
+
+def test_the_command_refuses_a_contest_without_runs_and_unknown_codes(db, cli, scenario):
+    contest(scenario)
+    assert "no program with code NOPE" in cli("contests", "standings", "NOPE").stderr
+    none_yet = cli("contests", "standings", "CUP-Q3")
+    assert none_yet.exit_code == 1 and "has no standings yet" in none_yet.stderr
