@@ -10,10 +10,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from portal.calc.contest_position import NotRanked, position
 from portal.extensions import db
 from portal.models import ContestStanding, Partner
 from tests import factories
@@ -275,3 +277,53 @@ def test_the_command_refuses_a_contest_without_runs_and_unknown_codes(db, cli, s
     assert "no program with code NOPE" in cli("contests", "standings", "NOPE").stderr
     none_yet = cli("contests", "standings", "CUP-Q3")
     assert none_yet.exit_code == 1 and "has no standings yet" in none_yet.stderr
+
+
+# --- a partner's position, explained ------------------------------------------------------------
+
+
+def _position(app, program, partner, actor, lang="en", **kwargs):
+    with app.test_request_context("/"), force_locale(lang):
+        return position(program, partner, actor, today=kwargs.pop("today", AFTER), **kwargs)
+
+
+def test_the_position_explains_the_measure_the_neighbours_and_the_gap(app, db, scenario, sales):
+    program = contest(scenario)
+    run_as_of(program, scenario, day=date(2025, 9, 30))
+    got = _position(app, program, scenario.branch_2, scenario.finance, today=date(2025, 9, 30))
+    assert (got.rank, got.measure, got.qualified, got.gap) == (
+        3,
+        "300.00 EUR",
+        False,
+        Decimal("700.01"),
+    )
+    assert got.steps[0] == "Eligible revenue in the period: 300.00 EUR."
+    assert got.steps[-1].startswith("Contest measure:")
+    # The board is not public: neighbours are a rank and a measure, no names.
+    assert (got.above.rank, got.above.measure, got.above.code) == (2, "1,000.00 EUR", None)
+    assert (got.below.rank, got.below.measure, got.below.code) == (4, "200.00 EUR", None)
+    assert got.gap_sentence == "Sell 700.01 EUR more by Sep 30, 2025 to reach rank 2 as of today."
+    top = _position(app, program, scenario.goldie, scenario.finance, today=date(2025, 10, 5))
+    assert top.above is None and top.gap_sentence == "Qualified at rank 1 as of Sep 30, 2025."
+
+
+def test_the_position_reads_in_the_readers_language_and_public_boards_name_neighbours(
+    app, db, scenario, sales
+):
+    program = contest(scenario, qualify="{threshold: 5000}", group="board_public: true")
+    run_as_of(program, scenario)
+    got = _position(app, program, scenario.branch_1, scenario.finance, lang="fr")
+    assert got.above.code == "GOLDIE" and got.below.code == "BRANCH-2"
+    assert got.gap == Decimal("4000.00")
+    assert "4\u202f000,00 EUR" in got.gap_sentence and "30 sept. 2025" in got.gap_sentence
+
+
+def test_a_partner_sees_its_own_position_only(app, db, make, scenario, sales):
+    program = contest(scenario)
+    run_as_of(program, scenario)
+    user = make.user("partner_user", partner=scenario.branch_2, email="pia@example.com")
+    assert _position(app, program, scenario.branch_2, user).rank == 3
+    with pytest.raises(NotRanked):
+        _position(app, program, scenario.goldie, user)
+    with pytest.raises(NotRanked, match="no place"):
+        _position(app, program, scenario.group, scenario.finance)
