@@ -18,11 +18,12 @@ from sqlalchemy import select
 from portal.calc.contest_position import NotRanked, position
 from portal.extensions import db
 from portal.models import ContestStanding, Partner
+from portal.programs.describe import describe_spec
 from tests import factories
 from tests.calc.conftest import execute_inline, load_program, rolled_back_session
 from workflows.calc import contests, runs
 from workflows.calc.errors import CalcError
-from workflows.engine import Entry, parse_period, reference_ranks
+from workflows.engine import Entry, parse_period, parse_spec, reference_ranks
 
 CONTEST = """
 code: CUP-Q3
@@ -327,3 +328,18 @@ def test_a_partner_sees_its_own_position_only(app, db, make, scenario, sales):
         _position(app, program, scenario.goldie, user)
     with pytest.raises(NotRanked, match="no place"):
         _position(app, program, scenario.group, scenario.finance)
+
+
+def test_the_program_page_describes_the_rules_and_the_tie_break(app):
+    spec = parse_spec(
+        CONTEST.replace("{measure}", "units")
+        .replace("{qualify}", "{threshold: 10, top: 20}")
+        .replace("{group}", "group_by: tier")
+    )
+    with app.test_request_context("/"), force_locale("en"):
+        lines = describe_spec(spec)
+    assert "Ranked by units sold; returns reduce them." in lines
+    assert "Each partner tier ranks its partners separately." in lines
+    assert "Qualify: the top 20 among those with at least 10." in lines
+    assert any(line.startswith("Equal measures: the partner that reached") for line in lines)
+    assert lines[-1] == "Ranks 1 to 1: 2 trip seat(s) at 4,800 EUR each."
