@@ -17,11 +17,12 @@ from sqlalchemy import select
 
 from portal.calc.contest_position import NotRanked, position
 from portal.extensions import db
-from portal.models import ContestStanding, Partner
+from portal.models import CalcRun, ContestStanding, Partner
 from portal.programs.describe import describe_spec
 from tests import factories
 from tests.calc.conftest import execute_inline, load_program, rolled_back_session
 from workflows.calc import contests, runs
+from workflows.calc.contest_jobs import due_contests, rank_open_contests
 from workflows.calc.errors import CalcError
 from workflows.engine import Entry, parse_period, parse_spec, reference_ranks
 
@@ -343,3 +344,18 @@ def test_the_program_page_describes_the_rules_and_the_tie_break(app):
     assert "Qualify: the top 20 among those with at least 10." in lines
     assert any(line.startswith("Equal measures: the partner that reached") for line in lines)
     assert lines[-1] == "Ranks 1 to 1: 2 trip seat(s) at 4,800 EUR each."
+
+
+def test_the_daily_job_ranks_open_contests_once_a_day(db, redis, scenario, sales):
+    program = contest(scenario)
+    program_id = program.id
+    assert due_contests(date(2025, 6, 30)) == []  # not open yet
+    db.session.commit()  # what a worker would read (the test's transaction still ends it)
+    started = rank_open_contests("2025-08-10")  # commits and ends the session, as a worker does
+    run = db.session.get(CalcRun, started["CUP-Q3"])
+    assert (run.program_id, run.period_end, run.status) == (program_id, date(2025, 8, 10), "queued")
+    assert run.started_by_id is None and redis.keys(f"rq:job:calc-{run.id}-*")
+    assert rank_open_contests("2025-08-10") == {}  # that day has its run
+    final = rank_open_contests("2025-10-01")  # the day after the end: the final standings
+    assert db.session.get(CalcRun, final["CUP-Q3"]).period_end == date(2025, 9, 30)
+    assert rank_open_contests("2025-10-02") == {}
