@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -131,16 +131,17 @@ def _eligibility(spec: ProgramSpec) -> list[str]:
 
 def _award_line(award: Award, currency: str) -> str:
     if award.kind == AwardKind.TRIP:
-        prize = _(
-            "%(seats)s trip seat(s) at %(cost)s %(currency)s each",
-            seats=award.seats,
+        prize = ngettext(
+            "%(num)s trip seat at %(cost)s %(currency)s each",
+            "%(num)s trip seats at %(cost)s %(currency)s each",
+            award.seats,
             cost=_number(award.cost_per_seat),
             currency=currency,
         )
     elif award.kind == AwardKind.AMOUNT:
         prize = _("%(amount)s %(currency)s", amount=_number(award.amount), currency=currency)
     else:
-        prize = _("%(points)s points", points=_number(Decimal(award.points)))
+        prize = ngettext("%(num)s point", "%(num)s points", award.points)
     if award.partner_tiers:
         return _(
             "Ranks %(first)s to %(last)s, tier %(tiers)s: %(prize)s.",

@@ -343,7 +343,7 @@ def test_the_program_page_describes_the_rules_and_the_tie_break(app):
     assert "Each partner tier ranks its partners separately." in lines
     assert "Qualify: the top 20 among those with at least 10." in lines
     assert any(line.startswith("Equal measures: the partner that reached") for line in lines)
-    assert lines[-1] == "Ranks 1 to 1: 2 trip seat(s) at 4,800 EUR each."
+    assert lines[-1] == "Ranks 1 to 1: 2 trip seats at 4,800 EUR each."
 
 
 def test_the_daily_job_ranks_open_contests_once_a_day(db, redis, scenario, sales):
