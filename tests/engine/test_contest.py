@@ -211,3 +211,11 @@ def test_awards_if_it_ended_now_and_the_neighbours_of_a_place():
     above, own, below = neighbours(standings, "B")
     assert (above.code, own.rank, below.code) == ("A", 2, "C")
     assert neighbours(standings, "A")[0] is None
+
+
+def test_a_gap_of_converted_revenue_is_rounded_up_to_a_whole_cent():
+    entries = [e("A", "99.0000000001"), e("B", "250.1234567891")]
+    got = table(reference_standings(rules(threshold=Decimal(100), top=1), "EUR", entries))
+    assert got[1] == ("A", 2, "99.0000000001", False, "151.14")  # 151.1334567890 rounded up
+    got = table(reference_standings(rules(threshold=Decimal(100)), "JPY", entries))
+    assert got[1][4] == "1"  # 0.9999999999 yen more: one whole yen

@@ -25,7 +25,7 @@ from workflows.engine.calculate import (
 from workflows.engine.contest_rules import Award, ContestMeasure, ContestRules
 from workflows.engine.i18n import N_
 from workflows.engine.kinds import register_kind
-from workflows.engine.money import EXACT, minor_unit
+from workflows.engine.money import EXACT, HIGH_PRECISION, minor_unit
 from workflows.engine.spec_types import Measure, ProgramSpec
 
 KIND = "contest"
@@ -148,16 +148,16 @@ def qualify(
     }
     standings = []
     for entry, rank in ranked:
-        needs = [Decimal(0), step - entry.measure]
-        if rules.threshold is not None:
-            needs.append(rules.threshold - entry.measure)
-        if rules.top is not None and rank > rules.top:
-            needs.append(at_rank[(entry.group, rules.top)] + step - entry.measure)
         with localcontext(EXACT):
-            # Shown as what to sell: rounded up to a whole step, so selling it is enough.
-            gap = (
-                max(needs).quantize(step, rounding=ROUND_CEILING) if max(needs) > 0 else Decimal(0)
-            )
+            needs = [Decimal(0), step - entry.measure]
+            if rules.threshold is not None:
+                needs.append(rules.threshold - entry.measure)
+            if rules.top is not None and rank > rules.top:
+                needs.append(at_rank[(entry.group, rules.top)] + step - entry.measure)
+            need = max(needs)
+        # Shown as what to sell: rounded up to a whole step, so selling it is enough.
+        with localcontext(HIGH_PRECISION):
+            gap = need.quantize(step, rounding=ROUND_CEILING) if need > 0 else Decimal(0)
         qualified = gap == 0
         standings.append(
             Standing(
