@@ -4,7 +4,7 @@ from .agreements import AgreementAcceptance, AgreementVersion
 from .api_tokens import ApiToken
 from .audit import AuditEvent, AuditHead
 from .catalog import Category, Product
-from .contests import ContestStanding
+from .contests import ContestAward, ContestStanding
 from .dashboards import SalesMonthly
 from .deals import DealClaim, DealConflict, DealRegistration
 from .invitations import Invitation
@@ -69,6 +69,7 @@ __all__ = [
     "CalcUnusableLine",
     "Claim",
     "Category",
+    "ContestAward",
     "ContestStanding",
     "ClosedPeriod",
     "CountryTerritoryRule",

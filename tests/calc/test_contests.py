@@ -17,14 +17,14 @@ from sqlalchemy import select
 
 from portal.calc.contest_position import NotRanked, position
 from portal.extensions import db
-from portal.models import CalcRun, ContestStanding, Partner
+from portal.models import CalcResult, CalcRun, ContestAward, ContestStanding, Partner
 from portal.programs.describe import describe_spec
 from tests import factories
 from tests.calc.conftest import execute_inline, load_program, rolled_back_session
-from workflows.calc import contests, runs
+from workflows.calc import contests, runs, settlement
 from workflows.calc.contest_jobs import due_contests, rank_open_contests
 from workflows.calc.errors import CalcError
-from workflows.engine import Entry, parse_period, parse_spec, reference_ranks
+from workflows.engine import Entry, Period, parse_period, parse_spec, reference_ranks
 
 CONTEST = """
 code: CUP-Q3
@@ -154,12 +154,85 @@ def test_a_run_while_the_contest_is_open_measures_up_to_today(db, redis, make, s
     assert contests.latest_run(run.program_id, date(2025, 8, 9)) is None
 
 
-def test_contest_runs_refuse_settlement_and_periods_outside_the_contest(db, redis, scenario):
+def test_contest_runs_refuse_periods_outside_the_contest(db, redis, scenario):
     program = contest(scenario)
-    with pytest.raises(CalcError, match="settlement is not available"):
-        runs.start_run(program, None, kind="settlement", actor=scenario.finance, on=AFTER)
     with pytest.raises(CalcError, match="covers days from"):
         runs.start_run(program, parse_period("2025-08"), actor=scenario.finance, on=AFTER)
+    with pytest.raises(CalcError, match="covers the whole contest"):
+        runs.start_run(
+            program,
+            Period(date(2025, 7, 1), date(2025, 8, 31)),
+            kind="settlement",
+            actor=scenario.finance,
+            on=AFTER,
+        )
+    with pytest.raises(CalcError, match="has ended"):
+        runs.start_run(
+            program,
+            None,
+            kind="settlement",
+            actor=scenario.finance,
+            on=AFTER.replace(day=1, month=9),
+        )
+    points = load_program(
+        CONTEST.replace("{measure}", "revenue")
+        .replace("{qualify}", "{top: 2}")
+        .replace("{group}", "")
+        .replace("code: CUP-Q3", "code: CUP-PTS")
+        .replace("trip: {seats: 2, cost_per_seat: 4800}", "points: 500"),
+        scenario.finance,
+    )
+    with pytest.raises(CalcError, match="cannot post to the ledger yet"):
+        runs.start_run(points, None, kind="settlement", actor=scenario.finance, on=AFTER)
+
+
+AWARDS = """
+  awards:
+    - {from_rank: 1, to_rank: 1, trip: {seats: 2, cost_per_seat: "4800.50"}}
+    - {from_rank: 1, to_rank: 2, amount: "250.25"}
+    - {from_rank: 2, to_rank: 3, partner_tiers: [silver], amount: 100}
+"""
+
+
+def test_a_settlement_freezes_the_standings_and_creates_the_awards(db, redis, scenario, sales):
+    text = CONTEST.replace("{measure}", "revenue").replace("{qualify}", "{threshold: 250, top: 3}")
+    text = text.split("  awards:")[0].replace("{group}", "") + AWARDS.lstrip("\n")
+    program = load_program(text, scenario.finance)
+    run = execute_inline(
+        runs.start_run(program, None, kind="settlement", actor=scenario.finance, on=AFTER).id
+    )
+    assert (run.kind, run.status, run.total_amount) == ("settlement", "done", Decimal("700.50"))
+    awards = db.session.execute(
+        select(Partner.code, ContestAward)
+        .join(Partner, Partner.id == ContestAward.payee_id)
+        .where(ContestAward.run_id == run.id)
+        .order_by(ContestAward.rank, ContestAward.id)
+    ).all()
+    assert [(code, a.rank, a.kind, a.seats, str(a.cost), a.amount) for code, a in awards] == [
+        ("GOLDIE", 1, "trip", 2, "9601.0000", None),
+        ("GOLDIE", 1, "amount", None, "250.2500", Decimal("250.2500")),
+        ("BRANCH-1", 2, "amount", None, "250.2500", Decimal("250.2500")),
+        ("BRANCH-1", 2, "amount", None, "100.0000", Decimal("100.0000")),  # silver on 30 Sep
+        ("BRANCH-2", 3, "amount", None, "100.0000", Decimal("100.0000")),
+    ]
+    results = {
+        code: (str(result.amount), result.explanation[-1]["template"])
+        for code, result in db.session.execute(
+            select(Partner.code, CalcResult)
+            .join(Partner, Partner.id == CalcResult.payee_id)
+            .where(CalcResult.run_id == run.id)
+        )
+    }
+    assert results["GOLDIE"][0] == "250.2500" and results["MOVER"][0] == "0.0000"
+    assert results["BRANCH-1"][1].startswith("Final rank %(rank)s: an award of")
+    lines = settlement.approve_run(run, actor=scenario.finance_2)
+    assert sorted((line["payee_id"], str(line["amount"])) for line in lines) == sorted(
+        [
+            (scenario.goldie.id, "250.2500"),
+            (scenario.branch_1.id, "350.2500"),
+            (scenario.branch_2.id, "100.0000"),
+        ]
+    )
 
 
 # --- the SQL ranking equals the reference ranking ------------------------------------------

@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.models import (
     CalcResult,
     CalcRun,
+    ContestAward,
     ContestStanding,
     Partner,
     PartnerTerritory,
@@ -29,11 +30,21 @@ from portal.models import (
 from portal.models.contests import MEASURE_FRACTION_PLACES
 from portal.models.programs import Program, ProgramVersion
 from portal.security import Perm, ensure, visible_to
-from workflows.engine import N_, Entry, Period, ProgramSpec, Standing, qualify, spec_from_dict
-from workflows.engine.contest import KIND
-from workflows.engine.contest_rules import ContestRules, GroupBy
+from workflows.engine import (
+    N_,
+    Entry,
+    Period,
+    ProgramSpec,
+    Standing,
+    qualify,
+    round_money,
+    spec_from_dict,
+)
+from workflows.engine.contest import KIND, award_steps, awards_for
+from workflows.engine.contest_rules import AwardKind, ContestRules, GroupBy
 from workflows.engine.numbers import plain_decimal
 
+from .compute import explanation_json
 from .errors import CalcError
 from .loaders import EligibleLines, raw, sale_lines
 
@@ -51,12 +62,8 @@ _FRACTION = Decimal(10) ** MEASURE_FRACTION_PLACES
 
 
 def check_run(spec: ProgramSpec, period: Period, kind: str) -> None:
-    """A contest run measures from the contest's first day to a day within it; settlement
-    (freezing the standings and creating the awards) is not offered yet."""
-    if kind == "settlement":
-        raise CalcError(
-            N_("Contests are ranked by accrual runs; their settlement is not available yet.")
-        )
+    """A contest run measures from the contest's first day to a day within it; a settlement
+    covers the whole contest (it freezes the final standings and creates the awards)."""
     contest = spec.period
     if contest is None or period.start != contest.start or period.end > contest.end:
         raise CalcError(
@@ -64,6 +71,21 @@ def check_run(spec: ProgramSpec, period: Period, kind: str) -> None:
             program=spec.code,
             start=contest.start if contest else period.start,
             end=contest.end if contest else period.end,
+        )
+    if kind == "settlement" and period != contest:
+        raise CalcError(
+            N_("A settlement of %(program)s covers the whole contest, %(start)s to %(end)s."),
+            program=spec.code,
+            start=contest.start,
+            end=contest.end,
+        )
+    if kind == "settlement" and any(a.kind == AwardKind.POINTS for a in spec.contest.awards):
+        raise CalcError(
+            N_(
+                "%(program)s awards points, which settlements cannot post to the ledger yet; "
+                "its standings are ranked by accrual runs."
+            ),
+            program=spec.code,
         )
 
 
@@ -193,6 +215,53 @@ def write_standings(run: CalcRun, lines: EligibleLines) -> list[Standing]:
     if rows:
         db.session.execute(insert(ContestStanding), rows)
     return rank_and_qualify(run.id, rules, spec.currency)
+
+
+def write_awards(run: CalcRun, standings: list[Standing]) -> None:
+    """A settlement's awards, per qualified payee and rank band: one row each (trip seats at
+    their cost, an amount, points). Amounts become the payee's result — paid, once the run
+    is approved, through its payout lines — and the explanation says what was won."""
+    spec = spec_from_dict(run.program_version.spec)
+    rules = spec.contest
+    payees = dict(
+        db.session.execute(
+            select(Partner.code, ContestStanding.payee_id)
+            .join(Partner, Partner.id == ContestStanding.payee_id)
+            .where(ContestStanding.run_id == run.id)
+        ).all()
+    )
+    rows, won = [], {}
+    for standing in standings:
+        for award in awards_for(rules, standing):
+            payee_id = payees[standing.code]
+            rows.append(
+                {
+                    "run_id": run.id,
+                    "payee_id": payee_id,
+                    "rank": standing.rank,
+                    "kind": str(award.kind),
+                    "seats": award.seats,
+                    "cost": round_money(award.cost(), spec.currency),
+                    "amount": award.amount,
+                    "points": award.points,
+                    "currency": spec.currency,
+                }
+            )
+            won.setdefault(payee_id, []).append((standing.rank, award))
+    if rows:
+        db.session.execute(insert(ContestAward), rows)
+    results = db.session.scalars(
+        select(CalcResult).where(CalcResult.run_id == run.id, CalcResult.payee_id.in_(won))
+    )
+    for result in results:
+        amount = sum((a.amount for _r, a in won[result.payee_id] if a.amount), Decimal(0))
+        result.amount = round_money(amount, spec.currency)
+        result.raw_amount = amount
+        result.explanation = [
+            *result.explanation,
+            *explanation_json(award_steps(won[result.payee_id], spec.currency)),
+        ]
+    db.session.flush()
 
 
 def rank_and_qualify(run_id: int, rules: ContestRules, currency: str) -> list[Standing]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from math import ceil
 
 from flask import current_app
@@ -341,7 +342,13 @@ def finish_run(run_id: int) -> bool:
     run = db.session.get(CalcRun, run_id)
     db.session.refresh(run)
     if run.program_version.spec.get("kind") == contests.KIND:
-        contests.write_standings(run, run_lines(run))
+        standings = contests.write_standings(run, run_lines(run))
+        if run.kind == "settlement":
+            contests.write_awards(run, standings)
+            amounts = db.session.scalars(
+                select(CalcResult.amount).where(CalcResult.run_id == run_id)
+            )
+            run.total_amount = sum(amounts, Decimal(0))
     record_event(
         None,
         "calc.run.done",

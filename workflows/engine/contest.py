@@ -22,7 +22,7 @@ from workflows.engine.calculate import (
     PayeeResult,
     _growth_measure,
 )
-from workflows.engine.contest_rules import Award, ContestMeasure, ContestRules
+from workflows.engine.contest_rules import Award, AwardKind, ContestMeasure, ContestRules
 from workflows.engine.i18n import N_
 from workflows.engine.kinds import register_kind
 from workflows.engine.money import EXACT, HIGH_PRECISION, minor_unit
@@ -188,6 +188,42 @@ def awards_for(rules: ContestRules, standing: Standing) -> list[Award]:
     if not standing.qualified:
         return []
     return [award for award in rules.awards if award.applies(standing.rank, standing.tier)]
+
+
+def award_steps(won: Sequence[tuple[int, Award]], currency: str) -> list[ExplanationStep]:
+    """The explanation's last steps for a payee that won: one sentence per award."""
+    steps = []
+    for rank, award in won:
+        if award.kind == AwardKind.TRIP:
+            steps.append(
+                ExplanationStep(
+                    N_(
+                        "Final rank %(rank)s: trip seats: %(seats)s, at %(cost)s %(currency)s"
+                        " each (a cost of the program, not paid out)."
+                    ),
+                    {
+                        "rank": rank,
+                        "seats": award.seats,
+                        "cost": award.cost_per_seat,
+                        "currency": currency,
+                    },
+                )
+            )
+        elif award.kind == AwardKind.AMOUNT:
+            steps.append(
+                ExplanationStep(
+                    N_("Final rank %(rank)s: an award of %(amount)s %(currency)s."),
+                    {"rank": rank, "amount": award.amount, "currency": currency},
+                )
+            )
+        else:
+            steps.append(
+                ExplanationStep(
+                    N_("Final rank %(rank)s: %(points)s points."),
+                    {"rank": rank, "points": award.points},
+                )
+            )
+    return steps
 
 
 def neighbours(
