@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from portal.calc.contest_position import NotRanked, position
+from portal.explain import sentences
 from portal.extensions import db
 from portal.models import CalcResult, CalcRun, ContestAward, ContestStanding, Partner
 from portal.programs.describe import describe_spec
@@ -194,7 +195,7 @@ AWARDS = """
 """
 
 
-def test_a_settlement_freezes_the_standings_and_creates_the_awards(db, redis, scenario, sales):
+def test_a_settlement_freezes_the_standings_and_creates_the_awards(app, db, redis, scenario, sales):
     text = CONTEST.replace("{measure}", "revenue").replace("{qualify}", "{threshold: 250, top: 3}")
     text = text.split("  awards:")[0].replace("{group}", "") + AWARDS.lstrip("\n")
     program = load_program(text, scenario.finance)
@@ -225,6 +226,17 @@ def test_a_settlement_freezes_the_standings_and_creates_the_awards(db, redis, sc
     }
     assert results["GOLDIE"][0] == "250.2500" and results["MOVER"][0] == "0.0000"
     assert results["BRANCH-1"][1].startswith("Final rank %(rank)s: an award of")
+    goldie = db.session.scalar(
+        select(CalcResult).where(
+            CalcResult.run_id == run.id, CalcResult.payee_id == scenario.goldie.id
+        )
+    )
+    with app.test_request_context("/"), force_locale("en"):
+        said = sentences(goldie.explanation, "EUR")
+    assert said[-2:] == [
+        "Final rank 1: trip seats: 2, at 4,800.50 EUR each (a cost of the program, not paid out).",
+        "Final rank 1: an award of 250.25 EUR.",
+    ]
     lines = settlement.approve_run(run, actor=scenario.finance_2)
     assert sorted((line["payee_id"], str(line["amount"])) for line in lines) == sorted(
         [
