@@ -19,6 +19,7 @@ from .extensions import db
 from .models import (
     ApplicationDocument,
     CalcResult,
+    ContestAward,
     ContestStanding,
     MdfActivityType,
     MdfAllocation,
@@ -260,7 +261,7 @@ def _partner_column(model):
         return Partner.id
     if model is User:
         return User.partner_id
-    if model in (CalcResult, PayoutLine, ContestStanding):
+    if model in (CalcResult, PayoutLine, ContestStanding, ContestAward):
         return model.payee_id  # a partner sees what it is paid; a manager, payees in scope
     return getattr(model, "partner_id", None)
 
