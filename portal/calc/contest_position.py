@@ -16,7 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from workflows.calc import contests as contest_runs
-from workflows.engine import N_, ContestMeasure, ContestRules, Refusal, spec_from_dict
+from workflows.engine import N_, ContestMeasure, ContestRules, Refusal, Standing, spec_from_dict
+from workflows.engine.contest import awards_for
 
 from ..dates import show_date
 from ..explain import sentences
@@ -24,6 +25,7 @@ from ..extensions import db
 from ..formatting import amount_number, units
 from ..models import CalcResult, ContestStanding, Partner, Program
 from ..security import Perm, ensure, is_visible
+from .contest_words import award_line
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class Position:
     above: Neighbour | None
     below: Neighbour | None
     gap_sentence: str
+    awards_now: list[str]  # what it would win if the contest ended now
 
 
 NO_PLACE = N_("%(partner)s has no place in %(program)s.")
@@ -149,4 +152,20 @@ def position(
         gap_sentence=gap_sentence(
             rules, own, spec.currency, ends_on=ends_on, as_of=run.period_end, today=today
         ),
+        awards_now=[
+            award_line(award, spec.currency) for award in awards_for(rules, _standing(own))
+        ],
+    )
+
+
+def _standing(row: ContestStanding) -> Standing:
+    return Standing(
+        code="",
+        group=row.group_code,
+        rank=row.rank,
+        measure=row.measure,
+        reached_on=row.reached_on,
+        qualified=row.qualified,
+        gap=row.gap,
+        tier=row.tier,
     )

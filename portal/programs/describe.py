@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import format_decimal, format_percent, ngettext
+from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from workflows.engine import (
-    Award,
-    AwardKind,
     ContestMeasure,
     GroupBy,
     Measure,
@@ -19,6 +17,7 @@ from workflows.engine import (
     ProgramSpec,
 )
 
+from ..calc.contest_words import award_line
 from ..labels import label
 
 # The program editor's field reference: every spec field, in the order a spec is written.
@@ -129,35 +128,6 @@ def _eligibility(spec: ProgramSpec) -> list[str]:
     return lines or [_("Every partner and every product.")]
 
 
-def _award_line(award: Award, currency: str) -> str:
-    if award.kind == AwardKind.TRIP:
-        prize = ngettext(
-            "%(num)s trip seat at %(cost)s %(currency)s each",
-            "%(num)s trip seats at %(cost)s %(currency)s each",
-            award.seats,
-            cost=_number(award.cost_per_seat),
-            currency=currency,
-        )
-    elif award.kind == AwardKind.AMOUNT:
-        prize = _("%(amount)s %(currency)s", amount=_number(award.amount), currency=currency)
-    else:
-        prize = ngettext("%(num)s point", "%(num)s points", award.points)
-    if award.partner_tiers:
-        return _(
-            "Ranks %(first)s to %(last)s, tier %(tiers)s: %(prize)s.",
-            first=award.from_rank,
-            last=award.to_rank,
-            tiers=", ".join(label(t, "tier") for t in award.partner_tiers),
-            prize=prize,
-        )
-    return _(
-        "Ranks %(first)s to %(last)s: %(prize)s.",
-        first=award.from_rank,
-        last=award.to_rank,
-        prize=prize,
-    )
-
-
 def _contest_lines(spec: ProgramSpec) -> list[str]:
     """What a contest ranks, who qualifies, how ties are broken, and the awards."""
     rules = spec.contest
@@ -194,7 +164,7 @@ def _contest_lines(spec: ProgramSpec) -> list[str]:
             "higher, then the lower partner code; never chance."
         )
     )
-    lines += [_award_line(award, spec.currency) for award in rules.awards]
+    lines += [award_line(award, spec.currency) for award in rules.awards]
     return lines
 
 

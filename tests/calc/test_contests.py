@@ -392,6 +392,8 @@ def test_the_position_explains_the_measure_the_neighbours_and_the_gap(app, db, s
     assert got.gap_sentence == "Sell 700.01 EUR more by Sep 30, 2025 to reach rank 2 as of today."
     top = _position(app, program, scenario.goldie, scenario.finance, today=date(2025, 10, 5))
     assert top.above is None and top.gap_sentence == "Qualified at rank 1 as of Sep 30, 2025."
+    assert top.awards_now == ["Ranks 1 to 1: 2 trip seats at 4,800 EUR each."]
+    assert got.awards_now == []
 
 
 def test_the_position_reads_in_the_readers_language_and_public_boards_name_neighbours(
