@@ -11,6 +11,7 @@ from ..actors import actor_for
 from ..cli_support import DAY, as_option, by_code, refusals
 from ..csv_export import csv_rows
 from ..extensions import db
+from ..foundation.audit import record_event
 from ..models import Program
 
 
@@ -29,8 +30,11 @@ def standings(code, as_of, fmt, email):
     """Print a contest's standings (the latest run, or the run through --as-of) as CSV:
     rank 1 is the best; gap is what a payee still needs to qualify (0 when qualified)."""
     program = by_code(Program, Program.code, code, "program")
+    actor = actor_for(email)
     with refusals():
-        rows = contest_runs.standing_rows(program, actor_for(email), as_of)
+        rows = contest_runs.standing_rows(program, actor, as_of)
+    # Exports are audited, like the results CSV.
+    record_event(actor, "contest.standings.export", program, after={"rows": len(rows)})
     db.session.commit()
     shown = [
         (code_, rank, measure, "true" if qualified else "false", gap)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from portal.calc.contest_position import NotRanked, position
 from portal.explain import sentences
 from portal.extensions import db
-from portal.models import CalcResult, CalcRun, ContestAward, ContestStanding, Partner
+from portal.models import AuditEvent, CalcResult, CalcRun, ContestAward, ContestStanding, Partner
 from portal.programs.describe import describe_spec
 from tests import factories
 from tests.calc.conftest import execute_inline, load_program, rolled_back_session
@@ -336,6 +336,10 @@ def test_the_command_prints_the_standings_as_csv(db, cli, make, scenario, sales)
         "BRANCH-2,3,300,true,0\n"
         "MOVER,4,200,false,100.01\n"
     )
+    exported = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "contest.standings.export")
+    ).all()
+    assert [event.after for event in exported] == [{"rows": 4}]
     same = cli("contests", "standings", "CUP-Q3", "--as-of", "2025-09-30")
     assert same.stdout == result.stdout
     # A partner user sees its own line; a manager those of its territories.
