@@ -21,6 +21,7 @@ def register_commands(app) -> None:
     from .admin.commands import users
     from .audit.commands import audit
     from .calc.commands import calc, payouts
+    from .calc.contest_commands import contests
     from .deals.commands import deals
     from .demo.commands import demo
     from .imports.commands import import_command
@@ -39,6 +40,7 @@ def register_commands(app) -> None:
     app.cli.add_command(redemptions_group)
     app.cli.add_command(mdf)
     app.cli.add_command(partners)
+    app.cli.add_command(contests)
 
 
 if __name__ == "__main__":

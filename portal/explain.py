@@ -86,7 +86,7 @@ def sentence(step: Mapping[str, Any], currency: str, *, per_unit: bool, capped: 
                 values[key] = formats["money"](number, currency)
         elif key in THRESHOLDS:
             values[key] = units(number) if per_unit else formats["threshold"](number, currency)
-        elif key == "cap":
+        elif key in ("cap", "cost"):
             values[key] = formats["threshold"](number, currency)
         elif key == "rate":
             values[key] = rate(number, currency, per_unit)

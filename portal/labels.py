@@ -42,6 +42,7 @@ LABELS = {
         "spif": _l("SPIF"),
         "loyalty": _l("Loyalty"),
         "coop": _l("Co-op"),
+        "contest": _l("Contest"),
     },
     # Tiers are data (imports may name others); the usual ones read in the user's language.
     "tier": {

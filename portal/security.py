@@ -19,6 +19,8 @@ from .extensions import db
 from .models import (
     ApplicationDocument,
     CalcResult,
+    ContestAward,
+    ContestStanding,
     MdfActivityType,
     MdfAllocation,
     MdfClaim,
@@ -264,7 +266,7 @@ def _partner_column(model):
         return Partner.id
     if model is User:
         return User.partner_id
-    if model in (CalcResult, PayoutLine):
+    if model in (CalcResult, PayoutLine, ContestStanding, ContestAward):
         return model.payee_id  # a partner sees what it is paid; a manager, payees in scope
     return getattr(model, "partner_id", None)
 

@@ -11,6 +11,7 @@ from portal.foundation import mail_delivery
 from portal.models import utcnow
 
 from . import enqueue, periodic, rollups, tasks
+from .calc import contest_jobs as _contest_jobs  # noqa: F401 - daily contest standings
 from .calc import jobs as _calc_jobs  # noqa: F401 - shard, fan-in and sweeper jobs
 from .calc import simulation as _simulation  # noqa: F401 - registers the simulation task
 from .deals import expiry as deal_expiry

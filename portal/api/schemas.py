@@ -249,6 +249,23 @@ SCHEMAS: dict[str, Any] = {
             "line_count": ID,
         }
     ),
+    "ContestStanding": obj(
+        {
+            "partner_code": TEXT,
+            "rank": {"type": "integer", "minimum": 1, "description": "1 is the best, per group."},
+            "measure": MONEY,
+            "qualified": {"type": "boolean"},
+            "gap": {**MONEY, "description": "What is still needed to qualify; 0 when qualified."},
+        }
+    ),
+    "ContestStandings": obj(
+        {
+            "contest_id": ID,
+            "program_code": TEXT,
+            "as_of": nullable(DATE),
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/ContestStanding"}},
+        }
+    ),
     "PartnerReward": obj(
         {
             "id": ID,

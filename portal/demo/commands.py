@@ -12,6 +12,7 @@ from ..extensions import db
 from .banking import load_demo_banking
 from .build import DemoSummary, load_demo
 from .claims import load_demo_claims
+from .contests import load_demo_contest
 from .coop import FUND as COOP_FUND
 from .coop import load_demo_coop
 from .deals import load_demo_deals
@@ -62,6 +63,7 @@ def demo(today):
         claims = load_demo_claims(summary.dates)
         mdf = load_demo_mdf(summary.dates)
         coop = load_demo_coop(summary.dates)
+        contest = load_demo_contest(summary.dates)
     except SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(f"could not add the demo programs and deals ({exc})") from None
@@ -102,6 +104,10 @@ def demo(today):
     click.echo(
         f"Co-op: the earned fund {COOP_FUND} holds what partners earned by DEMO-COOP in "
         f"{coop.settled} (settled and approved); {coop.accrued} is accruing."
+    )
+    click.echo(
+        f"Contest: {contest.code} sends the top 3 networking sellers of DACH and France to "
+        f"Lisbon; standings as of {contest.as_of} (`portal contests standings {contest.code}`)."
     )
     click.echo()
     click.echo(_logins_table(summary))

@@ -5,6 +5,7 @@ from .api_tokens import ApiToken
 from .audit import AuditEvent, AuditHead
 from .banking import PayeeAccount
 from .catalog import Category, Product
+from .contests import ContestAward, ContestStanding
 from .dashboards import SalesMonthly
 from .deals import DealClaim, DealConflict, DealRegistration
 from .invitations import Invitation
@@ -69,6 +70,8 @@ __all__ = [
     "CalcUnusableLine",
     "Claim",
     "Category",
+    "ContestAward",
+    "ContestStanding",
     "ClosedPeriod",
     "CountryTerritoryRule",
     "DealClaim",

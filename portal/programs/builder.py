@@ -75,7 +75,11 @@ def _choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
 class BuilderForm(FlaskForm):
     code = StringField(_l("Code"), validators=[Length(max=64)])
     name = StringField(_l("Name"), validators=[Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=labels.choices("program_kind"))
+    # Contests (ranks, groups, awards) are written in the program editor.
+    kind = SelectField(
+        _l("Kind"),
+        choices=labels.choices("program_kind", ("rebate", "spif", "loyalty", "coop")),
+    )
     currency = SelectField(_l("Currency"), choices=_choices((c, c) for c in sorted(MINOR_UNITS)))
     period_start = StringField(_l("First day"), render_kw={"type": "date"})
     period_end = StringField(_l("Last day"), render_kw={"type": "date"})

@@ -8,15 +8,23 @@ from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from workflows.engine import Measure, Mode, Payee, ProgramSpec
+from workflows.engine import (
+    ContestMeasure,
+    GroupBy,
+    Measure,
+    Mode,
+    Payee,
+    ProgramSpec,
+)
 
+from ..calc.contest_words import award_line
 from ..labels import label
 
 # The program editor's field reference: every spec field, in the order a spec is written.
 SPEC_FIELDS = (
     ("code", _l("Unique code: 1 to 64 letters, digits, '.', '_' or '-'.")),
     ("name", _l("The name partners see.")),
-    ("kind", _l("rebate, spif, loyalty or coop.")),
+    ("kind", _l("rebate, spif, loyalty, coop or contest.")),
     ("currency", _l("The program currency; sales convert to it at the rate of their sale date.")),
     (
         "period",
@@ -63,6 +71,14 @@ SPEC_FIELDS = (
         _l(
             "Co-op: the percentage of eligible revenue earned into the fund, 0 to 100 "
             "(2.5 = 2.5 %)."
+        ),
+    ),
+    (
+        "contest",
+        _l(
+            "Contest: {measure: revenue, units or growth, qualify: {threshold, top}, group_by: "
+            "territory or tier, board_public, awards: [{from_rank, to_rank, partner_tiers, and "
+            "one of trip: {seats, cost_per_seat}, amount or points}]}."
         ),
     ),
 )
@@ -112,6 +128,46 @@ def _eligibility(spec: ProgramSpec) -> list[str]:
     return lines or [_("Every partner and every product.")]
 
 
+def _contest_lines(spec: ProgramSpec) -> list[str]:
+    """What a contest ranks, who qualifies, how ties are broken, and the awards."""
+    rules = spec.contest
+    measures = {
+        ContestMeasure.REVENUE: _(
+            "Ranked by revenue converted to %(currency)s; returns reduce it.",
+            currency=spec.currency,
+        ),
+        ContestMeasure.UNITS: _("Ranked by units sold; returns reduce them."),
+        ContestMeasure.GROWTH: _(
+            "Ranked by revenue growth over the previous period of equal length, never below zero."
+        ),
+    }
+    lines = [measures[rules.measure]]
+    if rules.group_by == GroupBy.TERRITORY:
+        lines.append(_("Each eligible territory ranks its partners separately."))
+    elif rules.group_by == GroupBy.TIER:
+        lines.append(_("Each partner tier ranks its partners separately."))
+    if rules.threshold is not None and rules.top is not None:
+        lines.append(
+            _(
+                "Qualify: the top %(top)s among those with at least %(threshold)s.",
+                top=rules.top,
+                threshold=_number(rules.threshold),
+            )
+        )
+    elif rules.top is not None:
+        lines.append(_("Qualify: the top %(top)s.", top=rules.top))
+    else:
+        lines.append(_("Qualify: at least %(threshold)s.", threshold=_number(rules.threshold)))
+    lines.append(
+        _(
+            "Equal measures: the partner that reached its measure on the earlier day ranks "
+            "higher, then the lower partner code; never chance."
+        )
+    )
+    lines += [award_line(award, spec.currency) for award in rules.awards]
+    return lines
+
+
 def describe_spec(spec: ProgramSpec) -> list[str]:
     """Sentences for the program page: what counts, who is paid, and how much."""
     kind = label(spec.kind, "program_kind")
@@ -125,6 +181,8 @@ def describe_spec(spec: ProgramSpec) -> list[str]:
             )
         )
     lines += _eligibility(spec)
+    if spec.contest is not None:
+        return lines + _contest_lines(spec)
     if spec.measure == Measure.QUANTITY:
         lines.append(_("Measure: units sold; returns reduce it."))
     else:

@@ -10,6 +10,9 @@ import pytest
 
 from portal.extensions import db
 from portal.tokens.services import create_token
+from workflows.calc import jobs, runs
+
+from ..calc.conftest import load_program
 
 PROGRAM = """
 code: API-VOL
@@ -22,6 +25,25 @@ measure: revenue
 payee: partner
 tiers: {mode: retroactive, bands: [{from: 0, rate: 0.01}, {from: 1000, rate: 0.02}]}
 """
+
+CONTEST = """
+code: API-CUP
+name: API unit contest
+kind: contest
+currency: EUR
+period: {start: 2026-07-01, end: 2026-09-30}
+eligible: {territories: [EMEA]}
+contest: {measure: units, qualify: {top: 5}}
+"""
+
+
+def ranked_contest(world, make, partner) -> int:
+    """A contest whose run ranks one partner (units: no FX needed); returns its id."""
+    make.sale(partner, world["router"], "1000", quantity="100", sold_on=date(2026, 8, 4))
+    program = load_program(CONTEST, world["finance"])
+    run = runs.start_run(program, actor=world["finance"], shards=1, on=date(2026, 10, 1))
+    jobs.execute_inline(run.id)
+    return program.id
 
 
 @pytest.fixture

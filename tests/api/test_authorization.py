@@ -14,12 +14,12 @@ from portal.tokens.services import create_token, revoke_token
 from workflows.calc import runs
 
 from ..calc.conftest import load_program
-from .conftest import PROGRAM, deal_body
+from .conftest import PROGRAM, deal_body, ranked_contest
 from .test_claims import CLAIM_SPIF, claim_body
 from .test_mdf import mdf_objects
 
 
-def beta_objects(api, world) -> dict[str, int]:
+def beta_objects(api, world, make) -> dict[str, int]:
     """One object of each kind an operation names by id, all BETA's (or FR's)."""
     deal = api("beta_user").post("/deals", json=deal_body()).get_json()
     spif = load_program(CLAIM_SPIF, world["finance"])
@@ -33,6 +33,7 @@ def beta_objects(api, world) -> dict[str, int]:
         "territory_id": world["t"]["FR"].id,
         "program_id": program.id,
         "run_id": run.id,
+        "contest_id": ranked_contest(world, make, world["beta"]),
         **mdf_objects(world, "beta"),
     }
 
@@ -57,11 +58,11 @@ DECISIONS = {
 }
 
 
-def test_another_partners_ids_are_404_on_every_endpoint(api, world):
+def test_another_partners_ids_are_404_on_every_endpoint(api, world, make):
     """Every operation that takes an id, called by ACME's user and by the DACH manager with
     BETA's objects: 404 where they hold the permission (403 where they do not), never more.
     A new operation with an id is covered as soon as it is declared."""
-    ids = beta_objects(api, world)
+    ids = beta_objects(api, world, make)
     with_ids = [op for op in OPERATIONS if PATH_PARAM.search(op.path)]
     assert {"getMoneyBalances", "getClaimInvoice", "decideClaim", "approveMdfClaim"} <= {
         op.operation_id for op in with_ids

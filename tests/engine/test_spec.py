@@ -153,7 +153,7 @@ def test_all_problems_reported_together():
     )
     assert problems_of(data) == [
         ("colour", "Unknown field."),
-        ("kind", "Unknown value bonus; expected one of coop, loyalty, rebate, spif."),
+        ("kind", "Unknown value bonus; expected one of contest, coop, loyalty, rebate, spif."),
         ("tiers.bands[2].from", "Bands must ascend by 'from': 100000 comes after 250000."),
     ]
 

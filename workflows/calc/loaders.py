@@ -51,7 +51,16 @@ from portal.models import (
     Territory,
 )
 from workflows.deals.refs import won_deal_refs
-from workflows.engine import FundFacts, KnownCodes, Measure, Payee, Period, ProgramSpec, previous
+from workflows.engine import (
+    FundFacts,
+    KnownCodes,
+    Measure,
+    Payee,
+    Period,
+    ProgramSpec,
+    measuring_spec,
+    previous,
+)
 
 from .rates import BASE_RATE_RAW, RateTable, load_rates
 
@@ -400,6 +409,7 @@ def make_scope(
 ) -> Scope:
     """Resolve the spec's filters and load its FX rates once, for every query of a run."""
     dialect = session.get_bind().dialect.name
+    spec = measuring_spec(spec)  # a contest's units or growth are the loaders' measure fields
     filters = resolve_filters(session, spec)
     scope = Scope(spec, period, filters, base_currency, watermark, dialect)
     if not scope.converts:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from math import ceil
 
 from flask import current_app
@@ -25,15 +26,15 @@ from portal.foundation.audit import record_event
 from portal.models import CalcResult, CalcRun, CalcShard, ClosedPeriod, Program, SaleLine, utcnow
 from portal.models.programs import ProgramVersion
 from portal.security import Perm, ensure
-from workflows.engine import N_, Period, ProgramSpec, previous, spec_from_dict
+from workflows.engine import N_, Period, ProgramSpec, measuring_spec, previous, spec_from_dict
 from workflows.engine.settling import settlement_conflict
 
-from . import coop, writers
+from . import contests, coop, writers
 from .compute import ShardOutcome
 from .errors import CalcError
 from .loaders import EligibleLines, Scope, make_scope, raw, sale_lines
 
-CALCULATED_KINDS = ("rebate", "spif", "coop")
+CALCULATED_KINDS = ("rebate", "spif", "coop", "contest")
 RUN_TRANSITIONS = {"queued": ("running", "failed"), "running": ("done", "failed")}
 
 
@@ -157,12 +158,19 @@ def start_run(
         raise CalcError(N_("Unknown run kind %(kind)s."), kind=kind)
     version = version_of(program)
     spec = spec_from_dict(version.spec)
+    if period is None and spec.kind == contests.KIND and kind == "accrual" and spec.period:
+        # Standings as of today while the contest runs: the days so far, not the whole year.
+        period = Period(
+            spec.period.start, min(spec.period.end, max(spec.period.start, on or today()))
+        )
     period = period or spec.period
     if period is None:
         raise CalcError(N_("%(program)s has no fixed period: give one."), program=program.code)
     _check_kind(spec, period, kind, on or today())
     if spec.kind == coop.KIND:
         coop.check_run(spec, period)
+    if spec.kind == contests.KIND:
+        contests.check_run(spec, period, kind)
     refuse_if_closed(program, period)
     if kind == "settlement":
         refuse_if_cut_through_settled(program, period)
@@ -175,7 +183,8 @@ def start_run(
         if watermark - lowest + 1 <= per_shard:
             shards = 1  # ids are unique integers: the whole table fits one shard, no need to count
         else:
-            first_day = previous(period).start if spec.growth else period.start
+            growth = measuring_spec(spec).growth
+            first_day = previous(period).start if growth else period.start
             lines = _lines_between(first_day, period.end)
             shards = plan_shards(lines, per_shard=per_shard, max_shards=config["CALC_MAX_SHARDS"])
     run = CalcRun(
@@ -332,6 +341,14 @@ def finish_run(run_id: int) -> bool:
         return False
     run = db.session.get(CalcRun, run_id)
     db.session.refresh(run)
+    if run.program_version.spec.get("kind") == contests.KIND:
+        standings = contests.write_standings(run, run_lines(run))
+        if run.kind == "settlement":
+            contests.write_awards(run, standings)
+            amounts = db.session.scalars(
+                select(CalcResult.amount).where(CalcResult.run_id == run_id)
+            )
+            run.total_amount = sum(amounts, Decimal(0))
     record_event(
         None,
         "calc.run.done",

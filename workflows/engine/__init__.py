@@ -10,6 +10,15 @@ from workflows.engine.calculate import (
     calculate_payee,
     last_usable_day,
 )
+from workflows.engine.contest import (
+    Entry,
+    Standing,
+    measuring_spec,
+    qualify,
+    reference_ranks,
+    reference_standings,
+)
+from workflows.engine.contest_rules import Award, AwardKind, ContestMeasure, ContestRules, GroupBy
 from workflows.engine.coop import accrual_fraction
 from workflows.engine.currencies import CURRENCY_CODES, is_currency
 from workflows.engine.fx import (
@@ -55,6 +64,17 @@ from workflows.engine.spec import (
 from workflows.engine.tiers import Band, Mode, Slice, TierResult, tiered_amount
 
 __all__ = [
+    "Award",
+    "AwardKind",
+    "ContestMeasure",
+    "ContestRules",
+    "Entry",
+    "GroupBy",
+    "Standing",
+    "measuring_spec",
+    "qualify",
+    "reference_ranks",
+    "reference_standings",
     "CURRENCY_CODES",
     "HIGH_PRECISION",
     "KINDS",

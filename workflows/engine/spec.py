@@ -5,6 +5,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from workflows.engine.contest_rules import Award, ContestRules, GroupBy
 from workflows.engine.i18n import N_
 from workflows.engine.kinds import KINDS
 from workflows.engine.loading import DocumentError, load_document
@@ -129,6 +130,20 @@ def _check_kind_rules(checker: Checker, valid: Mapping[str, Any], given: frozens
             N_("Only used when claim_required is true."),
         )
     _check_deal_protection(checker, valid)
+    _check_contest(checker, valid)
+
+
+def _check_contest(checker: Checker, valid: Mapping[str, Any]) -> None:
+    """Territory groups are the eligible territory subtrees, so they must be named."""
+    rules = valid.get("contest")
+    eligible = valid.get("eligible")
+    if not isinstance(rules, ContestRules) or not isinstance(eligible, Eligibility):
+        return
+    if rules.group_by == GroupBy.TERRITORY and not eligible.territories:
+        checker.add(
+            "contest.group_by",
+            N_("Ranking per territory needs eligible.territories: each one is a group."),
+        )
 
 
 MAX_PROTECTION_DAYS = 730
@@ -199,7 +214,7 @@ def _number(value: Any) -> str | None:
 
 def spec_to_dict(spec: ProgramSpec) -> dict[str, Any]:
     """Canonical plain form for stored versions: every field (deal_protection_days, fund and
-    accrual_rate only when set), Decimals as strings, dates ISO."""
+    accrual_rate only when set; contest only for contests), Decimals as strings, dates ISO."""
     eligible = spec.eligible
     tiers: Tiers | None = spec.tiers
     return {
@@ -240,6 +255,33 @@ def spec_to_dict(spec: ProgramSpec) -> dict[str, Any]:
         ),
         **({"fund": spec.fund} if spec.fund is not None else {}),
         **({"accrual_rate": _number(spec.accrual_rate)} if spec.accrual_rate is not None else {}),
+        **({"contest": _contest_to_dict(spec.contest)} if spec.contest is not None else {}),
+    }
+
+
+def _award_to_dict(award: Award) -> dict[str, Any]:
+    prize: dict[str, Any]
+    if award.seats is not None:
+        prize = {"trip": {"seats": award.seats, "cost_per_seat": _number(award.cost_per_seat)}}
+    elif award.amount is not None:
+        prize = {"amount": _number(award.amount)}
+    else:
+        prize = {"points": award.points}
+    return {
+        "from_rank": award.from_rank,
+        "to_rank": award.to_rank,
+        "partner_tiers": sorted(award.partner_tiers),
+        **prize,
+    }
+
+
+def _contest_to_dict(rules: ContestRules) -> dict[str, Any]:
+    return {
+        "measure": str(rules.measure),
+        "qualify": {"threshold": _number(rules.threshold), "top": rules.top},
+        "group_by": None if rules.group_by is None else str(rules.group_by),
+        "awards": [_award_to_dict(award) for award in rules.awards],
+        "board_public": rules.board_public,
     }
 
 

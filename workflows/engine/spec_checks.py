@@ -6,6 +6,13 @@ from datetime import date, datetime
 from decimal import Decimal, DecimalException, localcontext
 from typing import Any
 
+from workflows.engine.contest_rules import (
+    Award,
+    AwardKind,
+    ContestMeasure,
+    ContestRules,
+    GroupBy,
+)
 from workflows.engine.currencies import is_currency
 from workflows.engine.i18n import N_
 from workflows.engine.kinds import KINDS
@@ -280,6 +287,92 @@ def _percent(c: Checker, raw: Any, path: str) -> Any:
     return value
 
 
+MAX_RANK = 100_000
+
+
+def _rank(c: Checker, raw: Any, path: str) -> Any:
+    """A rank or a count of places, 1 to MAX_RANK."""
+    value = c.positive_whole(raw, path)
+    if value is not INVALID and value > MAX_RANK:
+        return c.add(path, N_("At most %(limit)s."), limit=MAX_RANK)
+    return value
+
+
+_AWARD_FIELDS = ("from_rank", "to_rank", "trip", "amount", "points", "partner_tiers")
+
+
+def _award(c: Checker, raw: Any, path: str) -> Any:
+    award = c.mapping(raw, path, _AWARD_FIELDS)
+    if award is None:
+        return INVALID
+    first = c.field(award, path, "from_rank", _rank, REQUIRED)
+    last = c.field(award, path, "to_rank", _rank, REQUIRED)
+    tiers = c.field(award, path, "partner_tiers", Checker.codes, ())
+    if INVALID not in (first, last) and last < first:
+        last = c.add(
+            join(path, "to_rank"), N_("Must not be below from_rank (%(value)s)."), value=first
+        )
+    prizes = [name for name in ("trip", "amount", "points") if award.get(name) is not None]
+    if len(prizes) != 1:
+        return c.add(path, N_("Give exactly one of trip, amount or points."))
+    values: dict[str, Any] = {"kind": AwardKind(prizes[0])}
+    if prizes[0] == "trip":
+        trip = c.mapping(award["trip"], join(path, "trip"), ("seats", "cost_per_seat"))
+        if trip is None:
+            return INVALID
+        trip_path = join(path, "trip")
+        values["seats"] = c.field(trip, trip_path, "seats", _rank, REQUIRED)
+        values["cost_per_seat"] = c.field(
+            trip, trip_path, "cost_per_seat", Checker.non_negative, REQUIRED
+        )
+    elif prizes[0] == "amount":
+        values["amount"] = c.field(award, path, "amount", Checker.positive, REQUIRED)
+    else:
+        values["points"] = c.field(award, path, "points", Checker.positive_whole, REQUIRED)
+    if INVALID in (first, last, tiers, *values.values()):
+        return INVALID
+    return Award(first, last, partner_tiers=tiers, **values)
+
+
+def _awards(c: Checker, raw: Any, path: str) -> Any:
+    if not isinstance(raw, list | tuple):
+        return c.add(path, N_("Must be a list of awards."))
+    awards = [_award(c, item, f"{path}[{index}]") for index, item in enumerate(raw)]
+    return INVALID if INVALID in awards else tuple(awards)
+
+
+def _qualify(c: Checker, raw: Any, path: str) -> Any:
+    rule = c.mapping(raw, path, ("threshold", "top"))
+    if rule is None:
+        return INVALID
+    threshold = c.field(rule, path, "threshold", Checker.positive, None)
+    top = c.field(rule, path, "top", _rank, None)
+    if threshold is None and top is None:
+        return c.add(path, N_("Give a threshold, a top number of places, or both."))
+    return INVALID if INVALID in (threshold, top) else (threshold, top)
+
+
+def _contest(c: Checker, raw: Any, path: str) -> Any:
+    rules = c.mapping(raw, path, ("measure", "qualify", "group_by", "awards", "board_public"))
+    if rules is None:
+        return INVALID
+    measure = c.field(rules, path, "measure", _choice_of(list(ContestMeasure)), REQUIRED)
+    qualify = c.field(rules, path, "qualify", _qualify, REQUIRED)
+    group_by = c.field(rules, path, "group_by", _choice_of(list(GroupBy)), None)
+    awards = c.field(rules, path, "awards", _awards, ())
+    public = c.field(rules, path, "board_public", Checker.boolean, False)
+    if INVALID in (measure, qualify, group_by, awards, public):
+        return INVALID
+    return ContestRules(
+        measure=ContestMeasure(measure),
+        threshold=qualify[0],
+        top=qualify[1],
+        group_by=None if group_by is None else GroupBy(group_by),
+        awards=awards,
+        board_public=public,
+    )
+
+
 # Every ProgramSpec field: how to parse it and its default (REQUIRED: no default).
 FIELDS: dict[str, tuple[Parse, Any]] = {
     "code": (_code, REQUIRED),
@@ -300,4 +393,5 @@ FIELDS: dict[str, tuple[Parse, Any]] = {
     "deal_protection_days": (Checker.positive_whole, None),
     "fund": (_code, None),
     "accrual_rate": (_percent, None),
+    "contest": (_contest, None),
 }

@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from workflows.engine.contest_rules import ContestRules
 from workflows.engine.i18n import DateFormatter, Gettext, render_message, untranslated
 from workflows.engine.periods import Period
 from workflows.engine.tiers import Band, Mode
@@ -88,6 +89,7 @@ class ProgramSpec:
     deal_protection_days: int | None = None
     fund: str | None = None
     accrual_rate: Decimal | None = None
+    contest: ContestRules | None = None
 
 
 @dataclass(frozen=True)

@@ -26,4 +26,15 @@ def api_headers(response):
     return rate_headers(response)
 
 
-from . import balances, calc, claims, deals, docs, mdf, points, reference, sales  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    balances,
+    calc,
+    claims,
+    contests,
+    deals,
+    docs,
+    mdf,
+    points,
+    reference,
+    sales,
+)
