@@ -29,6 +29,7 @@ from . import bp, idempotency
 from .errors import STANDARD, ApiError, error_response
 from .schemas import MAX_ID, SCHEMAS
 from .validation import body_problems, check_schema, value_problems
+from .webhook_docs import webhook_schemas, webhooks_section
 
 PATH_PARAM = re.compile(r"\{(\w+)\}")
 MAX_PAGE = 500
@@ -368,6 +369,7 @@ def openapi_document() -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "paths": paths,
+        "webhooks": webhooks_section(),
         "components": {
             "securitySchemes": {
                 "bearerAuth": {
@@ -376,7 +378,7 @@ def openapi_document() -> dict[str, Any]:
                     "description": "A personal API token from Profile › API tokens.",
                 }
             },
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **webhook_schemas()},
         },
     }
 

@@ -133,6 +133,14 @@ OBJECT_KINDS = {
     "mdf_claims": "mdf_claim",
 }
 HIDDEN_COLUMNS = ("password", "secret", "token", "hash")
+# Event types whose first part does not name the object they are about.
+EVENT_OBJECTS = {"settlement": "calc_run", "mdf.request": "mdf_request", "mdf.claim": "mdf_claim"}
+
+
+def event_object_kind(event_type: str) -> str:
+    """The kind of object an event type is about (`settlement.approved` → `calc_run`)."""
+    prefix = event_type.rsplit(".", 1)[0]
+    return EVENT_OBJECTS.get(prefix, prefix)
 
 
 def _fernet() -> Fernet:

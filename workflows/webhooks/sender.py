@@ -48,7 +48,7 @@ class Target:
     host: str
     port: int
     path: str
-    address: str
+    addresses: tuple[str, ...]
 
 
 def _is_public(address: str) -> bool:
@@ -90,16 +90,27 @@ def resolve(url: str, *, allow_private: bool) -> Target:
         blocked = [a for a in addresses if not _is_public(a)]
         if blocked:
             raise Refused(f"{host} resolves to a non-public address ({blocked[0]})")
-    return Target(scheme, host, port, path, addresses[0])
+    return Target(scheme, host, port, path, tuple(addresses))
+
+
+def _connect(addresses: tuple[str, ...], port: int, timeout: float) -> socket.socket:
+    """A socket to the first of the checked addresses that answers (never a new lookup)."""
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            error = exc
+    raise error or OSError("no address to connect to")
 
 
 class _PinnedHTTP(http.client.HTTPConnection):
     def __init__(self, target: Target, timeout: float):
         super().__init__(target.host, target.port, timeout=timeout)
-        self._address = target.address
+        self._addresses = target.addresses
 
     def connect(self):
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _connect(self._addresses, self.port, self.timeout)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
@@ -107,10 +118,10 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         super().__init__(
             target.host, target.port, timeout=timeout, context=ssl.create_default_context()
         )
-        self._address = target.address
+        self._addresses = target.addresses
 
     def connect(self):
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = _connect(self._addresses, self.port, self.timeout)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
@@ -166,7 +177,7 @@ def send(
             scheme, host, port, path = check_url(next_url)
             if (scheme, host.lower(), port) != (target.scheme, target.host.lower(), target.port):
                 return Outcome(status, f"redirect to another host refused: {next_url[:200]}")
-            target = Target(scheme, target.host, port, path, target.address)
+            target = Target(scheme, target.host, port, path, target.addresses)
         return Outcome(status, "too many redirects")
     except Refused as exc:
         return Outcome(None, f"refused: {exc}")
