@@ -29,6 +29,7 @@ def register_commands(app) -> None:
     from .payables.commands import batch_group
     from .programs.commands import programs
     from .rewards.commands import points_group, redemptions_group
+    from .webhooks.commands import webhooks
 
     payouts.add_command(batch_group)
     for command in (users, audit, import_command, up, worker, demo, programs, calc, payouts):
@@ -37,6 +38,7 @@ def register_commands(app) -> None:
     app.cli.add_command(points_group)
     app.cli.add_command(redemptions_group)
     app.cli.add_command(mdf)
+    app.cli.add_command(webhooks)
 
 
 if __name__ == "__main__":
