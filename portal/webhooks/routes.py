@@ -15,7 +15,7 @@ from ..models.webhooks import DELIVERY_STATES
 from ..pagination import paginate
 from ..security import Perm, get_unscoped_or_404, requires
 from . import bp, services
-from .forms import EndpointForm
+from .forms import EndpointForm, event_groups
 
 
 def _submitted(form) -> dict:
@@ -26,6 +26,13 @@ def _submitted(form) -> dict:
         "allow_private": form.allow_private.data,
         "actor": current_user,
     }
+
+
+def _form_page(form, endpoint, status: int):
+    page = render_template(
+        "webhooks/form.html", form=form, endpoint=endpoint, groups=event_groups(form)
+    )
+    return page, status
 
 
 @bp.get("")
@@ -47,7 +54,7 @@ def new():
             page = render_template("webhooks/created.html", created=created)
             return page, 200, {"Cache-Control": "no-store"}
     status = 400 if form.is_submitted() else 200
-    return render_template("webhooks/form.html", form=form, endpoint=None), status
+    return _form_page(form, None, status)
 
 
 @bp.get("/<int:endpoint_id>")
@@ -79,7 +86,7 @@ def edit(endpoint_id):
             flash(_("The endpoint was saved."), "success")
             return redirect(url_for("webhooks.endpoint", endpoint_id=hook.id))
     status = 400 if form.is_submitted() else 200
-    return render_template("webhooks/form.html", form=form, endpoint=hook), status
+    return _form_page(form, hook, status)
 
 
 @bp.post("/<int:endpoint_id>/<any(enable, disable):action>")
