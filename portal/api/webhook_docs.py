@@ -13,6 +13,27 @@ from ..foundation.webhooks import EVENT_TYPES, HIDDEN_COLUMNS, OBJECT_KINDS, eve
 from ..models.types import ScaledDecimal, UTCDateTime
 from .schemas import MONEY
 
+# How a receiver checks a request; docs/api.md shows the same code (a test keeps them equal).
+VERIFY_RECIPE = '''\
+import hashlib
+import hmac
+import time
+
+
+def verify_portal_signature(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
+    """True when `header` (Portal-Signature) signs `body` with `secret`, sent at most
+    `tolerance` seconds ago (which refuses replayed requests)."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(time.time() - timestamp) > tolerance:
+        return False
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return hmac.compare_digest(expected.hexdigest(), parts.get("v1", ""))
+'''
+
 
 def _column_schema(column) -> dict[str, Any]:
     kind = column.type

@@ -101,3 +101,14 @@ def test_an_event_named_by_table_and_id_carries_the_object(db, redis, world, hoo
     assert delivery.payload["data"]["fields"]["estimated_value"] == format(
         deal.estimated_value, "f"
     )
+
+
+def test_the_reference_page_shows_the_documented_recipe(client):
+    from portal.api.webhook_docs import VERIFY_RECIPE
+
+    from .conftest import DOCS
+
+    assert f"```python\n{VERIFY_RECIPE}```" in DOCS.read_text()
+    html = client.get("/api/v1/docs").get_data(as_text=True)
+    assert 'id="webhooks"' in html and "def verify_portal_signature" in html
+    assert 'id="webhook_deal_approved"' in html
