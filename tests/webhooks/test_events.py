@@ -112,3 +112,26 @@ def test_the_reference_page_shows_the_documented_recipe(client):
     html = client.get("/api/v1/docs").get_data(as_text=True)
     assert 'id="webhooks"' in html and "def verify_portal_signature" in html
     assert 'id="webhook_deal_approved"' in html
+
+
+def test_a_finished_calculation_run_is_announced(db, redis, world, hook, make):
+    from datetime import date
+
+    from workflows.calc.runs import start_run
+
+    from ..api.conftest import PROGRAM
+    from ..calc.conftest import execute_inline, load_program
+
+    hook(events=("calc_run.finished",))
+    make.sale(world["acme"], world["router"], "2000", sold_on=date(2026, 8, 3))
+    make.fx("EUR", "1", date(2020, 1, 1))
+    program = load_program(PROGRAM, world["finance"])
+    run = start_run(program, actor=world["finance"])
+    db.session.commit()
+    assert db.session.scalars(select(WebhookDelivery)).all() == []
+    execute_inline(run.id)
+    [delivery] = db.session.scalars(select(WebhookDelivery)).all()
+    assert delivery.event_type == "calc_run.finished"
+    fields = delivery.payload["data"]["fields"]
+    assert (fields["id"], fields["status"], fields["currency"]) == (run.id, "done", "EUR")
+    assert fields["total_amount"] == "40.0000" and delivery.payload["actor"] is None
