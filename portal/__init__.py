@@ -82,6 +82,7 @@ def _register_hooks(app: Flask) -> None:
     template helpers and the request inputs (before the blueprints: their rules use its `int`
     converter)."""
     from portal.foundation import data_version, planner_stats
+    from workflows import webhooks as webhook_delivery
 
     from . import connections, inputs, sqlite_support, stored_files
     from .auth import sessions
@@ -91,6 +92,7 @@ def _register_hooks(app: Flask) -> None:
     connections.register(app)
     planner_stats.register()
     stored_files.register()
+    webhook_delivery.register()
     data_version.register()
     sessions.register(app, login_manager)
     register_template_helpers(app)
@@ -100,7 +102,7 @@ def _register_hooks(app: Flask) -> None:
 # Every feature package's blueprint, in registration order (their request hooks run in it).
 BLUEPRINTS = tuple(
     "auth main partners imports audit health admin deals programs calc dashboards onboarding "
-    "agreements team resources rewards payables mdf banking api tokens".split()
+    "agreements team resources rewards payables mdf banking api tokens webhooks".split()
 )
 
 

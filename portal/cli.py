@@ -31,6 +31,7 @@ def register_commands(app) -> None:
     from .payables.commands import batch_group
     from .programs.commands import programs
     from .rewards.commands import points_group, redemptions_group
+    from .webhooks.commands import webhooks
 
     payouts.add_command(batch_group)
     for command in (users, audit, import_command, up, worker, demo, programs, calc, payouts):
@@ -41,6 +42,7 @@ def register_commands(app) -> None:
     app.cli.add_command(mdf)
     app.cli.add_command(partners)
     app.cli.add_command(contests)
+    app.cli.add_command(webhooks)
 
 
 if __name__ == "__main__":

@@ -106,6 +106,10 @@ class Config:
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Partner Portal <noreply@localhost>")
     MAIL_OUTBOX_DIR = _env("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
     MAIL_MAX_ATTEMPTS = 5
+    # Outgoing webhooks: each request times out after WEBHOOK_TIMEOUT_SECONDS; failed deliveries
+    # are retried with exponential backoff (1 min, 2, 4 … at most 4 h apart) for a day, then
+    # marked failed; an endpoint failing for a day is disabled and the administrators e-mailed.
+    WEBHOOK_TIMEOUT_SECONDS = float(_env("WEBHOOK_TIMEOUT_SECONDS", "10"))
     # Loyalty points: the daily job keeps posting a period's earnings this many days after it
     # ended, so sales imported late still earn points without anyone pressing a button.
     POINTS_LATE_LINE_DAYS = int(_env("POINTS_LATE_LINE_DAYS", "7"))

@@ -208,6 +208,41 @@ LABELS = {
     },
     # A step on the road from an approved settlement to payment (portal/calc/road.py).
     "road_step": {"done": _l("done"), "partial": _l("partly"), "waiting": _l("waiting")},
+    "webhook_event": {
+        "application.submitted": _l("Partner application submitted"),
+        "application.approved": _l("Partner application approved"),
+        "application.rejected": _l("Partner application rejected"),
+        "deal.submitted": _l("Deal registration submitted"),
+        "deal.approved": _l("Deal registration approved"),
+        "deal.rejected": _l("Deal registration rejected"),
+        "deal.won": _l("Deal reported won"),
+        "deal.lost": _l("Deal reported lost"),
+        "deal.expired": _l("Deal registration expired"),
+        "claim.submitted": _l("SPIF claim submitted"),
+        "claim.first_approved": _l("SPIF claim awaiting second approval"),
+        "claim.approved": _l("SPIF claim approved"),
+        "claim.rejected": _l("SPIF claim rejected"),
+        "calc_run.finished": _l("Calculation run finished"),
+        "settlement.approved": _l("Settlement approved"),
+        "payout_batch.exported": _l("Payout batch exported"),
+        "redemption.requested": _l("Redemption requested"),
+        "redemption.approved": _l("Redemption approved"),
+        "redemption.rejected": _l("Redemption rejected"),
+        "mdf.request.submitted": _l("Fund request submitted"),
+        "mdf.request.approved": _l("Fund request approved"),
+        "mdf.request.rejected": _l("Fund request rejected"),
+        "mdf.request.returned": _l("Fund request returned for information"),
+        "mdf.request.claimed": _l("Fund request claimed"),
+        "mdf.request.lapsed": _l("Fund request lapsed"),
+        "mdf.claim.submitted": _l("Fund claim submitted"),
+        "mdf.claim.approved": _l("Fund claim approved"),
+        "mdf.claim.rejected": _l("Fund claim rejected"),
+    },
+    "delivery_state": {
+        "pending": _l("pending"),
+        "delivered": _l("delivered"),
+        "failed": _l("failed"),
+    },
 }
 
 # Bootstrap colours (`text-bg-…`) of values shown as badges; any other value is "secondary".
@@ -238,6 +273,7 @@ BADGES = {
     "road_step": {"done": "success", "partial": "warning"},
     "agreement_version": {"current": "success"},
     "payee_account_state": {"pending": "warning", "verified": "success", "rejected": "danger"},
+    "delivery_state": {"pending": "warning", "delivered": "success", "failed": "danger"},
 }
 
 

@@ -109,6 +109,7 @@ NAVIGATION: tuple[NavLink | NavGroup, ...] = (
             NavLink("admin.users", _l("Users"), Perm.MANAGE_USERS),
             NavLink("agreements.index", _l("Agreements"), Perm.PUBLISH_AGREEMENTS),
             NavLink("audit.index", _l("Audit log"), Perm.VIEW_AUDIT),
+            NavLink("webhooks.index", _l("Webhooks"), Perm.MANAGE_WEBHOOKS),
             NavLink("health.index", _l("System health"), Perm.VIEW_HEALTH),
         ),
     ),

@@ -92,6 +92,7 @@ class Perm(enum.StrEnum):
     APPROVE_MDF = "approve_mdf"  # decide requests and claims of partners in scope
     MANAGE_PAYOUT_ACCOUNTS = "manage_payout_accounts"  # enter the own organisation's accounts
     VERIFY_PAYOUT_ACCOUNTS = "verify_payout_accounts"  # open, verify or reject any payee account
+    MANAGE_WEBHOOKS = "manage_webhooks"  # register webhook endpoints, read and redeliver
 
 
 P = Perm
@@ -198,6 +199,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.PUBLISH_AGREEMENTS,
             P.VIEW_RESOURCES,
             P.PUBLISH_RESOURCES,
+            P.MANAGE_WEBHOOKS,
         }
     ),
     Role.APPLICANT: frozenset({P.APPLY_AS_PARTNER, P.ACCEPT_AGREEMENTS}),
@@ -437,6 +439,8 @@ UNSCOPED = {
     "role_grants": "a staff role request belongs to no partner; administrators see all",
     "country_territory_rules": "a country rule routes applications; administrators see all",
     "agreement_versions": "agreements are published to everyone (unpublished: see the view)",
+    "webhook_endpoints": "a webhook endpoint receives events of every partner; admins see all",
+    "webhook_deliveries": "a delivery belongs to an endpoint, not a partner; admins see all",
 }
 
 

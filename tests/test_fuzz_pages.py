@@ -61,10 +61,13 @@ from portal.models import (
     SaleLine,
     Territory,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 
 from .conftest import CSRF_RE
 from .mdf.demo_world import add_mdf_demo
+from .webhooks.demo_world import add_webhook_demo
 
 TODAY = date(2026, 9, 10)
 ROLES = {
@@ -230,6 +233,8 @@ def real_values(mdf) -> dict[str, list[str]]:
         "proof_id": [mdf.proof],
         # the pending change (finance's decision forms are read from its page)
         "account_id": [first_id(PayeeAccount, PayeeAccount.state == "pending")],
+        "endpoint_id": [first_id(WebhookEndpoint)],
+        "delivery_id": [first_id(WebhookDelivery)],
     }
     values = {name: [str(i) for i in found] for name, found in ids.items()}
     # Ids of objects the demo does not create (imports, batches, tasks, documents, tokens …)
@@ -302,6 +307,7 @@ def demo(db, redis, monkeypatch):
     load_demo_claims(summary.dates)
     db.session.commit()
     mdf = add_mdf_demo(db.session)
+    add_webhook_demo(db.session)
     db.session.commit()
     return summary, mdf
 
@@ -381,7 +387,14 @@ REACHED = {
         "/payout-accounts/review",
         "/payout-accounts/<int:account_id>",
     },
-    "admin": {"/admin/users", "/admin/country-rules"},
+    "admin": {
+        "/admin/users",
+        "/admin/country-rules",
+        "/admin/webhooks",
+        "/admin/webhooks/new",
+        "/admin/webhooks/<int:endpoint_id>",
+        "/admin/webhooks/<int:endpoint_id>/edit",
+    },
 }
 
 

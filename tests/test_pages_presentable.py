@@ -17,6 +17,7 @@ from portal.demo.rewards import load_demo_rewards
 
 from .conftest import csrf_token
 from .mdf.demo_world import add_mdf_demo
+from .webhooks.demo_world import add_webhook_demo
 
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 # Not dates to read: ledger entry references ("earn:3:1:2026-12-04:0") name what they came from.
@@ -99,6 +100,7 @@ def test_pages_are_csp_clean_and_show_no_raw_dates(app, db, redis):
     load_demo_banking()
     load_demo_claims(demo.dates)
     add_mdf_demo(db.session)
+    add_webhook_demo(db.session)
     problems, seen = [], set()
     for language in ("en", "fr"):
         for login in demo.logins:
@@ -122,6 +124,7 @@ def test_pages_are_csp_clean_and_show_no_raw_dates(app, db, redis):
     assert {"/deals/N", "/audit/", "/points/catalog", "/dashboard"} <= seen
     assert {"/mdf/requests", "/mdf/requests/N", "/mdf/queue"} <= seen
     assert {"/payout-accounts", "/payout-accounts/review", "/payout-accounts/N"} <= seen
+    assert {"/admin/webhooks", "/admin/webhooks/N"} <= seen
     assert problems == [], "\n".join(problems)
 
 

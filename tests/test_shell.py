@@ -129,7 +129,7 @@ NAV = {
         ("Sales", ["Sales", "Imports"]),
         (None, ["Deals"]),
         (None, ["Resources"]),
-        ("Administration", ["Users", "Agreements", "Audit log", "System health"]),
+        ("Administration", ["Users", "Agreements", "Audit log", "Webhooks", "System health"]),
     ],
 }
 

@@ -136,3 +136,20 @@ def refresh_sales_rollup() -> None:
         failure_ttl=7 * 24 * 3600,
         retry=Retry(max=2, interval=[10, 60]),
     )
+
+
+def webhook_deliveries(delivery_ids: list[int]) -> None:
+    """Queue one attempt per committed webhook delivery (the job does nothing if not due)."""
+    queue().enqueue_many(
+        [
+            Queue.prepare_data(
+                "workflows.webhooks.jobs.deliver",
+                args=(delivery_id,),
+                job_id=f"webhook-{delivery_id}-{uuid.uuid4().hex[:8]}",
+                timeout=120,
+                result_ttl=3600,
+                failure_ttl=7 * 24 * 3600,
+            )
+            for delivery_id in delivery_ids
+        ]
+    )

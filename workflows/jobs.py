@@ -18,6 +18,7 @@ from .deals import expiry as deal_expiry
 from .imports import task as _import_task  # noqa: F401 - registers the "import" task handler
 from .mdf import jobs as _mdf_jobs  # noqa: F401 - lapses, expiry and warnings of funds
 from .rewards import jobs as _rewards_jobs  # noqa: F401 - points expiry and levels
+from .webhooks import jobs as _webhook_jobs  # noqa: F401 - retries of webhook deliveries
 
 MAX_ATTEMPTS = 3
 

@@ -29,6 +29,7 @@ from . import bp, idempotency
 from .errors import STANDARD, ApiError, error_response
 from .schemas import MAX_ID, SCHEMAS
 from .validation import body_problems, check_schema, value_problems
+from .webhook_docs import webhook_schemas, webhooks_section
 
 PATH_PARAM = re.compile(r"\{(\w+)\}")
 MAX_PAGE = 500
@@ -388,6 +389,7 @@ def openapi_document() -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "paths": paths,
+        "webhooks": webhooks_section(),
         "components": {
             "securitySchemes": {
                 "bearerAuth": {
@@ -396,7 +398,7 @@ def openapi_document() -> dict[str, Any]:
                     "description": "A personal API token from Profile › API tokens.",
                 }
             },
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **webhook_schemas()},
         },
     }
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import AuditEvent, AuditHead, utcnow
 from ..models.audit import GENESIS_HASH
-from . import data_version
+from . import data_version, webhooks
 
 HEAD_ID = 1
 VERIFY_CHUNK = 5000
@@ -73,6 +73,8 @@ def record_event(actor, action: str, obj=None, *, before=None, after=None, ip=No
         data_version.mark_changed(db.session)
     head.last_event_id = event.id
     head.last_hash = event.hash
+    # Every state change is audited here: the webhook events it announces go out with it.
+    webhooks.emit(action, obj, actor)
     return event
 
 

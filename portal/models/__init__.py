@@ -54,6 +54,7 @@ from .tasks import Task
 from .territories import Territory, territory_ancestry
 from .types import utcnow
 from .users import Role, User, managed_territories, manager_territories, managers_above
+from .webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "TIERS",
@@ -116,6 +117,8 @@ __all__ = [
     "Territory",
     "User",
     "UserSession",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "managed_territories",
     "manager_territories",
     "managers_above",

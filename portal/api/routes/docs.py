@@ -4,6 +4,7 @@ from flask import jsonify, render_template
 
 from .. import bp
 from ..registry import check_declarations, openapi_document
+from ..webhook_docs import VERIFY_RECIPE
 
 check_declarations()
 
@@ -16,4 +17,9 @@ def openapi():
 @bp.get("/docs")
 def docs():
     document = openapi_document()
-    return render_template("api/docs.html", doc=document, schemas=document["components"]["schemas"])
+    return render_template(
+        "api/docs.html",
+        doc=document,
+        schemas=document["components"]["schemas"],
+        verify_recipe=VERIFY_RECIPE,
+    )
