@@ -154,10 +154,11 @@ class Config:
     # Failed token authentications per client address before every token from it gets a 429.
     API_AUTH_FAILURE_LIMIT = int(_env("API_AUTH_FAILURE_LIMIT", "20"))
     API_AUTH_FAILURE_WINDOW_SECONDS = int(_env("API_AUTH_FAILURE_WINDOW_SECONDS", "300"))
-    # Keys that seal payee account numbers at rest (Fernet keys, comma-separated; the first
-    # seals, all open, so a key is rotated by putting the new one first). Make one with
+    # Keys that seal secrets at rest — payee account numbers, webhook signing secrets (Fernet
+    # keys, comma-separated; the first seals, all open, so a key is rotated by putting the new
+    # one first). Make one with
     # python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'
-    PAYEE_DATA_KEYS = _env("PAYEE_DATA_KEYS")
+    SEALING_KEYS = _env("SEALING_KEYS")
 
     @classmethod
     def check(cls) -> None:
@@ -167,10 +168,10 @@ class Config:
                 "SECRET_KEY is not set. Set it to a long random value in the environment "
                 "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
             )
-        if not cls.PAYEE_DATA_KEYS:
+        if not cls.SEALING_KEYS:
             raise ConfigError(
-                "PAYEE_DATA_KEYS is not set. Partners' bank account numbers are sealed with it; "
-                "make a key with python -c 'from cryptography.fernet import Fernet; "
+                "SEALING_KEYS is not set. Bank account numbers and webhook secrets are sealed "
+                "with it; make a key with python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'."
             )
 
@@ -180,7 +181,7 @@ class DevelopmentConfig(Config):
 
     ENV_NAME = "development"
     SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
-    PAYEE_DATA_KEYS = _env("PAYEE_DATA_KEYS", "ZGV2LW9ubHktbm90LXNlY3JldC1wYXllZS1rZXktMDA=")
+    SEALING_KEYS = _env("SEALING_KEYS", "ZGV2LW9ubHktbm90LXNlY3JldC1wYXllZS1rZXktMDA=")
     VENDOR_NAME = _env("VENDOR_NAME", "Example Networks Inc.")
     VENDOR_ADDRESS = _env(
         "VENDOR_ADDRESS", "1 Market Street\nSan Francisco, CA 94105\nUnited States"
@@ -203,7 +204,7 @@ class TestConfig(Config):
     VENDOR_ADDRESS = "1 Market Street\nSan Francisco, CA 94105\nUSA"
     VENDOR_LOGO = None
     SECRET_KEY = "test-secret-key"  # noqa: S105
-    PAYEE_DATA_KEYS = "dGVzdC1vbmx5LW5vdC1zZWNyZXQtcGF5ZWUta2V5LTA="
+    SEALING_KEYS = "dGVzdC1vbmx5LW5vdC1zZWNyZXQtcGF5ZWUta2V5LTA="
     SQLALCHEMY_DATABASE_URI = _env(
         "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     )

@@ -7,29 +7,24 @@ transaction and notes its id in the session; once the transaction commits, the i
 to whoever registered with `on_commit` (workflows/webhooks queues the delivery jobs). A change
 that is rolled back leaves no delivery and queues nothing.
 
-Signing secrets are kept encrypted (Fernet, with a key derived from SECRET_KEY by HKDF): a
-database dump alone does not reveal them. Changing SECRET_KEY makes the stored secrets
-unreadable; endpoints then need a new secret (docs/decisions.md).
+Signing secrets are kept sealed with SEALING_KEYS (portal/foundation/vault.py): a database
+dump alone does not reveal them, and the keys rotate like every sealed value's.
 """
 
 from __future__ import annotations
 
-import base64
 import secrets
 import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import WebhookDelivery, WebhookEndpoint, utcnow
+from .vault import open_text, seal_text
 
 PENDING_KEY = "portal.webhook_deliveries"
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
@@ -143,24 +138,17 @@ def event_object_kind(event_type: str) -> str:
     return EVENT_OBJECTS.get(prefix, prefix)
 
 
-def _fernet() -> Fernet:
-    key = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"portal webhook secrets"
-    ).derive(current_app.config["SECRET_KEY"].encode())
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
 def new_secret() -> str:
     """A fresh signing secret (shown to the administrator once)."""
     return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
 def seal_secret(secret: str) -> str:
-    return _fernet().encrypt(secret.encode()).decode()
+    return seal_text(secret)
 
 
 def open_secret(endpoint: WebhookEndpoint) -> str:
-    return _fernet().decrypt(endpoint.secret_encrypted.encode()).decode()
+    return open_text(endpoint.secret_encrypted)
 
 
 def _plain(value):

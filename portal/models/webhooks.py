@@ -1,9 +1,9 @@
 """Outgoing webhooks: the endpoints administrators register and the deliveries queued for them.
 
-An endpoint's signing secret is shown once, when it is created; the row keeps it encrypted with
-a key derived from the application's SECRET_KEY (portal/foundation/webhooks.py) because every
-delivery must be signed with it. A delivery is one event for one endpoint: its `event_id` is the
-idempotency id receivers dedupe on (a redelivery sends the same id again).
+An endpoint's signing secret is shown once, when it is created; the row keeps it sealed with
+SEALING_KEYS (portal/foundation/vault.py) because every delivery must be signed with it. A
+delivery is one event for one endpoint: its `event_id` is the idempotency id receivers dedupe
+on (a redelivery sends the same id again).
 """
 
 from __future__ import annotations

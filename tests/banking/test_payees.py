@@ -49,18 +49,18 @@ def test_sealed_numbers_are_not_stored_in_clear_and_open_again(db, make, world):
 
 def test_a_rotated_key_still_opens_and_reseals_with_the_new_key(app, db, make):
     sealed = vault.seal({"iban": IBAN})
-    old = app.config["PAYEE_DATA_KEYS"]
+    old = app.config["SEALING_KEYS"]
     new = Fernet.generate_key().decode()
-    app.config["PAYEE_DATA_KEYS"] = f"{new},{old}"
+    app.config["SEALING_KEYS"] = f"{new},{old}"
     try:
         assert vault.unseal(sealed) == {"iban": IBAN}
         resealed = vault.reseal(sealed)
-        app.config["PAYEE_DATA_KEYS"] = new
+        app.config["SEALING_KEYS"] = new
         assert vault.unseal(resealed) == {"iban": IBAN}
         with pytest.raises(vault.VaultError):
             vault.unseal(sealed)
     finally:
-        app.config["PAYEE_DATA_KEYS"] = old
+        app.config["SEALING_KEYS"] = old
 
 
 def test_tampered_sealed_value_is_refused(db):
