@@ -310,6 +310,13 @@ def request_context(app, test_context):
 
 
 @pytest.fixture
+def cheap_password_hashes(monkeypatch):
+    """Users the product creates in the test (the demo's logins) get a cheap hash: the product's
+    scrypt costs ~0.1–0.3 s per user and as much per sign-in. Hashing itself is tested apart."""
+    monkeypatch.setattr("portal.models.users.PASSWORD_METHOD", factories.TEST_HASH_METHOD)
+
+
+@pytest.fixture
 def make(db):
     return factories.Factory(db.session)
 
