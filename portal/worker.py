@@ -43,6 +43,19 @@ class PortalWorker(SimpleWorker):
         gc.freeze()
         return super().work(*args, **kwargs)
 
+    def subscribe(self):
+        """RQ's command channel (stop a job, shut down), read by redis-py's listener thread in
+        waits of one second, not RQ's sixty: the thread notices it is told to stop only between
+        two waits, and an unsubscribed channel sleeps through the whole wait, so with sixty
+        every stop of the worker (the end of a burst, a SIGTERM) took up to a minute. A command
+        still arrives the moment it is published."""
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
+
     def perform_job(self, *args, **kwargs):
         with self.app.app_context():
             return super().perform_job(*args, **kwargs)

@@ -41,6 +41,27 @@ from . import factories
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that reach the database (use the `app` fixture); for the "
+        "second run of the suite on another database, the others having run in the first",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """`--database-tests-only` leaves out the tests that never reach a database: without the
+    `app` fixture a test has no database to talk to (the engine, the architecture contracts,
+    the catalogs, formatting), so it gives the same answer on PostgreSQL and SQLite."""
+    if not config.getoption("--database-tests-only"):
+        return
+    agnostic = [item for item in items if "app" not in getattr(item, "fixturenames", ())]
+    if agnostic:
+        config.hook.pytest_deselected(items=agnostic)
+        items[:] = [item for item in items if "app" in getattr(item, "fixturenames", ())]
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -286,6 +307,13 @@ def request_context(app, test_context):
     (lazy strings, the request's language) called directly. Client requests never see it."""
     with app.test_request_context("/"):
         yield
+
+
+@pytest.fixture
+def cheap_password_hashes(monkeypatch):
+    """Users the product creates in the test (the demo's logins) get a cheap hash: the product's
+    scrypt costs ~0.1–0.3 s per user and as much per sign-in. Hashing itself is tested apart."""
+    monkeypatch.setattr("portal.models.users.PASSWORD_METHOD", factories.TEST_HASH_METHOD)
 
 
 @pytest.fixture

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import cache
+
+from werkzeug.security import generate_password_hash
 
 from portal.models import (
     Category,
@@ -20,6 +23,15 @@ from portal.models.partners import BEGINNING, close_ranges
 from portal.models.trees import rebuild_paths
 
 PASSWORD = "correct horse battery"  # noqa: S105
+# Test users carry a cheap hash of PASSWORD, made once: the product's scrypt costs ~0.1–0.3 s to
+# make and as much to check, at every user made and every sign-in. Tests of the hashing itself
+# set the password through the product (`User.set_password`).
+TEST_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+@cache
+def cheap_password_hash() -> str:
+    return generate_password_hash(PASSWORD, method=TEST_HASH_METHOD)
 
 
 class Factory:
@@ -95,7 +107,7 @@ class Factory:
             partner_id=partner.id if partner else None,
             territories=list(territories),
         )
-        u.set_password(PASSWORD)
+        u.password_hash = cheap_password_hash()
         self.session.add(u)
         self.session.flush()
         return u

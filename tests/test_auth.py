@@ -90,6 +90,7 @@ def test_production_config_requires_secure_cookies_and_a_secret():
 
 
 def test_passwords_are_hashed_with_scrypt(partner_user):
+    partner_user.set_password(PASSWORD)
     assert partner_user.password_hash.startswith("scrypt:")
     assert PASSWORD not in partner_user.password_hash
 

@@ -77,7 +77,7 @@ TABLES = (
 
 
 @pytest.fixture
-def demo(db):
+def demo(db, cheap_password_hashes):
     return load_demo(db.session, today=TODAY)
 
 

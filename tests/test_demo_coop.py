@@ -11,7 +11,9 @@ from tests.test_demo import TODAY
 from workflows.mdf import ledger
 
 
-def test_the_demo_coop_fund_holds_the_approved_settlement_and_a_reload_adds_nothing(db):
+def test_the_demo_coop_fund_holds_the_approved_settlement_and_a_reload_adds_nothing(
+    db, cheap_password_hashes
+):
     dates = load_demo(db.session, today=TODAY).dates
     summary = load_demo_coop(dates)
     fund = db.session.scalars(select(MdfFund).where(MdfFund.code == FUND)).one()

@@ -29,6 +29,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from flask import Request
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import scoped_session, sessionmaker
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import AnyConverter, IntegerConverter
 from werkzeug.utils import cached_property
@@ -65,7 +66,7 @@ from portal.models import (
     WebhookEndpoint,
 )
 
-from .conftest import CSRF_RE
+from .conftest import CSRF_RE, _app_context_id
 from .mdf.demo_world import add_mdf_demo
 from .webhooks.demo_world import add_webhook_demo
 
@@ -294,22 +295,66 @@ def rows_written() -> int:
     return int(_db.session.execute(text(sql)).scalar_one())
 
 
+def _bound_session(connection):
+    """Sessions on `connection`, each app context its own (as the `db` fixture makes them)."""
+    return scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+        scopefunc=_app_context_id,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_world(app):
+    """The demo, loaded once for the module in a transaction that is never committed: every
+    test here runs in a savepoint of it (`db`), rolled back after the test, so each one starts
+    from the same demo and nothing is left to the rest of the session."""
+    connection = _db.engine.connect()
+    outer = connection.begin()
+    original = _db.session
+    try:
+        with app.app_context(), pytest.MonkeyPatch.context() as patch:
+            patch.setattr("portal.models.users.PASSWORD_METHOD", "pbkdf2:sha256:1000")
+            _db.session = session = _bound_session(connection)
+            summary = load_demo(session, today=TODAY)
+            session.commit()
+            load_demo_programs(summary.dates)
+            load_demo_deals()
+            load_demo_rewards()
+            load_demo_onboarding()
+            load_demo_banking()
+            load_demo_claims(summary.dates)
+            session.commit()
+            mdf = add_mdf_demo(session)
+            add_webhook_demo(session)
+            session.commit()
+            session.remove()
+            _db.session = original
+        yield connection, (summary, mdf)
+    finally:
+        _db.session = original
+        outer.rollback()
+        connection.close()
+
+
 @pytest.fixture
-def demo(db, redis, monkeypatch):
-    monkeypatch.setattr("portal.models.users.PASSWORD_METHOD", "pbkdf2:sha256:1000")
-    summary = load_demo(db.session, today=TODAY)
-    db.session.commit()
-    load_demo_programs(summary.dates)
-    load_demo_deals()
-    load_demo_rewards()
-    load_demo_onboarding()
-    load_demo_banking()
-    load_demo_claims(summary.dates)
-    db.session.commit()
-    mdf = add_mdf_demo(db.session)
-    add_webhook_demo(db.session)
-    db.session.commit()
-    return summary, mdf
+def db(demo_world, test_context):
+    """This module's tests run on the loaded demo, in a savepoint rolled back afterwards."""
+    connection, _demo = demo_world
+    savepoint = connection.begin_nested()
+    original = _db.session
+    _db.session = session = _bound_session(connection)
+    try:
+        yield _db
+    finally:
+        session.remove()
+        _db.session = original
+        if savepoint.is_active:
+            savepoint.rollback()
+
+
+@pytest.fixture
+def demo(demo_world, db, redis):
+    return demo_world[1]
 
 
 @pytest.fixture

@@ -16,7 +16,9 @@ from .factories import PASSWORD
 
 @pytest.fixture
 def owner(make):
-    return make.user("partner_user", partner=make.partner("P1", make.territory("WORLD")))
+    user = make.user("partner_user", partner=make.partner("P1", make.territory("WORLD")))
+    user.set_password(PASSWORD)  # the product's hash: its cost is what the tests compare
+    return user
 
 
 def attempt(app, email, password, address, client=None):

@@ -91,7 +91,7 @@ def _pages(client) -> list[str]:
     return [p for p in dict.fromkeys(pages + records) if "logout" not in p]
 
 
-def test_pages_are_csp_clean_and_show_no_raw_dates(app, db, redis):
+def test_pages_are_csp_clean_and_show_no_raw_dates(app, db, redis, cheap_password_hashes):
     demo = load_demo(db.session, today=date.today())
     load_demo_programs(demo.dates)
     load_demo_deals()
