@@ -212,7 +212,11 @@ def _lines(run_ids: list[int]) -> dict[int, list[tuple[int, int | None]]]:
     """Run id → [(payout line id, batch id or None)]."""
     rows = db.session.execute(
         select(PayoutLine.run_id, PayoutLine.id, PayoutBatchLine.batch_id)
-        .outerjoin(PayoutBatchLine, PayoutBatchLine.payout_line_id == PayoutLine.id)
+        .outerjoin(
+            PayoutBatchLine,
+            (PayoutBatchLine.payout_line_id == PayoutLine.id)
+            & PayoutBatchLine.returned_at.is_(None),
+        )
         .where(PayoutLine.run_id.in_(run_ids))
         .order_by(PayoutLine.id)
     )

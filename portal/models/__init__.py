@@ -26,7 +26,7 @@ from .onboarding import (
     PartnerProfile,
 )
 from .partners import TIERS, Partner, PartnerTerritory, PartnerTier
-from .payables import Claim, PayoutBatch, PayoutBatchLine
+from .payables import BankFileFormat, Claim, PayoutBatch, PayoutBatchLine
 from .programs import (
     CalcResult,
     CalcRun,
@@ -95,6 +95,7 @@ __all__ = [
     "PartnerTier",
     "PayoutBatch",
     "PayoutBatchLine",
+    "BankFileFormat",
     "PayoutLine",
     "PointsAllocation",
     "PointsEntry",
