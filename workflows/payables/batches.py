@@ -5,7 +5,8 @@ a line is in at most one batch that has not returned it (a unique index over
 `payout_batch_lines.payout_line_id` where `returned_at` is null), so no line is paid twice.
 Exporting records what the batch paid of fund claims in the MDF ledger.
 
-A batch pays one currency (finance picks it when building). Lines of partners the bank details
+A batch pays one currency: building makes one batch per currency with payable lines (or only
+the currency finance picks). Lines of partners the bank details
 hold (no verified account for the currency, or a change awaiting verification) and of partners
 whose lines net to zero or less stay out, payable for a later batch. The payment file (pain.001
 for EUR, the bank's mapped CSV otherwise) is kept as first exported. Finance marks the batch paid
@@ -181,32 +182,59 @@ def select_lines(
     return Selection(currency, payable, held)
 
 
-def build_batch(
+@dataclass
+class Built:
+    """What one build made: a draft batch per currency, and the partners held out of them."""
+
+    batches: list[PayoutBatch]
+    held: list[HeldPayee]
+
+
+def build_batches(
     *,
     actor,
-    currency: str,
     period: Period | None = None,
     program: Program | None = None,
-) -> tuple[PayoutBatch, list[HeldPayee]]:
-    """Take every open payable line of partners paid in `currency` (of `period` and `program`,
-    when given) that is not held into a new draft batch; refused when there is none. Returns
-    the batch and the partners held out of it."""
+    currency: str | None = None,
+) -> Built:
+    """One draft batch per currency (only `currency`, when given) from the open payable lines
+    (of `period` and `program`, when given) that are not held; refused when none is built."""
     ensure(actor, Perm.MANAGE_PAYOUT_BATCHES)
-    currency = (currency or "").strip().upper()
-    selection = select_lines(currency, period, program)
-    if not selection.payable:
-        if selection.held:
+    wanted = (currency or "").strip().upper()
+    currencies = [wanted] if wanted else list(waiting_currencies())
+    built = Built([], [])
+    for code in currencies:
+        selection = select_lines(code, period, program)
+        built.held.extend(selection.held)
+        if selection.payable:
+            built.batches.append(_make_batch(actor, selection, period, program))
+    if not built.batches:
+        if built.held:
             raise PayablesError(
                 N_(
-                    "Every waiting %(currency)s line is held (see the partners held below); "
-                    "no batch was built."
-                ),
-                currency=currency,
+                    "Every waiting line is held until the partners' bank accounts are "
+                    "verified; no batch was built."
+                )
             )
-        raise PayablesError(
-            N_("No payable %(currency)s lines of closed periods are waiting for a batch."),
-            currency=currency,
-        )
+        if wanted:
+            raise PayablesError(
+                N_("No payable %(currency)s lines of closed periods are waiting for a batch."),
+                currency=wanted,
+            )
+        raise PayablesError(N_("No payable lines of closed periods are waiting for a batch."))
+    return built
+
+
+def build_batch(
+    *, actor, currency: str, period: Period | None = None, program: Program | None = None
+) -> tuple[PayoutBatch, list[HeldPayee]]:
+    """The draft batch of one currency, and the partners held out of it."""
+    built = build_batches(actor=actor, period=period, program=program, currency=currency)
+    return built.batches[0], built.held
+
+
+def _make_batch(actor, selection: Selection, period, program) -> PayoutBatch:
+    currency = selection.currency
     batch = PayoutBatch(
         created_by_id=actor.id, line_count=len(selection.payable), currency=currency
     )
@@ -232,19 +260,11 @@ def build_batch(
     scope = {"period": period.label} if period is not None else {}
     if program is not None:
         scope["program"] = program.code
-    held = {h.partner.code: h.reason for h in selection.held}
-    record_event(
-        actor,
-        "payouts.batch.build",
-        batch,
-        after={
-            "lines": len(lines),
-            "currency": currency,
-            **scope,
-            **({"held": held} if held else {}),
-        },
-    )
-    return batch, selection.held
+    if selection.held:
+        scope["held"] = {h.partner.code: h.reason for h in selection.held}
+    after = {"lines": len(lines), "currency": currency, **scope}
+    record_event(actor, "payouts.batch.build", batch, after=after)
+    return batch
 
 
 def _named(batch: PayoutBatch, actor) -> None:
