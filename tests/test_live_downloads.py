@@ -33,6 +33,7 @@ from portal.onboarding.uploads import CheckedUpload
 from portal.payables.invoices import store_invoice
 from portal.resources.services import publish
 from portal.tokens.services import create_token
+from tests.banking.accounts import one_batch
 from tests.calc.conftest import build_scenario, execute_inline, load_program
 from tests.calc.test_scenarios import AFTER_Q3, EMEA_VOLUME, Q3
 from tests.conftest import CSRF_RE
@@ -251,7 +252,7 @@ def test_run_results_payouts_batch_and_statement(server, committed_db, make_comm
     )
     settlement.approve_run(run, actor=scenario.finance_2)
     settlement.close_period(program, Q3, actor=scenario.finance)
-    batch = batches.build_batch(actor=scenario.finance)
+    batch = one_batch(scenario.finance)
     batches.approve_batch(batch, actor=scenario.finance_2)
     rep = make_committed.user("partner_user", partner=scenario.goldie, email="g@goldie.example")
     committed_db.session.commit()

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from portal import explain
 from portal.models import CalcResult, PayoutLine
+from tests.banking.accounts import one_batch
 from tests.calc.conftest import build_scenario, execute_inline, load_program
 from tests.calc.test_scenarios import AFTER_Q3, EMEA_VOLUME, Q3
 from workflows.calc import runs, settlement
@@ -50,7 +51,7 @@ def test_partner_reads_its_statement_with_the_calculated_figures(
     session.commit()
     _settle(program, scenario)
     settlement.close_period(program, Q3, actor=scenario.finance)
-    batch = batches.build_batch(actor=scenario.finance)
+    batch = one_batch(scenario.finance)
     batches.approve_batch(batch, actor=scenario.finance_2)
     batches.export_batch(batch, actor=scenario.finance)
     # A late line: the period is reopened, settled again, and the difference is an adjustment.
