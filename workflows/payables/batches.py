@@ -459,3 +459,34 @@ def payment_rows(batch: PayoutBatch) -> list[tuple]:
 
 def _text(amount: Decimal, currency: str) -> str:
     return format(round_money(amount, currency), "f")
+
+
+@dataclass(frozen=True)
+class BatchPayee:
+    """A partner's part of a batch: its lines, their sum, and the return if the bank sent the
+    transfer back."""
+
+    partner: Partner
+    lines: int
+    amount: Decimal
+    returned_reason: str | None
+    returned_at: date | None
+
+
+def batch_payees(batch: PayoutBatch) -> list[BatchPayee]:
+    """Per partner (by code): what the batch pays it, and whether the transfer was returned."""
+    grouped: dict[int, list] = {}
+    rows = db.session.execute(
+        select(PayoutBatchLine, Partner)
+        .join(Partner, Partner.id == PayoutBatchLine.partner_id)
+        .where(PayoutBatchLine.batch_id == batch.id)
+        .order_by(Partner.code, PayoutBatchLine.id)
+    )
+    for entry, partner in rows:
+        grouped.setdefault(partner.id, [partner, 0, Decimal(0), None, None])
+        item = grouped[partner.id]
+        item[1] += 1
+        item[2] += entry.amount
+        if entry.returned_at is not None:
+            item[3], item[4] = entry.return_reason, entry.returned_at
+    return [BatchPayee(*item) for item in grouped.values()]
