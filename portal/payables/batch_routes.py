@@ -204,7 +204,7 @@ def return_payment(batch_id):
     if not form.validate_on_submit():
         _flash_errors(form)
         return redirect(back)
-    partner = get_unscoped_or_404(Partner, form.partner_id.data)
+    partner = get_visible_or_404(Partner, form.partner_id.data)
     commit_or_refuse(
         lambda: batches.return_payment(batch, partner, actor=current_user, reason=form.reason.data),
         back,
