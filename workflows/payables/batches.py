@@ -323,7 +323,7 @@ def _export(batch: PayoutBatch, actor, file_format: str | None, out: list) -> di
     return {"format": batch.file_format, **paid}
 
 
-def _mark_paid(batch: PayoutBatch, actor, executed_on: date) -> None:
+def _mark_paid(batch: PayoutBatch, actor, executed_on: date) -> dict:
     exported_on = batch.exported_at.date()
     if executed_on < exported_on or executed_on > utcnow().date():
         raise PayablesError(
@@ -332,6 +332,7 @@ def _mark_paid(batch: PayoutBatch, actor, executed_on: date) -> None:
             exported=exported_on,
         )
     batch.executed_on, batch.paid_by_id, batch.paid_at = executed_on, actor.id, utcnow()
+    return {"executed_on": executed_on.isoformat()}
 
 
 def _return(batch: PayoutBatch, actor, partner: Partner, reason: str) -> dict:

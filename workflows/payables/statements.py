@@ -47,6 +47,7 @@ STATEMENT_COLUMNS = (
     "paid",
     "outstanding",
     "activity",
+    "paid_on",
 )
 
 
@@ -395,6 +396,7 @@ def statement_rows(partner: Partner, lines: list[StatementLine]) -> list[tuple]:
                 plain_decimal(e.paid, places),
                 plain_decimal(e.outstanding, places),
                 e.activity_text,
+                e.paid_on,
             )
         )
     return rows
