@@ -26,4 +26,4 @@ def api_headers(response):
     return rate_headers(response)
 
 
-from . import balances, calc, claims, deals, docs, mdf, points, reference, sales  # noqa: E402, F401
+from . import balances, calc, claims, deals, docs, mdf, payouts, points, reference, sales  # noqa: E402, F401,I001
