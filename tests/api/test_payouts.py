@@ -52,9 +52,7 @@ def test_the_first_fetch_exports_and_later_ones_give_the_same_file(api, world, m
     again = finance.send("GET", path, token=reader)  # exported: a read token may fetch it
     assert again.get_data() == first.get_data()
     exports = select(AuditEvent).where(AuditEvent.action == "payouts.batch.export")
-    assert (
-        len(finance.client.application.extensions["sqlalchemy"].session.scalars(exports).all()) == 2
-    )
+    assert len(db.session.scalars(exports).all()) == 2
 
 
 def test_partners_and_managers_may_not_fetch_payment_files(api, world, make):
