@@ -163,7 +163,7 @@ def export_batch(batch_id):
 def batch_file(batch_id):
     """The payment file as first exported (a batch not exported yet has none)."""
     batch = get_visible_or_404(PayoutBatch, batch_id)
-    if batch.file_content is None:
+    if batch.status != "exported":
         abort(404)
     paid = commit_or_refuse(
         lambda: batches.export_batch(batch, actor=current_user),

@@ -54,8 +54,8 @@ def detail_actions(batch: PayoutBatch, user) -> dict[str, bool]:
     """What the batch page offers `user`: approve, export, mark paid, record a return."""
     return {
         "approve": BATCHES.offered(batch, "approve", user),
-        "export": BATCHES.allowed(batch, "export") and batch.file_format is None,
-        "download": batch.file_format is not None,
+        "export": batch.status == "approved" and BATCHES.offered(batch, "export", user),
+        "download": batch.status == "exported",
         "mark_paid": BATCHES.offered(batch, "mark_paid", user),
         "return": BATCHES.offered(batch, "return_payment", user),
     }

@@ -31,6 +31,7 @@ from workflows.payables import claims
 from ..calc.conftest import execute_inline, load_program
 from ..conftest import in_own_context
 from .conftest import PROGRAM, deal_body
+from .test_authorization import exported_batch
 from .test_claims import CLAIM_SPIF
 from .test_mdf import mdf_objects
 
@@ -103,6 +104,7 @@ def real_objects(world, make) -> dict[str, int]:
         "program_id": program.id,
         "run_id": run.id,
         **mdf_objects(world, "acme"),
+        "batch_id": exported_batch(world["finance"]),
     }
 
 

@@ -234,3 +234,19 @@ def test_export_returned_new_batch_paid_never_twice(db, redis, make, scenario):
             )
         )
         db.session.flush()
+
+
+def test_a_batch_exported_before_files_were_kept_gives_its_per_line_csv(db, redis, make, scenario):
+    settle(make, scenario, [(scenario.goldie, "1000")])
+    pay_to(scenario.goldie)
+    batch, _held = approved(scenario)
+    batches.export_batch(batch, actor=scenario.finance)
+    # as a batch exported before this release looks: no currency, no kept file
+    batch.currency = batch.file_format = batch.file_name = batch.file_content = None
+    db.session.flush()
+    paid = batches.export_batch(batch, actor=scenario.finance)
+    assert paid.file_format == "lines" and paid.media_type == "text/csv"
+    header, row = paid.content.splitlines()
+    assert header == ",".join(batches.BATCH_COLUMNS)
+    assert row.startswith("GOLDIE,EMEA-VOL,2025-Q3,EUR,8.33,settlement,USD,10.00")
+    assert batches.export_batch(batch, actor=scenario.finance) == paid

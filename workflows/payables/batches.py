@@ -314,6 +314,10 @@ def _export(batch: PayoutBatch, actor, file_format: str | None, out: list) -> di
         batch.exported_by_id, batch.exported_at = actor.id, now
         batch.file_format = chosen
         fund_claims = record_payments(batch.id, actor=actor)
+    elif batch.file_content is None:  # exported before files were kept: the per-line CSV it gave
+        day = batch.exported_at.date()
+        batch.file_name, batch.file_content = _write_file(batch, "lines", day)
+        batch.file_format = "lines"
     out.append(
         PaymentFile(
             batch.file_name, MEDIA_TYPES[batch.file_format], batch.file_content, batch.file_format
