@@ -159,6 +159,10 @@ class Config:
     # one first). Make one with
     # python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'
     SEALING_KEYS = _env("SEALING_KEYS")
+    # The vendor's account payout batches pay from: the debtor of pain.001 (SEPA) files.
+    PAYMENT_DEBTOR_NAME = _env("PAYMENT_DEBTOR_NAME")
+    PAYMENT_DEBTOR_IBAN = _env("PAYMENT_DEBTOR_IBAN")
+    PAYMENT_DEBTOR_BIC = _env("PAYMENT_DEBTOR_BIC")
 
     @classmethod
     def check(cls) -> None:
@@ -182,6 +186,9 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
     SEALING_KEYS = _env("SEALING_KEYS", "ZGV2LW9ubHktbm90LXNlY3JldC1wYXllZS1rZXktMDA=")
+    PAYMENT_DEBTOR_NAME = _env("PAYMENT_DEBTOR_NAME", "Example Networks Inc.")
+    PAYMENT_DEBTOR_IBAN = _env("PAYMENT_DEBTOR_IBAN", "DE02120300000000202051")
+    PAYMENT_DEBTOR_BIC = _env("PAYMENT_DEBTOR_BIC", "BYLADEM1001")
     VENDOR_NAME = _env("VENDOR_NAME", "Example Networks Inc.")
     VENDOR_ADDRESS = _env(
         "VENDOR_ADDRESS", "1 Market Street\nSan Francisco, CA 94105\nUnited States"
@@ -205,6 +212,9 @@ class TestConfig(Config):
     VENDOR_LOGO = None
     SECRET_KEY = "test-secret-key"  # noqa: S105
     SEALING_KEYS = "dGVzdC1vbmx5LW5vdC1zZWNyZXQtcGF5ZWUta2V5LTA="
+    PAYMENT_DEBTOR_NAME = "Example Networks Inc."
+    PAYMENT_DEBTOR_IBAN = "DE02120300000000202051"
+    PAYMENT_DEBTOR_BIC = "BYLADEM1001"
     SQLALCHEMY_DATABASE_URI = _env(
         "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     )

@@ -52,6 +52,21 @@ LABELS = {
         "platinum": _l("platinum"),
     },
     "run_kind": {"accrual": _l("accrual"), "settlement": _l("settlement")},
+    "payment_file": {
+        "pain001": _l("pain.001 SEPA credit transfer (XML)"),
+        "csv": _l("Bank CSV"),
+        "lines": _l("Payout lines CSV"),
+    },
+    "bank_field": {
+        "payee_name": _l("Payee name"),
+        "account_number": _l("IBAN or account number"),
+        "routing_code": _l("Routing number or sort code"),
+        "bic": _l("BIC"),
+        "amount": _l("Amount"),
+        "currency": _l("Currency"),
+        "reference": _l("Reference"),
+        "execution_date": _l("Execution date"),
+    },
     "payout_kind": {
         "settlement": _l("settlement"),
         "adjustment": _l("adjustment"),

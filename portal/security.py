@@ -441,6 +441,7 @@ UNSCOPED = {
     "agreement_versions": "agreements are published to everyone (unpublished: see the view)",
     "webhook_endpoints": "a webhook endpoint receives events of every partner; admins see all",
     "webhook_deliveries": "a delivery belongs to an endpoint, not a partner; admins see all",
+    "bank_file_formats": "a bank's payment CSV layout is the vendor's setting; finance sees all",
 }
 
 

@@ -33,6 +33,7 @@ from portal.onboarding.uploads import CheckedUpload
 from portal.payables.invoices import store_invoice
 from portal.resources.services import publish
 from portal.tokens.services import create_token
+from tests.banking.accounts import one_batch
 from tests.calc.conftest import build_scenario, execute_inline, load_program
 from tests.calc.test_scenarios import AFTER_Q3, EMEA_VOLUME, Q3
 from tests.conftest import CSRF_RE
@@ -56,6 +57,8 @@ DOWNLOADS = {
     "calc.results_csv": "test_run_results_payouts_batch_and_statement",
     "calc.payouts_csv": "test_run_results_payouts_batch_and_statement",
     "payables.export_batch": "test_run_results_payouts_batch_and_statement",
+    "payables.batch_file": "test_run_results_payouts_batch_and_statement",
+    "api.getPayoutBatchFile": "test_run_results_payouts_batch_and_statement",
     "payables.statement_csv": "test_run_results_payouts_batch_and_statement",
     "payables.statement_pdf_download": "test_run_results_payouts_batch_and_statement",
     "payables.invoice": "test_claim_invoice_on_the_page_and_through_the_api",
@@ -66,7 +69,7 @@ DOWNLOADS = {
     "mdf.fund_csv": "test_fund_utilisation_csv",
 }
 # What makes a route a download: its path, or a view that builds a file answer.
-DOWNLOAD_PATH = re.compile(r"(\.csv|\.pdf|/download|/export|/invoice)$|/documents/<")
+DOWNLOAD_PATH = re.compile(r"(\.csv|\.pdf|/download|/export|/invoice|/file)$|/documents/<")
 FILE_ANSWER = re.compile(r"csv_response\(|send_file\(|send_invoice\(|Content-Disposition")
 
 
@@ -251,9 +254,10 @@ def test_run_results_payouts_batch_and_statement(server, committed_db, make_comm
     )
     settlement.approve_run(run, actor=scenario.finance_2)
     settlement.close_period(program, Q3, actor=scenario.finance)
-    batch = batches.build_batch(actor=scenario.finance)
+    batch = one_batch(scenario.finance)
     batches.approve_batch(batch, actor=scenario.finance_2)
     rep = make_committed.user("partner_user", partner=scenario.goldie, email="g@goldie.example")
+    secret = create_token(actor=scenario.finance, name="live", scope="read").secret
     committed_db.session.commit()
     results = committed_db.session.scalar(
         select(func.count()).select_from(CalcResult).where(CalcResult.run_id == run.id)
@@ -269,10 +273,22 @@ def test_run_results_payouts_batch_and_statement(server, committed_db, make_comm
     assert table[0] == list(settlement.PAYOUT_COLUMNS) and len(table) - 1 == payouts
 
     checker = Visitor(server, scenario.finance_2.email)
-    exported = checker.post(f"/payout-batches/{batch.id}/export", {}, token_from="/payout-batches")
-    assert exported.status == 200 and exported.headers["Content-Type"].startswith("text/csv")
-    table = exported.csv()
-    assert table[0] == list(batches.BATCH_COLUMNS) and len(table) - 1 == batch.line_count == 2
+    page = f"/payout-batches/{batch.id}"
+    exported = checker.post(f"{page}/export", {}, token_from=page)
+    assert exported.status == 200
+    assert exported.headers["Content-Type"].startswith("application/xml")
+    xml = exported.body
+    assert xml.startswith(b"<?xml") and xml.rstrip().endswith(b"</Document>")
+    assert b"<NbOfTxs>2</NbOfTxs>" in xml
+    again = download(checker, f"{page}/file", "application/xml")
+    assert again.body == xml
+    api = download(
+        Visitor(server, None),
+        f"/api/v1/payout-batches/{batch.id}/file",
+        "application/xml",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert api.body == xml
 
     partner = Visitor(server, rep.email)
     base = f"/statements/{scenario.goldie.id}/2025-Q3"

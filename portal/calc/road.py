@@ -16,10 +16,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from workflows.banking.payees import hold_reasons
+
 from ..extensions import db
 from ..models import (
     CalcRun,
     ClosedPeriod,
+    Partner,
     PayoutBatch,
     PayoutBatchLine,
     PayoutLine,
@@ -48,11 +51,13 @@ class Step:
 @dataclass(frozen=True)
 class Action:
     """The next thing to do: a button (`close`, `build`, `approve`, `export`) when the reader may
-    do it, otherwise a note (`wait_checker` for the batch's builder, `wait_finance`)."""
+    do it, otherwise a note (`wait_checker` for the batch's builder, `wait_finance`, `held` when
+    every line not in a batch waits for its partner's verified bank account)."""
 
     kind: str
     batch_id: int | None = None
     who: str | None = None
+    held: int = 0
 
 
 @dataclass
@@ -96,6 +101,7 @@ def roads_for(runs: list[CalcRun], user) -> dict[int, Road]:
         return {}
     closures = _closures({r.program_id for r in runs})
     lines = _lines([r.id for r in runs])
+    held = _held_lines(lines)
     batches = _batches({batch_id for rows in lines.values() for _, batch_id in rows} - {None})
     names = _names(
         {r.approved_by_id for r in runs}
@@ -119,7 +125,11 @@ def roads_for(runs: list[CalcRun], user) -> dict[int, Road]:
             None,
         )
         run_batches = [batches[b] for _, b in lines.get(run.id, []) if b is not None]
-        roads[run.id] = _road(run, closure, lines.get(run.id, []), run_batches, names, user)
+        road = _road(run, closure, lines.get(run.id, []), run_batches, names, user)
+        unbatched = {line_id for line_id, batch_id in lines.get(run.id, []) if batch_id is None}
+        if road.action and road.action.kind == "build" and unbatched and unbatched <= held:
+            road.action = _past_held(run_batches, len(unbatched), names, user)
+        roads[run.id] = road
     return roads
 
 
@@ -212,7 +222,11 @@ def _lines(run_ids: list[int]) -> dict[int, list[tuple[int, int | None]]]:
     """Run id → [(payout line id, batch id or None)]."""
     rows = db.session.execute(
         select(PayoutLine.run_id, PayoutLine.id, PayoutBatchLine.batch_id)
-        .outerjoin(PayoutBatchLine, PayoutBatchLine.payout_line_id == PayoutLine.id)
+        .outerjoin(
+            PayoutBatchLine,
+            (PayoutBatchLine.payout_line_id == PayoutLine.id)
+            & PayoutBatchLine.returned_at.is_(None),
+        )
         .where(PayoutLine.run_id.in_(run_ids))
         .order_by(PayoutLine.id)
     )
@@ -220,6 +234,42 @@ def _lines(run_ids: list[int]) -> dict[int, list[tuple[int, int | None]]]:
     for run_id, line_id, batch_id in rows:
         lines.setdefault(run_id, []).append((line_id, batch_id))
     return lines
+
+
+def _past_held(batches: list[PayoutBatch], held: int, names, user) -> Action:
+    """When only held lines wait to be batched, the next action is the batches' (approve,
+    export), else a note that the lines wait for verified bank accounts."""
+    drafts = sorted((b for b in batches if b.status == "draft"), key=lambda b: b.id)
+    approved = sorted((b for b in batches if b.status == "approved"), key=lambda b: b.id)
+    if drafts:
+        draft = drafts[0]
+        who = names.get(draft.created_by_id)
+        kind = "wait_checker" if draft.created_by_id == user.id else "approve"
+        return Action(kind, batch_id=draft.id, who=who, held=held)
+    if approved:
+        return Action("export", batch_id=approved[0].id, held=held)
+    return Action("held", held=held)
+
+
+def _held_lines(lines: dict[int, list[tuple[int, int | None]]]) -> set[int]:
+    """The ids of lines in no batch whose partner the bank details hold (per its currency)."""
+    unbatched = [line_id for rows in lines.values() for line_id, batch_id in rows if not batch_id]
+    if not unbatched:
+        return set()
+    rows = db.session.execute(
+        select(PayoutLine.id, Partner.id, Partner.currency)
+        .join(Partner, Partner.id == PayoutLine.payee_id)
+        .where(PayoutLine.id.in_(unbatched))
+    ).all()
+    by_currency: dict[str, set[int]] = {}
+    for _line_id, partner_id, currency in rows:
+        by_currency.setdefault(currency, set()).add(partner_id)
+    held_partners = {
+        (partner_id, currency)
+        for currency, partner_ids in by_currency.items()
+        for partner_id in hold_reasons(partner_ids, currency)
+    }
+    return {line_id for line_id, pid, currency in rows if (pid, currency) in held_partners}
 
 
 def _batches(ids: set[int]) -> dict[int, PayoutBatch]:

@@ -20,13 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from workflows.calc import jobs, runs
 from workflows.calc.runs import active_closure
 from workflows.calc.settlement import approve_run, close_period
 from workflows.engine import Period, parse_period
-from workflows.payables.batches import build_batch, open_lines
+from workflows.payables.batches import build_batches
+from workflows.payables.errors import PayablesError
 from workflows.rewards.earnings import post_earnings
 
 from ..actors import actor_for
@@ -34,6 +35,7 @@ from ..extensions import db
 from ..models import CalcRun, Program
 from ..programs.services import save_program
 from .generate import DemoDates, add_months, quarter_start
+from .payees import ensure_demo_payees
 
 SPECS = (
     """\
@@ -131,9 +133,14 @@ def _close_and_batch(programs, period: Period, maker, summary: ProgramsSummary) 
         if active_closure(program.id, period) is None:
             close_period(program, period, actor=maker)
             summary.closed += 1
-    waiting = db.session.scalar(select(func.count()).select_from(open_lines(period).subquery()))
-    if waiting:
-        summary.batch_id = build_batch(actor=maker, period=period).id
+    ensure_demo_payees()
+    try:
+        built = build_batches(actor=maker, period=period)
+    except PayablesError:  # nothing waiting, or every waiting line is held
+        built = None
+    if built is not None:
+        batch = next((b for b in built.batches if b.currency == "EUR"), built.batches[0])
+        summary.batch_id = batch.id
     db.session.commit()
 
 

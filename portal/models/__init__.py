@@ -27,7 +27,7 @@ from .onboarding import (
     PartnerProfile,
 )
 from .partners import TIERS, Partner, PartnerTerritory, PartnerTier
-from .payables import Claim, PayoutBatch, PayoutBatchLine
+from .payables import BankFileFormat, Claim, PayoutBatch, PayoutBatchLine
 from .programs import (
     CalcResult,
     CalcRun,
@@ -99,6 +99,7 @@ __all__ = [
     "PartnerTier",
     "PayoutBatch",
     "PayoutBatchLine",
+    "BankFileFormat",
     "PayoutLine",
     "PointsAllocation",
     "PointsEntry",

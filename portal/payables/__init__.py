@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("payables", __name__)
 
-from . import routes, statement_routes  # noqa: E402, F401
+from . import batch_routes, routes, statement_routes  # noqa: E402, F401

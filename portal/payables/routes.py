@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from workflows.engine import parse_period
-from workflows.payables import batches, claims
+from workflows.payables import claims
 
-from ..calc.queries import program_choices
 from ..changes import commit_or_refuse, confirmed
-from ..csv_export import csv_response
-from ..extensions import db
 from ..forms import ConfirmForm, RejectForm
 from ..labels import label
-from ..models import Claim, PayoutBatch, Program
+from ..models import Claim, Program
 from ..models.payables import CLAIM_STATES
 from ..onboarding.uploads import PAPER_TYPES, check_upload
 from ..pagination import paginate
 from ..security import Perm, get_unscoped_or_404, get_visible_or_404, requires, visible_to
 from . import bp, invoices, presenters
-from .forms import BuildBatchForm, ClaimForm
+from .forms import ClaimForm
 
 
 def _claim_form() -> ClaimForm:
@@ -120,71 +115,3 @@ def reject_claim(claim_id):
     )
     _flash_decided(claim)
     return redirect(back)
-
-
-@bp.get("/payout-batches")
-@requires(Perm.MANAGE_PAYOUT_BATCHES)
-def batch_list():
-    stmt = visible_to(select(PayoutBatch).order_by(PayoutBatch.id.desc()), current_user)
-    waiting = db.session.scalar(select(func.count()).select_from(batches.open_lines().subquery()))
-    page = paginate(stmt)
-    return render_template(
-        "payables/batches.html",
-        page=page,
-        actions=presenters.batch_actions(page.items, current_user),
-        waiting=waiting,
-        form=ConfirmForm(),
-        build_form=_build_form(),
-    )
-
-
-def _build_form() -> BuildBatchForm:
-    form = BuildBatchForm()
-    form.program_id.choices = [(0, _("All programs")), *program_choices()]
-    return form
-
-
-@bp.post("/payout-batches")
-@requires(Perm.MANAGE_PAYOUT_BATCHES)
-def build():
-    form = confirmed(_build_form())
-    program = get_unscoped_or_404(Program, form.program_id.data) if form.program_id.data else None
-
-    def build_batch():
-        period = parse_period(form.period.data) if form.period.data else None
-        return batches.build_batch(actor=current_user, period=period, program=program)
-
-    batch = commit_or_refuse(build_batch, back=url_for("payables.batch_list"))
-    flash(
-        ngettext(
-            "Batch %(id)s built with %(count)s line.",
-            "Batch %(id)s built with %(count)s lines.",
-            batch.line_count,
-            id=batch.id,
-            count=format_decimal(batch.line_count),
-        ),
-        "success",
-    )
-    return redirect(url_for("payables.batch_list"))
-
-
-@bp.post("/payout-batches/<int:batch_id>/approve")
-@requires(Perm.MANAGE_PAYOUT_BATCHES)
-def approve_batch(batch_id):
-    batch = get_visible_or_404(PayoutBatch, batch_id)
-    confirmed(ConfirmForm())
-    back = url_for("payables.batch_list")
-    commit_or_refuse(lambda: batches.approve_batch(batch, actor=current_user), back)
-    flash(_("Batch %(id)s approved.", id=batch.id), "success")
-    return redirect(back)
-
-
-@bp.post("/payout-batches/<int:batch_id>/export")
-@requires(Perm.MANAGE_PAYOUT_BATCHES)
-def export_batch(batch_id):
-    batch = get_visible_or_404(PayoutBatch, batch_id)
-    confirmed(ConfirmForm())
-    rows = commit_or_refuse(
-        lambda: batches.export_batch(batch, actor=current_user), back=url_for("payables.batch_list")
-    )
-    return csv_response(f"payout-batch-{batch.id}.csv", batches.BATCH_COLUMNS, rows)

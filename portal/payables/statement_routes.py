@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, current_app, make_response, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,6 +17,7 @@ from ..changes import refusal_message
 from ..csv_export import csv_response
 from ..downloads import as_attachment
 from ..extensions import db
+from ..formatting import money
 from ..inputs import InvalidInput
 from ..models import Partner
 from ..pagination import paginate
@@ -32,8 +35,46 @@ def _period(text: str):
 
 
 def _explained(lines):
-    """Each line's explanation steps in the viewer's language, in the order of `lines`."""
-    return [explain.sentences(line.explanation, line.currency) for line in lines]
+    """Each line's explanation steps in the viewer's language, in the order of `lines`, then
+    what each payout batch paid of it: the bank's execution date, or why the bank returned it."""
+    return [
+        [*explain.sentences(line.explanation, line.currency), *payment_notes(line)]
+        for line in lines
+    ]
+
+
+def payment_notes(line) -> list[str]:
+    notes = []
+    for payment in line.payments:
+        amount = money(payment.amount, payment.currency)
+        if payment.returned_reason:
+            notes.append(
+                _(
+                    "%(amount)s sent in payout batch %(batch)s was returned by the bank "
+                    "(%(reason)s); it is payable again.",
+                    amount=amount,
+                    batch=payment.batch_id,
+                    reason=payment.returned_reason,
+                )
+            )
+        elif payment.executed_on:
+            notes.append(
+                _(
+                    "%(amount)s paid in payout batch %(batch)s, executed by the bank on %(date)s.",
+                    amount=amount,
+                    batch=payment.batch_id,
+                    date=format_date(payment.executed_on),
+                )
+            )
+        else:
+            notes.append(
+                _(
+                    "%(amount)s sent to the bank in payout batch %(batch)s; not yet executed.",
+                    amount=amount,
+                    batch=payment.batch_id,
+                )
+            )
+    return notes
 
 
 @bp.get("/statements")

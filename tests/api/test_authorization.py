@@ -8,7 +8,7 @@ import pytest
 
 from portal.api.registry import OPERATIONS, PATH_PARAM
 from portal.extensions import db
-from portal.models import ApiToken, utcnow
+from portal.models import ApiToken, PayoutBatch, utcnow
 from portal.security import can
 from portal.tokens.services import create_token, revoke_token
 from workflows.calc import runs
@@ -35,7 +35,23 @@ def beta_objects(api, world, make) -> dict[str, int]:
         "run_id": run.id,
         "contest_id": ranked_contest(world, make, world["beta"]),
         **mdf_objects(world, "beta"),
+        "batch_id": exported_batch(world["finance"]),
     }
+
+
+def exported_batch(finance) -> int:
+    """An exported batch with its kept file (the payment file tests build real ones)."""
+    batch = PayoutBatch(
+        created_by_id=finance.id,
+        status="exported",
+        currency="EUR",
+        file_format="pain001",
+        file_name="payout-batch.xml",
+        file_content="<Document/>",
+    )
+    db.session.add(batch)
+    db.session.flush()
+    return batch.id
 
 
 DECISIONS = {

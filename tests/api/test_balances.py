@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from portal.models import CalcRun, Program
+from tests.banking.accounts import one_batch
 from workflows.calc import runs, settlement
 from workflows.engine import parse_period
 from workflows.payables import balances, batches, claims
@@ -63,7 +64,7 @@ def money(world, make):
 def _pay_the_rebate(world, money) -> None:
     """Close Q3 of the rebate, then batch, approve and export its payable lines."""
     settlement.close_period(money["rebate"], Q3, actor=world["finance"])
-    batch = batches.build_batch(actor=world["finance"])
+    batch = one_batch(world["finance"])
     batches.approve_batch(batch, actor=money["checker"])
     batches.export_batch(batch, actor=world["finance"])
 

@@ -20,7 +20,10 @@ def test_openapi_document_describes_every_operation(client, openapi):
     served = {(m.upper(), p) for p, item in openapi["paths"].items() for m in item}
     assert served == {(op.method, op.path) for op in OPERATIONS}
     files = {op.operation_id: op.files for op in OPERATIONS if op.files}
-    assert files == {"getClaimInvoice": ("application/pdf", "image/png", "image/jpeg")}
+    assert files == {
+        "getClaimInvoice": ("application/pdf", "image/png", "image/jpeg"),
+        "getPayoutBatchFile": ("application/xml", "text/csv"),
+    }
     for item in openapi["paths"].values():
         for op in item.values():
             for status, response in op["responses"].items():

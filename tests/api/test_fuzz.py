@@ -31,6 +31,7 @@ from workflows.payables import claims
 from ..calc.conftest import execute_inline, load_program
 from ..conftest import in_own_context
 from .conftest import PROGRAM, deal_body, ranked_contest
+from .test_authorization import exported_batch
 from .test_claims import CLAIM_SPIF
 from .test_mdf import mdf_objects
 
@@ -104,6 +105,7 @@ def real_objects(world, make) -> dict[str, int]:
         "run_id": run.id,
         "contest_id": ranked_contest(world, make, world["acme"]),
         **mdf_objects(world, "acme"),
+        "batch_id": exported_batch(world["finance"]),
     }
 
 

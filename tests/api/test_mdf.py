@@ -24,9 +24,10 @@ from portal.models import (
     utcnow,
 )
 from portal.tokens.services import create_token
+from tests.banking.accounts import one_batch
 from workflows.mdf import claims, funds, requests
 from workflows.mdf.claims import Proof
-from workflows.payables.batches import approve_batch, build_batch, export_batch
+from workflows.payables.batches import approve_batch, export_batch
 
 TODAY = utcnow().date()
 PDF_BYTES = b"%PDF-1.4\n% proof of the event\n"
@@ -467,7 +468,7 @@ def test_claim_with_proofs_approved_then_paid(api, world, mdf, make):
     assert acme.get(f"/mdf/requests/{request.id}").get_json()["state"] == "claimed"
 
     second_finance = make.user("finance", email="fin2@v.example")
-    batch = build_batch(actor=world["finance"])
+    batch = one_batch(world["finance"])
     approve_batch(batch, actor=second_finance)
     export_batch(db.session.get(PayoutBatch, batch.id), actor=world["finance"])
     assert acme.get(f"/mdf/claims/{claim['id']}").get_json()["paid"] is True

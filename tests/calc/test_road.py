@@ -12,6 +12,7 @@ from sqlalchemy import event, select
 from portal.calc.road import roads_for
 from portal.extensions import db as _db
 from portal.models import ClosedPeriod, PayoutBatch, PayoutBatchLine, PayoutLine
+from tests.banking.accounts import one_batch, pay_to
 from tests.calc.conftest import execute_inline, load_program
 from tests.calc.test_scenarios import AFTER_Q3, EMEA_VOLUME, Q3
 from tests.conftest import csrf_token
@@ -34,6 +35,8 @@ def road_world(db, make, scenario):
     run = execute_inline(run.id)
     settlement.approve_run(run, actor=s.finance_2)
     s.program, s.run = program, run
+    pay_to(s.goldie)
+    pay_to(s.branch_1, n=1)
     s.manager = make.user("channel_manager", territories=[s.t["EMEA"]])
     return s
 
@@ -54,7 +57,7 @@ def _advance(s, stage: str) -> None:
     settlement.close_period(s.program, Q3, actor=s.finance)
     if stage == "closed":
         return
-    batch = batches.build_batch(actor=s.finance, period=Q3, program=s.program)
+    batch = one_batch(s.finance, period=Q3, program=s.program)
     if stage == "batched":
         return
     batches.approve_batch(batch, actor=s.finance_2)
@@ -132,6 +135,22 @@ def test_a_partly_batched_settlement_shows_what_still_waits(db, road_world):
     assert road.action.kind == "build"
 
 
+def test_lines_held_for_bank_details_are_not_a_build_action(db, road_world):
+    """A partner whose bank account change awaits verification keeps its line out of the batch:
+    the batch's own steps come next, then a note that the line waits for the account."""
+    s = road_world
+    pay_to(s.branch_1, state="pending", n=2)
+    settlement.close_period(s.program, Q3, actor=s.finance)
+    built = batches.build_batches(actor=s.finance, period=Q3, program=s.program)
+    assert [h.partner.code for h in built.held] == ["BRANCH-1"]
+    road = _road(s, s.finance_2)
+    assert _states(road)[3] == "partial"
+    assert (road.action.kind, road.action.held) == ("approve", 1)
+    batches.approve_batch(built.batches[0], actor=s.finance_2)
+    batches.export_batch(built.batches[0], actor=s.finance)
+    assert (_road(s, s.finance).action.kind, _road(s, s.finance).action.held) == ("held", 1)
+
+
 def test_a_reopened_period_asks_to_close_it_again(db, road_world):
     s = road_world
     _advance(s, "closed")
@@ -147,6 +166,8 @@ def test_roads_take_the_same_queries_for_one_run_or_many(db, make, road_world):
         runs.start_run(spif, Q3, kind="settlement", actor=s.finance, on=AFTER_Q3).id
     )
     settlement.approve_run(other, actor=s.finance_2)
+    settlement.close_period(spif, Q3, actor=s.finance)
+    one_batch(s.finance, period=Q3, program=spif)
     statements = []
 
     def count(*_args):
@@ -163,7 +184,7 @@ def test_roads_take_the_same_queries_for_one_run_or_many(db, make, road_world):
         assert len(statements) == one
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert _states(roads[other.id])[2:] == (W, W, W, W)
+    assert _states(roads[other.id])[2:] == (D, D, W, W)
 
 
 def _forms(html: str) -> dict[str, dict[str, str]]:

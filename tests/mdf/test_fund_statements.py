@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 
 from portal.models import PayoutLine
+from tests.banking.accounts import one_batch
 from tests.rewards.test_statement_pdf import pdf_text
 from workflows.engine import Period
 from workflows.mdf import claims, requests
@@ -28,7 +29,7 @@ def paid_claim(world, db):
         request, actor=world.acme_user, amount=Decimal("350.00"), proofs=[PROOF]
     )
     claims.approve_claim(claim, actor=world.dach_manager)
-    batch = batches.build_batch(actor=world.finance)
+    batch = one_batch(world.finance)
     batches.approve_batch(batch, actor=world.finance_2)
     batches.export_batch(batch, actor=world.finance)
     db.session.commit()

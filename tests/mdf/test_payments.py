@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from portal.models import AuditEvent, MdfEntry, PayoutLine
+from tests.banking.accounts import one_batch
 from workflows.engine import Period
 from workflows.mdf import claims, ledger, requests
 from workflows.mdf.claims import Proof
@@ -43,12 +44,13 @@ def test_a_batch_pays_it_and_the_export_writes_the_payment_row(world, db):
     fund = new_fund(world)
     fund_acme(world, fund)
     claim = approved_claim(world, fund)
-    batch = batches.build_batch(actor=world.finance)  # no period close needed for fund claims
+    batch = one_batch(world.finance)  # no period close needed for fund claims
     assert batch.line_count == 1
     batches.approve_batch(batch, actor=world.finance_2)
     assert ledger.partner_figures(fund, world.acme).paid == 0  # approved is not paid yet
-    rows = batches.export_batch(batch, actor=world.finance)
-    exported = dict(zip(BATCH_COLUMNS, rows[0], strict=True))
+    paid = batches.export_batch(batch, actor=world.finance)
+    assert paid.file_format == "pain001" and '<InstdAmt Ccy="EUR">350.00</InstdAmt>' in paid.content
+    exported = dict(zip(BATCH_COLUMNS, batches.payment_rows(batch)[0], strict=True))
     assert exported["partner_code"] == "ACME"
     assert exported["program_code"] == "MDF-1"
     assert (exported["kind"], exported["amount"], exported["currency"]) == ("mdf", "350.00", "EUR")
@@ -63,7 +65,7 @@ def test_a_batch_pays_it_and_the_export_writes_the_payment_row(world, db):
     exported_event = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "payouts.batch.export")
     ).one()
-    assert exported_event.after == {"rows": 1, "fund_claims_paid": 1}
+    assert exported_event.after == {"format": "pain001", "fund_claims_paid": 1}
     # A second export (the file again) pays nothing twice.
     batches.export_batch(batch, actor=world.finance)
     assert ledger.partner_figures(fund, world.acme).paid == D("350")
@@ -101,7 +103,7 @@ def test_statements_show_a_fund_claim_with_its_fund_and_activity(world, db):
     with_lines = db.session.scalars(statements.partners_with_lines(period)).all()
     assert world.acme.id in with_lines
     assert statements.recent_periods([world.acme.id]) == [period]
-    batch = batches.build_batch(actor=world.finance)
+    batch = one_batch(world.finance)
     batches.approve_batch(batch, actor=world.finance_2)
     batches.export_batch(batch, actor=world.finance)
     [paid] = statements.statement(world.acme, period, actor=world.acme_admin)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from portal.models import MdfEntry
+from tests.banking.accounts import one_batch
 from tests.calc.conftest import rolled_back_session
 from tests.factories import Factory
 from workflows.engine.i18n import Refusal
@@ -273,7 +274,7 @@ def test_balances_are_the_sums_of_their_rows_and_follow_a_plain_model(app, seque
                         model.unpaid[partner] += amount
             elif kind == "pay":
                 with Attempt(session, refused=not any(model.unpaid.values())) as attempt:
-                    batch = batches.build_batch(actor=world.finance)
+                    batch = one_batch(world.finance)
                     batches.approve_batch(batch, actor=world.finance_2)
                     batches.export_batch(batch, actor=world.finance)
                 if attempt.done:

@@ -1,5 +1,5 @@
-"""`portal payouts batch create|approve|export`: the batch workflow from the command line, with the
-pages' permission checks and maker–checker, printed ids and readable refusals."""
+"""`portal payouts batch create|approve|export|paid|returned`: the batch workflow from the command
+line, with the pages' permission checks and maker–checker, printed ids and readable refusals."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import AuditEvent, PayoutBatch, PayoutBatchLine, PayoutLine, Program
+from tests.banking.accounts import pay_to
 from tests.calc.conftest import build_scenario, execute_inline, load_program
 from tests.calc.test_scenarios import AFTER_Q3, EMEA_VOLUME, Q3
 from workflows.calc import runs, settlement
@@ -41,19 +42,20 @@ def payable(db, make):
         settlement.approve_run(execute_inline(run.id), actor=scenario.finance_2)
         settlement.close_period(program, Q3, actor=scenario.finance)
     scenario.rep = make.user("partner_user", partner=scenario.goldie, email="rep@goldie.example")
+    pay_to(scenario.goldie)
     db.session.commit()  # releases the savepoint: a refusal's rollback keeps the world
     return scenario
 
 
 def _batch_id(result) -> int:
     assert result.exit_code == 0, result.output
-    return int(re.fullmatch(r"batch_id=(\d+) lines=\d+\n", result.stdout).group(1))
+    return int(re.fullmatch(r"batch_id=(\d+) lines=\d+ currency=EUR\n", result.stdout).group(1))
 
 
 def test_create_approve_export_with_maker_checker(cli, db, payable, tmp_path):
     created = cli("create", "--period", "2025-Q3", "--program", "EMEA-VOL", "--as", FINANCE)
     batch_id = _batch_id(created)
-    assert created.stdout == f"batch_id={batch_id} lines=1\n"
+    assert created.stdout == f"batch_id={batch_id} lines=1 currency=EUR\n"
     batch = db.session.get(PayoutBatch, batch_id)
     assert (batch.status, batch.created_by_id) == ("draft", payable.finance.id)
 
@@ -72,16 +74,19 @@ def test_create_approve_export_with_maker_checker(cli, db, payable, tmp_path):
     again = cli("approve", str(batch_id), "--as", FINANCE_2)
     assert again.exit_code == 1 and "is already approved" in again.stderr
 
-    target = tmp_path / "payments.csv"
+    no_bank = cli("export", str(batch_id), "--format", "csv", "--as", FINANCE)
+    assert no_bank.exit_code == 1 and "No bank file format is set up for EUR" in no_bank.stderr
+    target = tmp_path / "payments.xml"
     exported = cli("export", str(batch_id), "--output", str(target), "--as", FINANCE)
-    assert exported.stdout == f"batch_id={batch_id} rows=1 file={target}\n"
+    assert exported.stdout == f"batch_id={batch_id} format=pain001 file={target}\n"
     lines = target.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("partner_code,program_code,period,currency,amount,kind")
-    assert lines[1].startswith("GOLDIE,EMEA-VOL,2025-Q3,EUR,8.33,settlement,USD,10.00")
+    assert 'pain.001.001.03"' in lines[0] and "<CtrlSum>8.33</CtrlSum>" in lines[0]
     db.session.expire_all()
     assert db.session.get(PayoutBatch, batch_id).status == "exported"
     printed = cli("export", str(batch_id), "--as", FINANCE_2)  # a re-export prints the same file
     assert printed.stdout.splitlines() == lines
+    other = cli("export", str(batch_id), "--format", "csv", "--as", FINANCE_2)
+    assert other.exit_code == 1 and "was exported as pain001" in other.stderr
     actions = db.session.scalars(
         select(AuditEvent.action)
         .where(AuditEvent.action.like("payouts.batch.%"))
@@ -128,3 +133,27 @@ def test_refusals_are_readable_and_change_nothing(cli, db, payable):
     anonymous = cli("create", "--period", "2025-Q3")
     assert anonymous.exit_code == 2 and "Missing option '--as'" in anonymous.stderr
     assert db.session.scalars(select(PayoutBatch)).all() == []
+
+
+def test_paid_and_returned_from_the_command_line(cli, db, payable):
+    batch_id = _batch_id(
+        cli("create", "--period", "2025-Q3", "--program", "EMEA-VOL", "--as", FINANCE)
+    )
+    assert cli("approve", str(batch_id), "--as", FINANCE_2).exit_code == 0
+    early = cli("paid", str(batch_id), "--executed-on", date.today().isoformat(), "--as", FINANCE)
+    assert early.exit_code == 1 and "Only an exported batch" in early.stderr
+    assert cli("export", str(batch_id), "--as", FINANCE).exit_code == 0
+    bad_day = cli("paid", str(batch_id), "--executed-on", "2025-13-01", "--as", FINANCE)
+    assert bad_day.exit_code == 2 and "is not a date" in bad_day.stderr
+    today = date.today().isoformat()
+    paid = cli("paid", str(batch_id), "--executed-on", today, "--as", FINANCE_2)
+    assert paid.stdout == f"batch_id={batch_id} executed_on={today}\n"
+    returned = cli(
+        "returned", str(batch_id), "--partner", "GOLDIE", "--reason", "AC04 closed", "--as", FINANCE
+    )
+    assert returned.stdout == f"batch_id={batch_id} partner=GOLDIE returned\n"
+    entry = db.session.scalars(select(PayoutBatchLine)).one()
+    assert entry.return_reason == "AC04 closed"
+    # the returned line is payable again: the next build takes it
+    again = cli("create", "--period", "2025-Q3", "--program", "EMEA-VOL", "--as", FINANCE)
+    assert _batch_id(again) != batch_id

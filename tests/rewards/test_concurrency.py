@@ -63,6 +63,7 @@ def test_racing_requests_never_take_the_balance_below_zero(app, make_committed, 
 
 @pytest.mark.postgres
 def test_two_batches_built_at_once_never_share_a_line(app, make_committed, committed_db, redis):
+    from tests.banking.accounts import pay_to
     from tests.calc.conftest import build_scenario, execute_inline, load_program
     from tests.calc.test_scenarios import AFTER_Q3, EMEA_VOLUME, Q3
     from workflows.calc import runs, settlement
@@ -76,6 +77,7 @@ def test_two_batches_built_at_once_never_share_a_line(app, make_committed, commi
     committed_db.session.commit()
     settlement.approve_run(execute_inline(run.id), actor=s.finance_2)
     settlement.close_period(program, Q3, actor=s.finance)
+    pay_to(s.goldie)
     committed_db.session.commit()
     barrier, outcomes = threading.Barrier(2), []
 
@@ -84,7 +86,7 @@ def test_two_batches_built_at_once_never_share_a_line(app, make_committed, commi
             try:
                 actor = _db.session.get(User, user_id)
                 barrier.wait(timeout=10)
-                batches.build_batch(actor=actor)
+                batches.build_batches(actor=actor)
                 _db.session.commit()
                 outcomes.append("built")
             except PayablesError:

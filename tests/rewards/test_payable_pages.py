@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import Claim, Program
+from tests.banking.accounts import pay_to
 from tests.calc.conftest import build_scenario, execute_inline, load_program
 from tests.calc.test_scenarios import AFTER_Q3, EMEA_VOLUME, Q3
 from tests.conftest import csrf_token
@@ -144,6 +145,7 @@ def _paid_statement(make, scenario):
     )
     settlement.approve_run(run, actor=scenario.finance_2)
     settlement.close_period(program, Q3, actor=scenario.finance)
+    pay_to(scenario.goldie)
 
 
 def test_batches_through_the_pages_and_only_for_finance(client, login, db, make, scenario, users):
@@ -179,9 +181,13 @@ def test_batches_through_the_pages_and_only_for_finance(client, login, db, make,
     )
     assert f"Batch {batch.id} approved." in approved.get_data(as_text=True)
     exported = client.post(f"/payout-batches/{batch.id}/export", data={"csrf_token": token})
-    lines = exported.get_data(as_text=True).splitlines()
-    assert lines[0].startswith("partner_code,program_code,period,currency,amount,kind")
-    assert lines[1].startswith("GOLDIE,EMEA-VOL,2025-Q3,EUR,8.33,settlement,USD,10.00")
+    assert exported.mimetype == "application/xml"
+    assert exported.headers["Content-Disposition"] == (
+        f'attachment; filename="payout-batch-{batch.id}.xml"'
+    )
+    assert '<InstdAmt Ccy="EUR">8.33</InstdAmt>' in exported.get_data(as_text=True)
+    again = client.get(f"/payout-batches/{batch.id}/file")
+    assert again.get_data() == exported.get_data()
 
 
 def test_statement_html_csv_pdf_and_scoping(client, login, db, make, scenario, users):

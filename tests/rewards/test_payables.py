@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.models import PayoutBatchLine, PayoutLine
 from portal.security import Forbidden
+from tests.banking.accounts import one_batch
 from tests.calc.conftest import build_scenario, execute_inline, load_program
 from tests.calc.test_scenarios import AFTER_Q3, EMEA_VOLUME, Q3
 from workflows.calc import runs, settlement
@@ -151,13 +152,14 @@ def _settled_and_closed(make, scenario):
 
 def test_batch_maker_checker_fx_and_immutability(db, redis, make, scenario):
     _settled_and_closed(make, scenario)
-    batch = batches.build_batch(actor=scenario.finance)
+    batch = one_batch(scenario.finance)
     with pytest.raises(PayablesError, match="approved before export"):
         batches.export_batch(batch, actor=scenario.finance)
     with pytest.raises(Forbidden):
         batches.approve_batch(batch, actor=scenario.finance)  # the maker
     batches.approve_batch(batch, actor=scenario.finance_2)
-    rows = batches.export_batch(batch, actor=scenario.finance)
+    paid = batches.export_batch(batch, actor=scenario.finance)
+    rows = batches.payment_rows(batch)
     # 10.00 USD at the 2025-09-30 rate (1 EUR = 1.20 USD) → 8.333… → 8.33 EUR, rounded once
     assert rows == [
         (
@@ -174,17 +176,18 @@ def test_batch_maker_checker_fx_and_immutability(db, redis, make, scenario):
             rows[0][10],
         )
     ]
+    assert '<InstdAmt Ccy="EUR">8.33</InstdAmt>' in paid.content
     assert batch.status == "exported"
     with pytest.raises(PayablesError, match="already exported"):
         batches.approve_batch(batch, actor=scenario.finance_2)
-    assert batches.export_batch(batch, actor=scenario.finance) == rows  # same file again
+    assert batches.export_batch(batch, actor=scenario.finance) == paid  # same file again
     with pytest.raises(PayablesError, match="No payable lines"):
-        batches.build_batch(actor=scenario.finance)
+        batches.build_batches(actor=scenario.finance)
 
 
 def test_a_line_can_never_be_in_two_batches(db, redis, make, scenario):
     _settled_and_closed(make, scenario)
-    first = batches.build_batch(actor=scenario.finance)
+    first = one_batch(scenario.finance)
     entry = db.session.scalars(select(PayoutBatchLine)).one()
     second = batches.PayoutBatch(created_by_id=scenario.finance.id)
     db.session.add(second)
@@ -212,12 +215,12 @@ def test_lines_of_open_periods_wait_for_the_close(db, redis, make, scenario):
     )
     settlement.approve_run(run, actor=scenario.finance_2)
     with pytest.raises(PayablesError, match="No payable lines"):
-        batches.build_batch(actor=scenario.finance)
+        batches.build_batches(actor=scenario.finance)
 
 
 def test_statement_shows_how_and_what_was_paid(db, redis, make, scenario):
     _settled_and_closed(make, scenario)
-    batch = batches.build_batch(actor=scenario.finance)
+    batch = one_batch(scenario.finance)
     batches.approve_batch(batch, actor=scenario.finance_2)
     batches.export_batch(batch, actor=scenario.finance)
     partner_user = make.user("partner_user", partner=scenario.goldie)

@@ -81,6 +81,7 @@ def test_statement_csv_keeps_exact_values_without_padding(client, login, db, mak
         client.get(f"/statements/{settled.goldie.id}/2025-Q3.csv").get_data(as_text=True)
     ).splitlines()
     assert rows[0].startswith("partner_code,program_code,period,currency,measure,band_from,rate")
-    assert rows[0].endswith(",outstanding,activity")
-    # The last column, the activity a fund claim pays, is empty on a program's line.
-    assert rows[1] == "GOLDIE,EMEA-VOL,2025-Q3,USD,1234.5678,0,0.01,12.35,0.00,12.35,0.00,12.35,"
+    assert rows[0].endswith(",outstanding,activity,paid_on")
+    # The last columns, the activity a fund claim pays and the execution dates of payments,
+    # are empty on a program's line nothing has paid yet.
+    assert rows[1] == "GOLDIE,EMEA-VOL,2025-Q3,USD,1234.5678,0,0.01,12.35,0.00,12.35,0.00,12.35,,"

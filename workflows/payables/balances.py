@@ -91,7 +91,7 @@ def _accrued(user, partner_id: int | None) -> Select:
 
 def _payable(user, partner_id: int | None) -> Select:
     """Payable line sums by program, currency and the status of the batch holding them (a line
-    is in at most one batch: payout_batch_lines.payout_line_id is unique)."""
+    is in at most one batch that has not returned it: a unique index says so)."""
     stmt = (
         select(
             Program.id,
@@ -101,7 +101,11 @@ def _payable(user, partner_id: int | None) -> Select:
             func.sum(PayoutLine.amount),
         )
         .join(Program, Program.id == PayoutLine.program_id)
-        .outerjoin(PayoutBatchLine, PayoutBatchLine.payout_line_id == PayoutLine.id)
+        .outerjoin(
+            PayoutBatchLine,
+            (PayoutBatchLine.payout_line_id == PayoutLine.id)
+            & PayoutBatchLine.returned_at.is_(None),
+        )
         .outerjoin(PayoutBatch, PayoutBatch.id == PayoutBatchLine.batch_id)
         .group_by(Program.id, Program.code, PayoutLine.currency, PayoutBatch.status)
     )

@@ -1,8 +1,17 @@
 """Payout batches: finance builds one from payable lines of closed periods (and approved claims
 on market development funds, which have no period to close) not yet in a batch, another finance
 user approves it, then it is exported once as a payment file; exported batches never change, and
-`payout_batch_lines.payout_line_id` is unique, so no line is paid twice. Exporting records what
-the batch paid of fund claims in the MDF ledger.
+a line is in at most one batch that has not returned it (a unique index over
+`payout_batch_lines.payout_line_id` where `returned_at` is null), so no line is paid twice.
+Exporting records what the batch paid of fund claims in the MDF ledger.
+
+A batch pays one currency: building makes one batch per currency with payable lines (or only
+the currency finance picks). Lines of partners the bank details
+hold (no verified account for the currency, or a change awaiting verification) and of partners
+whose lines net to zero or less stay out, payable for a later batch. The payment file (pain.001
+for EUR, the bank's mapped CSV otherwise) is kept as first exported. Finance marks the batch paid
+with the bank's execution date; a transfer the bank returns puts that partner's lines of the
+batch back to payable, with the reason.
 
 Amounts are converted to each partner's currency at the rates in force on the period's last day:
 amount × rate(program currency) ÷ rate(partner currency), exact, rounded half-up once.
@@ -10,6 +19,9 @@ amount × rate(program currency) ÷ rate(partner currency), exact, rounded half-
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
@@ -31,10 +43,12 @@ from portal.models import (
     utcnow,
 )
 from portal.security import Perm, ensure
+from workflows.banking.payees import hold_reasons
 from workflows.engine import HIGH_PRECISION, N_, Period, round_money
 from workflows.mdf.payments import record_payments
 from workflows.states import Machine, Transition
 
+from . import payment_files
 from .errors import BatchStateRefused, PayablesError
 
 BATCH_COLUMNS = (
@@ -92,7 +106,9 @@ def open_lines(period: Period | None = None, program: Program | None = None):
         ClosedPeriod.period_end >= PayoutLine.period_end,
         ClosedPeriod.reopened_at.is_(None),
     )
-    batched = exists().where(PayoutBatchLine.payout_line_id == PayoutLine.id)
+    batched = exists().where(
+        PayoutBatchLine.payout_line_id == PayoutLine.id, PayoutBatchLine.returned_at.is_(None)
+    )
     stmt = (
         select(PayoutLine, Partner)
         .join(Partner, Partner.id == PayoutLine.payee_id)
@@ -108,31 +124,133 @@ def open_lines(period: Period | None = None, program: Program | None = None):
     return stmt
 
 
-def build_batch(
-    *, actor, period: Period | None = None, program: Program | None = None
-) -> PayoutBatch:
-    """Take every open payable line (of `period` and `program`, when given) into a new draft
-    batch (refused when there is none)."""
+HOLD_REASONS = ("no_account", "change_pending", "not_positive")
+
+
+@dataclass(frozen=True)
+class HeldPayee:
+    """A partner whose waiting lines in a currency stay out of batches for now, and why."""
+
+    partner: Partner
+    reason: str  # one of HOLD_REASONS
+    lines: int
+    amount: Decimal
+    currency: str
+
+
+@dataclass
+class Selection:
+    """What a batch of `currency` would take now: rows per partner payable, and those held."""
+
+    currency: str
+    payable: list[tuple[PayoutLine, Partner, Decimal, Decimal]]
+    held: list[HeldPayee]
+
+
+def waiting_currencies() -> dict[str, int]:
+    """Currencies (the partners') with open lines, and how many lines each has waiting."""
+    stmt = (
+        open_lines()
+        .with_only_columns(Partner.currency, func.count())
+        .group_by(Partner.currency)
+        .order_by(None)
+    )
+    return dict(sorted(db.session.execute(stmt).all()))
+
+
+def select_lines(
+    currency: str, period: Period | None = None, program: Program | None = None
+) -> Selection:
+    """Open lines of partners paid in `currency`, converted; partners without a verified
+    account, with a change pending, or whose lines net to zero or less are held."""
+    rows = db.session.execute(open_lines(period, program).where(Partner.currency == currency))
+    by_partner: dict[int, list[tuple[PayoutLine, Partner, Decimal, Decimal]]] = {}
+    for line, partner in rows:
+        amount, rate = convert(line.amount, line.currency, currency, line.period_end)
+        by_partner.setdefault(partner.id, []).append((line, partner, amount, rate))
+    reasons = hold_reasons(by_partner, currency)
+    payable, held = [], []
+    for partner_id, entries in by_partner.items():
+        total = sum((entry[2] for entry in entries), Decimal(0))
+        reason = reasons.get(partner_id) or ("not_positive" if total <= 0 else None)
+        if reason is None:
+            payable.extend(entries)
+        else:
+            held.append(HeldPayee(entries[0][1], reason, len(entries), total, currency))
+    payable.sort(key=lambda entry: entry[0].id)
+    held.sort(key=lambda h: h.partner.code)
+    return Selection(currency, payable, held)
+
+
+@dataclass
+class Built:
+    """What one build made: a draft batch per currency, and the partners held out of them."""
+
+    batches: list[PayoutBatch]
+    held: list[HeldPayee]
+
+
+def build_batches(
+    *,
+    actor,
+    period: Period | None = None,
+    program: Program | None = None,
+    currency: str | None = None,
+) -> Built:
+    """One draft batch per currency (only `currency`, when given) from the open payable lines
+    (of `period` and `program`, when given) that are not held; refused when none is built."""
     ensure(actor, Perm.MANAGE_PAYOUT_BATCHES)
-    rows = db.session.execute(open_lines(period, program)).all()
-    if not rows:
+    wanted = (currency or "").strip().upper()
+    currencies = [wanted] if wanted else list(waiting_currencies())
+    built = Built([], [])
+    for code in currencies:
+        selection = select_lines(code, period, program)
+        built.held.extend(selection.held)
+        if selection.payable:
+            built.batches.append(_make_batch(actor, selection, period, program))
+    if not built.batches:
+        if built.held:
+            raise PayablesError(
+                N_(
+                    "Every waiting line is held until the partners' bank accounts are "
+                    "verified; no batch was built."
+                )
+            )
+        if wanted:
+            raise PayablesError(
+                N_("No payable %(currency)s lines of closed periods are waiting for a batch."),
+                currency=wanted,
+            )
         raise PayablesError(N_("No payable lines of closed periods are waiting for a batch."))
-    batch = PayoutBatch(created_by_id=actor.id, line_count=len(rows))
+    return built
+
+
+def build_batch(
+    *, actor, currency: str, period: Period | None = None, program: Program | None = None
+) -> tuple[PayoutBatch, list[HeldPayee]]:
+    """The draft batch of one currency, and the partners held out of it."""
+    built = build_batches(actor=actor, period=period, program=program, currency=currency)
+    return built.batches[0], built.held
+
+
+def _make_batch(actor, selection: Selection, period, program) -> PayoutBatch:
+    currency = selection.currency
+    batch = PayoutBatch(
+        created_by_id=actor.id, line_count=len(selection.payable), currency=currency
+    )
     db.session.add(batch)
     db.session.flush()
-    lines = []
-    for line, partner in rows:
-        amount, rate = convert(line.amount, line.currency, partner.currency, line.period_end)
-        lines.append(
-            {
-                "batch_id": batch.id,
-                "payout_line_id": line.id,
-                "partner_id": partner.id,
-                "currency": partner.currency,
-                "amount": amount,
-                "fx_rate": rate,
-            }
-        )
+    lines = [
+        {
+            "batch_id": batch.id,
+            "payout_line_id": line.id,
+            "partner_id": partner.id,
+            "currency": currency,
+            "amount": amount,
+            "fx_rate": rate,
+        }
+        for line, partner, amount, rate in selection.payable
+    ]
     try:
         with db.session.begin_nested():
             db.session.execute(db.insert(PayoutBatchLine), lines)
@@ -142,7 +260,10 @@ def build_batch(
     scope = {"period": period.label} if period is not None else {}
     if program is not None:
         scope["program"] = program.code
-    record_event(actor, "payouts.batch.build", batch, after={"lines": len(lines), **scope})
+    if selection.held:
+        scope["held"] = {h.partner.code: h.reason for h in selection.held}
+    after = {"lines": len(lines), "currency": currency, **scope}
+    record_event(actor, "payouts.batch.build", batch, after=after)
     return batch
 
 
@@ -155,16 +276,107 @@ def _approve(batch: PayoutBatch, actor) -> None:
     batch.approved_by_id, batch.approved_at = actor.id, utcnow()
 
 
-def _export(batch: PayoutBatch, actor, rows: list[tuple]) -> dict:
-    """The first export marks the batch exported and records what it paid of fund claims in
-    the MDF ledger; a later one gives the same file again. `rows` receives the file's rows."""
+@dataclass(frozen=True)
+class PaymentFile:
+    name: str
+    media_type: str
+    content: str
+    file_format: str
+
+
+MEDIA_TYPES = {"pain001": "application/xml", "csv": "text/csv", "lines": "text/csv"}
+
+
+def _write_file(batch: PayoutBatch, file_format: str, day: date) -> tuple[str, str]:
+    """(file name, content) of the batch's payment file, as first written on `day`."""
+    if file_format == "pain001":
+        return f"payout-batch-{batch.id}.xml", payment_files.pain001(batch, day)
+    if file_format == "csv":
+        return f"payout-batch-{batch.id}.csv", payment_files.bank_csv(batch, day)
+    # batches built before batches had a currency: the per-line file they always gave
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(BATCH_COLUMNS)
+    writer.writerows(payment_rows(batch))
+    return f"payout-batch-{batch.id}.csv", out.getvalue()
+
+
+def _export(batch: PayoutBatch, actor, file_format: str | None, out: list) -> dict:
+    """The first export writes and keeps the payment file, marks the batch exported and records
+    what it paid of fund claims in the MDF ledger; a later one gives the same file again."""
     fund_claims = 0
     if batch.status == "approved":
-        batch.exported_by_id, batch.exported_at = actor.id, utcnow()
+        chosen = file_format or (
+            "lines" if batch.currency is None else payment_files.default_format(batch)
+        )
+        now = utcnow()
+        batch.file_name, batch.file_content = _write_file(batch, chosen, now.date())
+        batch.exported_by_id, batch.exported_at = actor.id, now
+        batch.file_format = chosen
         fund_claims = record_payments(batch.id, actor=actor)
-    rows.extend(payment_rows(batch))
+    elif batch.file_content is None:  # exported before files were kept: the per-line CSV it gave
+        day = batch.exported_at.date()
+        batch.file_name, batch.file_content = _write_file(batch, "lines", day)
+        batch.file_format = "lines"
+    out.append(
+        PaymentFile(
+            batch.file_name, MEDIA_TYPES[batch.file_format], batch.file_content, batch.file_format
+        )
+    )
     paid = {"fund_claims_paid": fund_claims} if fund_claims else {}
-    return {"rows": len(rows), **paid}
+    return {"format": batch.file_format, **paid}
+
+
+def _mark_paid(batch: PayoutBatch, actor, executed_on: date) -> dict:
+    exported_on = batch.exported_at.date()
+    if executed_on < exported_on or executed_on > utcnow().date():
+        raise PayablesError(
+            N_("The execution date must lie between the export (%(exported)s) and today."),
+            field="executed_on",
+            exported=exported_on,
+        )
+    batch.executed_on, batch.paid_by_id, batch.paid_at = executed_on, actor.id, utcnow()
+    return {"executed_on": executed_on.isoformat()}
+
+
+def _return(batch: PayoutBatch, actor, partner: Partner, reason: str) -> dict:
+    reason = (reason or "").strip()
+    if not reason:
+        raise PayablesError(N_("Give the reason the bank returned the payment."), field="reason")
+    entries = db.session.scalars(
+        select(PayoutBatchLine).where(
+            PayoutBatchLine.batch_id == batch.id,
+            PayoutBatchLine.partner_id == partner.id,
+            PayoutBatchLine.returned_at.is_(None),
+        )
+    ).all()
+    if not entries:
+        raise PayablesError(
+            N_("Batch %(id)s holds no payment to %(partner)s that could be returned."),
+            id=batch.id,
+            partner=partner.name,
+        )
+    funded = db.session.scalar(
+        select(func.count())
+        .select_from(PayoutLine)
+        .where(
+            PayoutLine.id.in_([e.payout_line_id for e in entries]),
+            PayoutLine.fund_id.is_not(None),
+        )
+    )
+    if funded:
+        raise PayablesError(
+            N_(
+                "The payment to %(partner)s includes fund claims, whose payment the fund has "
+                "already recorded; it cannot be returned here."
+            ),
+            partner=partner.name,
+        )
+    now = utcnow()
+    for entry in entries:
+        entry.returned_at, entry.returned_by_id, entry.return_reason = now, actor.id, reason
+    total = sum((e.amount for e in entries), Decimal(0))
+    return {"partner": partner.code, "lines": len(entries), "amount": str(total), "reason": reason}
 
 
 FINANCE = "finance"
@@ -176,6 +388,13 @@ BATCHES = Machine(
         Transition("export", ("approved", "exported"), "exported", FINANCE, effect=_export,
                    refused=N_("Batch %(id)s must be approved before export."),
                    log_before=False, log_after=False),
+        Transition("mark_paid", ("exported",), "exported", FINANCE, effect=_mark_paid,
+                   guard=lambda b: b.executed_on is None,
+                   refused=N_("Only an exported batch not yet marked paid can be marked paid."),
+                   audit="payouts.batch.paid"),
+        Transition("return_payment", ("exported",), "exported", FINANCE, effect=_return,
+                   refused=N_("Only an exported batch has payments the bank can return."),
+                   audit="payouts.batch.returned", log_before=False),
     ),
     parties={FINANCE: Perm.MANAGE_PAYOUT_BATCHES},
     refused=N_("Batch %(id)s is already %(status)s."),
@@ -189,11 +408,29 @@ def approve_batch(batch: PayoutBatch, *, actor) -> PayoutBatch:
     return BATCHES.fire(batch, "approve", actor)
 
 
-def export_batch(batch: PayoutBatch, *, actor) -> list[tuple]:
-    """The payment file's rows; the first export marks the batch exported (immutable after)."""
-    rows: list[tuple] = []
-    BATCHES.fire(batch, "export", actor, rows=rows)
-    return rows
+def export_batch(batch: PayoutBatch, *, actor, file_format: str | None = None) -> PaymentFile:
+    """The payment file (pain.001 for EUR, the bank's CSV otherwise, unless `file_format` says);
+    the first export keeps it and marks the batch exported (immutable after)."""
+    if batch.file_format and file_format and file_format != batch.file_format:
+        raise PayablesError(
+            N_("Batch %(id)s was exported as %(format)s; it gives that file again."),
+            id=batch.id,
+            format=batch.file_format,
+        )
+    out: list[PaymentFile] = []
+    BATCHES.fire(batch, "export", actor, file_format=file_format, out=out)
+    return out[0]
+
+
+def mark_paid(batch: PayoutBatch, *, actor, executed_on: date) -> PayoutBatch:
+    """Record the bank's execution date of an exported batch (once)."""
+    return BATCHES.fire(batch, "mark_paid", actor, executed_on=executed_on)
+
+
+def return_payment(batch: PayoutBatch, partner: Partner, *, actor, reason: str) -> PayoutBatch:
+    """The bank returned the transfer to `partner`: its lines of the batch become payable again
+    (for a later batch), with the reason."""
+    return BATCHES.fire(batch, "return_payment", actor, partner=partner, reason=reason)
 
 
 def payment_rows(batch: PayoutBatch) -> list[tuple]:
@@ -227,3 +464,34 @@ def payment_rows(batch: PayoutBatch) -> list[tuple]:
 
 def _text(amount: Decimal, currency: str) -> str:
     return format(round_money(amount, currency), "f")
+
+
+@dataclass(frozen=True)
+class BatchPayee:
+    """A partner's part of a batch: its lines, their sum, and the return if the bank sent the
+    transfer back."""
+
+    partner: Partner
+    lines: int
+    amount: Decimal
+    returned_reason: str | None
+    returned_at: date | None
+
+
+def batch_payees(batch: PayoutBatch) -> list[BatchPayee]:
+    """Per partner (by code): what the batch pays it, and whether the transfer was returned."""
+    grouped: dict[int, list] = {}
+    rows = db.session.execute(
+        select(PayoutBatchLine, Partner)
+        .join(Partner, Partner.id == PayoutBatchLine.partner_id)
+        .where(PayoutBatchLine.batch_id == batch.id)
+        .order_by(Partner.code, PayoutBatchLine.id)
+    )
+    for entry, partner in rows:
+        grouped.setdefault(partner.id, [partner, 0, Decimal(0), None, None])
+        item = grouped[partner.id]
+        item[1] += 1
+        item[2] += entry.amount
+        if entry.returned_at is not None:
+            item[3], item[4] = entry.return_reason, entry.returned_at
+    return [BatchPayee(*item) for item in grouped.values()]

@@ -47,7 +47,20 @@ STATEMENT_COLUMNS = (
     "paid",
     "outstanding",
     "activity",
+    "paid_on",
 )
+
+
+@dataclass(frozen=True)
+class Payment:
+    """What one exported batch paid of a statement line: when the bank executed it (once
+    finance marked the batch paid) or, for a returned transfer, why the bank returned it."""
+
+    batch_id: int
+    amount: Decimal
+    currency: str
+    executed_on: date | None
+    returned_reason: str | None = None
 
 
 @dataclass
@@ -67,6 +80,13 @@ class StatementLine:
     explanation: list[dict] = field(default_factory=list)
     fund: MdfFund | None = None
     activity: MdfRequest | None = None
+    payments: list[Payment] = field(default_factory=list)
+
+    @property
+    def paid_on(self) -> str:
+        """The execution dates of the payments that were not returned (ISO, for the CSV)."""
+        days = {p.executed_on for p in self.payments if p.executed_on and not p.returned_reason}
+        return " ".join(sorted(d.isoformat() for d in days))
 
     @property
     def source_code(self) -> str:
@@ -117,11 +137,21 @@ def _latest_results(partner_ids: Iterable[int], period: Period) -> list[CalcResu
     ).all()
 
 
-def _paid(partner_ids: list[int], period: Period) -> dict[tuple[int, int, str], Decimal]:
-    """Per (partner, program, period label): what lines in exported batches paid."""
+def _paid(
+    partner_ids: list[int], period: Period
+) -> tuple[dict[tuple[int, int, str], Decimal], dict[tuple[int, int, str], list[Payment]]]:
+    """Per (partner, program, period label): what lines in exported batches paid (returned
+    transfers paid nothing), and the payments per batch, returned ones included."""
     rows = db.session.execute(
         select(PayoutLine.payee_id, PayoutLine.program_id, PayoutLine.period_label)
-        .add_columns(PayoutLine.amount)
+        .add_columns(
+            PayoutLine.amount,
+            PayoutBatch.id,
+            PayoutBatch.executed_on,
+            PayoutBatchLine.amount,
+            PayoutBatchLine.currency,
+            PayoutBatchLine.return_reason,
+        )
         .join(PayoutBatchLine, PayoutBatchLine.payout_line_id == PayoutLine.id)
         .join(PayoutBatch, PayoutBatch.id == PayoutBatchLine.batch_id)
         .where(
@@ -131,12 +161,36 @@ def _paid(partner_ids: list[int], period: Period) -> dict[tuple[int, int, str], 
             PayoutLine.period_end <= period.end,
             PayoutBatch.status == "exported",
         )
+        .order_by(PayoutBatch.id, PayoutLine.id)
     )
     paid: dict[tuple[int, int, str], Decimal] = {}
-    for payee_id, program_id, label, amount in rows:
+    sent: dict[tuple[int, int, str], dict[tuple[int, bool], list]] = {}
+    for (
+        payee_id,
+        program_id,
+        label,
+        amount,
+        batch_id,
+        executed_on,
+        sent_amount,
+        currency,
+        why,
+    ) in rows:
         key = (payee_id, program_id, label)
-        paid[key] = paid.get(key, Decimal(0)) + amount
-    return paid
+        if why is None:
+            paid[key] = paid.get(key, Decimal(0)) + amount
+        entry = sent.setdefault(key, {}).setdefault(
+            (batch_id, why is not None), [Decimal(0), currency, executed_on, why]
+        )
+        entry[0] += sent_amount
+    payments = {
+        key: [
+            Payment(batch_id, total, currency, executed_on, why)
+            for (batch_id, _returned), (total, currency, executed_on, why) in by_batch.items()
+        ]
+        for key, by_batch in sent.items()
+    }
+    return paid, payments
 
 
 def _lines(partner_ids: Iterable[int], period: Period) -> list[StatementLine]:
@@ -183,9 +237,10 @@ def _lines(partner_ids: Iterable[int], period: Period) -> list[StatementLine]:
         entry.payable += line.amount
         if line.kind == "claim":
             entry.claims += line.amount
-    paid = _paid(ids, period)
+    paid, payments = _paid(ids, period)
     for key, entry in lines.items():
         entry.paid = paid.get(key, Decimal(0))
+        entry.payments = payments.get(key, [])
     ordered = sorted(lines.values(), key=lambda e: (e.payee_id, e.program.code, e.period_label))
     funded = _fund_lines(ids, period)
     return sorted(ordered + funded, key=lambda e: (e.payee_id, e.fund is not None))
@@ -197,7 +252,7 @@ def _fund_lines(partner_ids: list[int], period: Period) -> list[StatementLine]:
     paid_lines = (
         select(PayoutBatchLine.payout_line_id)
         .join(PayoutBatch, PayoutBatch.id == PayoutBatchLine.batch_id)
-        .where(PayoutBatch.status == "exported")
+        .where(PayoutBatch.status == "exported", PayoutBatchLine.returned_at.is_(None))
     )
     rows = db.session.execute(
         select(PayoutLine, MdfFund, MdfRequest, PayoutLine.id.in_(paid_lines))
@@ -341,6 +396,7 @@ def statement_rows(partner: Partner, lines: list[StatementLine]) -> list[tuple]:
                 plain_decimal(e.paid, places),
                 plain_decimal(e.outstanding, places),
                 e.activity_text,
+                e.paid_on,
             )
         )
     return rows

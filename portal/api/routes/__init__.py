@@ -34,6 +34,7 @@ from . import (  # noqa: E402, F401
     deals,
     docs,
     mdf,
+    payouts,
     points,
     reference,
     sales,
