@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 
 from .extensions import db
+from .inputs import MAX_ID
 from .models import (
     ApplicationDocument,
     CalcResult,
@@ -404,10 +405,15 @@ def is_visible(obj, user) -> bool:
 
 
 def _id_or_404(object_id) -> int:
+    """An id from the request: anything but a whole number within the id columns names
+    nothing (a 404), so no lookup sends the database a number its columns cannot hold."""
     try:
-        return int(object_id)
+        number = int(object_id)
     except (TypeError, ValueError):
         abort(404)
+    if not 0 < number <= MAX_ID:
+        abort(404)
+    return number
 
 
 def find_visible(model, object_id: int, user):

@@ -333,7 +333,8 @@ def test_cli_loads_once_and_prints_the_logins(app, committed_db):
     assert "Nordwind IT GmbH's application waits for the DACH manager" in first.output
     assert "Claims: 2 on DEMO-WIFI7-CLAIM" in first.output
     assert "Market development funds: DEMO-MDF allocated from WORLD to EMEA" in first.output
-    assert "Keystone in USD by ABA routing, and Alpennetz's admin has entered" in first.output
+    assert "ABA routing for Keystone in USD), Elbe IT-Solutions has none yet" in first.output
+    assert "Alpennetz's admin has entered a new EUR account" in first.output
 
     second = runner.invoke(args=["demo", "--today", TODAY.isoformat()])
 
@@ -397,7 +398,8 @@ def test_demo_settled_quarter_is_closed_and_waits_in_a_draft_batch_for_finance2(
     assert summary.batch_id == batch.id
     # partners without a verified account (or with a change pending) wait outside the batches
     held = select_lines("EUR").held
-    assert {h.partner.code: h.reason for h in held if h.partner.code in ("ELBE-IT", "SEINE-INFO")}
+    reasons = {h.partner.code: h.reason for h in held if h.partner.code in ("ELBE-IT", "ALPENNETZ")}
+    assert reasons == {"ELBE-IT": "no_account", "ALPENNETZ": "change_pending"}
     batched = sum(b.line_count for b in built)
     assert 0 < batched < db.session.scalar(select(func.count(PayoutLine.id)))
     settlements = db.session.scalars(select(CalcRun).where(CalcRun.kind == "settlement")).all()

@@ -1,10 +1,12 @@
-"""The demo's payout accounts: every EMEA partner has a verified EUR account (so payout batches
-export), Keystone a verified USD account (ABA routing), and Alpennetz's admin has just entered a
-new EUR account that waits for finance to verify it (its EUR lines are held until then).
+"""The demo's payout accounts and bank file formats, so payout batches build, hold and export.
 
-Accounts already verified are loaded as finance verified them at onboarding (audited as the
-second finance user); the pending change goes through the service the page uses. A second load
-adds nothing.
+Every partner in a country with a demo bank has a verified account in its own currency, loaded
+as finance verified it at onboarding (audited as the second finance user): an IBAN and BIC for
+euro, Swiss franc and Swedish krona partners, a UK sort code and account number for sterling,
+an ABA routing number for dollars. Two partners show a batch's holds: Elbe IT-Solutions has no
+account yet, and Alpennetz's admin has just entered a new EUR account (through the service the
+page uses, so its partner admins are e-mailed) that waits for finance to verify it. Two banks'
+payment CSV layouts are mapped. A second load adds nothing.
 """
 
 from __future__ import annotations
@@ -18,35 +20,50 @@ from workflows.banking.validation import check_account
 from ..actors import actor_for
 from ..extensions import db
 from ..foundation.audit import record_event
-from ..models import Partner, PayeeAccount, utcnow
-from .data import DACH_PARTNER, LOGINS, PARTNERS
-from .programs import CHECKER
+from ..models import BankFileFormat, Partner, PayeeAccount, utcnow
+from .data import COUNTRY_CURRENCY, DACH_PARTNER, LOGINS, PARTNERS
 
+CHECKER = "finance2@demo.example"
+PARTNER_ADMIN = next(login.email for login in LOGINS if login.role == "partner_admin")
+NO_ACCOUNT = ("ELBE-IT",)
 # A real bank of each country (schwifty's registry knows most BICs; the others are given).
 BANKS = {
     "DE": ("37040044", None),
     "AT": ("19043", "BKAUATWWXXX"),
     "CH": ("00762", "UBSWCHZH80A"),
     "FR": ("2004101005", None),
-    "GB": ("NWBK601613", None),
     "IE": ("AIBK931152", None),
     "SE": ("500", None),
     "FI": ("123", "NDEAFIHHXXX"),
 }
-USD_PARTNER = ("KEYSTONE-GROUP", "011000015", "004417290")  # ABA routing, account number
-NEW_IBAN = "DE89370400440532013000"
-PARTNER_ADMIN = next(login.email for login in LOGINS if login.role == "partner_admin")
+SORT_CODE = "601613"  # NatWest
+ROUTING_NUMBER = "011000015"  # Federal Reserve Bank of Boston
+NEW_IBAN = "DE89370400440532013000"  # Alpennetz's change, waiting for verification
+FORMATS = (
+    ("Harbor Bank bulk ACH", "USD", "payee_name,routing_code,account_number,amount,reference", ","),
+    ("Thames Bank bulk payments", "CHF,GBP,SEK",
+     "payee_name,account_number,bic,amount,currency,reference,execution_date", ","),
+)  # fmt: skip
 
 
-def _iban(country: str, index: int) -> tuple[str, str | None]:
-    bank_code, bic = BANKS[country]
-    iban = IBAN.generate(country, bank_code=bank_code, account_code=f"{4711000 + index * 37}")
-    return str(iban.compact), bic
+def _details(partner: Partner, index: int) -> dict[str, str | None] | None:
+    """The demo account of a partner in its own currency, or None where there is no demo bank."""
+    if partner.country == "US":
+        return {"routing_number": ROUTING_NUMBER, "account_number": f"{4417290 + index * 37:09d}"}
+    if partner.country == "GB":
+        return {"sort_code": SORT_CODE, "account_number": f"{31926819 + index * 37:08d}"}
+    if partner.country not in BANKS:
+        return None
+    bank_code, bic = BANKS[partner.country]
+    iban = IBAN.generate(
+        partner.country, bank_code=bank_code, account_code=f"{4711000 + index * 37}"
+    )
+    return {"iban": str(iban.compact), "bic": bic}
 
 
-def _verified(partner: Partner, checker, **details) -> None:
+def _verified(partner: Partner, checker, currency: str, details: dict) -> None:
     checked = check_account(
-        holder_name=partner.name, partner_country=partner.country, tax_id=None, **details
+        currency=currency, holder_name=partner.name, partner_country=partner.country, **details
     )
     account = PayeeAccount(
         partner_id=partner.id,
@@ -72,25 +89,22 @@ def _verified(partner: Partner, checker, **details) -> None:
 
 
 def load_demo_banking() -> int:
-    """The demo's accounts; returns how many were added."""
+    """The demo's accounts and bank file formats that are missing; returns how many were added."""
     checker = actor_for(CHECKER)
     known = set(db.session.execute(select(PayeeAccount.partner_id, PayeeAccount.currency)).all())
-    codes = [spec.code for spec in PARTNERS if spec.country in BANKS]
+    codes = [spec.code for spec in PARTNERS if spec.code not in NO_ACCOUNT]
     partners = db.session.scalars(select(Partner).where(Partner.code.in_(codes))).all()
     added = 0
     for index, partner in enumerate(sorted(partners, key=lambda p: p.code)):
-        if (partner.id, "EUR") in known:
+        currency = COUNTRY_CURRENCY.get(partner.country)
+        details = _details(partner, index)
+        if currency is None or details is None or (partner.id, currency) in known:
             continue
-        iban, bic = _iban(partner.country, index)
-        _verified(partner, checker, currency="EUR", iban=iban, bic=bic)
-        added += 1
-    code, routing, number = USD_PARTNER
-    keystone = db.session.scalar(select(Partner).where(Partner.code == code))
-    if keystone is not None and (keystone.id, "USD") not in known:
-        _verified(keystone, checker, currency="USD", routing_number=routing, account_number=number)
+        _verified(partner, checker, currency, details)
         added += 1
     alpennetz = db.session.scalar(select(Partner).where(Partner.code == DACH_PARTNER))
-    if alpennetz is not None and (alpennetz.id, "EUR") not in known:
+    pending = select(PayeeAccount.id).where(PayeeAccount.state == "pending")
+    if alpennetz is not None and db.session.scalar(pending.limit(1)) is None:
         accounts.enter_account(
             alpennetz,
             actor=actor_for(PARTNER_ADMIN),
@@ -101,5 +115,19 @@ def load_demo_banking() -> int:
             tax_id="DE136695976",
         )
         added += 1
-    db.session.commit()
+    mapped = set(db.session.scalars(select(BankFileFormat.name)))
+    for name, currencies, columns, delimiter in FORMATS:
+        if name not in mapped:
+            db.session.add(
+                BankFileFormat(
+                    name=name,
+                    currencies=currencies,
+                    columns=columns,
+                    delimiter=delimiter,
+                    decimal_separator=".",
+                    header=True,
+                )
+            )
+            added += 1
+    db.session.flush()
     return added

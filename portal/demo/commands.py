@@ -55,11 +55,11 @@ def demo(today):
             "Run `portal db upgrade` first."
         ) from None
     try:
+        banking = load_demo_banking()
         programs = load_demo_programs(summary.dates)
         deals = load_demo_deals()
         rewards = load_demo_rewards()
         onboarding = load_demo_onboarding()
-        banking = load_demo_banking()
         claims = load_demo_claims(summary.dates)
         mdf = load_demo_mdf(summary.dates)
         coop = load_demo_coop(summary.dates)
@@ -94,9 +94,10 @@ def demo(today):
         else "Demo claims already present; none added."
     )
     click.echo(
-        f"Payout accounts: {banking} added; every EMEA partner is paid in EUR to a verified IBAN, "
-        "Keystone in USD by ABA routing, and Alpennetz's admin has entered a new EUR account "
-        "that waits for finance to verify it."
+        f"Payout accounts: {banking} added; partners are paid in their own currency to verified "
+        "accounts (IBAN, UK sort code, or ABA routing for Keystone in USD), Elbe IT-Solutions "
+        "has none yet, and Alpennetz's admin has entered a new EUR account that waits for "
+        "finance to verify it."
         if banking
         else "Payout accounts already present; none added."
     )

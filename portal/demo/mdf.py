@@ -38,9 +38,9 @@ from ..actors import actor_for
 from ..extensions import db
 from ..mdf.proofs import store_proof
 from ..models import MdfActivityType, MdfFund, Partner, Territory
+from .banking import load_demo_banking
 from .documents import one_page_pdf
 from .generate import DemoDates, add_months
-from .payees import ensure_demo_payees
 
 FINANCE, FINANCE_2 = "finance@demo.example", "finance2@demo.example"
 EMEA_MANAGER, DACH_MANAGER = "manager.emea@demo.example", "manager.dach@demo.example"
@@ -283,7 +283,7 @@ def _pay(first: date, last: date, partner: Partner) -> int:
     approves, finance exports (unless the vendor's paying account is not configured: the batch
     then waits, approved, for its payment file)."""
     finance, checker = actor_for(FINANCE), actor_for(FINANCE_2)
-    ensure_demo_payees()
+    load_demo_banking()
     batch, _held = build_batch(actor=finance, currency=partner.currency, period=Period(first, last))
     approve_batch(batch, actor=checker)
     try:

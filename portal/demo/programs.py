@@ -34,8 +34,8 @@ from ..actors import actor_for
 from ..extensions import db
 from ..models import CalcRun, Program
 from ..programs.services import save_program
+from .banking import load_demo_banking
 from .generate import DemoDates, add_months, quarter_start
-from .payees import ensure_demo_payees
 
 SPECS = (
     """\
@@ -133,7 +133,7 @@ def _close_and_batch(programs, period: Period, maker, summary: ProgramsSummary) 
         if active_closure(program.id, period) is None:
             close_period(program, period, actor=maker)
             summary.closed += 1
-    ensure_demo_payees()
+    load_demo_banking()
     try:
         built = build_batches(actor=maker, period=period)
     except PayablesError:  # nothing waiting, or every waiting line is held

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from portal.demo import load_demo
 from portal.demo.banking import load_demo_banking
 from portal.demo.data import PASSWORD
-from portal.models import OutboxMessage, Partner, PayeeAccount, User
+from portal.models import BankFileFormat, OutboxMessage, Partner, PayeeAccount, User
 from workflows.banking import accounts
 from workflows.banking.payees import hold_reasons, verified_payees
 
@@ -32,12 +32,19 @@ def test_demo_accounts_and_the_verification_journey(db, redis, client, login, mo
     added = load_demo_banking()
     assert added > 20
     assert load_demo_banking() == 0  # a second load adds nothing
-    assert db.session.scalar(select(func.count(PayeeAccount.id))) == added
+    formats = db.session.scalar(select(func.count(BankFileFormat.id)))
+    assert formats == 2
+    assert db.session.scalar(select(func.count(PayeeAccount.id))) == added - formats
 
-    emea = [by_code(db, code) for code in ("ISARTEC", "LUMIERE-RESEAUX", "BRITANNIA-GROUP")]
-    payable = verified_payees([p.id for p in emea], "EUR")
-    assert set(payable) == {p.id for p in emea}
+    euro = [by_code(db, code) for code in ("ISARTEC", "LUMIERE-RESEAUX", "LIFFEY-SYSTEMS")]
+    payable = verified_payees([p.id for p in euro], "EUR")
+    assert set(payable) == {p.id for p in euro}
     assert all(details.iban and details.bic for details in payable.values())
+    britannia = by_code(db, "BRITANNIA-GROUP")
+    sterling = verified_payees([britannia.id], "GBP")[britannia.id]
+    assert (sterling.scheme, sterling.sort_code) == ("gb_sort_code", "601613")
+    elbe = by_code(db, "ELBE-IT")
+    assert hold_reasons([elbe.id], "EUR") == {elbe.id: "no_account"}
     keystone = by_code(db, "KEYSTONE-GROUP")
     usd = verified_payees([keystone.id], "USD")[keystone.id]
     assert (usd.scheme, usd.routing_number) == ("us_aba", "011000015")
