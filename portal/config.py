@@ -118,6 +118,11 @@ class Config:
     DEAL_CLOSE_MAX_DAYS_AHEAD = int(_env("DEAL_CLOSE_MAX_DAYS_AHEAD", "1095"))
     DEAL_PROTECTION_DAYS = int(_env("DEAL_PROTECTION_DAYS", "90"))
     DEAL_REMINDER_DAYS = 14
+    # Single sign-on (portal/sso): every call to a provider (discovery, keys, token) gives up
+    # after SSO_HTTP_TIMEOUT_SECONDS; ID tokens are accepted SSO_CLOCK_SKEW_SECONDS around
+    # their issue and expiry times, for clocks that disagree a little.
+    SSO_HTTP_TIMEOUT_SECONDS = float(_env("SSO_HTTP_TIMEOUT_SECONDS", "10"))
+    SSO_CLOCK_SKEW_SECONDS = int(_env("SSO_CLOCK_SKEW_SECONDS", "120"))
     DEAL_REVIEW_TARGET_HOURS = 48
     # Market development funds: a request's claim is due MDF_CLAIM_DAYS after its activity ends
     # (a fund may set its own number of days), never after the fund's claim deadline; partner
@@ -206,6 +211,11 @@ class TestConfig(Config):
 
 
 CONFIGS = {"production": Config, "development": DevelopmentConfig, "test": TestConfig}
+
+
+def secret_from_environment(name: str) -> str | None:
+    """A secret kept in the environment under a name stored elsewhere (an SSO client secret)."""
+    return _env(name)
 
 
 def config_for(name: str | None = None) -> type[Config]:

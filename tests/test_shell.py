@@ -128,7 +128,10 @@ NAV = {
         ("Sales", ["Sales", "Imports"]),
         (None, ["Deals"]),
         (None, ["Resources"]),
-        ("Administration", ["Users", "Agreements", "Audit log", "System health"]),
+        (
+            "Administration",
+            ["Users", "Single sign-on", "Agreements", "Audit log", "System health"],
+        ),
     ],
 }
 

@@ -48,6 +48,7 @@ from .rewards import (
 from .role_grants import RoleGrant
 from .sales import FxRate, ImportBatch, SaleLine
 from .sessions import UserSession
+from .sso import SsoIdentity, SsoProvider
 from .tasks import Task
 from .territories import Territory, territory_ancestry
 from .types import utcnow
@@ -110,6 +111,8 @@ __all__ = [
     "Task",
     "Territory",
     "User",
+    "SsoIdentity",
+    "SsoProvider",
     "UserSession",
     "managed_territories",
     "manager_territories",
