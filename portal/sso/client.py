@@ -53,6 +53,17 @@ def client_for(provider: SsoProvider) -> FlaskOAuth2App:
     )
 
 
+def claims_options(provider: SsoProvider) -> dict:
+    """What the ID token must say, for Authlib to check: issued by the issuer the admin
+    configured (not merely the one the metadata document names) and meant for this client
+    (`aud`; left alone, Authlib would only require an `azp` for a foreign audience)."""
+    issuer = provider.issuer.rstrip("/")
+    return {
+        "iss": {"essential": True, "values": [issuer, issuer + "/"]},
+        "aud": {"essential": True, "value": provider.client_id},
+    }
+
+
 def authorize_redirect(provider: SsoProvider, redirect_uri: str, login_hint: str | None):
     """The redirect to the provider's authorization endpoint; state, nonce and the PKCE
     verifier are kept in the Flask session until the callback."""
@@ -65,7 +76,9 @@ def finish(provider: SsoProvider) -> dict:
     the raw ID token (`id_token`). Raises one of PROTOCOL_ERRORS when anything is wrong,
     including a state that was already used or never issued."""
     token = client_for(provider).authorize_access_token(
-        claims_cls=IDToken, leeway=current_app.config["SSO_CLOCK_SKEW_SECONDS"]
+        claims_cls=IDToken,
+        claims_options=claims_options(provider),
+        leeway=current_app.config["SSO_CLOCK_SKEW_SECONDS"],
     )
     claims = token.get("userinfo")
     if not claims:
