@@ -118,7 +118,7 @@ class Config:
     DEAL_CLOSE_MAX_DAYS_AHEAD = int(_env("DEAL_CLOSE_MAX_DAYS_AHEAD", "1095"))
     DEAL_PROTECTION_DAYS = int(_env("DEAL_PROTECTION_DAYS", "90"))
     DEAL_REMINDER_DAYS = 14
-    # Single sign-on (portal/sso): every call to a provider (discovery, keys, token) gives up
+    # Single sign-on (portal/auth/sso): every call to a provider (discovery, keys, token) gives up
     # after SSO_HTTP_TIMEOUT_SECONDS; ID tokens are accepted SSO_CLOCK_SKEW_SECONDS around
     # their issue and expiry times, for clocks that disagree a little.
     SSO_HTTP_TIMEOUT_SECONDS = float(_env("SSO_HTTP_TIMEOUT_SECONDS", "10"))

@@ -421,7 +421,6 @@ UNSCOPED = {
     "role_grants": "a staff role request belongs to no partner; administrators see all",
     "country_territory_rules": "a country rule routes applications; administrators see all",
     "agreement_versions": "agreements are published to everyone (unpublished: see the view)",
-    "sso_providers": "sign-in providers are configuration; only administrators open them",
 }
 
 

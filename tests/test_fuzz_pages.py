@@ -57,6 +57,7 @@ from portal.models import (
     Redemption,
     RewardItem,
     SaleLine,
+    SsoProvider,
     Territory,
     User,
 )
@@ -226,6 +227,7 @@ def real_values(mdf) -> dict[str, list[str]]:
         "request_id": [mdf.waiting, mdf.claimed],
         "mdf_claim_id": [mdf.claim],
         "proof_id": [mdf.proof],
+        "provider_id": [first_id(SsoProvider)],
     }
     values = {name: [str(i) for i in found] for name, found in ids.items()}
     # Ids of objects the demo does not create (imports, batches, tasks, documents, tokens …)
@@ -297,6 +299,19 @@ def demo(db, redis, monkeypatch):
     load_demo_claims(summary.dates)
     db.session.commit()
     mdf = add_mdf_demo(db.session)
+    # a sign-in provider nobody answers for (nothing listens on port 9): its pages and the
+    # company sign-in are walked without leaving the machine
+    db.session.add(
+        SsoProvider(
+            name="Demo company login",
+            issuer="http://127.0.0.1:9",
+            client_id="portal",
+            secret_env="DEMO_SSO_SECRET",
+            domains=["sso.demo.example"],
+            role_map={"admins": "admin"},
+            territory_map={},
+        )
+    )
     db.session.commit()
     return summary, mdf
 
@@ -373,7 +388,13 @@ REACHED = {
         "/mdf/funds/<int:fund_id>",
         "/mdf/activity-types",
     },
-    "admin": {"/admin/users", "/admin/country-rules"},
+    "admin": {
+        "/admin/users",
+        "/admin/country-rules",
+        "/admin/sso",
+        "/admin/sso/new",
+        "/admin/sso/<int:provider_id>",
+    },
 }
 
 

@@ -8,11 +8,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..auth.sso.providers import save_provider
 from ..changes import REFUSED, commit_or_show
 from ..extensions import db
 from ..models import SsoProvider
-from ..security import Perm, get_unscoped_or_404, requires
-from ..sso.providers import save_provider
+from ..security import Perm, get_visible_or_404, requires
 from . import bp
 from .sso_forms import ProviderForm
 
@@ -71,4 +71,4 @@ def new_sso_provider():
 @bp.route("/sso/<int:provider_id>", methods=["GET", "POST"])
 @requires(Perm.MANAGE_USERS)
 def edit_sso_provider(provider_id):
-    return _edit(get_unscoped_or_404(SsoProvider, provider_id))
+    return _edit(get_visible_or_404(SsoProvider, provider_id))

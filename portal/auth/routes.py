@@ -7,13 +7,13 @@ from portal.foundation.ratelimit import RateLimited
 
 from ..changes import refusal_message
 from ..extensions import db
-from ..sso import services as sso
-from ..sso.forms import CompanySignInForm
-from ..sso.signout import provider_logout_url
 from . import bp, sessions
 from .forms import LanguageForm, LoginForm
 from .redirects import referrer_path, safe_next
 from .services import authenticate
+from .sso import services as sso
+from .sso.forms import CompanySignInForm
+from .sso.signout import provider_logout_url
 
 
 def login_page(form=None, company_form=None, status: int = 200):

@@ -6,12 +6,11 @@ from flask_login import current_user
 
 from ..changes import refusal_message
 from ..extensions import db
-from ..models import SsoProvider
-from ..sso import client, services, signout
-from ..sso.forms import CompanySignInForm
 from . import bp, sessions
 from .redirects import safe_next
 from .routes import login_page
+from .sso import client, services, signout
+from .sso.forms import CompanySignInForm
 
 NEXT_KEY = "sso_next"
 
@@ -50,8 +49,8 @@ def _unavailable():
 def sso_callback(provider_id):
     """The provider's answer: the code is exchanged and the ID token checked (by Authlib), then
     the person is signed in with a server-side session like a password sign-in."""
-    provider = db.session.get(SsoProvider, provider_id)
-    if provider is None or not provider.active:
+    provider = services.active_provider(provider_id)
+    if provider is None:
         flash(_("This company sign-in is not available."), "danger")
         return redirect(url_for("auth.login"))
     next_url = session.pop(NEXT_KEY, None)

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
+from portal.auth.sso import client as sso_client
 from portal.models import AuditEvent, User, UserSession
-from portal.sso import client as sso_client
 
 from ..conftest import csrf_token
 from ..factories import PASSWORD

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from portal.foundation.audit import record_event
 from workflows.engine.i18n import N_, Refusal
 
-from ..extensions import db
-from ..models import Partner, Role, SsoProvider, Territory, utcnow
-from ..security import Perm, ensure
+from ...extensions import db
+from ...models import Partner, Role, SsoProvider, Territory, utcnow
+from ...security import Perm, ensure, visible_to
 
 ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]{0,99}")
 DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
@@ -115,7 +115,9 @@ def save_provider(provider: SsoProvider | None, *, actor, **fields) -> SsoProvid
     ensure(actor, Perm.MANAGE_USERS)
     partner = None
     if fields.get("partner_id"):
-        partner = db.session.get(Partner, int(fields["partner_id"]))
+        partner = db.session.scalar(
+            visible_to(select(Partner), actor).where(Partner.id == int(fields["partner_id"]))
+        )
         if partner is None:
             raise ProviderError(N_("Choose a partner from the list."), field="partner_id")
     secret_env = (fields["secret_env"] or "").strip()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import session, url_for
 
-from ..extensions import db
-from ..models import SsoProvider
-from . import client
+from ...models import SsoProvider
+from . import client, services
 
 SESSION_KEY = "sso"  # [provider id, ID token] of a sign-in through a provider
 
@@ -22,7 +21,7 @@ def provider_logout_url() -> str | None:
     kept = session.get(SESSION_KEY)
     if not isinstance(kept, list) or len(kept) != 2 or not isinstance(kept[0], int):
         return None
-    provider = db.session.get(SsoProvider, kept[0])
+    provider = services.active_provider(kept[0])
     if provider is None:
         return None
     return client.logout_url(provider, kept[1], url_for("auth.login", _external=True))

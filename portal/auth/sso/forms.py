@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
-from ..forms import email_field
+from ...forms import email_field
 
 
 class CompanySignInForm(FlaskForm):

@@ -14,8 +14,8 @@ from flask import current_app
 from joserfc.errors import JoseError
 from requests import RequestException
 
-from ..config import secret_from_environment
-from ..models import SsoProvider
+from ...config import secret_from_environment
+from ...models import SsoProvider
 
 # What a failed exchange with a provider raises: a refused or tampered answer, a provider
 # that does not answer in time, a metadata document without what OpenID Connect needs.

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from portal.foundation.audit import record_event
 from workflows.engine.i18n import N_, Refusal
 
-from ..auth.sessions import revoke_all
-from ..extensions import db
-from ..models import Role, SsoIdentity, SsoProvider, Territory, User, utcnow
+from ...extensions import db
+from ...models import Role, SsoIdentity, SsoProvider, Territory, User, utcnow
+from ..sessions import revoke_all
 
 STAFF_ORDER = (Role.ADMIN.value, Role.FINANCE.value, Role.CHANNEL_MANAGER.value)
 PARTNER_ORDER = (Role.PARTNER_ADMIN.value, Role.PARTNER_USER.value)
@@ -42,6 +42,14 @@ def provider_for_email(email: str) -> SsoProvider | None:
         if domain in provider.domains:
             return provider
     return None
+
+
+def active_provider(provider_id: int) -> SsoProvider | None:
+    """An active provider by id: the sign-in pages of every provider are open to anyone, as
+    its callback address is (the provider, not the portal, decides who gets through)."""
+    return db.session.scalar(
+        select(SsoProvider).where(SsoProvider.id == provider_id, SsoProvider.active.is_(True))
+    )
 
 
 def active_providers() -> list[SsoProvider]:
