@@ -79,7 +79,10 @@ def logout():
     logout_user()
     sessions.forget_browser()
     flash(_("You have been signed out."), "info")
-    return redirect(provider_logout or url_for("auth.login"))
+    if provider_logout:
+        heading = _("Signing you out of your company account…")
+        return render_template("auth/sso_continue.html", target=provider_logout, heading=heading)
+    return redirect(url_for("auth.login"))
 
 
 @bp.post("/language")

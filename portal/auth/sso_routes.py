@@ -1,6 +1,6 @@
 """Signing in through an organisation's OpenID Connect provider."""
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -32,12 +32,17 @@ def sso_start():
         return login_page(company_form=form, status=404)
     callback = url_for("auth.sso_callback", provider_id=provider.id, _external=True)
     try:
-        response = client.authorize_redirect(provider, callback, form.email.data.strip())
+        target = client.authorization_url(provider, callback, form.email.data.strip())
     except client.PROTOCOL_ERRORS:
         current_app.logger.warning("SSO provider %s unreachable", provider.id, exc_info=True)
         return _unavailable()
     session[NEXT_KEY] = safe_next(request.args.get("next"))
-    return response
+    return leave_for(target, _("Taking you to your company's sign-in page…"))
+
+
+def leave_for(target: str, heading: str):
+    """A page that sends the browser on to the provider (see auth/sso_continue.html)."""
+    return render_template("auth/sso_continue.html", target=target, heading=heading)
 
 
 def _unavailable():

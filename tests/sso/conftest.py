@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -58,10 +60,22 @@ def world(make, oidc, monkeypatch):
 
 
 def start(client, email: str):
-    """Ask the portal for the company sign-in of `email`; the answer (a redirect to the
+    """Ask the portal for the company sign-in of `email`; the answer (a page leaving for the
     provider, or the sign-in page with a refusal)."""
     token = csrf_token(client)
     return client.post("/login/sso", data={"sso-email": email, "sso-csrf_token": token})
+
+
+CONTINUE = re.compile(r'id="continue" href="([^"]+)"')
+
+
+def onward(answer) -> str:
+    """Where a page that leaves for the provider sends the browser (its refresh and link)."""
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    body = answer.get_data(as_text=True)
+    target = html.unescape(CONTINUE.search(body).group(1))
+    assert f'content="0;url={html.escape(target)}"' in body
+    return target
 
 
 def authorize(location: str, subject: str) -> str:
@@ -77,7 +91,6 @@ def sso_sign_in(client, oidc, email: str, subject: str, **claims):
     """The whole journey: the provider knows `subject` with `claims`, the person starts at the
     portal, authorizes at the provider, and comes back. Returns the callback's answer."""
     oidc.set_user(subject, email=email, email_verified=True, **claims)
-    started = start(client, email)
-    assert started.status_code == 302, started.get_data(as_text=True)
-    assert started.headers["Location"].startswith(oidc.url)
-    return client.get(authorize(started.headers["Location"], subject))
+    location = onward(start(client, email))
+    assert location.startswith(f"{oidc.url}/oauth2/authorize?")
+    return client.get(authorize(location, subject))

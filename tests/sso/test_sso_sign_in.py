@@ -14,7 +14,7 @@ from portal.models import AuditEvent, User, UserSession
 
 from ..conftest import csrf_token
 from ..factories import PASSWORD
-from .conftest import authorize, sso_sign_in, start
+from .conftest import authorize, onward, sso_sign_in, start
 
 
 def _user(db, email):
@@ -163,7 +163,7 @@ def test_unknown_domain_is_offered_the_password_instead(client, db, world):
 
 def _refused_journey(client, db, oidc, email, subject):
     oidc.set_user(subject, email=email, email_verified=True, groups=["money"])
-    location = start(client, email).headers["Location"]
+    location = onward(start(client, email))
     answer = client.get(authorize(location, subject))
     assert answer.status_code == 302 and urlsplit(answer.headers["Location"]).path == "/login"
     page = client.get(answer.headers["Location"]).get_data(as_text=True)
@@ -203,7 +203,7 @@ def test_clock_skew_within_the_leeway_is_accepted(client, db, world, oidc, monke
 
 def test_replayed_state_is_refused(client, app, db, world, oidc):
     oidc.set_user("sub-rex", email="rex@vendor.example", email_verified=True, groups=["money"])
-    callback = authorize(start(client, "rex@vendor.example").headers["Location"], "sub-rex")
+    callback = authorize(onward(start(client, "rex@vendor.example")), "sub-rex")
     assert client.get(callback).status_code == 302 and _signed_in(client)
     client.post("/logout", data={"csrf_token": _csrf(client)})
     assert client.get(callback).headers["Location"].endswith("/login")
@@ -216,7 +216,7 @@ def test_replayed_state_is_refused(client, app, db, world, oidc):
 
 def test_provider_asserting_an_address_outside_its_domains_is_refused(client, db, world, oidc):
     oidc.set_user("sub-mal", email="mal@alpen.example", email_verified=True)
-    location = start(client, "mal@vendor.example").headers["Location"]
+    location = onward(start(client, "mal@vendor.example"))
     answer = client.get(authorize(location, "sub-mal"))
     page = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "does not sign in addresses of alpen.example" in page
@@ -226,7 +226,8 @@ def test_provider_asserting_an_address_outside_its_domains_is_refused(client, db
 def test_sign_out_ends_the_provider_session(client, db, world, oidc):
     sso_sign_in(client, oidc, "sam@vendor.example", "sub-sam", groups=["money"])
     answer = client.post("/logout", data={"csrf_token": _csrf(client)})
-    target = urlsplit(answer.headers["Location"])
+    assert "Signing you out of your company account" in answer.get_data(as_text=True)
+    target = urlsplit(onward(answer))
     assert f"{target.scheme}://{target.netloc}" == oidc.url
     assert target.path == "/oauth2/end_session"
     query = parse_qs(target.query)

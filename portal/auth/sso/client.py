@@ -64,11 +64,14 @@ def claims_options(provider: SsoProvider) -> dict:
     }
 
 
-def authorize_redirect(provider: SsoProvider, redirect_uri: str, login_hint: str | None):
-    """The redirect to the provider's authorization endpoint; state, nonce and the PKCE
-    verifier are kept in the Flask session until the callback."""
+def authorization_url(provider: SsoProvider, redirect_uri: str, login_hint: str | None) -> str:
+    """The provider's authorization URL for this sign-in; state, nonce and the PKCE verifier
+    are kept in the Flask session until the callback."""
+    app = client_for(provider)
     extra = {"login_hint": login_hint} if login_hint else {}
-    return client_for(provider).authorize_redirect(redirect_uri, **extra)
+    started = app.create_authorization_url(redirect_uri, **extra)
+    app.save_authorize_data(redirect_uri=redirect_uri, **started)
+    return started["url"]
 
 
 def finish(provider: SsoProvider) -> dict:
