@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..auth.sso.providers import save_provider
+from ..auth.sso.providers import PARTNER_ROLES, STAFF_ROLES, save_provider
 from ..changes import REFUSED, commit_or_show
 from ..extensions import db
 from ..models import SsoProvider
@@ -59,7 +59,12 @@ def _edit(provider: SsoProvider | None):
         flash(_("%(name)s saved.", name=saved.name), "success")
         return redirect(url_for("admin.sso_providers"))
     status = 400 if form.is_submitted() else 200
-    return render_template("admin/sso_provider.html", form=form, provider=provider), status
+    return render_template(
+        "admin/sso_provider.html",
+        form=form,
+        provider=provider,
+        role_codes=STAFF_ROLES + PARTNER_ROLES,
+    ), status
 
 
 @bp.route("/sso/new", methods=["GET", "POST"])
