@@ -60,12 +60,14 @@ def sso_callback(provider_id):
         return redirect(url_for("auth.login"))
     next_url = session.pop(NEXT_KEY, None)
     ip = request.remote_addr
+    started = client.started_here(provider)
     try:
         claims = client.finish(provider)
     except client.PROTOCOL_ERRORS as exc:
         current_app.logger.warning("SSO sign-in refused by protocol checks: %r", exc)
-        services.record_refusal(provider, None, f"protocol: {type(exc).__name__}"[:64], ip)
-        db.session.commit()
+        if started:  # an answer to no sign-in of this browser is logged, not audited
+            services.record_refusal(provider, None, f"protocol: {type(exc).__name__}"[:64], ip)
+            db.session.commit()
         flash(
             _("The sign-in through your company account could not be completed. Please try again."),
             "danger",

@@ -212,6 +212,9 @@ def test_replayed_state_is_refused(client, app, db, world, oidc):
     assert stranger.get(callback).headers["Location"].endswith("/login")
     assert not _signed_in(stranger)
     assert len(_events(db, "user.sso_login")) == 1
+    # answers to no sign-in started in that browser are logged, not written to the audit trail
+    # (anyone could otherwise fill it); a browser whose own sign-in fails is audited
+    assert _events(db, "user.sso_refused") == []
 
 
 def test_provider_asserting_an_address_outside_its_domains_is_refused(client, db, world, oidc):

@@ -10,7 +10,7 @@ import time
 
 from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App, OAuthError
 from authlib.oidc.core import CodeIDToken
-from flask import current_app
+from flask import current_app, session
 from joserfc.errors import JoseError
 from requests import RequestException
 
@@ -34,11 +34,15 @@ class IDToken(CodeIDToken):
         return super().validate(now=clock() if now is None else now, leeway=leeway)
 
 
+def client_name(provider: SsoProvider) -> str:
+    return f"sso{provider.id}"
+
+
 def client_for(provider: SsoProvider) -> FlaskOAuth2App:
     """An Authlib client for `provider`, its settings as stored now; the client secret is read
     from the environment variable the provider names (empty when unset: the token request is
     then refused by the provider)."""
-    name = f"sso{provider.id}"
+    name = client_name(provider)
     return FlaskOAuth2App(
         FlaskIntegration(name),
         name,
@@ -72,6 +76,13 @@ def authorization_url(provider: SsoProvider, redirect_uri: str, login_hint: str 
     started = app.create_authorization_url(redirect_uri, **extra)
     app.save_authorize_data(redirect_uri=redirect_uri, **started)
     return started["url"]
+
+
+def started_here(provider: SsoProvider) -> bool:
+    """Whether this browser's session holds a sign-in with `provider` waiting for its answer
+    (Authlib keeps each pending state under `_state_<client name>_<state>`)."""
+    prefix = f"_state_{client_name(provider)}_"
+    return any(key.startswith(prefix) for key in session)
 
 
 def finish(provider: SsoProvider) -> dict:
