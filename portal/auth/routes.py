@@ -28,6 +28,13 @@ def login_page(form=None, company_form=None, status: int = 200):
     return page, status
 
 
+def leave_for(target: str, heading: str):
+    """A page that sends the browser on to an identity provider (auth/sso_continue.html);
+    never cached, as its address may carry the ID token (sign-out)."""
+    page = render_template("auth/sso_continue.html", target=target, heading=heading)
+    return page, 200, {"Cache-Control": "no-store"}
+
+
 def _too_many(form, refused: RateLimited):
     flash(refusal_message(refused), "danger")
     page, _status = login_page(form)
@@ -80,8 +87,7 @@ def logout():
     sessions.forget_browser()
     flash(_("You have been signed out."), "info")
     if provider_logout:
-        heading = _("Signing you out of your company account…")
-        return render_template("auth/sso_continue.html", target=provider_logout, heading=heading)
+        return leave_for(provider_logout, _("Signing you out of your company account…"))
     return redirect(url_for("auth.login"))
 
 

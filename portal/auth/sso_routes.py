@@ -1,6 +1,6 @@
 """Signing in through an organisation's OpenID Connect provider."""
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,7 +8,7 @@ from ..changes import refusal_message
 from ..extensions import db
 from . import bp, sessions
 from .redirects import safe_next
-from .routes import login_page
+from .routes import leave_for, login_page
 from .sso import client, services, signout
 from .sso.forms import CompanySignInForm
 
@@ -38,11 +38,6 @@ def sso_start():
         return _unavailable()
     session[NEXT_KEY] = safe_next(request.args.get("next"))
     return leave_for(target, _("Taking you to your company's sign-in page…"))
-
-
-def leave_for(target: str, heading: str):
-    """A page that sends the browser on to the provider (see auth/sso_continue.html)."""
-    return render_template("auth/sso_continue.html", target=target, heading=heading)
 
 
 def _unavailable():

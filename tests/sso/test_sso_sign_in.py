@@ -230,6 +230,7 @@ def test_sign_out_ends_the_provider_session(client, db, world, oidc):
     sso_sign_in(client, oidc, "sam@vendor.example", "sub-sam", groups=["money"])
     answer = client.post("/logout", data={"csrf_token": _csrf(client)})
     assert "Signing you out of your company account" in answer.get_data(as_text=True)
+    assert answer.headers["Cache-Control"] == "no-store"
     target = urlsplit(onward(answer))
     assert f"{target.scheme}://{target.netloc}" == oidc.url
     assert target.path == "/oauth2/end_session"
