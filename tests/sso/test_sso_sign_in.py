@@ -94,6 +94,20 @@ def test_staff_with_no_mapped_role_is_never_created(client, db, world, oidc):
     assert _user(db, "eve@vendor.example") is None and not _signed_in(client)
 
 
+def test_existing_staff_account_without_mapped_group_is_refused_not_deactivated(
+    client, db, make, world, oidc
+):
+    user = make.user("finance", email="pia@vendor.example")
+    answer = sso_sign_in(client, oidc, "pia@vendor.example", "sub-pia", groups=["staff"])
+    assert "gives you no role" in client.get(answer.headers["Location"]).get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.active and user.role == "finance" and not _signed_in(client)
+    # once mapped, the same account is linked to the subject and follows the groups
+    sso_sign_in(client, oidc, "pia@vendor.example", "sub-pia", groups=["portal-admins"])
+    db.session.refresh(user)
+    assert user.role == "admin" and _signed_in(client)
+
+
 def test_partner_person_lands_in_their_organisation(client, db, world, oidc):
     answer = sso_sign_in(client, oidc, "anna@alpen.example", "sub-anna", groups=["sales"])
     assert answer.status_code == 302 and _signed_in(client)

@@ -181,7 +181,10 @@ def _staff_user(provider, identity, user, role, groups, email, claims) -> User:
     if user is not None and user.role not in STAFF_ORDER:
         _refuse(N_("This e-mail address belongs to a partner account."), "not_staff")
     if role is None:
-        if user is not None and user.active:
+        # only an account this provider signed in before loses its role; a staff account
+        # reaching the provider for the first time without a mapped group is just refused
+        removing = identity is not None and user.active
+        if removing:
             _remove_role(provider, identity, user)
         _refuse(
             N_(
@@ -189,7 +192,7 @@ def _staff_user(provider, identity, user, role, groups, email, claims) -> User:
                 "administrator for access."
             ),
             "no_role",
-            keep=user is not None,
+            keep=removing,
         )
     territories = mapped_territories(provider, groups) if role == Role.CHANNEL_MANAGER else []
     if role == Role.CHANNEL_MANAGER and not territories:
@@ -237,11 +240,10 @@ def _access(user: User, provider: SsoProvider) -> dict:
     }
 
 
-def _remove_role(provider: SsoProvider, identity: SsoIdentity | None, user: User) -> None:
+def _remove_role(provider: SsoProvider, identity: SsoIdentity, user: User) -> None:
     """No group maps to a role any more: the account is deactivated and its sessions end."""
     user.active = False
-    if identity is not None:
-        identity.role_removed_at = utcnow()
+    identity.role_removed_at = utcnow()
     record_event(
         None,
         "user.sso_role_removed",
