@@ -254,6 +254,15 @@ def test_sign_out_ends_the_provider_session(client, db, world, oidc):
     assert not _signed_in(client)
 
 
+def test_sign_out_without_the_provider_ends_the_portal_session_only(client, db, world, oidc):
+    sso_sign_in(client, oidc, "sue@vendor.example", "sub-sue", groups=["money"])
+    world["staff"].issuer = "http://127.0.0.1:9"  # the provider no longer answers
+    db.session.flush()
+    answer = client.post("/logout", data={"csrf_token": _csrf(client)})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/login")
+    assert not _signed_in(client)
+
+
 def test_requests_to_the_provider_carry_a_time_limit(app, db, world):
     with app.test_request_context("/"):
         session = sso_client.client_for(world["staff"])._get_oauth_client()
