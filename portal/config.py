@@ -123,6 +123,9 @@ class Config:
     # their issue and expiry times, for clocks that disagree a little.
     SSO_HTTP_TIMEOUT_SECONDS = float(_env("SSO_HTTP_TIMEOUT_SECONDS", "10"))
     SSO_CLOCK_SKEW_SECONDS = int(_env("SSO_CLOCK_SKEW_SECONDS", "120"))
+    # Company sign-ins one client address may start per LOGIN_RATE_WINDOW_SECONDS: each one
+    # makes the portal call the provider, which nobody should be able to do in bulk.
+    SSO_START_RATE_LIMIT = int(_env("SSO_START_RATE_LIMIT", "30"))
     DEAL_REVIEW_TARGET_HOURS = 48
     # Market development funds: a request's claim is due MDF_CLAIM_DAYS after its activity ends
     # (a fund may set its own number of days), never after the fund's claim deadline; partner

@@ -4,6 +4,8 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.foundation import ratelimit
+
 from ..changes import refusal_message
 from ..extensions import db
 from . import bp, sessions
@@ -23,6 +25,10 @@ def sso_start():
     form = CompanySignInForm(prefix="sso")
     if not form.validate_on_submit():
         return login_page(company_form=form, status=400)
+    try:
+        ratelimit.hit(_start_counters())
+    except ratelimit.RateLimited as refused:
+        return _too_many(form, refused)
     provider = services.provider_for_email(form.email.data)
     if provider is None:
         flash(
@@ -38,6 +44,22 @@ def sso_start():
         return _unavailable()
     session[NEXT_KEY] = safe_next(request.args.get("next"))
     return leave_for(target, _("Taking you to your company's sign-in page…"))
+
+
+def _start_counters() -> list[ratelimit.Counter]:
+    config = current_app.config
+    return ratelimit.per_identity(
+        "sso-start",
+        [request.remote_addr or "-"],
+        limit=config["SSO_START_RATE_LIMIT"],
+        window=config["LOGIN_RATE_WINDOW_SECONDS"],
+    )
+
+
+def _too_many(form, refused: ratelimit.RateLimited):
+    flash(refusal_message(refused), "danger")
+    page, _status = login_page(company_form=form)
+    return page, 429, {"Retry-After": str(refused.retry_after)}
 
 
 def _unavailable():

@@ -175,6 +175,15 @@ def test_unknown_domain_is_offered_the_password_instead(client, db, world):
     assert "No company sign-in is set up for this e-mail domain" in answer.get_data(as_text=True)
 
 
+def test_company_sign_ins_started_from_one_address_are_limited(app, client, world, monkeypatch):
+    monkeypatch.setitem(app.config, "SSO_START_RATE_LIMIT", 2)
+    assert start(client, "a@unknown.example").status_code == 404
+    assert start(client, "b@unknown.example").status_code == 404
+    refused = start(client, "c@vendor.example")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "Too many attempts" in refused.get_data(as_text=True)
+
+
 def _refused_journey(client, db, oidc, email, subject):
     oidc.set_user(subject, email=email, email_verified=True, groups=["money"])
     location = onward(start(client, email))
