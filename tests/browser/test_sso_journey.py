@@ -25,6 +25,12 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def switch_language(page, locale: str) -> None:
+    page.locator("footer select[name=locale]").select_option(locale)
+    page.locator("footer").get_by_role("button").click()
+    expect(page.locator("html")).to_have_attribute("lang", locale)
+
+
 @pytest.fixture(scope="module")
 def oidc(tmp_path_factory):
     with start_provider(tmp_path_factory.mktemp("oidc") / "provider.log") as provider:
@@ -73,6 +79,10 @@ def test_staff_sign_in_through_the_company_provider_and_out_again(
     page.get_by_role("link", name="Edit").click()
     expect(page.get_by_label("Issuer URL")).to_have_value(oidc.url)
     shot(page, "provider-en")
+    switch_language(page, "fr")
+    expect(page.get_by_role("link", name="Annuler")).to_be_visible()
+    shot(page, "provider-fr")
+    switch_language(page, "en")
 
     sign_out(page)
     page.wait_for_url(f"{oidc.url}/oauth2/end_session*")
@@ -98,9 +108,7 @@ def test_the_sign_in_page_in_french_offers_the_company_account(
     )
     committed_db.session.commit()
     page.goto(f"{live_server}/login")
-    page.locator("footer select[name=locale]").select_option("fr")
-    page.locator("footer").get_by_role("button").click()
-    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    switch_language(page, "fr")
     expect(page.locator("#company-sign-in")).to_be_visible()
     shot(page, "sign-in-fr")
     page.locator("#sso-email").fill("una@unknown.example")
