@@ -77,6 +77,12 @@ def password_sign_in_off_for(email: str, user: User | None = None) -> SsoProvide
     return None
 
 
+def company_account_only(user: User) -> bool:
+    """Whether `user` may sign in only through their organisation's provider: a password they
+    set from an e-mailed link or an invitation does not sign them in."""
+    return password_sign_in_off_for(user.email, user) is not None
+
+
 def groups_of(provider: SsoProvider, claims: dict) -> set[str]:
     value = claims.get(provider.groups_claim)
     if isinstance(value, str):
