@@ -98,6 +98,14 @@ def test_bad_settings_are_refused_and_nothing_is_saved(admin, db, changes, messa
     assert _count(db) == 0
 
 
+def test_a_partner_provider_maps_no_territories(admin, db, make):
+    partner = make.partner("ALPEN", make.territory("DACH"))
+    answer = _post(admin, "/admin/sso/new", partner_id=str(partner.id), role_map="")
+    assert answer.status_code == 400
+    assert "Territories are mapped for staff providers only." in answer.get_data(as_text=True)
+    assert _count(db) == 0
+
+
 def test_a_domain_has_one_provider(admin, db):
     _post(admin, "/admin/sso/new")
     answer = _post(admin, "/admin/sso/new", name="Second", domains="vendor.example")

@@ -131,6 +131,10 @@ def save_provider(provider: SsoProvider | None, *, actor, **fields) -> SsoProvid
     groups_claim = (fields["groups_claim"] or "").strip()
     if not CLAIM.fullmatch(groups_claim):
         raise ProviderError(N_("Name the claim that lists the groups."), field="groups_claim")
+    if partner is not None and (fields["territory_map"] or "").strip():
+        raise ProviderError(
+            N_("Territories are mapped for staff providers only."), field="territory_map"
+        )
     if fields["password_sign_in_off"] and partner is None:
         raise ProviderError(
             N_("Password sign-in can only be turned off for a partner organisation."),
