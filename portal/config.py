@@ -125,6 +125,14 @@ class Config:
     REVIEW_TARGET_HOURS = int(_env("REVIEW_TARGET_HOURS", "48"))
     DEAL_PROTECTION_DAYS = int(_env("DEAL_PROTECTION_DAYS", "90"))
     DEAL_REMINDER_DAYS = 14
+    # Single sign-on (portal/auth/sso): every call to a provider (discovery, keys, token) gives up
+    # after SSO_HTTP_TIMEOUT_SECONDS; ID tokens are accepted SSO_CLOCK_SKEW_SECONDS around
+    # their issue and expiry times, for clocks that disagree a little.
+    SSO_HTTP_TIMEOUT_SECONDS = float(_env("SSO_HTTP_TIMEOUT_SECONDS", "10"))
+    SSO_CLOCK_SKEW_SECONDS = int(_env("SSO_CLOCK_SKEW_SECONDS", "120"))
+    # Company sign-ins one client address may start per LOGIN_RATE_WINDOW_SECONDS: each one
+    # makes the portal call the provider, which nobody should be able to do in bulk.
+    SSO_START_RATE_LIMIT = int(_env("SSO_START_RATE_LIMIT", "30"))
     # Market development funds: a request's claim is due MDF_CLAIM_DAYS after its activity ends
     # (a fund may set its own number of days), never after the fund's claim deadline; partner
     # admins are warned MDF_EXPIRY_WARNING_DAYS before that deadline; a claim carries at most
@@ -234,6 +242,11 @@ class TestConfig(Config):
 
 
 CONFIGS = {"production": Config, "development": DevelopmentConfig, "test": TestConfig}
+
+
+def secret_from_environment(name: str) -> str | None:
+    """A secret kept in the environment under a name stored elsewhere (an SSO client secret)."""
+    return _env(name)
 
 
 def config_for(name: str | None = None) -> type[Config]:

@@ -107,6 +107,7 @@ NAVIGATION: tuple[NavLink | NavGroup, ...] = (
         _l("Administration"),
         (
             NavLink("admin.users", _l("Users"), Perm.MANAGE_USERS),
+            NavLink("admin.sso_providers", _l("Single sign-on"), Perm.MANAGE_USERS),
             NavLink("agreements.index", _l("Agreements"), Perm.PUBLISH_AGREEMENTS),
             NavLink("audit.index", _l("Audit log"), Perm.VIEW_AUDIT),
             NavLink("webhooks.index", _l("Webhooks"), Perm.MANAGE_WEBHOOKS),

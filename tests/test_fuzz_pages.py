@@ -60,6 +60,7 @@ from portal.models import (
     Redemption,
     RewardItem,
     SaleLine,
+    SsoProvider,
     Territory,
     User,
     WebhookDelivery,
@@ -236,6 +237,7 @@ def real_values(mdf) -> dict[str, list[str]]:
         "account_id": [first_id(PayeeAccount, PayeeAccount.state == "pending")],
         "endpoint_id": [first_id(WebhookEndpoint)],
         "delivery_id": [first_id(WebhookDelivery)],
+        "provider_id": [first_id(SsoProvider)],
     }
     values = {name: [str(i) for i in found] for name, found in ids.items()}
     # Ids of objects the demo does not create (imports, batches, tasks, documents, tokens …)
@@ -326,6 +328,19 @@ def demo_world(app):
             session.commit()
             mdf = add_mdf_demo(session)
             add_webhook_demo(session)
+            # a sign-in provider nobody answers for (nothing listens on port 9): its pages and
+            # the company sign-in are walked without leaving the machine
+            session.add(
+                SsoProvider(
+                    name="Demo company login",
+                    issuer="http://127.0.0.1:9",
+                    client_id="portal",
+                    secret_env="DEMO_SSO_SECRET",
+                    domains=["sso.demo.example"],
+                    role_map={"admins": "admin"},
+                    territory_map={},
+                )
+            )
             session.commit()
             session.remove()
             _db.session = original
@@ -439,6 +454,9 @@ REACHED = {
         "/admin/webhooks/new",
         "/admin/webhooks/<int:endpoint_id>",
         "/admin/webhooks/<int:endpoint_id>/edit",
+        "/admin/sso",
+        "/admin/sso/new",
+        "/admin/sso/<int:provider_id>",
     },
 }
 

@@ -129,7 +129,10 @@ NAV = {
         ("Sales", ["Sales", "Imports"]),
         (None, ["Deals"]),
         (None, ["Resources"]),
-        ("Administration", ["Users", "Agreements", "Audit log", "Webhooks", "System health"]),
+        (
+            "Administration",
+            ["Users", "Single sign-on", "Agreements", "Audit log", "Webhooks", "System health"],
+        ),
     ],
 }
 

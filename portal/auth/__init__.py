@@ -7,4 +7,4 @@ ACCOUNT_ENDPOINTS = frozenset(
     {"auth.account", "auth.password", "auth.revoke", "auth.sign_out_everywhere"}
 )
 
-from . import account, recovery, routes  # noqa: E402, F401
+from . import account, recovery, routes, sso_routes  # noqa: E402, F401

@@ -12,6 +12,7 @@ from ..changes import refusal_message
 from ..extensions import db
 from . import bp, passwords, sessions
 from .forms import ForgotPasswordForm, NewPasswordForm
+from .sso import services as sso
 
 # The link's token is in the address: keep these pages out of caches and Referer headers.
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -63,6 +64,10 @@ def _choose_password(purpose: str, token: str):
             user = passwords.set_password_from_link(
                 purpose, token, password=form.password.data, ip=request.remote_addr
             )
+            if sso.company_account_only(user):
+                db.session.commit()
+                flash(_("Your organisation signs in with its company account only."), "warning")
+                return redirect(url_for("auth.login"))
             sessions.sign_in(user)
             db.session.commit()
             flash(_("Your password is saved and you are signed in."), "success")

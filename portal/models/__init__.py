@@ -50,6 +50,7 @@ from .rewards import (
 from .role_grants import RoleGrant
 from .sales import FxRate, ImportBatch, SaleLine
 from .sessions import UserSession
+from .sso import SsoIdentity, SsoProvider
 from .tasks import Task
 from .territories import Territory, territory_ancestry
 from .types import utcnow
@@ -117,6 +118,8 @@ __all__ = [
     "Task",
     "Territory",
     "User",
+    "SsoIdentity",
+    "SsoProvider",
     "UserSession",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -11,6 +11,7 @@ from workflows import enqueue
 from workflows.engine.i18n import Refusal
 
 from ..auth import sessions
+from ..auth.sso import services as sso
 from ..changes import REFUSED, commit_or_refuse, commit_or_show, confirmed, refusal_message
 from ..extensions import db
 from ..forms import ConfirmForm
@@ -117,6 +118,10 @@ def accept(token):
                 locale=str(get_locale()),
                 ip=request.remote_addr,
             )
+            if sso.company_account_only(user):
+                db.session.commit()
+                flash(_("Your organisation signs in with its company account only."), "warning")
+                return redirect(url_for("auth.login"))
             sessions.sign_in(user)
             db.session.commit()
             flash(_("Welcome to %(company)s!", company=user.partner.name), "success")
