@@ -240,6 +240,8 @@ LABELS = {
         "calc_run.finished": _l("Calculation run finished"),
         "settlement.approved": _l("Settlement approved"),
         "payout_batch.exported": _l("Payout batch exported"),
+        "payout_batch.paid": _l("Payout batch paid by the bank"),
+        "payout_batch.payment_returned": _l("Payment returned by the bank"),
         "redemption.requested": _l("Redemption requested"),
         "redemption.approved": _l("Redemption approved"),
         "redemption.rejected": _l("Redemption rejected"),

@@ -250,3 +250,30 @@ def test_a_batch_exported_before_files_were_kept_gives_its_per_line_csv(db, redi
     assert header == ",".join(batches.BATCH_COLUMNS)
     assert row.startswith("GOLDIE,EMEA-VOL,2025-Q3,EUR,8.33,settlement,USD,10.00")
     assert batches.export_batch(batch, actor=scenario.finance) == paid
+
+
+def test_paid_and_returned_payments_are_announced_to_webhooks(db, redis, make, scenario):
+    from portal.models import WebhookDelivery
+    from portal.webhooks.services import create_endpoint
+
+    create_endpoint(
+        url="http://127.0.0.1:9/erp",
+        description="ERP",
+        event_types=["payout_batch.paid", "payout_batch.payment_returned"],
+        allow_private=True,
+        actor=make.user("admin", email="ada@v.example"),
+    )
+    settle(make, scenario, [(scenario.goldie, "1000"), (scenario.branch_1, "3000")])
+    pay_to(scenario.goldie)
+    pay_to(scenario.branch_1, n=1)
+    batch, _held = approved(scenario)
+    batches.export_batch(batch, actor=scenario.finance)
+    batches.return_payment(batch, scenario.goldie, actor=scenario.finance, reason="AC04")
+    batches.mark_paid(batch, actor=scenario.finance, executed_on=utcnow().date())
+    deliveries = db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)).all()
+    assert [d.event_type for d in deliveries] == [
+        "payout_batch.payment_returned",
+        "payout_batch.paid",
+    ]
+    assert all(d.payload["data"]["fields"]["id"] == batch.id for d in deliveries)
+    assert deliveries[1].payload["data"]["fields"]["executed_on"] == utcnow().date().isoformat()
