@@ -1,7 +1,8 @@
-"""Finance pays partners in Chromium: builds the EUR batch (a partner whose bank account change
-awaits verification is held, with the reason), a second finance user (reading French) approves
-it, exports the pain.001 file, which is valid against its XSD, and marks the batch paid on the
-bank's execution date; the partner's statement then shows that date."""
+"""From an IBAN to a paid batch in Chromium: a partner admin enters the organisation's IBAN and
+finance verifies it; finance builds the EUR batch (a partner whose bank account change awaits
+verification is held, with the reason), a second finance user (reading French) approves it,
+exports the pain.001 file, which is valid against its XSD and pays the IBAN entered, and marks
+the batch paid on the bank's execution date; the partner's statement then shows that date."""
 
 from __future__ import annotations
 
@@ -35,14 +36,26 @@ def test_finance_builds_approves_exports_and_marks_a_batch_paid(
     session = committed_db.session
     scenario = build_scenario(make_committed)
     settle(make_committed, scenario, [(scenario.goldie, "1000"), (scenario.mover, "2000")])
-    pay_to(scenario.goldie)
     pay_to(scenario.mover)
     pay_to(scenario.mover, state="pending", n=1)  # a change waiting for verification
     scenario.finance_2.locale = "fr"
     rep = make_committed.user("partner_user", partner=scenario.goldie, email="g@goldie.example")
+    owner = make_committed.user("partner_admin", partner=scenario.goldie, email="o@goldie.example")
     session.commit()
 
+    sign_in(owner.email, PASSWORD)
+    follow_nav(page, "Payout accounts")
+    page.get_by_label("Account holder").fill("Goldie Ltd")
+    page.get_by_label("IBAN").fill("DE89 3704 0044 0532 0130 00")
+    page.get_by_role("button", name="Submit for verification").click()
+    expect(page.get_by_text("Finance verifies it before payments go there.")).to_be_visible()
+    sign_out(page)
+
     sign_in(scenario.finance.email, PASSWORD)
+    follow_nav(page, "Payout accounts to verify")
+    page.locator("tr", has_text="GOLDIE").get_by_role("link", name="Review").click()
+    page.get_by_role("button", name="Verify").click()
+    expect(page.locator("#account-state [data-state]")).to_have_attribute("data-state", "verified")
     follow_nav(page, "Payout batches")
     page.get_by_label("Currency").select_option("EUR")
     page.get_by_role("button", name="Build batches").click()
@@ -72,6 +85,7 @@ def test_finance_builds_approves_exports_and_marks_a_batch_paid(
     xml = path.read_text(encoding="utf-8")
     xmlschema.XMLSchema(str(SCHEMAS / "pain.001.001.03.xsd")).validate(xml)
     assert "<NbOfTxs>1</NbOfTxs>" in xml and "<CtrlSum>8.33</CtrlSum>" in xml
+    assert "<IBAN>DE89370400440532013000</IBAN>" in xml and "<Nm>Goldie Ltd</Nm>" in xml
 
     page.goto(url)
     today = utcnow().date()
