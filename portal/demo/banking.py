@@ -14,7 +14,7 @@ from __future__ import annotations
 from schwifty import IBAN
 from sqlalchemy import select
 
-from workflows.banking import accounts, vault
+from workflows.banking import accounts
 from workflows.banking.validation import check_account
 
 from ..actors import actor_for
@@ -65,21 +65,9 @@ def _verified(partner: Partner, checker, currency: str, details: dict) -> None:
     checked = check_account(
         currency=currency, holder_name=partner.name, partner_country=partner.country, **details
     )
-    account = PayeeAccount(
-        partner_id=partner.id,
-        currency=checked.currency,
-        scheme=checked.scheme,
-        country=checked.country,
-        holder_name=checked.holder_name,
-        bic=checked.bic,
-        secret=vault.seal(checked.fields),
-        last4=checked.last4,
-        state="verified",
-        decided_by_id=checker.id,
-        decided_at=utcnow(),
+    account = accounts.sealed_account(
+        partner, checked, state="verified", decided_by_id=checker.id, decided_at=utcnow()
     )
-    db.session.add(account)
-    db.session.flush()
     record_event(
         checker,
         "payee_account.verify",

@@ -162,15 +162,8 @@ def _refuse_unchanged(partner: Partner, checked: CheckedAccount) -> None:
         )
 
 
-def enter_account(partner: Partner, *, actor, currency: str, **details) -> PayeeAccount:
-    """A partner admin's new account (or change) for one currency: checked, sealed, pending.
-    A change still waiting for verification in that currency is replaced by this one."""
-    ensure(actor, Perm.MANAGE_PAYOUT_ACCOUNTS, partner)
-    checked = check_account(currency=currency, partner_country=partner.country, **details)
-    _refuse_unchanged(partner, checked)
-    waiting = _current(partner.id, checked.currency, "pending")
-    if waiting is not None:
-        _supersede(waiting, actor, "newer_change")
+def sealed_account(partner: Partner, checked: CheckedAccount, **row) -> PayeeAccount:
+    """A new account row of `partner` from checked details, its numbers sealed (flushed)."""
     account = PayeeAccount(
         partner_id=partner.id,
         currency=checked.currency,
@@ -181,12 +174,25 @@ def enter_account(partner: Partner, *, actor, currency: str, **details) -> Payee
         secret=vault.seal(checked.fields),
         last4=checked.last4,
         tax_id=checked.tax_id,
-        state="pending",
-        entered_by_id=actor.id,
-        entered_at=utcnow(),
+        **row,
     )
     db.session.add(account)
     db.session.flush()
+    return account
+
+
+def enter_account(partner: Partner, *, actor, currency: str, **details) -> PayeeAccount:
+    """A partner admin's new account (or change) for one currency: checked, sealed, pending.
+    A change still waiting for verification in that currency is replaced by this one."""
+    ensure(actor, Perm.MANAGE_PAYOUT_ACCOUNTS, partner)
+    checked = check_account(currency=currency, partner_country=partner.country, **details)
+    _refuse_unchanged(partner, checked)
+    waiting = _current(partner.id, checked.currency, "pending")
+    if waiting is not None:
+        _supersede(waiting, actor, "newer_change")
+    account = sealed_account(
+        partner, checked, state="pending", entered_by_id=actor.id, entered_at=utcnow()
+    )
     record_event(
         actor,
         "payee_account.enter",

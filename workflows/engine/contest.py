@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_CEILING, Decimal, localcontext
-from types import MappingProxyType
 from typing import Any
 
 from workflows.engine.calculate import (
@@ -24,7 +23,7 @@ from workflows.engine.calculate import (
 )
 from workflows.engine.contest_rules import Award, AwardKind, ContestMeasure, ContestRules
 from workflows.engine.i18n import N_
-from workflows.engine.kinds import register_kind
+from workflows.engine.kinds import ON_REVENUE_ALONE, register_kind
 from workflows.engine.money import EXACT, HIGH_PRECISION, minor_unit
 from workflows.engine.spec_types import Measure, ProgramSpec
 
@@ -47,21 +46,7 @@ class ContestKind:
     """The measure per payee, explained line by line; standings rank it, awards settle it."""
 
     required_fields: frozenset[str] = frozenset({"contest"})
-    fixed_fields: Mapping[str, object] = field(
-        default_factory=lambda: MappingProxyType(
-            {
-                "tiers": None,
-                "cap": None,
-                "growth": False,
-                "measure": Measure.REVENUE,
-                "points_per_unit": None,
-                "expires_after_days": None,
-                "claim_required": False,
-                "claim_approval_threshold": None,
-                "deal_protection_days": None,
-            }
-        )
-    )
+    fixed_fields: Mapping[str, object] = field(default_factory=lambda: ON_REVENUE_ALONE)
 
     def calculate(self, spec: ProgramSpec, aggregate: PayeeAggregate) -> PayeeResult:
         """The payee's contest measure; the amount is zero until a settlement awards prizes."""

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
-from types import MappingProxyType
 
 from workflows.engine.calculate import ExplanationStep, PayeeAggregate, PayeeResult
 from workflows.engine.i18n import N_
-from workflows.engine.kinds import register_kind
+from workflows.engine.kinds import ON_REVENUE_ALONE, register_kind
 from workflows.engine.money import EXACT, minor_unit, require_decimal, round_money
-from workflows.engine.spec_types import Measure, ProgramSpec
+from workflows.engine.spec_types import ProgramSpec
 
 KIND = "coop"
 
@@ -32,21 +31,7 @@ class CoopKind:
     """One flat rate on the eligible revenue, earned into the fund the spec names."""
 
     required_fields: frozenset[str] = frozenset({"fund", "accrual_rate"})
-    fixed_fields: Mapping[str, object] = field(
-        default_factory=lambda: MappingProxyType(
-            {
-                "tiers": None,
-                "cap": None,
-                "growth": False,
-                "measure": Measure.REVENUE,
-                "points_per_unit": None,
-                "expires_after_days": None,
-                "claim_required": False,
-                "claim_approval_threshold": None,
-                "deal_protection_days": None,
-            }
-        )
-    )
+    fixed_fields: Mapping[str, object] = field(default_factory=lambda: ON_REVENUE_ALONE)
 
     def calculate(self, spec: ProgramSpec, aggregate: PayeeAggregate) -> PayeeResult:
         """The payee's accrual in the program (and fund) currency."""

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
+
+from workflows.engine.spec_types import Measure
 
 if TYPE_CHECKING:
     from workflows.engine.calculate import PayeeAggregate, PayeeResult
@@ -29,6 +32,22 @@ class KindCalculator(Protocol):
 
 
 KINDS: dict[str, KindCalculator] = {}
+
+# What a kind measured on eligible revenue alone fixes: no rate tiers, cap, growth, points,
+# expiry, claims or deal protection (co-op funds and contests).
+ON_REVENUE_ALONE: Mapping[str, object] = MappingProxyType(
+    {
+        "tiers": None,
+        "cap": None,
+        "growth": False,
+        "measure": Measure.REVENUE,
+        "points_per_unit": None,
+        "expires_after_days": None,
+        "claim_required": False,
+        "claim_approval_threshold": None,
+        "deal_protection_days": None,
+    }
+)
 
 
 def register_kind(name: str, calculator: KindCalculator) -> None:
