@@ -398,8 +398,7 @@ def test_demo_settled_quarter_is_closed_and_waits_in_a_draft_batch_for_finance2(
     assert summary.batch_id == batch.id
     # partners without a verified account (or with a change pending) wait outside the batches
     held = select_lines("EUR").held
-    reasons = {h.partner.code: h.reason for h in held if h.partner.code in ("ELBE-IT", "ALPENNETZ")}
-    assert reasons == {"ELBE-IT": "no_account", "ALPENNETZ": "change_pending"}
+    assert {h.partner.code: h.reason for h in held} == {"ELBE-IT": "no_account"}
     batched = sum(b.line_count for b in built)
     assert 0 < batched < db.session.scalar(select(func.count(PayoutLine.id)))
     settlements = db.session.scalars(select(CalcRun).where(CalcRun.kind == "settlement")).all()

@@ -35,7 +35,7 @@ from werkzeug.routing import AnyConverter, IntegerConverter
 from werkzeug.utils import cached_property
 
 from portal.demo import load_demo
-from portal.demo.banking import load_demo_banking
+from portal.demo.banking import load_demo_account_change, load_demo_banking
 from portal.demo.claims import load_demo_claims
 from portal.demo.data import PASSWORD
 from portal.demo.deals import load_demo_deals
@@ -325,6 +325,7 @@ def demo_world(app):
             load_demo_onboarding()
             load_demo_banking()
             load_demo_claims(summary.dates)
+            load_demo_account_change()
             session.commit()
             mdf = add_mdf_demo(session)
             add_webhook_demo(session)

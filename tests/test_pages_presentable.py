@@ -7,7 +7,7 @@ from datetime import date
 from html.parser import HTMLParser
 
 from portal.demo import load_demo
-from portal.demo.banking import load_demo_banking
+from portal.demo.banking import load_demo_account_change, load_demo_banking
 from portal.demo.claims import load_demo_claims
 from portal.demo.data import PASSWORD
 from portal.demo.deals import load_demo_deals
@@ -98,6 +98,7 @@ def test_pages_are_csp_clean_and_show_no_raw_dates(app, db, redis, cheap_passwor
     load_demo_rewards()
     load_demo_onboarding()
     load_demo_banking()
+    load_demo_account_change()
     load_demo_claims(demo.dates)
     add_mdf_demo(db.session)
     add_webhook_demo(db.session)

@@ -3,10 +3,10 @@
 Every partner in a country with a demo bank has a verified account in its own currency, loaded
 as finance verified it at onboarding (audited as the second finance user): an IBAN and BIC for
 euro, Swiss franc and Swedish krona partners, a UK sort code and account number for sterling,
-an ABA routing number for dollars. Two partners show a batch's holds: Elbe IT-Solutions has no
-account yet, and Alpennetz's admin has just entered a new EUR account (through the service the
-page uses, so its partner admins are e-mailed) that waits for finance to verify it. Two banks'
-payment CSV layouts are mapped. A second load adds nothing.
+an ABA routing number for dollars. Elbe IT-Solutions has no account yet, so its lines wait
+outside batches. Last (`load_demo_account_change`), Alpennetz's admin enters a new EUR account
+(through the service the page uses, so its partner admins are e-mailed) that waits for finance
+to verify it. Two banks' payment CSV layouts are mapped. A second load adds nothing.
 """
 
 from __future__ import annotations
@@ -90,19 +90,6 @@ def load_demo_banking() -> int:
             continue
         _verified(partner, checker, currency, details)
         added += 1
-    alpennetz = db.session.scalar(select(Partner).where(Partner.code == DACH_PARTNER))
-    pending = select(PayeeAccount.id).where(PayeeAccount.state == "pending")
-    if alpennetz is not None and db.session.scalar(pending.limit(1)) is None:
-        accounts.enter_account(
-            alpennetz,
-            actor=actor_for(PARTNER_ADMIN),
-            currency="EUR",
-            holder_name=alpennetz.name,
-            iban=NEW_IBAN,
-            bic="COBADEFFXXX",
-            tax_id="DE136695976",
-        )
-        added += 1
     mapped = set(db.session.scalars(select(BankFileFormat.name)))
     for name, currencies, columns, delimiter in FORMATS:
         if name not in mapped:
@@ -119,3 +106,23 @@ def load_demo_banking() -> int:
             added += 1
     db.session.flush()
     return added
+
+
+def load_demo_account_change() -> int:
+    """Alpennetz's admin enters a new EUR account, after the demo's batches and payments were
+    made: it waits for finance to verify it, and holds Alpennetz's EUR payments until then."""
+    alpennetz = db.session.scalar(select(Partner).where(Partner.code == DACH_PARTNER))
+    pending = select(PayeeAccount.id).where(PayeeAccount.state == "pending")
+    if alpennetz is None or db.session.scalar(pending.limit(1)) is not None:
+        return 0
+    accounts.enter_account(
+        alpennetz,
+        actor=actor_for(PARTNER_ADMIN),
+        currency="EUR",
+        holder_name=alpennetz.name,
+        iban=NEW_IBAN,
+        bic="COBADEFFXXX",
+        tax_id="DE136695976",
+    )
+    db.session.commit()
+    return 1

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from .banking import load_demo_banking
+from .banking import load_demo_account_change, load_demo_banking
 from .build import DemoSummary, load_demo
 from .claims import load_demo_claims
 from .contests import load_demo_contest
@@ -64,6 +64,7 @@ def demo(today):
         mdf = load_demo_mdf(summary.dates)
         coop = load_demo_coop(summary.dates)
         contest = load_demo_contest(summary.dates)
+        banking += load_demo_account_change()
     except SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(f"could not add the demo programs and deals ({exc})") from None

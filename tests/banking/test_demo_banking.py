@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from portal.demo import load_demo
-from portal.demo.banking import load_demo_banking
+from portal.demo.banking import load_demo_account_change, load_demo_banking
 from portal.demo.data import PASSWORD
 from portal.models import BankFileFormat, OutboxMessage, Partner, PayeeAccount, User
 from workflows.banking import accounts
@@ -32,9 +32,11 @@ def test_demo_accounts_and_the_verification_journey(db, redis, client, login, mo
     added = load_demo_banking()
     assert added > 20
     assert load_demo_banking() == 0  # a second load adds nothing
+    assert load_demo_account_change() == 1
+    assert load_demo_account_change() == 0
     formats = db.session.scalar(select(func.count(BankFileFormat.id)))
     assert formats == 2
-    assert db.session.scalar(select(func.count(PayeeAccount.id))) == added - formats
+    assert db.session.scalar(select(func.count(PayeeAccount.id))) == added - formats + 1
 
     euro = [by_code(db, code) for code in ("ISARTEC", "LUMIERE-RESEAUX", "LIFFEY-SYSTEMS")]
     payable = verified_payees([p.id for p in euro], "EUR")

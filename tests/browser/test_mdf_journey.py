@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.models import MdfActivityType, MdfClaim, MdfRequest, utcnow
+from tests.banking.accounts import pay_to
 from workflows.mdf import funds
 
 from ..factories import PASSWORD
@@ -55,6 +56,7 @@ def test_request_to_payout(committed_db, make_committed, redis, sign_in, live_se
     for territory in ("WORLD", "EMEA", "DACH"):
         funds.allocate(fund, actor=fiona, amount=Decimal("5000"), territory=t[territory])
     funds.allocate(fund, actor=fiona, amount=Decimal("3000"), partner=acme)
+    pay_to(acme)  # a verified EUR account, so the claim's payment is not held
     session.commit()
 
     # The partner proposes an activity.
@@ -132,17 +134,20 @@ def test_request_to_payout(committed_db, make_committed, redis, sign_in, live_se
     # Finance pays it with a payout batch: built by one, approved by another, downloaded.
     sign_in(fiona.email, PASSWORD)
     follow_nav(page, "Payout batches")
-    page.get_by_role("button", name="Build a batch").click()
-    expect(page.get_by_text(re.compile(r"Batch \d+ built with 1 line"))).to_be_visible()
+    page.get_by_role("button", name="Build batches").click()
+    expect(page.get_by_text(re.compile(r"\(EUR\) built with 1 line"))).to_be_visible()
     sign_out(page)
     sign_in(felix.email, PASSWORD)
     follow_nav(page, "Payout batches")
     page.get_by_role("button", name="Approve").click()
+    follow_nav(page, "Payout batches")
+    page.locator("tbody tr a").first.click()  # the batch's page, where its file is made
     with page.expect_download() as payment_file:
-        page.get_by_role("button", name="Download payment file").click()
-    path = tmp_path / "batch.csv"
+        page.locator("form[action$='/export'] button").click()
+    path = tmp_path / "batch.xml"
     payment_file.value.save_as(path)
-    assert "MDF-EMEA" in path.read_text(encoding="utf-8") and "1850" in path.read_text()
+    sent = path.read_text(encoding="utf-8")
+    assert "<CtrlSum>1850.00</CtrlSum>" in sent and "<IBAN>DE89370400440532013000</IBAN>" in sent
     sign_out(page)
 
     # The partner sees the claim paid and the unused 150.00 back in the fund.

@@ -96,7 +96,7 @@ def test_partner_reads_its_statement_with_the_calculated_figures(
     expect(page.get_by_test_id("paid")).to_have_text(_de(paid))
     expect(page.get_by_test_id("outstanding")).to_have_text(_de(payable - paid))
     notes = page.locator("ul.small li")
-    expect(notes.nth(len(steps))).to_contain_text(f"batch {batch.id}")  # what the batch sent
+    expect(notes.nth(len(steps))).to_contain_text(f"Auszahlungsstapel {batch.id}")  # batch sent
     assert notes.all_inner_texts()[: len(steps)] == steps
     expect(page.get_by_test_id("total-USD")).to_contain_text(_de(payable - paid))
 
