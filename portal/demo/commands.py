@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..foundation.redis_conn import RedisNotConfigured
 from .banking import load_demo_account_change, load_demo_banking
 from .build import DemoSummary, load_demo
 from .claims import load_demo_claims
@@ -68,6 +69,9 @@ def demo(today):
     except SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(f"could not add the demo programs and deals ({exc})") from None
+    except RedisNotConfigured as exc:  # the demo's sign-ups count against rate limits in Redis
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
     click.echo(_headline(summary))
     click.echo(_programs_line(programs))
     click.echo(

@@ -42,7 +42,7 @@ from workflows.engine import (
 )
 from workflows.engine.contest import KIND, award_steps, awards_for
 from workflows.engine.contest_rules import AwardKind, ContestRules, GroupBy
-from workflows.engine.numbers import plain_decimal
+from workflows.engine.numbers import currency_digits, plain_decimal
 
 from .compute import explanation_json
 from .errors import CalcError
@@ -292,7 +292,8 @@ def standing_rows(program: Program, actor, as_of: date | None = None) -> list[tu
     """The contest's latest standings (as of a day: of the run through that day) the actor may
     see, by group then rank: (partner_code, rank, measure, qualified, gap), numbers exact."""
     ensure(actor, Perm.VIEW_CALC_RESULTS)
-    if _current_spec(program).get("kind") != KIND:
+    spec = _current_spec(program)
+    if spec.get("kind") != KIND:
         raise CalcError(N_("%(program)s is not a contest."), program=program.code)
     run = latest_run(program.id, as_of)
     if run is None:
@@ -315,8 +316,18 @@ def standing_rows(program: Program, actor, as_of: date | None = None) -> list[tu
         .where(ContestStanding.run_id == run.id)
         .order_by(ContestStanding.group_code, ContestStanding.rank)
     )
+    # a gap in money shows its cents (122072.00) like every amount, and "0" once qualified; a
+    # measure stays exact, like a result's
+    in_units = (spec.get("contest") or {}).get("measure") == "units"
+    places = None if in_units else currency_digits(run.currency)
     return [
-        (code, row.rank, plain_decimal(row.measure), row.qualified, plain_decimal(row.gap))
+        (
+            code,
+            row.rank,
+            plain_decimal(row.measure),
+            row.qualified,
+            plain_decimal(row.gap, places) if row.gap else "0",
+        )
         for row, code in db.session.execute(visible_to(stmt, actor, ContestStanding))
     ]
 
