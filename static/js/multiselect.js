@@ -22,10 +22,6 @@
         maxOptions: null,
         hidePlaceholder: !multiple,
         closeAfterSelect: !multiple,
-        // Options are all on the page: filter on every keystroke. The default 300 ms pause let
-        // Enter choose the option that was active before the last letters were applied, and
-        // reopened the list after the choice.
-        refreshThrottle: 0,
         render: {
           no_results: function (data, escape) {
             return '<div class="no-results">' + escape(noResults) + "</div>";
