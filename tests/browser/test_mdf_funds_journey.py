@@ -27,9 +27,14 @@ def shot(page, name: str) -> None:
 
 
 def allocate(page, target: str, amount: str) -> None:
-    # A searchable picker (tom-select): open it, type in its search box, click the match.
+    # A searchable picker (tom-select): open it, type in its search box once it is open and
+    # focused (typing sooner races its focus handling, which empties the box when a choice is
+    # already made, as after a refusal), click the match.
     page.locator(".ts-wrapper", has=page.get_by_role("combobox", name="To")).click()
-    page.locator("#target-ts-control").press_sequentially(target)
+    search = page.locator("#target-ts-control")
+    expect(page.locator(".ts-dropdown")).to_be_visible()
+    expect(search).to_be_focused()
+    search.press_sequentially(target)
     match = page.locator(".ts-dropdown .option.active")
     expect(match).to_have_text(re.compile(target))
     match.click()
