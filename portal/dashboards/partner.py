@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from workflows.banking.payees import hold_reasons
 from workflows.engine import Measure, ProgramSpec, spec_from_dict
 from workflows.mdf.ledger import MOVING_KINDS
 from workflows.payables import balances as money
@@ -31,6 +32,7 @@ from ..models import (
     MdfEntry,
     MdfFund,
     MdfRequest,
+    Partner,
     SalesMonthly,
 )
 from ..security import Perm, can, visible_to
@@ -46,6 +48,26 @@ def points(user, today: date) -> Balance | None:
     if user.partner_id is None or not can(user, Perm.VIEW_POINTS):
         return None
     return ledger.balance(user.partner_id, today)
+
+
+@dataclass(frozen=True)
+class PaymentHold:
+    """Why the vendor cannot pay the partner in its currency now (workflows/banking/payees)."""
+
+    currency: str
+    reason: str  # no_account or change_pending
+    can_fix: bool  # the reader may enter the organisation's accounts
+
+
+def payment_hold(user) -> PaymentHold | None:
+    """Whether the reader's organisation's payments are held for want of a verified account."""
+    if user.partner_id is None or not can(user, Perm.VIEW_STATEMENTS):
+        return None
+    partner = db.session.get(Partner, user.partner_id)
+    reason = hold_reasons([partner.id], partner.currency).get(partner.id)
+    if reason is None:
+        return None
+    return PaymentHold(partner.currency, reason, can(user, Perm.MANAGE_PAYOUT_ACCOUNTS))
 
 
 def latest_runs(kind: str, running_on: date):

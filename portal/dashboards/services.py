@@ -29,6 +29,7 @@ def partner_dashboard(user, args: MultiDict, today: date) -> dict:
     start, _month = manager.quarter_bounds(today)
     return {
         "balances": partner.balances(user),
+        "payment_hold": partner.payment_hold(user),
         "points": partner.points(user, today),
         "progress": partner.tier_progress(user, today, extras),
         "what_if_form": form,

@@ -230,3 +230,29 @@ def test_no_page_export_or_api_answer_shows_a_full_number(client, db, login, ban
         assert answer.status_code in (200, 401), path
         for number in (IBAN, FR_IBAN, "370400440532013000", "20041010050500013M02606"):
             assert number not in body, (path, number)
+
+
+def _hold_on_dashboard(client) -> tuple[str | None, bool]:
+    page = client.get("/dashboard").get_data(as_text=True)
+    found = re.search(r'id="payment-hold" data-reason="(\w+)"', page)
+    return (found.group(1) if found else None), 'id="payment-hold-link"' in page
+
+
+def test_the_partner_dashboard_says_why_payments_are_held(client, db, login, bank):
+    login(bank.acme_admin)
+    assert _hold_on_dashboard(client) == ("no_account", True)  # the admin can fix it: a link
+    first = accounts.enter_account(
+        bank.acme, actor=bank.acme_admin, currency="EUR", holder_name="ACME Ltd", iban=IBAN
+    )
+    accounts.verify_account(first, actor=bank.finance)
+    db.session.commit()
+    assert _hold_on_dashboard(client) == (None, False)
+    accounts.enter_account(
+        bank.acme, actor=bank.acme_admin, currency="EUR", holder_name="ACME Ltd", iban=FR_IBAN
+    )
+    db.session.commit()
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "verification: payments in EUR are held until it is verified" in page
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
+    login(bank.acme_user)  # a partner user reads why, without a link it could not follow
+    assert _hold_on_dashboard(client) == ("change_pending", False)
