@@ -35,7 +35,7 @@ from ..models import (
     Partner,
     SalesMonthly,
 )
-from ..security import Perm, can, visible_to
+from ..security import Perm, can, find_visible, visible_to
 from .whatif import Projection, Standing, standing, what_if
 
 RECENT_DEALS = 6
@@ -63,7 +63,9 @@ def payment_hold(user) -> PaymentHold | None:
     """Whether the reader's organisation's payments are held for want of a verified account."""
     if user.partner_id is None or not can(user, Perm.VIEW_STATEMENTS):
         return None
-    partner = db.session.get(Partner, user.partner_id)
+    partner = find_visible(Partner, user.partner_id, user)
+    if partner is None:
+        return None
     reason = hold_reasons([partner.id], partner.currency).get(partner.id)
     if reason is None:
         return None

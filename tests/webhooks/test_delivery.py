@@ -333,6 +333,12 @@ def test_a_slow_receiver_times_out(receiver):
     outcome = send(receiver.url_for("/slow"), allow_private=True, timeout=0.3)
     assert outcome.error == "timed out after 0.3 s" and outcome.status is None
     assert time.monotonic() - started < 1.0
+    # the server logs the request once its slow answer is done: wait for it here, so it lands
+    # in this test's log and not in the next test's
+    deadline = time.monotonic() + 10
+    while not receiver.log and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [r.path for r, _ in receiver.log] == ["/slow"]
 
 
 def test_secrets_are_stored_encrypted(db, world, hook):
