@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from portal.foundation.audit import record_event
+from portal.foundation.audit import record_changes, record_event
 from workflows import validators
 from workflows.deals.conflicts import effective_categories
 from workflows.deals.effects import checked, money_amount
@@ -256,16 +256,7 @@ def update_deal(deal: DealRegistration, data: DealInput, *, actor) -> DealRegist
     before = _fields(deal)
     _apply(deal, data)
     db.session.flush()
-    after = _fields(deal)
-    changed = [k for k in after if after[k] != before[k]]
-    if changed:
-        record_event(
-            actor,
-            "deal.update",
-            deal,
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
-        )
+    record_changes(actor, "deal.update", deal, before, _fields(deal))
     return deal
 
 

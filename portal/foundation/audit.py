@@ -84,6 +84,20 @@ class VerifyProblem:
     problem: str
 
 
+def record_changes(actor, action: str, obj, before: dict, after: dict) -> AuditEvent | None:
+    """An edit's audit event with only the fields whose value changed; none if nothing did."""
+    changed = [name for name in after if after[name] != before.get(name)]
+    if not changed:
+        return None
+    return record_event(
+        actor,
+        action,
+        obj,
+        before={name: before.get(name) for name in changed},
+        after={name: after[name] for name in changed},
+    )
+
+
 def trail_of(obj) -> list[AuditEvent]:
     """The audit events about one object, oldest first: its history as a page shows it."""
     object_type, object_id = _describe(obj)

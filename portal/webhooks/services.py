@@ -11,7 +11,7 @@ from workflows.engine.i18n import N_, Refusal
 from workflows.webhooks import sender
 
 from ..extensions import db
-from ..foundation.audit import record_event
+from ..foundation.audit import record_changes, record_event
 from ..foundation.webhooks import EVENT_TYPES, new_secret, seal_secret
 from ..models import WebhookDelivery, WebhookEndpoint, utcnow
 from ..security import Perm, ensure
@@ -93,16 +93,7 @@ def update_endpoint(endpoint, *, url, description, event_types, allow_private, a
     endpoint.event_types = _event_types(event_types)
     endpoint.allow_private = bool(allow_private)
     db.session.flush()
-    after = _audited(endpoint)
-    changed = [name for name in after if after[name] != before[name]]
-    if changed:
-        record_event(
-            actor,
-            "webhook.endpoint.update",
-            endpoint,
-            before={n: before[n] for n in changed},
-            after={n: after[n] for n in changed},
-        )
+    record_changes(actor, "webhook.endpoint.update", endpoint, before, _audited(endpoint))
     return endpoint
 
 
