@@ -26,6 +26,7 @@ def shot(page, name: str) -> None:
 
 
 def in_language(page, language: str) -> None:
+    page.wait_for_load_state("load")  # the picker submits itself once portal.js has run
     page.locator("#locale").select_option(language)
     expect(page.locator("html")).to_have_attribute("lang", language)
 
