@@ -30,6 +30,7 @@ from ..models import (
     PartnerTerritory,
     Territory,
 )
+from ..models.mdf import PAYMENT_KINDS
 from ..models.partners import current_range
 from ..security import Perm, Role, can, managed_territory_ids, visible_to
 
@@ -338,7 +339,7 @@ def roi(fund: MdfFund, user) -> list[RoiRow]:
         db.session.execute(
             select(MdfRequest.activity_type_id, func.sum(MdfEntry.amount))
             .join(MdfRequest, MdfRequest.id == MdfEntry.request_id)
-            .where(MdfEntry.request_id.in_(requests), MdfEntry.kind == "payment")
+            .where(MdfEntry.request_id.in_(requests), MdfEntry.kind.in_(PAYMENT_KINDS))
             .group_by(MdfRequest.activity_type_id)
         ).all()
     )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,7 +31,18 @@ from .types import Amount, UTCDateTime, utcnow
 
 FUND_KINDS = ("allocated", "earned")
 FUND_STATES = ("open", "expired")
-ENTRY_KINDS = ("allocation", "commitment", "release", "claim", "payment", "expiry", "earned")
+ENTRY_KINDS = (
+    "allocation",
+    "commitment",
+    "release",
+    "claim",
+    "payment",
+    "payment_return",
+    "expiry",
+    "earned",
+)
+# What a payout batch writes: paid when its file leaves, a return when the bank sends it back.
+PAYMENT_KINDS = ("payment", "payment_return")
 REQUEST_STATES = (
     "submitted",
     "first_approved",
@@ -189,13 +201,30 @@ class MdfClaimProof(db.Model):
 
 class MdfEntry(db.Model):
     """One row of the MDF ledger: append-only, corrections are new rows. A request has at
-    most one row of each kind (one commitment, one release, one claim, one payment); an
-    approved co-op settlement run at most one earned row per fund and partner."""
+    most one row of each kind (one commitment, one release, one claim); its payments and the
+    bank's returns of them name the payout batch, at most one of each per batch. An approved
+    co-op settlement run has at most one earned row per fund and partner."""
 
     __tablename__ = "mdf_entries"
     __table_args__ = (
         CheckConstraint(ONE_HOLDER, name="one_holder"),
-        UniqueConstraint("request_id", "kind"),
+        Index(
+            "uq_mdf_entries_request_kind",
+            "request_id",
+            "kind",
+            unique=True,
+            postgresql_where=text("batch_id IS NULL"),
+            sqlite_where=text("batch_id IS NULL"),
+        ),
+        Index(
+            "uq_mdf_entries_request_kind_batch",
+            "request_id",
+            "kind",
+            "batch_id",
+            unique=True,
+            postgresql_where=text("batch_id IS NOT NULL"),
+            sqlite_where=text("batch_id IS NOT NULL"),
+        ),
         UniqueConstraint("run_id", "fund_id", "partner_id"),
         Index("ix_mdf_entries_fund_holder", "fund_id", "territory_id", "partner_id"),
     )
@@ -210,5 +239,6 @@ class MdfEntry(db.Model):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("mdf_requests.id"))
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("mdf_claims.id"))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("calc_runs.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("payout_batches.id"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,15 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.models import AuditEvent, MdfEntry, PayoutLine
 from tests.banking.accounts import one_batch
 from workflows.engine import Period
-from workflows.mdf import claims, ledger, requests
+from workflows.mdf import claims, ledger, payments, requests
 from workflows.mdf.claims import Proof
 from workflows.payables import batches, statements
 from workflows.payables.batches import BATCH_COLUMNS
+from workflows.payables.errors import PayablesError
 
 from .conftest import fund_acme, new_fund, propose
 
@@ -119,3 +122,86 @@ def test_finances_payout_lines_page_names_the_fund(world, db, login):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "<td>MDF-1</td>" in html and "ACME Ltd" in html
+
+
+def test_a_returned_transfer_reverses_the_fund_payment_and_the_next_batch_pays_again(world, db):
+    fund = new_fund(world)
+    fund_acme(world, fund)
+    claim = approved_claim(world, fund)
+    first = one_batch(world.finance)
+    batches.approve_batch(first, actor=world.finance_2)
+    batches.export_batch(first, actor=world.finance)
+    assert ledger.partner_figures(fund, world.acme).paid == D("350")
+
+    batches.return_payment(first, world.acme, actor=world.finance, reason="Account closed (AC04)")
+    after = ledger.partner_figures(fund, world.acme)
+    # paid drops back; the claim is still approved and owed, and nothing left the fund
+    assert (after.claimed, after.paid, after.available) == (D("350"), D("0"), D("650"))
+    rows = db.session.execute(
+        select(MdfEntry.kind, MdfEntry.amount, MdfEntry.batch_id, MdfEntry.claim_id)
+        .where(MdfEntry.kind.in_(("payment", "payment_return")))
+        .order_by(MdfEntry.id)
+    ).all()
+    assert rows == [
+        ("payment", D("350.00"), first.id, claim.id),
+        ("payment_return", D("-350.00"), first.id, claim.id),
+    ]
+    returned = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "payouts.batch.returned")
+    ).one()
+    assert returned.after["fund_claims_returned"] == 1
+    assert db.session.scalars(payments.paid_claims([claim.id])).all() == []
+
+    # the line is payable again; the next batch pays it and the fund records it once more
+    second = one_batch(world.finance)
+    assert second.line_count == 1
+    batches.approve_batch(second, actor=world.finance_2)
+    batches.export_batch(second, actor=world.finance)
+    batches.export_batch(second, actor=world.finance)  # the file again pays nothing twice
+    assert ledger.partner_figures(fund, world.acme).paid == D("350")
+    assert db.session.scalars(payments.paid_claims([claim.id])).all() == [claim.id]
+    # a second return of the first batch finds nothing left to return
+    with pytest.raises(PayablesError, match="no payment to"):
+        batches.return_payment(first, world.acme, actor=world.finance, reason="again")
+    assert ledger.partner_figures(fund, world.acme).paid == D("350")
+
+
+def test_return_and_repay_rounds_always_add_up_to_one_payment(world, db):
+    fund = new_fund(world)
+    fund_acme(world, fund)
+    approved_claim(world, fund, "120.00")
+    for round_ in range(3):
+        batch = one_batch(world.finance)
+        batches.approve_batch(batch, actor=world.finance_2)
+        batches.export_batch(batch, actor=world.finance)
+        assert ledger.partner_figures(fund, world.acme).paid == D("120")
+        if round_ < 2:
+            batches.return_payment(batch, world.acme, actor=world.finance, reason="R03")
+            assert ledger.partner_figures(fund, world.acme).paid == 0
+    kinds = db.session.scalars(
+        select(MdfEntry.kind).where(MdfEntry.kind.in_(("payment", "payment_return")))
+    ).all()
+    assert sorted(kinds) == ["payment"] * 3 + ["payment_return"] * 2
+
+
+def test_the_database_refuses_a_second_payment_row_for_one_batch(world, db):
+    fund = new_fund(world)
+    fund_acme(world, fund)
+    claim = approved_claim(world, fund)
+    batch = one_batch(world.finance)
+    batches.approve_batch(batch, actor=world.finance_2)
+    batches.export_batch(batch, actor=world.finance)
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        payments.record_payments(batch.id, actor=world.finance)
+    # the other kinds stay one per request, whatever the batch
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(
+            MdfEntry(
+                fund_id=fund.id,
+                partner_id=world.acme.id,
+                kind="claim",
+                amount=D("1"),
+                request_id=claim.request_id,
+            )
+        )
+        db.session.flush()

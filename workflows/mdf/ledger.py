@@ -11,14 +11,16 @@ partner. Its sign is what it does to the holder:
 - commitment  −amount when a request is approved;
 - release     +amount when a commitment, or the part of it a claim did not use, comes back;
 - claim       +amount when a claim is approved (a stage: what is available does not change);
-- payment     +amount when a payout batch pays that claim (a stage too);
+- payment     +amount when a payout batch pays that claim (a stage too), naming the batch;
+- payment_return  −amount when the bank returns that batch's transfer: the claim's line is
+              payable again, and the next batch that pays it writes a payment row of its own;
 - expiry      −amount for what was still available after the claim deadline.
 
 So allocated = allocation + earned; committed = −(commitment + release), which includes what
-was claimed; claimed = claim; paid = payment; expired = −expiry; and available = allocated −
-committed − expired, the sum of the rows that move money. Writers lock the fund row first
-(`lock_fund`), so a check of what is available and the row written after it never interleave
-with another writer of the same fund.
+was claimed; claimed = claim; paid = payment + payment_return; expired = −expiry; and
+available = allocated − committed − expired, the sum of the rows that move money. Writers lock
+the fund row first (`lock_fund`), so a check of what is available and the row written after it
+never interleave with another writer of the same fund.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ def figures_from(sums: Mapping[str, Decimal], currency: str) -> Figures:
         allocated=total("allocation") + total("earned"),
         committed=-(total("commitment") + total("release")),
         claimed=total("claim"),
-        paid=total("payment"),
+        paid=total("payment") + total("payment_return"),
         expired=-total("expiry"),
     )
 

@@ -45,7 +45,7 @@ from portal.models import (
 from portal.security import Perm, ensure
 from workflows.banking.payees import hold_reasons
 from workflows.engine import HIGH_PRECISION, N_, Period, round_money
-from workflows.mdf.payments import record_payments
+from workflows.mdf.payments import record_payments, record_returns
 from workflows.states import Machine, Transition
 
 from . import payment_files
@@ -356,27 +356,15 @@ def _return(batch: PayoutBatch, actor, partner: Partner, reason: str) -> dict:
             id=batch.id,
             partner=partner.name,
         )
-    funded = db.session.scalar(
-        select(func.count())
-        .select_from(PayoutLine)
-        .where(
-            PayoutLine.id.in_([e.payout_line_id for e in entries]),
-            PayoutLine.fund_id.is_not(None),
-        )
-    )
-    if funded:
-        raise PayablesError(
-            N_(
-                "The payment to %(partner)s includes fund claims, whose payment the fund has "
-                "already recorded; it cannot be returned here."
-            ),
-            partner=partner.name,
-        )
     now = utcnow()
     for entry in entries:
         entry.returned_at, entry.returned_by_id, entry.return_reason = now, actor.id, reason
     total = sum((e.amount for e in entries), Decimal(0))
-    return {"partner": partner.code, "lines": len(entries), "amount": str(total), "reason": reason}
+    returned = {"partner": partner.code, "lines": len(entries), "amount": str(total)}
+    fund_claims = record_returns(batch.id, [e.payout_line_id for e in entries], actor=actor)
+    if fund_claims:
+        returned["fund_claims_returned"] = fund_claims
+    return {**returned, "reason": reason}
 
 
 FINANCE = "finance"

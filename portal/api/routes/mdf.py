@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
 from workflows.engine.i18n import Refusal
-from workflows.mdf import claims, funds, requests
+from workflows.mdf import claims, funds, payments, requests
 from workflows.mdf.errors import (
     AlreadyDecided,
     OverApproved,
@@ -381,13 +381,7 @@ def return_mdf_request(request_id, body):
 
 def _claims_shown(rows: list[MdfClaim]) -> list[dict]:
     ids = [claim.id for claim in rows]
-    paid = set(
-        db.session.scalars(
-            select(MdfEntry.claim_id).where(MdfEntry.claim_id.in_(ids), MdfEntry.kind == "payment")
-        )
-        if ids
-        else ()
-    )
+    paid = set(db.session.scalars(payments.paid_claims(ids))) if ids else set()
     return [serializers.mdf_claim(claim, claim.id in paid) for claim in rows]
 
 
