@@ -12,12 +12,18 @@ from workflows.imports import ImportResult, import_csv
 from .helpers import csv_bytes
 
 
-@pytest.fixture
-def run(db):
-    """Import CSV lines (header first) from an in-memory upload."""
+@pytest.fixture(params=["upload", "file"])
+def run(request, db, tmp_path):
+    """Import CSV lines (header first) from an in-memory upload, and again from a file on disk
+    (as the CLI and the import task read them: on PostgreSQL a clean sales file takes the bulk
+    path, and everything these tests expect must hold on both)."""
 
     def run_import(kind: str, *lines: str, **options) -> ImportResult:
-        return import_csv(kind, io.BytesIO(csv_bytes(*lines)), **options)
+        if request.param == "upload":
+            return import_csv(kind, io.BytesIO(csv_bytes(*lines)), **options)
+        path = tmp_path / "upload.csv"  # the name an upload without one gets
+        path.write_bytes(csv_bytes(*lines))
+        return import_csv(kind, path, **options)
 
     return run_import
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from workflows.validators import DateWindow
 
 from .errors import DUPLICATE_KEY, ErrorList, FieldError, RowError, shown
-from .reading import Layout
+from .reading import CsvFile, Layout
 
 LOOKUP_CHUNK = 500
 
@@ -103,6 +103,11 @@ class Importer(ABC):
     @abstractmethod
     def read(self, rows: Iterable[tuple[int, list[str]]]) -> None:
         """Check each row's cells and keep what `check` and `apply` need."""
+
+    def read_file(self, csv_file: CsvFile) -> None:
+        """Read the whole file: row by row through the cell checks (an importer may have a
+        faster way for files that allow it)."""
+        self.read(csv_file.rows())
 
     @abstractmethod
     def check(self) -> None:

@@ -152,6 +152,11 @@ class CsvFile:
         except csv.Error as exc:
             self.errors.add(reader.line_num, None, MALFORMED, reason=shown(str(exc)))
 
+    def read_in_bulk(self, rows_read: int, columns: tuple[str, ...]) -> None:
+        """Record that another reader took the whole file (its header being plainly right)."""
+        self.rows_read = rows_read
+        self.columns = columns
+
     def _check_header(self, header: list[str] | None) -> list[int | None] | None:
         """Positions of the layout's columns in the file, or None (and errors) if it is wrong."""
         if header is None or not any(cell.strip() for cell in header):

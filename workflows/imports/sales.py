@@ -24,6 +24,7 @@ from workflows.deals.refs import OTHER_PARTNER, deal_refs_of_other_partners
 
 from . import fields
 from .base import Counts, Importer, register
+from .bulk_sales import BulkSales, usable_path
 from .errors import (
     DUPLICATE_KEY,
     MIXED_SIGNS,
@@ -33,7 +34,7 @@ from .errors import (
     FieldError,
     shown,
 )
-from .reading import Layout
+from .reading import CsvFile, Layout
 from .staging import STAGE, Stage
 
 AMOUNT_PLACES = 4
@@ -136,6 +137,21 @@ class SalesImporter(Importer):
         super().__init__(context)
         self.stage = Stage(self.session.connection())
         self.staged = 0
+
+    def read_file(self, csv_file: CsvFile) -> None:
+        """A clean file given by path goes through PostgreSQL's COPY (bulk_sales); any other,
+        or one the bulk path declines, row by row."""
+        path = usable_path(csv_file.source) if self.stage.postgres else None
+        if path is not None:
+            bulk = BulkSales(
+                self.session, self.stage, self.context.sale_dates, csv_file.progress, csv_file.total
+            )
+            staged = bulk.stage_file(path, self.layout)
+            if staged is not None:
+                self.staged = staged
+                csv_file.read_in_bulk(staged, bulk.columns)
+                return
+        self.read(csv_file.rows())
 
     def read(self, rows: Iterable[tuple[int, list[str]]]) -> None:
         self.stage.create()

@@ -63,7 +63,7 @@ def import_csv(
     try:
         importer = importer_class(context)
         with _timed(timings, "read"):
-            importer.read(csv_file.rows())
+            importer.read_file(csv_file)
         if csv_file.columns:  # the header was right, so rows were read
             with _timed(timings, "check"):
                 importer.check()
