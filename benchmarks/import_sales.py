@@ -148,6 +148,7 @@ def main() -> None:
         os.environ,
         DATABASE_URL=dsn.replace("postgresql://", "postgresql+psycopg://", 1),
         SECRET_KEY="benchmark-only",  # noqa: S106 - production config needs one
+        SEALING_KEYS="YmVuY2htYXJrLW9ubHktc2VhbGluZy1rZXktMzItYnk=",  # a valid Fernet key
         PORTAL_ENV="production",
     )
     recreate_database(args.server, args.database)

@@ -1,5 +1,5 @@
 """sale_lines: partner and product deletion guarded by triggers instead of a foreign-key check
-on every imported line
+on every imported line; no index on product_id
 
 Revision ID: 0025
 Revises: 0022
@@ -12,6 +12,10 @@ deleted while lines still name it — is now refused where it happens, once per 
 trigger on `partners` and `products` (the app never deletes either; this guards deletion by
 hand). On SQLite the triggers live on those two tables, so a later migration that rebuilds one
 of them in batch mode must create its trigger again.
+
+No query reads sales lines by product alone (runs filter products within a period, which the
+`sold_on` index or a scan serves), so `ix_sale_lines_product_id` only cost every imported
+line an index insertion; deleting a product by hand now scans for its lines once.
 """
 
 from alembic import op
@@ -62,6 +66,7 @@ def upgrade():
     with op.batch_alter_table("sale_lines", schema=None) as batch_op:
         batch_op.drop_constraint("fk_sale_lines_partner_id_partners", type_="foreignkey")
         batch_op.drop_constraint("fk_sale_lines_product_id_products", type_="foreignkey")
+        batch_op.drop_index("ix_sale_lines_product_id")
     _create_guards(dialect)
 
 
@@ -76,6 +81,7 @@ def downgrade():
             for event in ("delete", "update"):
                 op.execute(f"DROP TRIGGER {table}_sale_lines_guard_{event}")
     with op.batch_alter_table("sale_lines", schema=None) as batch_op:
+        batch_op.create_index("ix_sale_lines_product_id", ["product_id"], unique=False)
         batch_op.create_foreign_key(
             "fk_sale_lines_partner_id_partners", "partners", ["partner_id"], ["id"]
         )

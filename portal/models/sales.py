@@ -62,8 +62,8 @@ class SaleLine(db.Model):
     of the import's insert time). `partner_id` and `product_id` carry no foreign-key check
     either: the import writes ids it has just read by code, and deleting a partner or product
     that lines still name is refused by a trigger on those tables (migration 0025), once per
-    deleted row instead of once per imported line. `deal_ref` is indexed only where a line has
-    one.
+    deleted row instead of once per imported line. `product_id` has no index (nothing reads
+    lines by product alone); `deal_ref` is indexed only where a line has one.
     """
 
     __tablename__ = "sale_lines"
@@ -79,7 +79,7 @@ class SaleLine(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(String(128), unique=True)
     partner_id: Mapped[int] = mapped_column(Integer, index=True)
-    product_id: Mapped[int] = mapped_column(Integer, index=True)
+    product_id: Mapped[int] = mapped_column(Integer)  # no query reads lines by product alone
     sold_on: Mapped[date] = mapped_column(Date, index=True)
     quantity: Mapped[Decimal] = mapped_column(Quantity)
     amount: Mapped[Decimal] = mapped_column(Amount)

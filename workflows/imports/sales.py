@@ -249,30 +249,39 @@ class SalesImporter(Importer):
             self.errors.count_more(total - len(found))
 
     def apply(self) -> Counts:
-        """Restate the lines whose content changed, then add the new ones (two statements)."""
+        """One join of the file's lines with the stored ones tells new, changed and unchanged
+        lines apart; then the changed ones are restated and the new ones added, each with one
+        statement, and only when there are any. A file of new lines only is inserted without
+        looking for its lines again; a file re-imported unchanged writes nothing."""
         resolved = _resolved()
         r, line = resolved.c, LINES.c
         same_line = line.external_id == r.external_id
         changed = or_(*(line[name].is_distinct_from(r[name]) for name in CONTENT))
-        is_new = ~exists().where(same_line)
-        if self.context.dry_run:
-            count = select(func.count()).select_from(resolved)
-            updated = self.session.scalar(count.join(LINES, same_line).where(changed))
-            inserted = self.session.scalar(count.where(is_new))
-        else:
-            if self.stage.postgres:
-                self.session.execute(select(func.pg_advisory_xact_lock(SALES_LOCK)))
+        if not self.context.dry_run and self.stage.postgres:
+            self.session.execute(select(func.pg_advisory_xact_lock(SALES_LOCK)))
+        total, stored, differing = self.session.execute(
+            select(
+                func.count(),
+                func.count(line.id),
+                func.count(line.id).filter(changed),
+            ).select_from(resolved.outerjoin(LINES, same_line))
+        ).one()
+        inserted, updated = total - stored, differing
+        if not self.context.dry_run:
             batch_id = literal(self.context.batch_id, Integer())
             content = {name: r[name] for name in CONTENT}
-            restate = (
-                update(LINES).where(same_line, changed).values(**content, import_batch_id=batch_id)
-            )
-            updated = self.session.execute(restate).rowcount
-            fresh = select(r.external_id, *content.values(), batch_id).where(is_new)
-            add = insert(LINES).from_select(["external_id", *CONTENT, "import_batch_id"], fresh)
-            # SQLAlchemy only keeps an INSERT's row count when asked to
-            add = add.execution_options(preserve_rowcount=True)
-            inserted = self.session.execute(add).rowcount
+            if differing:
+                restate = update(LINES).where(same_line, changed)
+                restate = restate.values(**content, import_batch_id=batch_id)
+                updated = self.session.execute(restate).rowcount
+            if inserted:
+                fresh = select(r.external_id, *content.values(), batch_id)
+                if stored:  # some lines are known: add only the others
+                    fresh = fresh.where(~exists().where(same_line))
+                add = insert(LINES).from_select(["external_id", *CONTENT, "import_batch_id"], fresh)
+                # SQLAlchemy only keeps an INSERT's row count when asked to
+                add = add.execution_options(preserve_rowcount=True)
+                inserted = self.session.execute(add).rowcount
         self.stage.drop()
         unchanged = self.staged - inserted - updated
         return Counts(inserted=inserted, updated=updated, unchanged=unchanged)
