@@ -20,9 +20,9 @@ database (`bench_calc_import`) holding only the reference data, one warmed-up wo
 manual ANALYZE; once with the importer as shipped and once with its statistics refresh switched
 off (`ANALYZE_AFTER_ROWS` out of reach), as imports were before.
 
-    python benchmarks/generate.py --lines 1000000      # once; writes benchmarks/data/
-    python benchmarks/calc_run.py                      # --reload to rebuild the database;
+    python benchmarks/calc_run.py                      # 1M lines; --reload rebuilds its database;
                                                        # --no-first-run skips the import part
+    python benchmarks/calc_run.py --sizes 1000000,10000000 --no-first-run   # and the growth
 """
 
 from __future__ import annotations
@@ -42,6 +42,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import psycopg
+from sizes import (
+    data_for,
+    each_size,
+    growth,
+    parse_sizes,
+    passed_arguments,
+    save_figures,
+    single_size_arguments,
+    sizes_argument,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -448,9 +458,8 @@ def first_runs(server: str, data: Path, env: dict[str, str]) -> list[tuple[str, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / "data")
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
-    parser.add_argument("--database", default="bench_calc")
+    parser.add_argument("--database", default="bench_calc", help="suffixed with the size")
     parser.add_argument("--reload", action="store_true", help="rebuild the database first")
     parser.add_argument("--shards", type=int, help="shards per run (default: sized by config)")
     parser.add_argument(
@@ -458,9 +467,29 @@ def main() -> None:
         action="store_true",
         help="skip timing the first runs right after a fresh `portal import sales`",
     )
+    sizes_argument(parser)
+    single_size_arguments(parser)
     args = parser.parse_args()
-    if not (args.data / "sales.csv").exists():
-        raise SystemExit(f"{args.data / 'sales.csv'} is missing: run benchmarks/generate.py first")
+    if args.lines is None:
+        figures = each_size(Path(__file__), passed_arguments(sys.argv[1:]), parse_sizes(args.sizes))
+        print()
+        for lines, f in sorted(figures.items()):
+            print(
+                f"{lines:>12,} lines: run / bare {f['run_1'] / f['bare']:.2f}x with 1 worker, "
+                f"{f['run_2'] / f['bare']:.2f}x with 2 (target <= {TARGET_RATIO:.0f}x); "
+                f"2 workers / 1 worker {f['run_2'] / f['run_1']:.2f} over {f['shards']:.0f} shards"
+            )
+        growth(
+            figures,
+            {
+                "bare": "bare GROUP BY (s)",
+                "run_1": "settlement run, 1 worker (s)",
+                "run_2": "settlement run, 2 workers (s)",
+            },
+        )
+        return
+    args.data = data_for(args.lines)
+    args.database = f"{args.database}_{args.lines}"
     dsn = f"{args.server}/{args.database}"
     redis_server, redis_url = start_redis()
     env = dict(
@@ -482,13 +511,13 @@ def main() -> None:
                 f"loaded {args.data} into {args.database} in {time.perf_counter() - started:.1f} s"
             )
         first = [] if args.no_first_run else first_runs(args.server, args.data, env)
-        report(dsn, env, args.shards, first)
+        save_figures(args.figures, report(dsn, env, args.shards, first))
     finally:
         redis_server.terminate()
         redis_server.wait(timeout=10)
 
 
-def report(dsn: str, env: dict[str, str], shards: int | None, first: list) -> None:
+def report(dsn: str, env: dict[str, str], shards: int | None, first: list) -> dict[str, float]:
     from sqlalchemy import select
 
     from portal import create_app
@@ -545,6 +574,11 @@ def report(dsn: str, env: dict[str, str], shards: int | None, first: list) -> No
                 f"{runs_after[0] / medians[1]:.1f}x"
             )
         print(f"as of {date.today().isoformat()}")
+        shards_used = db.session.execute(
+            db.text("SELECT shards_total FROM calc_runs WHERE id = :id"), {"id": last_runs[1]}
+        ).scalar()
+        db.session.rollback()
+        return {"bare": bare, "run_1": medians[1], "run_2": medians[2], "shards": shards_used}
 
 
 def time_workers(count: int, program, period, shards, env) -> tuple[list[float], int]:
