@@ -6,12 +6,18 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from portal.api.registry import OPERATIONS
+from portal.api.registry import OPERATIONS, check_declarations
 from portal.extensions import db
 from portal.models import CalcRun, DealRegistration
 
 from ..calc.conftest import execute_inline, load_program
 from .conftest import PROGRAM, deal_body
+
+
+def test_every_declared_schema_is_valid_and_every_operation_names_known_ones(app):
+    # Checked here rather than each time the portal starts: JSON Schema validation of every
+    # declaration cost each command and worker start half a second.
+    check_declarations()
 
 
 def test_openapi_document_describes_every_operation(client, openapi):

@@ -3,10 +3,8 @@
 from flask import jsonify, render_template
 
 from .. import bp
-from ..registry import check_declarations, openapi_document
+from ..registry import openapi_document
 from ..webhook_docs import VERIFY_RECIPE
-
-check_declarations()
 
 
 @bp.get("/openapi.json")
