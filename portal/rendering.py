@@ -76,6 +76,7 @@ NAVIGATION: tuple[NavLink | NavGroup, ...] = (
         _l("Incentives"),
         (
             NavLink("calc.rewards", _l("Rewards"), Perm.VIEW_CALC_RESULTS),
+            NavLink("contests.index", _l("Contests"), Perm.VIEW_CONTESTS),
             NavLink("payables.claim_list", _l("Claims"), Perm.VIEW_CLAIMS),
             NavLink("payables.statement_index", _l("Statements"), Perm.VIEW_STATEMENTS),
             NavLink("programs.index", _l("Programs"), Perm.MANAGE_PROGRAMS),
