@@ -148,7 +148,7 @@ def projected_cost(contest: Contest, rows: list[BoardRow], user) -> ProjectedCos
             money=line["money"],
             points=line["points"],
         )
-        for kind, line in sorted(totals.items())
+        for kind, line in sorted(totals.items(), key=lambda pair: list(AwardKind).index(pair[0]))
     ]
     with localcontext(EXACT):
         total = sum((line.money for line in lines), Decimal(0))

@@ -29,8 +29,8 @@
         datasets: [
           { label: data.names.measure, data: data.measure.map(Number), yAxisID: "measure",
             borderColor: COLOURS[0], backgroundColor: COLOURS[0], tension: 0.2 },
-          { label: data.names.rank, data: data.rank, yAxisID: "rank", stepped: true,
-            borderColor: COLOURS[2], backgroundColor: COLOURS[2], borderDash: [6, 4] }
+          { label: data.names.rank, data: data.rank, yAxisID: "rank",
+            borderColor: COLOURS[2], backgroundColor: COLOURS[2], borderDash: [6, 4], pointStyle: "rectRot", pointRadius: 5 }
         ]
       },
       options: {
@@ -38,14 +38,16 @@
         responsive: true,
         interaction: { mode: "index", intersect: false },
         plugins: {
+          legend: { labels: { usePointStyle: true } },
           tooltip: { callbacks: { label: function (item) {
             return item.dataset.label + ": " + Number(item.raw).toLocaleString(locale);
           } } }
         },
         scales: {
-          measure: { position: "left", beginAtZero: true,
+          measure: { position: "left", beginAtZero: true, title: { display: true, text: data.names.measure },
             ticks: { callback: function (value) { return Number(value).toLocaleString(locale); } } },
           rank: { position: "right", reverse: true, min: 1, grid: { drawOnChartArea: false },
+            title: { display: true, text: data.names.rank },
             ticks: { precision: 0, callback: function (value) { return Number(value).toLocaleString(locale); } } }
         }
       }

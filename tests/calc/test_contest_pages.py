@@ -8,6 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal.contests.board import DOWN, NEW, NONE, SAME, UP, Movement, movement
+from portal.contests.queries import visible_contests
 from portal.models import Program
 from tests.calc.conftest import execute_inline, load_program
 from tests.calc.test_scenarios import EMEA_VOLUME
@@ -40,7 +42,8 @@ class Cup:
     first_run_day: date
 
 
-def _cup(db, make, scenario, public=False) -> Cup:
+def build_cup(session, make, scenario, public=False) -> Cup:
+    """A contest running today (ends in 20 days), ranked 10 days after it began and today."""
     today = date.today()
     start, end = today - timedelta(days=40), today + timedelta(days=20)
     s = scenario
@@ -56,13 +59,13 @@ def _cup(db, make, scenario, public=False) -> Cup:
     for day in (first, today):
         run = runs.start_run(program, Period(start, day), actor=s.finance, on=day)
         assert execute_inline(run.id).status == "done"
-    db.session.commit()
+    session.commit()
     return Cup(program, start, end, first)
 
 
 @pytest.fixture
 def cup(db, make, scenario) -> Cup:
-    return _cup(db, make, scenario)
+    return build_cup(db.session, make, scenario)
 
 
 def _text(response) -> str:
@@ -90,7 +93,7 @@ def test_a_partner_reads_its_rank_gap_and_neighbours_without_their_names(
     assert "21 days left" in html  # today and the twenty days after it
     above = html.split('data-neighbour="above"')[1].split("</tr>")[0]
     assert "<td>2</td>" in above and "1,000.00 EUR" in above
-    assert "the partner above you" in above
+    assert "Partner above you" in above
     assert 'data-neighbour="below"' not in html  # the last of the board
     for other in ("BRANCH-1", "GOLDIE"):
         assert other not in html  # neither codes nor names ("BRANCH-1 Ltd")
@@ -103,7 +106,7 @@ def test_a_partner_reads_its_rank_gap_and_neighbours_without_their_names(
 
 
 def test_a_public_board_names_the_neighbours(db, make, login, scenario):
-    cup = _cup(db, make, scenario, public=True)
+    cup = build_cup(db.session, make, scenario, public=True)
     reader = make.user("partner_user", partner=scenario.branch_2)
     db.session.commit()
     html = _text(login(reader).get(f"/contests/{cup.program.id}"))
@@ -216,3 +219,27 @@ def test_an_applicant_may_not_open_contests(db, make, login, cup):
         response = client.get(path)
         assert response.status_code in (302, 403)  # sent to the application, or refused
         assert "Winter cup" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("rank", "before", "had_previous", "expected"),
+    [
+        (1, 3, True, Movement(UP, 2)),
+        (4, 1, True, Movement(DOWN, 3)),
+        (2, 2, True, Movement(SAME)),
+        (2, None, True, Movement(NEW)),
+        (2, None, False, Movement(NONE)),
+    ],
+)
+def test_movement_compares_with_the_rank_in_the_previous_run(rank, before, had_previous, expected):
+    assert movement(rank, before, had_previous) == expected
+
+
+def test_days_left_count_today_and_end_at_zero(db, make, scenario, cup):
+    (contest,) = visible_contests(scenario.finance, cup.program.id)
+    assert contest.days_left(cup.end) == 1  # the last day still counts
+    assert contest.days_left(cup.end - timedelta(days=1)) == 2
+    assert contest.days_left(cup.end + timedelta(days=1)) == 0
+    assert contest.status(cup.end) == "open" and contest.status(cup.end + timedelta(days=1)) == (
+        "ended"
+    )
