@@ -243,3 +243,28 @@ def test_days_left_count_today_and_end_at_zero(db, make, scenario, cup):
     assert contest.status(cup.end) == "open" and contest.status(cup.end + timedelta(days=1)) == (
         "ended"
     )
+
+
+@pytest.fixture
+def page_cache(app):
+    app.config["DASHBOARD_CACHE_SECONDS"] = 60
+    yield
+    app.config["DASHBOARD_CACHE_SECONDS"] = 0
+
+
+def test_the_kept_dashboard_shows_the_new_rank_after_the_next_ranking(
+    db, make, login, scenario, cup, page_cache, redis
+):
+    reader = make.user("partner_user", partner=scenario.branch_2)
+    db.session.commit()
+    client = login(reader)
+    card = 'data-contest="CUP-NOW"'
+    assert 'data-field="rank">3' in _text(client.get("/dashboard")).split(card)[1]
+    assert redis.keys("portal:pages:dashboard:*")  # the page is kept
+    make.sale(scenario.branch_2, scenario.switch, "1000", sold_on=date.today())
+    db.session.commit()
+    run = runs.start_run(cup.program, actor=scenario.finance, on=date.today())
+    assert execute_inline(run.id).status == "done"
+    db.session.commit()
+    html = _text(client.get("/dashboard")).split(card)[1]
+    assert 'data-field="rank">1' in html and "Qualified at rank 1 as of today." in html
