@@ -33,3 +33,17 @@ def show_datetime(value, *_legacy_format) -> str:
             return value
     joined = get_locale().datetime_formats["medium"]
     return joined.format(format_time(value, "short"), format_date(value, "medium"))
+
+
+def show_period(label) -> str:
+    """A stored period label for reading: a range of days ("2026-07-01..2026-12-07", which
+    contest runs to a day have) as two dates in the reader's format; a year, quarter or month
+    ("2026", "2026-Q3", "2026-07") as it is."""
+    if not label or ".." not in str(label):
+        return label or ""
+    start, _dots, end = str(label).partition("..")
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        return label
+    return f"{show_date(first)} – {show_date(last)}"

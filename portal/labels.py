@@ -223,6 +223,8 @@ LABELS = {
     },
     # A step on the road from an approved settlement to payment (portal/calc/road.py).
     "road_step": {"done": _l("done"), "partial": _l("partly"), "waiting": _l("waiting")},
+    "contest_state": {"open": _l("open"), "ended": _l("ended"), "settled": _l("settled")},
+    "award_kind": {"trip": _l("Trip seats"), "amount": _l("Amounts"), "points": _l("Points")},
     "webhook_event": {
         "application.submitted": _l("Partner application submitted"),
         "application.approved": _l("Partner application approved"),
@@ -288,6 +290,7 @@ BADGES = {
     "fund_state": {"open": "success", "expired": "secondary"},
     "redemption_state": {"requested": "warning", "approved": "success"},
     "road_step": {"done": "success", "partial": "warning"},
+    "contest_state": {"open": "success", "ended": "warning", "settled": "secondary"},
     "agreement_version": {"current": "success"},
     "payee_account_state": {"pending": "warning", "verified": "success", "rejected": "danger"},
     "delivery_state": {"pending": "warning", "delivered": "success", "failed": "danger"},

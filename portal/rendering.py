@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from . import labels
-from .dates import show_date, show_datetime
+from .dates import show_date, show_datetime, show_period
 from .formatting import (
     measure,
     money,
@@ -76,6 +76,7 @@ NAVIGATION: tuple[NavLink | NavGroup, ...] = (
         _l("Incentives"),
         (
             NavLink("calc.rewards", _l("Rewards"), Perm.VIEW_CALC_RESULTS),
+            NavLink("contests.index", _l("Contests"), Perm.VIEW_CONTESTS),
             NavLink("payables.claim_list", _l("Claims"), Perm.VIEW_CLAIMS),
             NavLink("payables.statement_index", _l("Statements"), Perm.VIEW_STATEMENTS),
             NavLink("programs.index", _l("Programs"), Perm.MANAGE_PROGRAMS),
@@ -156,6 +157,7 @@ def register_template_helpers(app) -> None:
         threshold=threshold,
         date=show_date,
         datetime=show_datetime,
+        period=show_period,
         number=lambda n: format_decimal(n) if n is not None else "",
     )
     labels.register(app)

@@ -94,6 +94,8 @@ class Perm(enum.StrEnum):
     MANAGE_PAYOUT_ACCOUNTS = "manage_payout_accounts"  # enter the own organisation's accounts
     VERIFY_PAYOUT_ACCOUNTS = "verify_payout_accounts"  # open, verify or reject any payee account
     MANAGE_WEBHOOKS = "manage_webhooks"  # register webhook endpoints, read and redeliver
+    VIEW_CONTESTS = "view_contests"  # contest pages: own place, or the board of those in scope
+    VIEW_CONTEST_COSTS = "view_contest_costs"  # what a contest's awards would cost if it ended now
 
 
 P = Perm
@@ -113,6 +115,7 @@ PARTNER_USER: frozenset[Perm] = frozenset(
         P.VIEW_STATEMENTS,
         P.VIEW_MDF,
         P.REQUEST_MDF,
+        P.VIEW_CONTESTS,
     }
 )
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
@@ -143,6 +146,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.VIEW_MDF,
             P.ALLOCATE_MDF,
             P.APPROVE_MDF,
+            P.VIEW_CONTESTS,
         }
     ),
     Role.FINANCE: frozenset(
@@ -180,6 +184,8 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.ALLOCATE_MDF,
             P.APPROVE_MDF,
             P.VERIFY_PAYOUT_ACCOUNTS,
+            P.VIEW_CONTESTS,
+            P.VIEW_CONTEST_COSTS,
         }
     ),
     Role.ADMIN: frozenset(
@@ -201,6 +207,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.VIEW_RESOURCES,
             P.PUBLISH_RESOURCES,
             P.MANAGE_WEBHOOKS,
+            P.VIEW_CONTESTS,
         }
     ),
     Role.APPLICANT: frozenset({P.APPLY_AS_PARTNER, P.ACCEPT_AGREEMENTS}),

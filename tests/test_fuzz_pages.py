@@ -37,6 +37,8 @@ from werkzeug.utils import cached_property
 from portal.demo import load_demo
 from portal.demo.banking import load_demo_account_change, load_demo_banking
 from portal.demo.claims import load_demo_claims
+from portal.demo.contests import CODE as CONTEST_CODE
+from portal.demo.contests import load_demo_contest
 from portal.demo.data import PASSWORD
 from portal.demo.deals import load_demo_deals
 from portal.demo.onboarding import load_demo_onboarding
@@ -214,6 +216,7 @@ def real_values(mdf) -> dict[str, list[str]]:
         "deal_id": [first_id(DealRegistration)],
         "claim_id": [first_id(Claim)],
         "program_id": [first_id(Program)],
+        "contest_id": [first_id(Program, Program.code == CONTEST_CODE)],
         "run_id": [first_id(CalcRun)],
         "result_id": [first_id(CalcResult)],
         "closure_id": [first_id(ClosedPeriod)],
@@ -326,6 +329,7 @@ def demo_world(app):
             load_demo_banking()
             load_demo_claims(summary.dates)
             load_demo_account_change()
+            load_demo_contest(summary.dates)
             session.commit()
             mdf = add_mdf_demo(session)
             add_webhook_demo(session)

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from portal.demo import load_demo
 from portal.demo.banking import load_demo_account_change, load_demo_banking
 from portal.demo.claims import load_demo_claims
+from portal.demo.contests import load_demo_contest
 from portal.demo.data import PASSWORD
 from portal.demo.deals import load_demo_deals
 from portal.demo.onboarding import load_demo_onboarding
@@ -100,6 +101,7 @@ def test_pages_are_csp_clean_and_show_no_raw_dates(app, db, redis, cheap_passwor
     load_demo_banking()
     load_demo_account_change()
     load_demo_claims(demo.dates)
+    load_demo_contest(demo.dates)
     add_mdf_demo(db.session)
     add_webhook_demo(db.session)
     problems, seen = [], set()
@@ -126,6 +128,7 @@ def test_pages_are_csp_clean_and_show_no_raw_dates(app, db, redis, cheap_passwor
     assert {"/mdf/requests", "/mdf/requests/N", "/mdf/queue"} <= seen
     assert {"/payout-accounts", "/payout-accounts/review", "/payout-accounts/N"} <= seen
     assert {"/admin/webhooks", "/admin/webhooks/N"} <= seen
+    assert {"/contests", "/contests/N"} <= seen
     assert problems == [], "\n".join(problems)
 
 

@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..dates import show_date, show_datetime
+from ..dates import show_date, show_datetime, show_period
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DAYS = re.compile(r"^\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}$")  # a period of days
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 MISSING = object()
 
@@ -31,6 +32,8 @@ def shown_value(value: Any) -> str:
     if isinstance(value, str):
         if _ISO_DATE.match(value):
             return show_date(value)
+        if _ISO_DAYS.match(value):
+            return show_period(value)
         if _ISO_MOMENT.match(value):
             return show_datetime(value)
         return value

@@ -61,7 +61,8 @@ class NotRanked(Refusal):
     """The payee has no place in the contest's standings (it sold nothing eligible yet)."""
 
 
-def _measure_text(rules: ContestRules, value: Decimal, currency: str) -> str:
+def measure_text(rules: ContestRules, value: Decimal, currency: str) -> str:
+    """A contest measure or gap for reading: "21,000.50 EUR" or "64 units"."""
     if rules.measure == ContestMeasure.UNITS:
         return units(value)
     return f"{amount_number(value, currency)} {currency}"
@@ -83,7 +84,7 @@ def gap_sentence(
             return _("Qualified at rank %(rank)s as of today.", rank=standing.rank)
         return _("Qualified at rank %(rank)s as of %(day)s.", rank=standing.rank, **when)
     to_rank = rules.top is not None and standing.rank > rules.top
-    gap = _measure_text(rules, standing.gap, currency)
+    gap = measure_text(rules, standing.gap, currency)
     if to_rank and as_of == today:
         text = _("Sell %(gap)s more by %(end)s to reach rank %(rank)s as of today.")
     elif to_rank:
@@ -100,7 +101,7 @@ def _neighbour(row, rules, currency, public: bool) -> Neighbour | None:
         return None
     standing, code = row
     return Neighbour(
-        standing.rank, _measure_text(rules, standing.measure, currency), code if public else None
+        standing.rank, measure_text(rules, standing.measure, currency), code if public else None
     )
 
 
@@ -143,7 +144,7 @@ def position(
         program_code=program.code,
         as_of=run.period_end,
         rank=own.rank,
-        measure=_measure_text(rules, own.measure, spec.currency),
+        measure=measure_text(rules, own.measure, spec.currency),
         qualified=own.qualified,
         gap=own.gap,
         steps=sentences(result.explanation if result else [], spec.currency),
@@ -153,12 +154,13 @@ def position(
             rules, own, spec.currency, ends_on=ends_on, as_of=run.period_end, today=today
         ),
         awards_now=[
-            award_line(award, spec.currency) for award in awards_for(rules, _standing(own))
+            award_line(award, spec.currency) for award in awards_for(rules, engine_standing(own))
         ],
     )
 
 
-def _standing(row: ContestStanding) -> Standing:
+def engine_standing(row: ContestStanding) -> Standing:
+    """A stored standing as the engine reads it (for `awards_for`)."""
     return Standing(
         code="",
         group=row.group_code,

@@ -1,13 +1,15 @@
-"""Contest awards in words, for the program page and a partner's position."""
+"""Contest rules and awards in words, for the program page, the contest pages and a partner's
+position."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
-from workflows.engine import Award, AwardKind
+from workflows.engine import Award, AwardKind, ContestMeasure, GroupBy, ProgramSpec
 
 from ..labels import label
 
@@ -44,3 +46,54 @@ def award_line(award: Award, currency: str) -> str:
         last=award.to_rank,
         prize=prize,
     )
+
+
+@dataclass(frozen=True)
+class RulesInWords:
+    """A contest's rules as sentences: what ranks and who qualifies, the tie rule, the awards."""
+
+    ranking: list[str]
+    ties: str
+    awards: list[str]
+
+
+def tie_rule() -> str:
+    """The documented order of equal measures, as the program and contest pages state it."""
+    return _(
+        "Equal measures: the partner that reached its measure on the earlier day ranks "
+        "higher, then the lower partner code; never chance."
+    )
+
+
+def rules_in_words(spec: ProgramSpec) -> RulesInWords:
+    """What a contest ranks, who qualifies, how ties are broken, and the awards."""
+    rules = spec.contest
+    measures = {
+        ContestMeasure.REVENUE: _(
+            "Ranked by revenue converted to %(currency)s; returns reduce it.",
+            currency=spec.currency,
+        ),
+        ContestMeasure.UNITS: _("Ranked by units sold; returns reduce them."),
+        ContestMeasure.GROWTH: _(
+            "Ranked by revenue growth over the previous period of equal length, never below zero."
+        ),
+    }
+    lines = [measures[rules.measure]]
+    if rules.group_by == GroupBy.TERRITORY:
+        lines.append(_("Each eligible territory ranks its partners separately."))
+    elif rules.group_by == GroupBy.TIER:
+        lines.append(_("Each partner tier ranks its partners separately."))
+    if rules.threshold is not None and rules.top is not None:
+        lines.append(
+            _(
+                "Qualify: the top %(top)s among those with at least %(threshold)s.",
+                top=rules.top,
+                threshold=_number(rules.threshold),
+            )
+        )
+    elif rules.top is not None:
+        lines.append(_("Qualify: the top %(top)s.", top=rules.top))
+    else:
+        lines.append(_("Qualify: at least %(threshold)s.", threshold=_number(rules.threshold)))
+    awards = [award_line(award, spec.currency) for award in rules.awards]
+    return RulesInWords(ranking=lines, ties=tie_rule(), awards=awards)

@@ -21,6 +21,7 @@ from workflows.payables import balances as money
 from workflows.rewards import ledger
 from workflows.rewards.ledger import Balance
 
+from ..contests.cards import Card, contest_cards
 from ..extensions import db
 from ..models import (
     CalcResult,
@@ -70,6 +71,11 @@ def payment_hold(user) -> PaymentHold | None:
     if reason is None:
         return None
     return PaymentHold(partner.currency, reason, can(user, Perm.MANAGE_PAYOUT_ACCOUNTS))
+
+
+def contests(user, today: date) -> list[Card]:
+    """A card per open contest the partner is ranked in (its latest ranking)."""
+    return contest_cards(user, today)
 
 
 def latest_runs(kind: str, running_on: date):

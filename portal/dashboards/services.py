@@ -36,6 +36,7 @@ def partner_dashboard(user, args: MultiDict, today: date) -> dict:
         "deals": partner.recent_deals(user),
         "claims": partner.recent_claims(user),
         "mdf": partner.marketing_funds(user),
+        "contests": partner.contests(user, today),
         **cache.remember("partner", user, today, lambda: partner.sales_summary(user, start, today)),
         "rate_label": presenters.rate_label,
         "measure_label": presenters.measure_label,

@@ -9,15 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from workflows.engine import (
-    ContestMeasure,
-    GroupBy,
     Measure,
     Mode,
     Payee,
     ProgramSpec,
 )
 
-from ..calc.contest_words import award_line
+from ..calc.contest_words import rules_in_words
 from ..labels import label
 
 # The program editor's field reference: every spec field, in the order a spec is written.
@@ -130,42 +128,8 @@ def _eligibility(spec: ProgramSpec) -> list[str]:
 
 def _contest_lines(spec: ProgramSpec) -> list[str]:
     """What a contest ranks, who qualifies, how ties are broken, and the awards."""
-    rules = spec.contest
-    measures = {
-        ContestMeasure.REVENUE: _(
-            "Ranked by revenue converted to %(currency)s; returns reduce it.",
-            currency=spec.currency,
-        ),
-        ContestMeasure.UNITS: _("Ranked by units sold; returns reduce them."),
-        ContestMeasure.GROWTH: _(
-            "Ranked by revenue growth over the previous period of equal length, never below zero."
-        ),
-    }
-    lines = [measures[rules.measure]]
-    if rules.group_by == GroupBy.TERRITORY:
-        lines.append(_("Each eligible territory ranks its partners separately."))
-    elif rules.group_by == GroupBy.TIER:
-        lines.append(_("Each partner tier ranks its partners separately."))
-    if rules.threshold is not None and rules.top is not None:
-        lines.append(
-            _(
-                "Qualify: the top %(top)s among those with at least %(threshold)s.",
-                top=rules.top,
-                threshold=_number(rules.threshold),
-            )
-        )
-    elif rules.top is not None:
-        lines.append(_("Qualify: the top %(top)s.", top=rules.top))
-    else:
-        lines.append(_("Qualify: at least %(threshold)s.", threshold=_number(rules.threshold)))
-    lines.append(
-        _(
-            "Equal measures: the partner that reached its measure on the earlier day ranks "
-            "higher, then the lower partner code; never chance."
-        )
-    )
-    lines += [award_line(award, spec.currency) for award in rules.awards]
-    return lines
+    words = rules_in_words(spec)
+    return [*words.ranking, words.ties, *words.awards]
 
 
 def describe_spec(spec: ProgramSpec) -> list[str]:

@@ -12,9 +12,56 @@
     return day.toLocaleDateString(locale, { month: "short", year: "numeric", timeZone: "UTC" });
   }
 
+  // Day keys ("2026-07-14") read as the reader's short dates ("14 Jul", "14 juil.").
+  function dayLabel(label, locale) {
+    var match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(label);
+    if (!match) { return label; }
+    var day = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+    return day.toLocaleDateString(locale, { day: "numeric", month: "short", timeZone: "UTC" });
+  }
+
+  // A contest's progress: the measure (left axis) and the rank (right axis, 1 at the top).
+  function drawContest(canvas, data, locale) {
+    canvas.chart = new Chart(canvas, {
+      type: "line",
+      data: {
+        labels: data.labels.map(function (label) { return dayLabel(label, locale); }),
+        datasets: [
+          { label: data.names.measure, data: data.measure.map(Number), yAxisID: "measure",
+            borderColor: COLOURS[0], backgroundColor: COLOURS[0], tension: 0.2 },
+          { label: data.names.rank, data: data.rank, yAxisID: "rank",
+            borderColor: COLOURS[2], backgroundColor: COLOURS[2], borderDash: [6, 4], pointStyle: "rectRot", pointRadius: 5 }
+        ]
+      },
+      options: {
+        animation: false,
+        responsive: true,
+        interaction: { mode: "index", intersect: false },
+        plugins: {
+          legend: { labels: { usePointStyle: true } },
+          tooltip: { callbacks: { label: function (item) {
+            return item.dataset.label + ": " + Number(item.raw).toLocaleString(locale);
+          } } }
+        },
+        scales: {
+          measure: { position: "left", beginAtZero: true, title: { display: true, text: data.names.measure },
+            ticks: { callback: function (value) { return Number(value).toLocaleString(locale); } } },
+          rank: { position: "right", reverse: true, min: 1, grid: { drawOnChartArea: false },
+            title: { display: true, text: data.names.rank },
+            ticks: { precision: 0, callback: function (value) { return Number(value).toLocaleString(locale); } } }
+        }
+      }
+    });
+    canvas.dataset.rendered = "yes";
+  }
+
   function drawChart(canvas) {
     if (typeof Chart === "undefined") { return; }
     var data = JSON.parse(canvas.dataset.chart);
+    if (data.kind === "contest") {
+      drawContest(canvas, data, document.documentElement.lang || "en");
+      return;
+    }
     // `order` keeps the series in the page's order (JSON objects come with their keys sorted)
     var currencies = data.order || Object.keys(data.series);
     var locale = document.documentElement.lang || "en";
