@@ -125,11 +125,13 @@ def calc_fan_in(run_id: int) -> None:
     )
 
 
-def refresh_sales_rollup() -> None:
-    """Rebuild the dashboards' monthly sales roll-up after a committed sales or partners import."""
+def refresh_sales_rollup(months=None) -> None:
+    """Rebuild the dashboards' monthly sales roll-up after a committed sales or partners import:
+    only the months a sales import changed, when it could tell."""
     queue().enqueue(
         "workflows.jobs.refresh_sales_rollup",
         True,
+        None if months is None else sorted(month.isoformat() for month in months),
         job_id=f"sales-rollup-{uuid.uuid4().hex[:12]}",
         job_timeout=1800,
         result_ttl=3600,

@@ -83,9 +83,10 @@ def expire_deals(as_of: str | None = None) -> dict:
 
 
 @periodic.periodic("sales_rollup", every=timedelta(hours=1))
-def refresh_sales_rollup(after_import: bool = False) -> int:
+def refresh_sales_rollup(after_import: bool = False, months: list[str] | None = None) -> int:
     """Rebuild the monthly sales roll-up; the hourly chain also catches lines written elsewhere
-    (an import asks for an extra run at once, `after_import=True`)."""
-    rows = rollups.refresh_sales_monthly()
+    (an import asks for an extra run at once, `after_import=True`, of the months it changed)."""
+    chosen = None if months is None else [date.fromisoformat(month) for month in months]
+    rows = rollups.refresh_sales_monthly(months=chosen)
     db.session.commit()
     return rows

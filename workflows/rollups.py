@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+
 from sqlalchemy import Date, and_, cast, delete, func, insert, literal, or_, select
 
 from portal.extensions import db
@@ -23,14 +26,22 @@ def _month_of(column):
     return cast(func.date_trunc("month", column), Date)
 
 
-def refresh_sales_monthly(session=None) -> int:
-    """Rebuild the roll-up from sale_lines in one DELETE and one INSERT … SELECT … GROUP BY.
+def next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def refresh_sales_monthly(session=None, months: Iterable[date] | None = None) -> int:
+    """Rebuild the roll-up from sale_lines in one DELETE and one INSERT … SELECT … GROUP BY:
+    all of it, or only `months` (their first days: what a sales import changed).
 
     Each line counts under the territory its partner had on `sold_on`. Amounts and quantities are
     scaled integers, so the sums are exact on SQLite and PostgreSQL alike. Readers keep seeing the
     previous roll-up until the caller commits. Returns the number of roll-up rows written.
     """
     session = session or db.session
+    chosen = None if months is None else sorted({day.replace(day=1) for day in months})
+    if chosen == []:
+        return 0
     month = _month_of(sales.c.sold_on)
     grouped = (
         select(
@@ -54,7 +65,19 @@ def refresh_sales_monthly(session=None) -> int:
         )
         .group_by(sales.c.partner_id, month, sales.c.currency, assignments.c.territory_id)
     )
-    session.execute(delete(monthly))
+    clear = delete(monthly)
+    if chosen is not None:
+        # whole months, as date ranges the sold_on index can serve
+        grouped = grouped.where(
+            or_(
+                *(
+                    and_(sales.c.sold_on >= first, sales.c.sold_on < next_month(first))
+                    for first in chosen
+                )
+            )
+        )
+        clear = clear.where(monthly.c.month.in_(chosen))
+    session.execute(clear)
     columns = [
         "partner_id",
         "month",
@@ -66,6 +89,9 @@ def refresh_sales_monthly(session=None) -> int:
     ]
     session.execute(insert(monthly).from_select(columns, grouped))
     data_version.mark_changed(session)
-    written = session.scalar(select(func.count()).select_from(monthly))
+    counted = select(func.count()).select_from(monthly)
+    if chosen is not None:
+        counted = counted.where(monthly.c.month.in_(chosen))
+    written = session.scalar(counted)
     planner_stats.wrote(session, "sales_monthly", written)
     return written

@@ -80,9 +80,34 @@ def test_refresh_replaces_the_previous_roll_up(db, make):
     assert refresh_sales_monthly() == 0
 
 
+def test_refreshing_some_months_rebuilds_those_and_leaves_the_others(db, make):
+    t = make.tree({"WORLD": None})
+    switch = make.product("SW", make.category("NET"))
+    partner = make.partner("P", t["WORLD"])
+    july = make.sale(partner, switch, "10", sold_on=date(2026, 7, 1))
+    make.sale(partner, switch, "20", sold_on=date(2026, 8, 31))
+    refresh_sales_monthly()
+    # August changes (a new line, a line moved in from July); September appears
+    july.sold_on, july.amount = date(2026, 8, 1), Decimal("11")
+    make.sale(partner, switch, "7", sold_on=date(2026, 9, 30))
+    db.session.flush()
+    before = roll_up_rows(db.session)
+    assert refresh_sales_monthly(months=[date(2026, 8, 15), date(2026, 9, 1)]) == 2
+    after = roll_up_rows(db.session)
+    # July still holds its old figure: only the months named were rebuilt ...
+    july_key = (partner.id, date(2026, 7, 1), "EUR", t["WORLD"].id)
+    assert after[july_key] == before[july_key] == (Decimal("10"), Decimal("1"), 1)
+    # ... and naming it too makes the roll-up equal a full rebuild again
+    assert refresh_sales_monthly(months=[date(2026, 7, 1)]) == 0
+    assert roll_up_rows(db.session) == direct_group_by(db.session)
+    assert refresh_sales_monthly(months=[]) == 0
+
+
 def test_refresh_is_queued_once_and_runs_hourly(redis):
     enqueue.refresh_sales_rollup()
     queued = Queue("default", connection=redis).jobs
     assert [job.func_name for job in queued] == ["workflows.jobs.refresh_sales_rollup"]
-    assert queued[0].args == (True,)  # after_import: an explicit run starts no second chain
+    assert queued[0].args == (True, None)  # after_import: an explicit run starts no second chain
+    enqueue.refresh_sales_rollup({date(2026, 9, 1), date(2026, 8, 1)})
+    assert Queue("default", connection=redis).jobs[1].args == (True, ["2026-08-01", "2026-09-01"])
     assert PERIODIC["sales_rollup"].func == f"{jobs.__name__}.refresh_sales_rollup"

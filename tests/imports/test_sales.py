@@ -284,3 +284,16 @@ def test_deal_ref_of_another_partners_registration_is_refused(run, db, make, wor
     assert accepted.ok and accepted.inserted == 1
     # Stored as the registration's reference, so "registered deals only" programs find it.
     assert db.session.scalar(select(SaleLine.deal_ref)) == "DR-2026-000001"
+
+
+def test_an_import_names_the_months_whose_roll_up_it_changed(run, db, world):
+    first = run("sales", SALES, GOOD, "S2,BETA,SW-1,2026-08-31,1,10,EUR")
+    assert first.changed_months == {date(2026, 7, 1), date(2026, 8, 1)}
+    # the same file again changes nothing, so the roll-up needs no rebuild at all
+    again = run("sales", SALES, GOOD, "S2,BETA,SW-1,2026-08-31,1,10,EUR")
+    assert again.changed_months == frozenset()
+    # a line restated from August into September changes both months
+    moved = run("sales", SALES, GOOD, "S2,BETA,SW-1,2026-09-01,1,10,EUR")
+    assert moved.changed_months == {date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1)}
+    assert run("sales", SALES, GOOD, dry_run=True).changed_months is None
+    assert run("sales", SALES, "S9,NOBODY,SW-1,2026-09-01,1,10,EUR").changed_months is None

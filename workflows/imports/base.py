@@ -41,6 +41,7 @@ class ImportResult:
     dry_run: bool = False
     filename: str = ""
     error_count: int = 0
+    changed_months: frozenset[date] | None = None  # see Importer.changed_months
 
     @property
     def ok(self) -> bool:
@@ -83,6 +84,9 @@ class Importer(ABC):
     kind: ClassVar[str]
     layout: ClassVar[Layout]
     tables: ClassVar[tuple[str, ...]]  # what `apply` writes, one row or more per file row
+    # The months of sales whose roll-up the import changed (their first days), or None when
+    # it cannot say (the whole roll-up is rebuilt after an import that affects it).
+    changed_months: frozenset[date] | None = None
 
     def __init__(self, context: Context):
         self.context = context

@@ -51,8 +51,8 @@ def run_cli_import(kind: str, path: str | Path, dry_run: bool = False) -> Import
         db.session.rollback()
     else:
         db.session.commit()
-        if kind in ROLLUP_KINDS:
-            refresh_sales_monthly()
+        if kind in ROLLUP_KINDS and result.changed_months != frozenset():
+            refresh_sales_monthly(months=result.changed_months)
             db.session.commit()
     click.echo(summary_line(result))
     return result

@@ -248,6 +248,17 @@ class SalesImporter(Importer):
             total = self.session.scalar(select(func.count()).select_from(query.subquery()))
             self.errors.count_more(total - len(found))
 
+    def _months(self, resolved, same_line, changed, inserted: int, differing: int):
+        """The months the merge is about to change: those of the file's lines, and those a
+        restated line leaves (read before it is restated); none when nothing will change."""
+        if not (inserted or differing):
+            return frozenset()
+        days = select(S.sold_on).distinct()
+        if differing:
+            left = select(LINES.c.sold_on).select_from(resolved.join(LINES, same_line))
+            days = days.union(left.where(changed).distinct())
+        return frozenset(day.replace(day=1) for day in self.session.scalars(days))
+
     def apply(self) -> Counts:
         """One join of the file's lines with the stored ones tells new, changed and unchanged
         lines apart; then the changed ones are restated and the new ones added, each with one
@@ -268,6 +279,7 @@ class SalesImporter(Importer):
         ).one()
         inserted, updated = total - stored, differing
         if not self.context.dry_run:
+            self.changed_months = self._months(resolved, same_line, changed, inserted, differing)
             batch_id = literal(self.context.batch_id, Integer())
             content = {name: r[name] for name in CONTENT}
             if differing:

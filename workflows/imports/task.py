@@ -35,6 +35,7 @@ def run_import(task: Task, progress: Progress) -> None:
         progress=reporter,
     )
     db.session.commit()
-    if result.ok and not batch.dry_run and batch.kind in ROLLUP_KINDS:
-        enqueue.refresh_sales_rollup()
+    months = result.changed_months
+    if result.ok and not batch.dry_run and batch.kind in ROLLUP_KINDS and months != frozenset():
+        enqueue.refresh_sales_rollup(months)
     progress(result.rows_total, result.rows_total)
