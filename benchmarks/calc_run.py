@@ -22,7 +22,7 @@ off (`ANALYZE_AFTER_ROWS` out of reach), as imports were before.
 
     python benchmarks/calc_run.py                      # 1M lines; --reload rebuilds its database;
                                                        # --no-first-run skips the import part
-    python benchmarks/calc_run.py --sizes 1000000,10000000 --no-first-run   # and the growth
+    python benchmarks/calc_run.py --sizes 1000000,10000000 --no-first-run   # and the sizes.growth
 """
 
 from __future__ import annotations
@@ -42,16 +42,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import psycopg
-from sizes import (
-    data_for,
-    each_size,
-    growth,
-    parse_sizes,
-    passed_arguments,
-    save_figures,
-    single_size_arguments,
-    sizes_argument,
-)
+import sizes
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -467,11 +458,13 @@ def main() -> None:
         action="store_true",
         help="skip timing the first runs right after a fresh `portal import sales`",
     )
-    sizes_argument(parser)
-    single_size_arguments(parser)
+    sizes.sizes_argument(parser)
+    sizes.single_size_arguments(parser)
     args = parser.parse_args()
     if args.lines is None:
-        figures = each_size(Path(__file__), passed_arguments(sys.argv[1:]), parse_sizes(args.sizes))
+        figures = sizes.each_size(
+            Path(__file__), sizes.passed_arguments(sys.argv[1:]), sizes.parse_sizes(args.sizes)
+        )
         print()
         for lines, f in sorted(figures.items()):
             print(
@@ -479,7 +472,7 @@ def main() -> None:
                 f"{f['run_2'] / f['bare']:.2f}x with 2 (target <= {TARGET_RATIO:.0f}x); "
                 f"2 workers / 1 worker {f['run_2'] / f['run_1']:.2f} over {f['shards']:.0f} shards"
             )
-        growth(
+        sizes.growth(
             figures,
             {
                 "bare": "bare GROUP BY (s)",
@@ -488,7 +481,7 @@ def main() -> None:
             },
         )
         return
-    args.data = data_for(args.lines)
+    args.data = sizes.data_for(args.lines)
     args.database = f"{args.database}_{args.lines}"
     dsn = f"{args.server}/{args.database}"
     redis_server, redis_url = start_redis()
@@ -511,7 +504,7 @@ def main() -> None:
                 f"loaded {args.data} into {args.database} in {time.perf_counter() - started:.1f} s"
             )
         first = [] if args.no_first_run else first_runs(args.server, args.data, env)
-        save_figures(args.figures, report(dsn, env, args.shards, first))
+        sizes.save_figures(args.figures, report(dsn, env, args.shards, first))
     finally:
         redis_server.terminate()
         redis_server.wait(timeout=10)

@@ -36,17 +36,8 @@ from types import SimpleNamespace
 
 import calc_run
 import psycopg
+import sizes
 from calc_run import POLL, PROGRAM, free_port, load_database, spawn_workers, start_redis, stop
-from sizes import (
-    data_for,
-    each_size,
-    growth,
-    parse_sizes,
-    passed_arguments,
-    save_figures,
-    single_size_arguments,
-    sizes_argument,
-)
 
 ROOT = Path(__file__).resolve().parent.parent
 CONNECTIONS = 16
@@ -252,14 +243,16 @@ def main() -> None:
         action="store_true",
         help="render every dashboard afresh (DASHBOARD_CACHE_SECONDS=0): the cost after a change",
     )
-    sizes_argument(parser)
-    single_size_arguments(parser)
+    sizes.sizes_argument(parser)
+    sizes.single_size_arguments(parser)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     share_target = TARGET_SHARE_UNCACHED if args.no_page_cache else TARGET_SHARE
     if args.lines is None:
-        figures = each_size(Path(__file__), passed_arguments(sys.argv[1:]), parse_sizes(args.sizes))
+        figures = sizes.each_size(
+            Path(__file__), sizes.passed_arguments(sys.argv[1:]), sizes.parse_sizes(args.sizes)
+        )
         print()
         for lines, f in sorted(figures.items()):
             shown = ", ".join(
@@ -268,7 +261,7 @@ def main() -> None:
             )
             print(f"{lines:>12,} lines: {shown}")
         print(f"targets: p95 <= {TARGET_P95_MS} ms and >= {share_target:.0%} of the trivial rps")
-        growth(
+        sizes.growth(
             figures,
             {
                 f"{key}_{figure}": f"{key}: {'p95 (ms)' if figure == 'p95' else 'ms per request'}"
@@ -277,7 +270,7 @@ def main() -> None:
             },
         )
         return
-    args.data = data_for(args.lines)
+    args.data = sizes.data_for(args.lines)
     args.database = f"{args.database}_{args.lines}"
     dsn = f"{args.server}/{args.database}"
     redis_server, redis_url = start_redis()
@@ -348,7 +341,7 @@ def main() -> None:
                 f"{share:7.1%}  {verdict}"
             )
         print(f"targets: p95 <= {TARGET_P95_MS} ms and >= {share_target:.0%} of the trivial rps")
-        save_figures(
+        sizes.save_figures(
             args.figures,
             {
                 f"{PAGE_KEYS[label]}_{name}": value

@@ -21,17 +21,7 @@ import time
 from pathlib import Path
 
 import psycopg
-from sizes import (
-    BENCH_ENV,
-    data_for,
-    each_size,
-    growth,
-    parse_sizes,
-    passed_arguments,
-    save_figures,
-    single_size_arguments,
-    sizes_argument,
-)
+import sizes
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ("territories", "categories", "products", "partners", "fx")
@@ -150,14 +140,14 @@ def main() -> None:
     parser.add_argument(
         "--anatomy", action="store_true", help="also time inserts into stripped-down sale_lines"
     )
-    sizes_argument(parser)
-    single_size_arguments(parser)
+    sizes.sizes_argument(parser)
+    sizes.single_size_arguments(parser)
     args = parser.parse_args()
     if args.lines is None:
-        sizes = parse_sizes(args.sizes)
-        figures = each_size(Path(__file__), passed_arguments(sys.argv[1:]), sizes)
+        chosen = sizes.parse_sizes(args.sizes)
+        figures = sizes.each_size(Path(__file__), sizes.passed_arguments(sys.argv[1:]), chosen)
         print()
-        for lines in sizes:
+        for lines in chosen:
             f = figures[lines]
             print(
                 f"{lines:>12,} lines: import / COPY {f['import'] / f['copy']:5.1f}x "
@@ -165,7 +155,7 @@ def main() -> None:
                 f"{f['again'] / f['copy']:5.1f}x (target <= {TARGET_AGAIN:.0f}x), "
                 f"peak RSS {f['rss']:.0f} MB (target < {TARGET_RSS_MB} MB)"
             )
-        growth(
+        sizes.growth(
             figures,
             {
                 "import": "portal import sales, new lines (s)",
@@ -175,7 +165,7 @@ def main() -> None:
             },
         )
         return
-    measure(args, data_for(args.lines))
+    measure(args, sizes.data_for(args.lines))
 
 
 def measure(args, data: Path) -> None:
@@ -184,7 +174,7 @@ def measure(args, data: Path) -> None:
     env = dict(
         os.environ,
         DATABASE_URL=dsn.replace("postgresql://", "postgresql+psycopg://", 1),
-        **BENCH_ENV,
+        **sizes.BENCH_ENV,
     )
     recreate_database(args.server, args.database)
     portal(env, "db", "upgrade")
@@ -212,7 +202,7 @@ def measure(args, data: Path) -> None:
     )
     print(f"peak RSS:                    {max(rss, rss_again)} MB (target < {TARGET_RSS_MB} MB)")
     print("load average at end:   {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    save_figures(
+    sizes.save_figures(
         args.figures,
         {"import": imported, "again": reimported, "copy": copied, "rss": max(rss, rss_again)},
     )
