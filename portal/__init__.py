@@ -102,7 +102,8 @@ def _register_hooks(app: Flask) -> None:
 # Every feature package's blueprint, in registration order (their request hooks run in it).
 BLUEPRINTS = tuple(
     "auth main partners imports audit health admin deals programs calc dashboards onboarding "
-    "agreements team resources rewards payables mdf banking api tokens webhooks".split()
+    "agreements team resources rewards payables mdf banking contest_trips api tokens "
+    "webhooks".split()
 )
 
 

@@ -94,6 +94,9 @@ class Perm(enum.StrEnum):
     MANAGE_PAYOUT_ACCOUNTS = "manage_payout_accounts"  # enter the own organisation's accounts
     VERIFY_PAYOUT_ACCOUNTS = "verify_payout_accounts"  # open, verify or reject any payee account
     MANAGE_WEBHOOKS = "manage_webhooks"  # register webhook endpoints, read and redeliver
+    MANAGE_TRIP_SEATS = "manage_trip_seats"  # answer the own organisation's trip awards
+    VIEW_TRIP_TRAVELLERS = "view_trip_travellers"  # who travels on contest trips, in scope
+    EXPORT_TRIP_TRAVELLERS = "export_trip_travellers"  # the travellers list for the agency
 
 
 P = Perm
@@ -119,7 +122,13 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.PARTNER_USER: PARTNER_USER,
     # A partner admin does all a partner user does and runs the organisation's account.
     Role.PARTNER_ADMIN: PARTNER_USER
-    | {P.MANAGE_TEAM, P.ACCEPT_AGREEMENTS, P.REQUEST_REDEMPTIONS, P.MANAGE_PAYOUT_ACCOUNTS},
+    | {
+        P.MANAGE_TEAM,
+        P.ACCEPT_AGREEMENTS,
+        P.REQUEST_REDEMPTIONS,
+        P.MANAGE_PAYOUT_ACCOUNTS,
+        P.MANAGE_TRIP_SEATS,
+    },
     Role.CHANNEL_MANAGER: frozenset(
         {
             P.USE_API,
@@ -143,6 +152,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.VIEW_MDF,
             P.ALLOCATE_MDF,
             P.APPROVE_MDF,
+            P.VIEW_TRIP_TRAVELLERS,
         }
     ),
     Role.FINANCE: frozenset(
@@ -180,6 +190,8 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.ALLOCATE_MDF,
             P.APPROVE_MDF,
             P.VERIFY_PAYOUT_ACCOUNTS,
+            P.VIEW_TRIP_TRAVELLERS,
+            P.EXPORT_TRIP_TRAVELLERS,
         }
     ),
     Role.ADMIN: frozenset(
