@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from workflows import enqueue
+from workflows.contest_trips import answers
 from workflows.contest_trips import seats as trip_seats
 from workflows.contest_trips import travellers as trip_list
 from workflows.contest_trips.retention import RETENTION_DAYS, UNDATED_DAYS
@@ -87,7 +88,7 @@ def accept(trip_id):
     back = url_for("contest_trips.seats_page", trip_id=trip.id)
     if not ConfirmForm().validate_on_submit():
         return render_seats(trip, status=400)
-    commit_or_refuse(partial(trip_seats.accept_trip, trip, actor=current_user), back)
+    commit_or_refuse(partial(answers.accept_trip, trip, actor=current_user), back)
     enqueue.pending_mail()
     flash(_("You accepted the seats. Name the travellers below."), "success")
     return redirect(back)
@@ -100,7 +101,7 @@ def decline(trip_id):
     form = DeclineForm()
     if not form.validate_on_submit():
         return render_seats(trip, decline_form=form, status=400)
-    change = partial(trip_seats.decline_trip, trip, actor=current_user, reason=form.reason.data)
+    change = partial(answers.decline_trip, trip, actor=current_user, reason=form.reason.data)
     if commit_or_show(change, form) is REFUSED:
         return render_seats(get_visible_or_404(TripAward, trip_id), decline_form=form, status=400)
     enqueue.pending_mail()

@@ -176,23 +176,6 @@ TRIPS = Machine(
 )  # fmt: skip
 
 
-def accept_trip(trip: TripAward, *, actor, today: date | None = None) -> TripAward:
-    """The partner admin takes the seats (before the trip sets out)."""
-    return TRIPS.fire(trip, "accept", actor, today=today or utcnow().date())
-
-
-def decline_trip(
-    trip: TripAward, *, actor, reason: str, today: date | None = None
-) -> tuple[TripAward, TripAward | None]:
-    """The partner admin gives the seats up, with a reason; when the program says so, they go
-    to the next ranked partner (pass_on.py). Returns the declined award and the new one."""
-    from .pass_on import pass_on_declined
-
-    day = today or utcnow().date()
-    TRIPS.fire(trip, "decline", actor, today=day, reason=reason)
-    return trip, pass_on_declined(trip, actor) if trip.pass_on else None
-
-
 @dataclass(frozen=True)
 class TravellerDetails:
     """One seat's traveller as checked: clean name and address, notes as typed (trimmed)."""
