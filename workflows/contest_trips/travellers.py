@@ -56,6 +56,7 @@ class TripSummary:
     seats_named: int
     cost: Decimal
     currency: str | None
+    travel_on: date | None  # the day the trip sets out, when every award names the same
 
 
 def traveller_rows(trips: Iterable[TripAward]) -> list[TravellerRow]:
@@ -91,6 +92,7 @@ def summary(trips: list[TripAward]) -> TripSummary:
         seats_named=sum(t.seats_named for t in trips if t.state != "declined"),
         cost=cost,
         currency=trips[0].award.currency if trips else None,
+        travel_on=days.pop() if len(days := {t.travel_on for t in trips}) == 1 else None,
     )
 
 
