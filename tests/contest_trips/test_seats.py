@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from portal.models import AuditEvent, ContestAward, OutboxMessage, TripAward, TripTraveller
 from portal.security import Forbidden
-from workflows.contest_trips import answers, seats
+from workflows.contest_trips import answers, seats, travellers
 from workflows.contest_trips.errors import TripAlreadyAnswered, TripError
 from workflows.contest_trips.retention import RETENTION_DAYS, purge_details
 
@@ -215,3 +215,13 @@ def test_the_dashboard_count_and_the_lists_follow_the_scope(db, trips):
     assert len(seats.visible_trips(trips.manager)) == 1  # GOLDIE is in DACH
     assert seats.visible_trips(trips.fr_manager) == []
     assert len(seats.visible_trips(trips.scenario.finance)) == 1
+
+
+def test_finance_still_lists_a_contest_whose_seats_were_all_declined(db, make, redis, monkeypatch):
+    kept = settle(make, monkeypatch, pass_on=False)
+    finance = kept.scenario.finance
+    answers.decline_trip(kept.goldie_trip, actor=kept.goldie_admin, reason="No", today=BEFORE)
+    (listed,) = travellers.contests_with_trips(finance)
+    assert (listed.program.id, listed.awards, listed.seats) == (kept.program.id, 1, 0)
+    summary = travellers.summary(seats.visible_trips(finance))
+    assert (summary.seats_declined, summary.seats_accepted, summary.cost) == (2, 0, 0)

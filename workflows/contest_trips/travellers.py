@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from portal.extensions import db
 from portal.models import CalcRun, ContestAward, Program, TripAward
@@ -123,19 +123,20 @@ class ContestTrips:
 
 
 def contests_with_trips(actor) -> list[ContestTrips]:
-    """The contests whose approved settlement awarded trips the actor may see, newest first."""
+    """The contests whose approved settlement awarded trips the actor may see, newest first:
+    their awards (declined ones too) and the seats not declined."""
     ensure(actor, Perm.VIEW_TRIP_TRAVELLERS)
     stmt = (
         select(
             CalcRun.program_id,
             func.max(TripAward.travel_on),
             func.count(TripAward.id),
-            func.sum(TripAward.seats),
+            func.sum(case((TripAward.state == "declined", 0), else_=TripAward.seats)),
         )
         .select_from(TripAward)
         .join(ContestAward, ContestAward.id == TripAward.award_id)
         .join(CalcRun, CalcRun.id == ContestAward.run_id)
-        .where(CalcRun.approved_at.is_not(None), TripAward.state != "declined")
+        .where(CalcRun.approved_at.is_not(None))
         .group_by(CalcRun.program_id)
     )
     found = db.session.execute(visible_to(stmt, actor, TripAward)).all()
