@@ -22,7 +22,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.foundation.audit import record_event
 from portal.foundation.outbox import queue_mail
-from portal.models import ContestAward, ContestStanding, Partner, TripAward
+from portal.models import CalcRun, ContestAward, ContestStanding, Partner, TripAward
 from workflows.engine import spec_from_dict
 
 from .seats import mail_context, partner_admins
@@ -69,6 +69,11 @@ def _next_standing(trip: TripAward) -> ContestStanding | None:
 def pass_on_declined(trip: TripAward, actor) -> TripAward | None:
     """Offer a declined award's seats to the next ranked partner (see the module); returns the
     new award, or None when nobody is left."""
+    # One pass-on per run at a time: two winners declining at once must not both pick the
+    # same next partner (PostgreSQL row lock; SQLite writes one transaction at a time anyway).
+    db.session.execute(
+        select(CalcRun.id).where(CalcRun.id == trip.award.run_id).with_for_update()
+    ).all()
     standing = _next_standing(trip)
     if standing is None:
         record_event(actor, "trip_award.pass_on", trip, after={"to_partner": None})
