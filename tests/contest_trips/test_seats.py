@@ -10,9 +10,15 @@ from sqlalchemy import func, select
 
 from portal.models import AuditEvent, ContestAward, OutboxMessage, TripAward, TripTraveller
 from portal.security import Forbidden
-from workflows.contest_trips import answers, seats, travellers
+from workflows.contest_trips import answers, jobs, seats, travellers
 from workflows.contest_trips.errors import TripAlreadyAnswered, TripError
-from workflows.contest_trips.retention import RETENTION_DAYS, purge_details
+from workflows.contest_trips.retention import (
+    RETENTION_DAYS,
+    UNDATED_DAYS,
+    keep_until,
+    purge_details,
+)
+from workflows.periodic import PERIODIC
 
 from .conftest import TRAVEL_ON, settle
 
@@ -225,3 +231,15 @@ def test_finance_still_lists_a_contest_whose_seats_were_all_declined(db, make, r
     assert (listed.program.id, listed.awards, listed.seats) == (kept.program.id, 1, 0)
     summary = travellers.summary(seats.visible_trips(finance))
     assert (summary.seats_declined, summary.seats_accepted, summary.cost) == (2, 0, 0)
+
+
+def test_the_purge_runs_daily_on_the_scheduler():
+    assert jobs.purge_trip_details.__wrapped__.__name__ == "purge_trip_details"
+    assert PERIODIC["trip_details_purge"].func == "workflows.contest_trips.jobs.purge_trip_details"
+    assert PERIODIC["trip_details_purge"].every == timedelta(days=1)
+
+
+def test_details_of_a_trip_without_a_date_are_kept_a_year_after_the_contest():
+    contest_end = date(2025, 9, 30)
+    assert keep_until(None, contest_end) == contest_end + timedelta(days=UNDATED_DAYS)
+    assert keep_until(TRAVEL_ON, contest_end) == TRAVEL_ON + timedelta(days=RETENTION_DAYS)
