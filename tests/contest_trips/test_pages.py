@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from portal.models import AuditEvent, TripAward, TripTraveller
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
+from workflows.contest_trips.retention import purge_details
 
 from .conftest import settle
 
@@ -231,3 +233,13 @@ def test_partners_cannot_open_the_finance_pages(client, login, trips):
     assert client.get("/contests/trips").status_code == 403
     assert client.get(f"/contests/{trips.program.id}/travellers").status_code == 403
     assert client.get(f"/contests/{trips.program.id}/travellers.csv").status_code == 403
+
+
+def test_after_the_purge_the_pages_say_the_details_were_deleted(app, client, db, login, trips):
+    trip = named(app, trips)
+    assert purge_details(trip.keep_until + timedelta(days=1)) == 1
+    db.session.commit()
+    login(trips.scenario.finance)
+    page = client.get(f"/contests/{trips.program.id}/travellers").get_data(as_text=True)
+    assert "Details deleted after the trip" in page and "Gina Gold" not in page
+    assert "Vegetarian" not in page
