@@ -30,6 +30,6 @@ class TravellerForm(FlaskForm):
     email = email_field(_l("E-mail"), _l("Give the traveller's e-mail address."))
     dietary = TextAreaField(_l("Dietary needs"), validators=[at_most(NOTE_LENGTH)])
     documents = TextAreaField(
-        _l("Travel document notes (passport or ID, visa)"), validators=[at_most(NOTE_LENGTH)]
+        _l("Travel documents (passport or ID, visa)"), validators=[at_most(NOTE_LENGTH)]
     )
     submit = SubmitField(_l("Save the traveller"))

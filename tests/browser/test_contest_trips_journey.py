@@ -64,7 +64,7 @@ def test_a_winner_accepts_the_trip_and_names_a_traveller(
     seat = page.locator("[data-seat='1']")
     seat.get_by_label("E-mail").fill("gina@goldie.example")
     seat.get_by_label("Dietary needs").fill("Vegetarian")
-    seat.get_by_label("Travel document notes (passport or ID, visa)").fill("Passport, DE")
+    seat.get_by_label("Travel documents (passport or ID, visa)").fill("Passport, DE")
     seat.get_by_role("button", name="Save the traveller").click()
     expect(page.get_by_text("The traveller on seat 1 is saved.")).to_be_visible()
     expect(page.locator("[data-seat='1']")).to_contain_text("named")
