@@ -88,9 +88,9 @@ ANATOMY = (
         "CREATE INDEX ON anatomy (partner_id); CREATE INDEX ON anatomy (sold_on);"
         "CREATE INDEX ON anatomy (deal_ref) WHERE deal_ref IS NOT NULL",
     ),
-    ("+ an index on product_id (dropped in 0025)", "CREATE INDEX ON anatomy (product_id)"),
+    ("+ an index on product_id (dropped in 0024)", "CREATE INDEX ON anatomy (product_id)"),
     (
-        "+ foreign keys to partners and products (dropped in 0025)",
+        "+ foreign keys to partners and products (dropped in 0024)",
         "ALTER TABLE anatomy ADD FOREIGN KEY (partner_id) REFERENCES partners (id);"
         "ALTER TABLE anatomy ADD FOREIGN KEY (product_id) REFERENCES products (id)",
     ),

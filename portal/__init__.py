@@ -101,8 +101,9 @@ def _register_hooks(app: Flask) -> None:
 
 # Every feature package's blueprint, in registration order (their request hooks run in it).
 BLUEPRINTS = tuple(
-    "auth main partners imports audit health admin deals programs calc contests dashboards "
-    "onboarding agreements team resources rewards payables mdf banking api tokens webhooks".split()
+    "auth main partners imports audit health admin deals programs calc contests contest_trips "
+    "dashboards onboarding agreements team resources rewards payables mdf banking api tokens "
+    "webhooks".split()
 )
 
 

@@ -221,6 +221,11 @@ LABELS = {
         "payee_account.supersede": _l("Replaced"),
         "payee_account.reveal": _l("Account number shown"),
     },
+    "trip_award_state": {
+        "pending": _l("Awaiting an answer"),
+        "accepted": _l("Accepted"),
+        "declined": _l("Declined"),
+    },
     # A step on the road from an approved settlement to payment (portal/calc/road.py).
     "road_step": {"done": _l("done"), "partial": _l("partly"), "waiting": _l("waiting")},
     "contest_state": {"open": _l("open"), "ended": _l("ended"), "settled": _l("settled")},
@@ -293,6 +298,7 @@ BADGES = {
     "contest_state": {"open": "success", "ended": "warning", "settled": "secondary"},
     "agreement_version": {"current": "success"},
     "payee_account_state": {"pending": "warning", "verified": "success", "rejected": "danger"},
+    "trip_award_state": {"pending": "warning", "accepted": "success", "declined": "secondary"},
     "delivery_state": {"pending": "warning", "delivered": "success", "failed": "danger"},
 }
 

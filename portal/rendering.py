@@ -84,6 +84,8 @@ NAVIGATION: tuple[NavLink | NavGroup, ...] = (
             NavLink("calc.payouts", _l("Payouts"), Perm.EXPORT_PAYOUTS),
             NavLink("payables.batch_list", _l("Payout batches"), Perm.MANAGE_PAYOUT_BATCHES),
             NavLink("banking.queue", _l("Payout accounts to verify"), Perm.VERIFY_PAYOUT_ACCOUNTS),
+            NavLink("contest_trips.awards_page", _l("Your awards"), Perm.MANAGE_TRIP_SEATS),
+            NavLink("contest_trips.trips", _l("Incentive trips"), Perm.VIEW_TRIP_TRAVELLERS),
         ),
     ),
     NavGroup(

@@ -96,6 +96,9 @@ class Perm(enum.StrEnum):
     MANAGE_WEBHOOKS = "manage_webhooks"  # register webhook endpoints, read and redeliver
     VIEW_CONTESTS = "view_contests"  # contest pages: own place, or the board of those in scope
     VIEW_CONTEST_COSTS = "view_contest_costs"  # what a contest's awards would cost if it ended now
+    MANAGE_TRIP_SEATS = "manage_trip_seats"  # answer the own organisation's trip awards
+    VIEW_TRIP_TRAVELLERS = "view_trip_travellers"  # who travels on contest trips, in scope
+    EXPORT_TRIP_TRAVELLERS = "export_trip_travellers"  # the travellers list for the agency
 
 
 P = Perm
@@ -122,7 +125,13 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.PARTNER_USER: PARTNER_USER,
     # A partner admin does all a partner user does and runs the organisation's account.
     Role.PARTNER_ADMIN: PARTNER_USER
-    | {P.MANAGE_TEAM, P.ACCEPT_AGREEMENTS, P.REQUEST_REDEMPTIONS, P.MANAGE_PAYOUT_ACCOUNTS},
+    | {
+        P.MANAGE_TEAM,
+        P.ACCEPT_AGREEMENTS,
+        P.REQUEST_REDEMPTIONS,
+        P.MANAGE_PAYOUT_ACCOUNTS,
+        P.MANAGE_TRIP_SEATS,
+    },
     Role.CHANNEL_MANAGER: frozenset(
         {
             P.USE_API,
@@ -147,6 +156,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.ALLOCATE_MDF,
             P.APPROVE_MDF,
             P.VIEW_CONTESTS,
+            P.VIEW_TRIP_TRAVELLERS,
         }
     ),
     Role.FINANCE: frozenset(
@@ -186,6 +196,8 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.VERIFY_PAYOUT_ACCOUNTS,
             P.VIEW_CONTESTS,
             P.VIEW_CONTEST_COSTS,
+            P.VIEW_TRIP_TRAVELLERS,
+            P.EXPORT_TRIP_TRAVELLERS,
         }
     ),
     Role.ADMIN: frozenset(

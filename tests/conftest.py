@@ -271,7 +271,7 @@ def committed_db(app, test_context):
 def truncate_all() -> None:
     """Empty every table (what committed tests leave behind)."""
     # sale_lines first: its partner and product ids carry no foreign key to order it by, and
-    # deleting a partner or product that lines still name is refused (migration 0025)
+    # deleting a partner or product that lines still name is refused (migration 0024)
     tables = ["sale_lines"] + [t.name for t in reversed(_db.metadata.sorted_tables)]
     tables.append("audit_head")
     with _db.engine.begin() as conn:

@@ -49,6 +49,7 @@ from portal.models import (
     RewardItem,
     SaleLine,
     Territory,
+    TripAward,
     User,
     manager_territories,
 )
@@ -335,6 +336,9 @@ def test_cli_loads_once_and_prints_the_logins(app, committed_db):
     assert "Market development funds: DEMO-MDF allocated from WORLD to EMEA" in first.output
     assert "ABA routing for Keystone in USD), Elbe IT-Solutions has none yet" in first.output
     assert "Alpennetz's admin has entered a new EUR account" in first.output
+    assert "Contest trips: DEMO-ALPS ended on 2026-06-30, settled and approved" in first.output
+    trips = committed_db.session.scalar(select(func.count(TripAward.id)))
+    assert trips > 0
 
     second = runner.invoke(args=["demo", "--today", TODAY.isoformat()])
 
@@ -349,6 +353,7 @@ def test_cli_loads_once_and_prints_the_logins(app, committed_db):
     assert "Payout accounts already present; none added." in second.output
     assert "Market development funds already present; none added." in second.output
     assert committed_db.session.scalar(select(func.count(SaleLine.id))) == lines
+    assert committed_db.session.scalar(select(func.count(TripAward.id))) == trips
 
 
 def test_demo_programs_are_settled_approved_accrued_and_earn_points(db, demo):

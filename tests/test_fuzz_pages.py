@@ -38,7 +38,7 @@ from portal.demo import load_demo
 from portal.demo.banking import load_demo_account_change, load_demo_banking
 from portal.demo.claims import load_demo_claims
 from portal.demo.contests import CODE as CONTEST_CODE
-from portal.demo.contests import load_demo_contest
+from portal.demo.contests import load_demo_contest, load_demo_trip_contest
 from portal.demo.data import PASSWORD
 from portal.demo.deals import load_demo_deals
 from portal.demo.onboarding import load_demo_onboarding
@@ -331,6 +331,7 @@ def demo_world(app):
             load_demo_account_change()
             load_demo_contest(summary.dates)
             session.commit()
+            load_demo_trip_contest(summary.dates)
             mdf = add_mdf_demo(session)
             add_webhook_demo(session)
             # a sign-in provider nobody answers for (nothing listens on port 9): its pages and

@@ -17,6 +17,7 @@ from portal.models.payables import BATCH_STATES, CLAIM_STATES
 from portal.models.programs import PAYOUT_KINDS, RUN_KINDS, RUN_STATES
 from portal.models.rewards import ENTRY_KINDS, REDEMPTION_STATES
 from portal.models.tasks import TASK_STATES
+from portal.models.trips import TRIP_STATES
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,7 @@ from portal.models.tasks import TASK_STATES
         ("business_type", BUSINESS_TYPES),
         ("tier", TIERS),
         ("fund_state", FUND_STATES),
+        ("trip_award_state", TRIP_STATES),
     ],
 )
 def test_every_stored_value_has_a_label(vocabulary, values):

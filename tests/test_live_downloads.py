@@ -37,12 +37,15 @@ from tests.banking.accounts import one_batch
 from tests.calc.conftest import build_scenario, execute_inline, load_program
 from tests.calc.test_scenarios import AFTER_Q3, EMEA_VOLUME, Q3
 from tests.conftest import CSRF_RE
+from tests.contest_trips.conftest import settle
 from tests.deals.conftest import deal_input
 from tests.factories import PASSWORD
 from tests.mdf.conftest import build_world, fund_acme, new_fund, propose
 from tests.onboarding.helpers import REGISTRATION, verification_token
 from tests.rewards.test_payables import CLAIM_SPIF
 from workflows.calc import runs, settlement
+from workflows.contest_trips import answers as trip_answers
+from workflows.contest_trips import seats as trip_seats
 from workflows.mdf import claims as mdf_claims
 from workflows.mdf import requests as mdf_requests
 from workflows.payables import batches, claims
@@ -67,6 +70,7 @@ DOWNLOADS = {
     "resources.download": "test_resource_library_file",
     "mdf.proof_download": "test_mdf_claim_proof",
     "mdf.fund_csv": "test_fund_utilisation_csv",
+    "contest_trips.travellers_csv": "test_contest_trip_travellers_csv",
 }
 # What makes a route a download: its path, or a view that builds a file answer.
 DOWNLOAD_PATH = re.compile(r"(\.csv|\.pdf|/download|/export|/invoice|/file)$|/documents/<")
@@ -397,3 +401,35 @@ def test_fund_utilisation_csv(server, committed_db, make_committed, fast_passwor
     manager = Visitor(server, world.dach_manager.email)
     mine = download(manager, f"/mdf/funds/{fund_id}/utilisation.csv", "text/csv").csv()
     assert [row[1] for row in mine[1:]] == ["DACH", "ACME"]
+
+
+def test_contest_trip_travellers_csv(server, committed_db, make_committed, monkeypatch):
+    trips = settle(make_committed, monkeypatch)
+    trip = trips.goldie_trip
+    trip_answers.accept_trip(trip, actor=trips.goldie_admin)
+    trip_seats.name_traveller(
+        trip,
+        1,
+        actor=trips.goldie_admin,
+        name="=Gina Gold",
+        email="gina@goldie.example",
+        dietary="Vegan",
+    )
+    committed_db.session.commit()
+    program_id = trips.program.id
+    path = f"/contests/{program_id}/travellers.csv"
+    table = download(Visitor(server, trips.scenario.finance.email), path, "text/csv").csv()
+    assert table[0][:6] == ["partner_code", "partner_name", "answer", "travel_on", "seat", "name"]
+    seat = ["GOLDIE", "GOLDIE Ltd", "accepted", "2027-05-10"]
+    assert [row[:8] for row in table[1:]] == [
+        [*seat, "1", "'=Gina Gold", "gina@goldie.example", "Vegan"],  # no formula in a sheet
+        [*seat, "2", "", "", ""],
+    ]
+    exports = committed_db.session.scalar(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == "contest_trip.travellers.export"
+        )
+    )
+    assert exports == 1
+    partner = Visitor(server, trips.goldie_admin.email)
+    assert partner.get(path).status == 403

@@ -14,6 +14,7 @@ from . import enqueue, periodic, rollups, tasks
 from .calc import contest_jobs as _contest_jobs  # noqa: F401 - daily contest standings
 from .calc import jobs as _calc_jobs  # noqa: F401 - shard, fan-in and sweeper jobs
 from .calc import simulation as _simulation  # noqa: F401 - registers the simulation task
+from .contest_trips import jobs as _trip_jobs  # noqa: F401 - traveller details past retention
 from .deals import expiry as deal_expiry
 from .imports import task as _import_task  # noqa: F401 - registers the "import" task handler
 from .mdf import jobs as _mdf_jobs  # noqa: F401 - lapses, expiry and warnings of funds

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from workflows.banking.payees import hold_reasons
+from workflows.contest_trips.seats import awaiting_answer
 from workflows.engine import Measure, ProgramSpec, spec_from_dict
 from workflows.mdf.ledger import MOVING_KINDS
 from workflows.payables import balances as money
@@ -76,6 +77,11 @@ def payment_hold(user) -> PaymentHold | None:
 def contests(user, today: date) -> list[Card]:
     """A card per open contest the partner is ranked in (its latest ranking)."""
     return contest_cards(user, today)
+
+
+def trips_awaiting(user, today: date) -> int:
+    """How many of the organisation's contest trip awards wait for its admin's answer."""
+    return awaiting_answer(user, today)
 
 
 def latest_runs(kind: str, running_on: date):

@@ -30,6 +30,7 @@ def partner_dashboard(user, args: MultiDict, today: date) -> dict:
     return {
         "balances": partner.balances(user),
         "payment_hold": partner.payment_hold(user),
+        "trips_awaiting": partner.trips_awaiting(user, today),
         "points": partner.points(user, today),
         "progress": partner.tier_progress(user, today, extras),
         "what_if_form": form,

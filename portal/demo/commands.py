@@ -13,7 +13,7 @@ from ..foundation.redis_conn import RedisNotConfigured
 from .banking import load_demo_account_change, load_demo_banking
 from .build import DemoSummary, load_demo
 from .claims import load_demo_claims
-from .contests import load_demo_contest
+from .contests import load_demo_contest, load_demo_trip_contest
 from .coop import FUND as COOP_FUND
 from .coop import load_demo_coop
 from .deals import load_demo_deals
@@ -65,6 +65,7 @@ def demo(today):
         mdf = load_demo_mdf(summary.dates)
         coop = load_demo_coop(summary.dates)
         contest = load_demo_contest(summary.dates)
+        trip_contest = load_demo_trip_contest(summary.dates)
         banking += load_demo_account_change()
     except SQLAlchemyError as exc:
         db.session.rollback()
@@ -114,6 +115,10 @@ def demo(today):
     click.echo(
         f"Contest: {contest.code} sends the top 3 networking sellers of DACH and France to "
         f"Lisbon; standings as of {contest.as_of} (`portal contests standings {contest.code}`)."
+    )
+    click.echo(
+        f"Contest trips: {trip_contest.code} ended on {trip_contest.as_of}, settled and approved; "
+        "its winners' trip seats await their partner admins' answers (Your awards)."
     )
     click.echo()
     click.echo(_logins_table(summary))

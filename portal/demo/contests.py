@@ -10,14 +10,16 @@ job uses; a second load adds nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from workflows.calc.settlement import approve_run
 from workflows.engine import Period
 
 from ..actors import actor_for
 from ..extensions import db
 from ..programs.services import save_program
 from .generate import DemoDates
-from .programs import MAKER, ProgramsSummary, _quarter, _run_once
+from .programs import CHECKER, MAKER, ProgramsSummary, _quarter, _run_once
 
 CODE = "DEMO-LISBON"
 
@@ -61,3 +63,50 @@ def load_demo_contest(dates: DemoDates) -> ContestSummary:
     summary = ProgramsSummary()
     _run_once(program, Period(start, dates.today), "accrual", maker, dates.today, summary)
     return ContestSummary(CODE, dates.today.isoformat(), summary.runs)
+
+
+TRIP_CODE = "DEMO-ALPS"
+TRIP_DAYS_AFTER = 120  # the trip sets out four months after the contest: after any demo "today"
+
+
+def trip_contest_spec(start, end, travel_on) -> str:
+    return f"""\
+code: {TRIP_CODE}
+name: Alpine retreat for the best networking sellers of the quarter
+kind: contest
+currency: EUR
+period: {{start: {start.isoformat()}, end: {end.isoformat()}}}
+eligible: {{territories: [DACH, FRANCE], categories: [NET]}}
+payee: partner
+contest:
+  measure: revenue
+  qualify: {{threshold: 5000, top: 3}}
+  group_by: territory
+  board_public: false
+  awards:
+    - from_rank: 1
+      to_rank: 3
+      trip:
+        seats: 2
+        cost_per_seat: 3900
+        travel_on: {travel_on.isoformat()}
+        pass_on_declined: true
+"""
+
+
+def load_demo_trip_contest(dates: DemoDates) -> ContestSummary:
+    """A contest over the previous quarter, settled and approved: its winners' trip seats
+    await their answers (declined seats pass on). A second load adds nothing."""
+    maker, checker = actor_for(MAKER), actor_for(CHECKER)
+    period = _quarter(dates.start)
+    travel_on = period.end + timedelta(days=TRIP_DAYS_AFTER)
+    program, _, _ = save_program(
+        trip_contest_spec(period.start, period.end, travel_on), actor=maker
+    )
+    db.session.commit()
+    summary = ProgramsSummary()
+    settlement = _run_once(program, period, "settlement", maker, dates.today, summary)
+    if settlement is not None and settlement.approved_at is None:
+        approve_run(settlement, actor=checker)
+        db.session.commit()
+    return ContestSummary(TRIP_CODE, period.end.isoformat(), summary.runs)

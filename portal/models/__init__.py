@@ -53,11 +53,14 @@ from .sessions import UserSession
 from .sso import SsoIdentity, SsoProvider
 from .tasks import Task
 from .territories import Territory, territory_ancestry
+from .trips import TripAward, TripTraveller
 from .types import utcnow
 from .users import Role, User, managed_territories, manager_territories, managers_above
 from .webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "TripAward",
+    "TripTraveller",
     "TIERS",
     "AgreementAcceptance",
     "AgreementVersion",

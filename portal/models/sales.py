@@ -61,7 +61,7 @@ class SaleLine(db.Model):
     never deleted, so it carries no foreign key, whose check on every imported line cost a third
     of the import's insert time). `partner_id` and `product_id` carry no foreign-key check
     either: the import writes ids it has just read by code, and deleting a partner or product
-    that lines still name is refused by a trigger on those tables (migration 0025), once per
+    that lines still name is refused by a trigger on those tables (migration 0024), once per
     deleted row instead of once per imported line. `product_id` has no index (nothing reads
     lines by product alone); `deal_ref` is indexed only where a line has one.
     """

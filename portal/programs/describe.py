@@ -76,7 +76,8 @@ SPEC_FIELDS = (
         _l(
             "Contest: {measure: revenue, units or growth, qualify: {threshold, top}, group_by: "
             "territory or tier, board_public, awards: [{from_rank, to_rank, partner_tiers, and "
-            "one of trip: {seats, cost_per_seat}, amount or points}]}."
+            "one of trip: {seats, cost_per_seat, travel_on, pass_on_declined}, amount or "
+            "points}]}."
         ),
     ),
 )

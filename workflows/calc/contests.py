@@ -30,6 +30,7 @@ from portal.models import (
 from portal.models.contests import MEASURE_FRACTION_PLACES
 from portal.models.programs import Program, ProgramVersion
 from portal.security import Perm, ensure, visible_to
+from workflows.contest_trips.seats import open_trip_seats
 from workflows.engine import (
     N_,
     Entry,
@@ -230,10 +231,13 @@ def write_awards(run: CalcRun, standings: list[Standing]) -> None:
             .where(ContestStanding.run_id == run.id)
         ).all()
     )
-    rows, won = [], {}
+    rows, won, bands = [], {}, []
     for standing in standings:
-        for award in awards_for(rules, standing):
+        # awards_for keeps the order of the contest's awards: each one's place is its band
+        places = [i for i, a in enumerate(rules.awards) if a.applies(standing.rank, standing.tier)]
+        for band, award in zip(places, awards_for(rules, standing), strict=False):
             payee_id = payees[standing.code]
+            bands.append((band, award))
             rows.append(
                 {
                     "run_id": run.id,
@@ -249,7 +253,15 @@ def write_awards(run: CalcRun, standings: list[Standing]) -> None:
             )
             won.setdefault(payee_id, []).append((standing.rank, award))
     if rows:
-        db.session.execute(insert(ContestAward), rows)
+        ids = db.session.scalars(
+            insert(ContestAward).returning(ContestAward.id, sort_by_parameter_order=True), rows
+        ).all()
+        trips = [
+            (award_id, row["payee_id"], band, award)
+            for award_id, row, (band, award) in zip(ids, rows, bands, strict=True)
+            if award.kind == AwardKind.TRIP
+        ]
+        open_trip_seats(run, trips)
     results = db.session.scalars(
         select(CalcResult).where(CalcResult.run_id == run.id, CalcResult.payee_id.in_(won))
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, localcontext
 from enum import StrEnum
 
@@ -36,7 +37,9 @@ class AwardKind(StrEnum):
 @dataclass(frozen=True)
 class Award:
     """A prize for qualified payees ranked from_rank..to_rank (within their group), optionally
-    only for some partner tiers: trip seats at a cost per seat, a fixed amount, or points."""
+    only for some partner tiers: trip seats at a cost per seat, a fixed amount, or points.
+    A trip may say the day it sets out (`travel_on`) and whether seats a winner declines pass
+    on to the next ranked partner of its group (`pass_on_declined`)."""
 
     from_rank: int
     to_rank: int
@@ -46,6 +49,8 @@ class Award:
     amount: Decimal | None = None
     points: int | None = None
     partner_tiers: tuple[str, ...] = ()
+    travel_on: date | None = None
+    pass_on_declined: bool = False
 
     def applies(self, rank: int, tier: str | None) -> bool:
         """The band holds the rank and, when the award names tiers, the payee's tier."""

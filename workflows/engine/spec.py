@@ -134,11 +134,20 @@ def _check_kind_rules(checker: Checker, valid: Mapping[str, Any], given: frozens
 
 
 def _check_contest(checker: Checker, valid: Mapping[str, Any]) -> None:
-    """Territory groups are the eligible territory subtrees, so they must be named."""
+    """Territory groups are the eligible territory subtrees, so they must be named; a trip
+    sets out after the contest has ended (its winners are known only then)."""
     rules = valid.get("contest")
     eligible = valid.get("eligible")
     if not isinstance(rules, ContestRules) or not isinstance(eligible, Eligibility):
         return
+    period = valid.get("period")
+    for index, award in enumerate(rules.awards):
+        if award.travel_on is not None and period is not None and award.travel_on <= period.end:
+            checker.add(
+                f"contest.awards[{index}].trip.travel_on",
+                N_("The trip must set out after the contest ends (%(end)s)."),
+                end=period.end,
+            )
     if rules.group_by == GroupBy.TERRITORY and not eligible.territories:
         checker.add(
             "contest.group_by",
@@ -262,7 +271,13 @@ def spec_to_dict(spec: ProgramSpec) -> dict[str, Any]:
 def _award_to_dict(award: Award) -> dict[str, Any]:
     prize: dict[str, Any]
     if award.seats is not None:
-        prize = {"trip": {"seats": award.seats, "cost_per_seat": _number(award.cost_per_seat)}}
+        trip: dict[str, Any] = {"seats": award.seats, "cost_per_seat": _number(award.cost_per_seat)}
+        # Added after the first contests were stored: kept out when unset (same hash as before).
+        if award.travel_on is not None:
+            trip["travel_on"] = award.travel_on.isoformat()
+        if award.pass_on_declined:
+            trip["pass_on_declined"] = True
+        prize = {"trip": trip}
     elif award.amount is not None:
         prize = {"amount": _number(award.amount)}
     else:

@@ -298,6 +298,7 @@ def _rank(c: Checker, raw: Any, path: str) -> Any:
     return value
 
 
+_TRIP_FIELDS = ("seats", "cost_per_seat", "travel_on", "pass_on_declined")
 _AWARD_FIELDS = ("from_rank", "to_rank", "trip", "amount", "points", "partner_tiers")
 
 
@@ -317,13 +318,17 @@ def _award(c: Checker, raw: Any, path: str) -> Any:
         return c.add(path, N_("Give exactly one of trip, amount or points."))
     values: dict[str, Any] = {"kind": AwardKind(prizes[0])}
     if prizes[0] == "trip":
-        trip = c.mapping(award["trip"], join(path, "trip"), ("seats", "cost_per_seat"))
+        trip = c.mapping(award["trip"], join(path, "trip"), _TRIP_FIELDS)
         if trip is None:
             return INVALID
         trip_path = join(path, "trip")
         values["seats"] = c.field(trip, trip_path, "seats", _rank, REQUIRED)
         values["cost_per_seat"] = c.field(
             trip, trip_path, "cost_per_seat", Checker.non_negative, REQUIRED
+        )
+        values["travel_on"] = c.field(trip, trip_path, "travel_on", Checker.day, None)
+        values["pass_on_declined"] = c.field(
+            trip, trip_path, "pass_on_declined", Checker.boolean, False
         )
     elif prizes[0] == "amount":
         values["amount"] = c.field(award, path, "amount", Checker.positive, REQUIRED)

@@ -1,8 +1,8 @@
 """sale_lines: partner and product deletion guarded by triggers instead of a foreign-key check
 on every imported line; no index on product_id
 
-Revision ID: 0025
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-07
 
 The import merge joins partners and products by code, so every id it writes is one it has
@@ -20,8 +20,8 @@ line an index insertion; deleting a product by hand now scans for its lines once
 
 from alembic import op
 
-revision = "0025"
-down_revision = "0022"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
