@@ -119,6 +119,14 @@ def units(value: Decimal | int | None) -> str:
     return gettext("%(count)s units", count=quantity(number))
 
 
+def points(value: Decimal | int | None) -> str:
+    """Whole loyalty points with their word: "1,200 points", "1 point"."""
+    if value is None:
+        return ""
+    count = int(Decimal(value).to_integral_value())
+    return ngettext("%(num)s point", "%(num)s points", abs(count), num=quantity(count))
+
+
 def percent(rate: Decimal | None) -> str:
     """A fraction as a percentage with the digits it needs: 0.035 → 3.5 %, 0.02 → 2 %."""
     if rate is None:

@@ -76,9 +76,9 @@ SPEC_FIELDS = (
     (
         "contest",
         _l(
-            "Contest: {measure: revenue, units or growth, qualify: {threshold, top}, group_by: "
-            "territory or tier, board_public, awards: [{from_rank, to_rank, partner_tiers, and "
-            "one of trip: {seats, cost_per_seat}, amount or points}]}."
+            "Contest: {measure: revenue, units, growth or points, qualify: {threshold, top}, "
+            "group_by: territory or tier, board_public, awards: [{from_rank, to_rank, "
+            "partner_tiers, and one of trip: {seats, cost_per_seat}, amount or points}]}."
         ),
     ),
 )
@@ -139,6 +139,10 @@ def _contest_lines(spec: ProgramSpec) -> list[str]:
         ContestMeasure.UNITS: _("Ranked by units sold; returns reduce them."),
         ContestMeasure.GROWTH: _(
             "Ranked by revenue growth over the previous period of equal length, never below zero."
+        ),
+        ContestMeasure.POINTS: _(
+            "Ranked by loyalty points earned in the period; returns reduce them, and "
+            "adjustments, awards, redemptions and expiries do not count."
         ),
     }
     lines = [measures[rules.measure]]
