@@ -8,7 +8,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency as babel_currency
 from babel.numbers import get_currency_precision
-from flask_babel import format_currency, format_decimal, get_locale, gettext, ngettext
+from flask_babel import (
+    format_currency,
+    format_decimal,
+    get_locale,
+    get_translations,
+    gettext,
+    ngettext,
+)
 
 from workflows.engine import UnknownCurrencyError, round_money
 from workflows.engine.numbers import currency_digits, normal
@@ -124,7 +131,9 @@ def points(value: Decimal | int | None) -> str:
     if value is None:
         return ""
     count = int(Decimal(value).to_integral_value())
-    return ngettext("%(num)s point", "%(num)s points", abs(count), num=quantity(count))
+    # The award sentences' msgid; ngettext would put the unformatted count in %(num)s.
+    text = get_translations().ngettext("%(num)s point", "%(num)s points", abs(count))
+    return text % {"num": quantity(count)}
 
 
 def percent(rate: Decimal | None) -> str:

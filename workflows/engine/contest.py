@@ -55,14 +55,23 @@ class ContestKind:
             raise ValueError(f"contest program {spec.code} has no contest rules")
         if spec.contest.measure == ContestMeasure.POINTS:
             measure, steps = _points_measure(aggregate)
+            steps.append(
+                ExplanationStep(
+                    N_(
+                        "Contest measure: %(points)s points; the standings rank it against "
+                        "the others."
+                    ),
+                    {"points": int(measure)},
+                )
+            )
         else:
             measure, steps = _growth_measure(measuring_spec(spec), aggregate)
-        steps.append(
-            ExplanationStep(
-                N_("Contest measure: %(measure)s; the standings rank it against the others."),
-                {"measure": measure},
+            steps.append(
+                ExplanationStep(
+                    N_("Contest measure: %(measure)s; the standings rank it against the others."),
+                    {"measure": measure},
+                )
             )
-        )
         zero = Decimal(0).quantize(Decimal(1).scaleb(-minor_unit(spec.currency)))
         return PayeeResult(
             payee_key=aggregate.payee_key,
