@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.models import (
     AuditEvent,
     CalcResult,
+    CalcRun,
     ContestAward,
     ContestStanding,
     Partner,
@@ -34,7 +35,13 @@ from portal.programs.describe import describe_spec
 from portal.rewards.presenters import ledger_rows
 from portal.security import Forbidden
 from tests import factories
-from tests.calc.conftest import execute_inline, load_program, rolled_back_session
+from tests.calc.conftest import (
+    build_scenario,
+    execute_inline,
+    load_program,
+    rolled_back_session,
+)
+from workflows import enqueue
 from workflows.calc import contests, runs, settlement
 from workflows.calc.errors import CalcError
 from workflows.engine import Entry, SpecError, parse_spec, reference_standings
@@ -516,3 +523,32 @@ def test_the_command_prints_whole_point_gaps(app, db, redis, scenario, earned):
         "BRANCH-2,3,300,false,301\n"
         "MOVER,4,250,false,351\n"
     )
+
+
+# --- through real workers -----------------------------------------------------------------------
+
+
+@pytest.mark.worker
+def test_a_settlement_by_a_real_worker_posts_its_points_on_approval(
+    committed_db, make_committed, redis, worker
+):
+    scenario = build_scenario(make_committed)
+    session = committed_db.session
+    loyalty = Program(code="LOY", name="Partner points", kind="loyalty")
+    session.add(loyalty)
+    session.flush()
+    post(scenario.goldie, "earn", 600, date(2025, 7, 10), loyalty)
+    post(scenario.branch_2, "earn", 300, date(2025, 7, 5), loyalty)
+    program = points_contest(scenario)
+    started = runs.start_run(program, None, kind="settlement", actor=scenario.finance, on=AFTER)
+    run_id, shards = started.id, started.shards_total
+    session.commit()
+    enqueue.calc_run(run_id, shards)
+    done = worker()
+    assert done.returncode == 0, done.stderr
+    session.rollback()
+    settled = session.get(CalcRun, run_id)
+    assert settled.status == "done"
+    settlement.approve_run(settled, actor=scenario.finance_2)
+    session.commit()
+    assert award_entries(program) == [("BRANCH-2", 100, run_id), ("GOLDIE", 600, run_id)]
