@@ -151,7 +151,11 @@ def result(result_id):
         run=result.run,
         superseded=queries.current_result(result, current_user),
         sentences=queries.explanation(result),
-        page=queries.contributing_lines(result.run, result),
+        **(
+            {"entries": queries.contributing_entries(result.run, result)}
+            if queries.counts_points(result.run)
+            else {"page": queries.contributing_lines(result.run, result)}
+        ),
     )
 
 

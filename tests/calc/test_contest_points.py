@@ -41,6 +41,7 @@ from tests.calc.conftest import (
     load_program,
     rolled_back_session,
 )
+from tests.conftest import csrf_token
 from workflows import enqueue
 from workflows.calc import contests, runs, settlement
 from workflows.calc.errors import CalcError
@@ -552,3 +553,32 @@ def test_a_settlement_by_a_real_worker_posts_its_points_on_approval(
     settlement.approve_run(settled, actor=scenario.finance_2)
     session.commit()
     assert award_entries(program) == [("BRANCH-2", 100, run_id), ("GOLDIE", 600, run_id)]
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def test_the_result_lists_the_entries_and_the_partner_sees_its_award(
+    db, redis, login, make, scenario, earned
+):
+    program = points_contest(scenario)
+    settled = settle(program, scenario)
+    settlement.approve_run(settled, actor=scenario.finance_2)
+    goldie = db.session.scalar(
+        select(CalcResult).where(
+            CalcResult.run_id == settled.id, CalcResult.payee_id == scenario.goldie.id
+        )
+    )
+    user = make.user("partner_user", partner=scenario.goldie, email="gil@example.com")
+    db.session.commit()
+    client = login(scenario.finance)
+    html = client.get(f"/calc/results/{goldie.id}").get_data(as_text=True)
+    assert "Loyalty points that counted" in html and "Sales lines that counted" not in html
+    assert html.count("Partner points") == 3 and "600 points" in html
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
+    login(user)
+    assert "Contest award: Points cup, final rank 1" in client.get("/points/").get_data(
+        as_text=True
+    )
+    only = client.get("/points/?kind=award").get_data(as_text=True)
+    assert "Contest award: Points cup" in only and "Earned in" not in only
