@@ -582,3 +582,47 @@ def test_the_result_lists_the_entries_and_the_partner_sees_its_award(
     )
     only = client.get("/points/?kind=award").get_data(as_text=True)
     assert "Contest award: Points cup" in only and "Earned in" not in only
+
+
+@pytest.mark.postgres
+def test_two_approvals_at_once_post_once(app, committed_db, make_committed, redis):
+    """A double-clicked approve of a points contest's settlement: one approval, one posting."""
+    import threading
+
+    from portal.models import User
+
+    scenario = build_scenario(make_committed)
+    session = committed_db.session
+    loyalty = Program(code="LOY", name="Partner points", kind="loyalty")
+    session.add(loyalty)
+    session.flush()
+    post(scenario.goldie, "earn", 600, date(2025, 7, 10), loyalty)
+    program = points_contest(scenario)
+    run_id = settle(program, scenario).id
+    checker_id = scenario.finance_2.id
+    session.commit()
+    barrier, outcomes = threading.Barrier(2), []
+
+    def approve() -> None:
+        with app.app_context():
+            own = committed_db.session
+            try:
+                run, checker = own.get(CalcRun, run_id), own.get(User, checker_id)
+                barrier.wait(timeout=30)
+                settlement.approve_run(run, actor=checker)
+                own.commit()
+                outcomes.append("approved")
+            except CalcError as exc:
+                own.rollback()
+                outcomes.append(exc.template)
+            finally:
+                own.remove()
+
+    threads = [threading.Thread(target=approve, daemon=True) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    session.rollback()
+    assert sorted(outcomes) == ["This run is already approved.", "approved"], outcomes
+    assert award_entries(program) == [("GOLDIE", 600, run_id)]
