@@ -626,3 +626,34 @@ def test_two_approvals_at_once_post_once(app, committed_db, make_committed, redi
     session.rollback()
     assert sorted(outcomes) == ["This run is already approved.", "approved"], outcomes
     assert award_entries(program) == [("GOLDIE", 600, run_id)]
+
+
+def test_the_approve_command_and_page_say_what_was_posted(
+    app, db, redis, login, client, scenario, earned
+):
+    program = points_contest(scenario)
+    settled = settle(program, scenario)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(
+        args=["calc", "approve", str(settled.id), "--as", scenario.finance_2.email],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"approved run_id={settled.id} payout_lines=0 points_entries=2 points=700"
+    )
+    assert award_entries(program) == [("BRANCH-1", 100, settled.id), ("GOLDIE", 600, settled.id)]
+
+
+def test_the_approve_button_says_what_was_posted(db, redis, login, scenario, earned):
+    program = points_contest(scenario)
+    settled = settle(program, scenario)
+    db.session.commit()
+    client = login(scenario.finance_2)
+    path = f"/calc/runs/{settled.id}"
+    response = client.post(
+        f"{path}/approve", data={"csrf_token": csrf_token(client, path)}, follow_redirects=True
+    )
+    html = response.get_data(as_text=True)
+    assert "Approved: 0 payout lines written." in html
+    assert "Contest awards: 700 points posted to the partners&#39; points ledgers." in html

@@ -26,7 +26,7 @@ from portal.models import CalcRun, ContestAward, PointsEntry, utcnow
 from workflows.calc import contests, settlement
 
 from . import ledger
-from .earnings import _lock_partners, _owing
+from .earnings import lock_partners, partners_owing
 from .points import ADJUSTMENT_EXPIRY
 
 KIND = "award"
@@ -64,6 +64,16 @@ def run_of(entry: PointsEntry) -> int | None:
     return int(parts[1]) if entry.kind == KIND and len(parts) == 4 else None
 
 
+def posted_by(run_id: int) -> tuple[int, int]:
+    """(entries, net points) the approval of this settlement run posted."""
+    count, points = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(PointsEntry.points), 0)).where(
+            PointsEntry.kind == KIND, PointsEntry.source.startswith(f"{KIND}:{run_id}:")
+        )
+    ).one()
+    return int(count), int(points)
+
+
 @settlement.after_approval(contests.POINTS_STEP)
 def post_awards(run: CalcRun, actor, on: date | None = None) -> dict[str, object]:
     """Post the difference between the run's points awards and what the ledger holds."""
@@ -77,7 +87,7 @@ def post_awards(run: CalcRun, actor, on: date | None = None) -> dict[str, object
     if not deltas:
         return {"points_entries": 0, "points_total": 0}
     partner_ids = [partner_id for partner_id, _change, _earlier in deltas]
-    _lock_partners(partner_ids)
+    lock_partners(partner_ids)
     day, now, by = on or utcnow().date(), utcnow(), getattr(actor, "id", None)
     rows = [
         {
@@ -95,7 +105,7 @@ def post_awards(run: CalcRun, actor, on: date | None = None) -> dict[str, object
     ]
     db.session.execute(insert(PointsEntry), rows)
     planner_stats.wrote(db.session, "points_entries", len(rows))
-    for partner_id in _owing(partner_ids):
+    for partner_id in partners_owing(partner_ids):
         ledger.allocate(partner_id)
     total = sum(change for _partner, change, _earlier in deltas)
     record_event(
@@ -112,4 +122,13 @@ def post_awards(run: CalcRun, actor, on: date | None = None) -> dict[str, object
     return {"points_entries": len(rows), "points_total": total}
 
 
-__all__ = ["AWARD_EXPIRY", "KIND", "awarded", "post_awards", "posted", "run_of", "source"]
+__all__ = [
+    "AWARD_EXPIRY",
+    "KIND",
+    "awarded",
+    "post_awards",
+    "posted",
+    "posted_by",
+    "run_of",
+    "source",
+]
