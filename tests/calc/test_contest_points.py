@@ -505,6 +505,8 @@ def test_an_approval_without_the_ledger_step_is_refused(db, redis, scenario, ear
     monkeypatch.delitem(settlement.APPROVAL_STEPS, contests.POINTS_STEP)
     with pytest.raises(CalcError, match="nothing posts its points awards"):
         settlement.approve_run(settled, actor=scenario.finance_2)
+    assert settled.approved_at is None and award_entries(program) == []
+    assert db.session.scalar(select(func.count()).select_from(PayoutLine)) == 0
 
 
 # --- the command line and the API -------------------------------------------------------------

@@ -92,8 +92,14 @@ def approve_run(run: CalcRun, *, actor) -> list[dict]:
     ensure(actor, Perm.APPROVE_CALCULATIONS)
     run = _locked(run)
     _check_approvable(run, actor)
-    run.approved_by_id, run.approved_at = actor.id, utcnow()
     spec = spec_from_dict(run.program_version.spec)
+    steps = contests.approval_steps(run) if spec.kind == contests.KIND else ()
+    if any(name not in APPROVAL_STEPS for name in steps):
+        raise CalcError(
+            N_("%(program)s cannot be approved: nothing posts its points awards to the ledger."),
+            program=run.program.code,
+        )
+    run.approved_by_id, run.approved_at = actor.id, utcnow()
     if spec.kind == coop.KIND:
         rows = coop.post_earnings(run, spec, actor)
         record_event(
@@ -107,13 +113,6 @@ def approve_run(run: CalcRun, *, actor) -> list[dict]:
             },
         )
         return rows
-    steps = contests.approval_steps(run) if spec.kind == contests.KIND else ()
-    missing = [name for name in steps if name not in APPROVAL_STEPS]
-    if missing:
-        raise CalcError(
-            N_("%(program)s cannot be approved: nothing posts its points awards to the ledger."),
-            program=run.program.code,
-        )
     lines = payout_lines_for(run, actor)
     writers.insert_payout_lines(lines)
     facts: dict[str, object] = {}
