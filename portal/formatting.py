@@ -8,7 +8,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency as babel_currency
 from babel.numbers import get_currency_precision
-from flask_babel import format_currency, format_decimal, get_locale, gettext, ngettext
+from flask_babel import (
+    format_currency,
+    format_decimal,
+    get_locale,
+    get_translations,
+    gettext,
+    ngettext,
+)
 
 from workflows.engine import UnknownCurrencyError, round_money
 from workflows.engine.numbers import currency_digits, normal
@@ -117,6 +124,16 @@ def units(value: Decimal | int | None) -> str:
         count = int(number)
         return ngettext("%(count)s unit", "%(count)s units", abs(count), count=quantity(count))
     return gettext("%(count)s units", count=quantity(number))
+
+
+def points(value: Decimal | int | None) -> str:
+    """Whole loyalty points with their word: "1,200 points", "1 point"."""
+    if value is None:
+        return ""
+    count = int(Decimal(value).to_integral_value())
+    # The award sentences' msgid; ngettext would put the unformatted count in %(num)s.
+    text = get_translations().ngettext("%(num)s point", "%(num)s points", abs(count))
+    return text % {"num": quantity(count)}
 
 
 def percent(rate: Decimal | None) -> str:

@@ -17,7 +17,12 @@ from wtforms.fields.choices import SelectChoice
 # The states of anything someone reviews (deals, applications, claims, runs, batches…) share
 # these words; the points ledger's kinds share theirs.
 REVIEW = {"submitted": _l("submitted"), "approved": _l("approved"), "rejected": _l("rejected")}
-LEDGER = {"earn": _l("earned"), "adjust": _l("adjustment"), "expire": _l("expired")}
+LEDGER = {
+    "earn": _l("earned"),
+    "adjust": _l("adjustment"),
+    "award": _l("contest award"),
+    "expire": _l("expired"),
+}
 LABELS = {
     "status": {
         **REVIEW,

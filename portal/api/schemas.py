@@ -253,9 +253,17 @@ SCHEMAS: dict[str, Any] = {
         {
             "partner_code": TEXT,
             "rank": {"type": "integer", "minimum": 1, "description": "1 is the best, per group."},
-            "measure": MONEY,
+            "measure": {
+                **MONEY,
+                "description": "Revenue or growth in the contest's currency, units sold, or "
+                "loyalty points earned (whole).",
+            },
             "qualified": {"type": "boolean"},
-            "gap": {**MONEY, "description": "What is still needed to qualify; 0 when qualified."},
+            "gap": {
+                **MONEY,
+                "description": "What is still needed to qualify (money with its cents, whole "
+                "units or points); 0 when qualified.",
+            },
         }
     ),
     "ContestStandings": obj(

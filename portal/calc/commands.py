@@ -13,6 +13,7 @@ from portal.foundation.redis_conn import RedisNotConfigured
 from workflows import enqueue
 from workflows.calc import runs, settlement
 from workflows.engine.numbers import currency_digits, plain_decimal
+from workflows.rewards import contest_awards
 
 from ..cli_support import RECORD_ID, acting, by_code, by_id, period_or_fail
 from ..csv_export import csv_rows
@@ -135,7 +136,9 @@ def approve(run_id, actor):
     lines = settlement.approve_run(run, actor=actor)
     db.session.commit()
     written = "earned_rows" if run.program.kind == "coop" else "payout_lines"
-    click.echo(f"approved run_id={run_id} {written}={len(lines)}")
+    entries, points = contest_awards.posted_by(run_id)
+    posted = f" points_entries={entries} points={points}" if entries else ""
+    click.echo(f"approved run_id={run_id} {written}={len(lines)}{posted}")
 
 
 def _period_command(name: str, change, past: str, doc: str) -> None:

@@ -22,7 +22,7 @@ from workflows.engine.contest import awards_for
 from ..dates import show_date
 from ..explain import sentences
 from ..extensions import db
-from ..formatting import amount_number, units
+from ..formatting import amount_number, points, units
 from ..models import CalcResult, ContestStanding, Partner, Program
 from ..security import Perm, ensure, is_visible
 from .contest_words import award_line
@@ -65,6 +65,8 @@ def measure_text(rules: ContestRules, value: Decimal, currency: str) -> str:
     """A contest measure or gap for reading: "21,000.50 EUR" or "64 units"."""
     if rules.measure == ContestMeasure.UNITS:
         return units(value)
+    if rules.measure == ContestMeasure.POINTS:
+        return points(value)
     return f"{amount_number(value, currency)} {currency}"
 
 
@@ -85,7 +87,9 @@ def gap_sentence(
         return _("Qualified at rank %(rank)s as of %(day)s.", rank=standing.rank, **when)
     to_rank = rules.top is not None and standing.rank > rules.top
     gap = measure_text(rules, standing.gap, currency)
-    if to_rank and as_of == today:
+    if rules.measure == ContestMeasure.POINTS:
+        text = _points_gap(to_rank, as_of == today)
+    elif to_rank and as_of == today:
         text = _("Sell %(gap)s more by %(end)s to reach rank %(rank)s as of today.")
     elif to_rank:
         text = _("Sell %(gap)s more by %(end)s to reach rank %(rank)s as of %(day)s.")
@@ -94,6 +98,17 @@ def gap_sentence(
     else:
         text = _("Sell %(gap)s more by %(end)s to qualify as of %(day)s.")
     return text % {"gap": gap, "rank": rules.top, **when}
+
+
+def _points_gap(to_rank: bool, today: bool) -> str:
+    """A points contest's gap is earned, not sold: "Earn 120 points more by …"."""
+    if to_rank and today:
+        return _("Earn %(gap)s more by %(end)s to reach rank %(rank)s as of today.")
+    if to_rank:
+        return _("Earn %(gap)s more by %(end)s to reach rank %(rank)s as of %(day)s.")
+    if today:
+        return _("Earn %(gap)s more by %(end)s to qualify as of today.")
+    return _("Earn %(gap)s more by %(end)s to qualify as of %(day)s.")
 
 
 def _neighbour(row, rules, currency, public: bool) -> Neighbour | None:

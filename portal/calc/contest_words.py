@@ -77,6 +77,10 @@ def rules_in_words(spec: ProgramSpec) -> RulesInWords:
         ContestMeasure.GROWTH: _(
             "Ranked by revenue growth over the previous period of equal length, never below zero."
         ),
+        ContestMeasure.POINTS: _(
+            "Ranked by loyalty points earned in the period; returns reduce them, and "
+            "adjustments, awards, redemptions and expiries do not count."
+        ),
     }
     lines = [measures[rules.measure]]
     if rules.group_by == GroupBy.TERRITORY:

@@ -12,9 +12,10 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from workflows.calc.loaders import AMOUNT_SCALE, scaled
+from workflows.calc.points_measure import EarnedPoints, measures_points
 from workflows.calc.rates import RATE_SCALE
-from workflows.calc.runs import run_lines
-from workflows.engine import HIGH_PRECISION
+from workflows.calc.runs import run_lines, run_scope
+from workflows.engine import HIGH_PRECISION, spec_from_dict
 from workflows.engine.i18n import render_message
 
 from .. import explain
@@ -202,6 +203,31 @@ def contributing_lines(run: CalcRun, result: CalcResult, per_page: int = 50) -> 
                 "converted": HIGH_PRECISION.divide(amount * rate_line, rate_prog),
             }
         )
+    return Page(items, page, per_page, total)
+
+
+def counts_points(run: CalcRun) -> bool:
+    """A points contest's run: its results add up ledger entries, not sales lines."""
+    return measures_points(spec_from_dict(run.program_version.spec))
+
+
+def contributing_entries(run: CalcRun, result: CalcResult, per_page: int = 50) -> Page:
+    """A points contest payee's counted ledger entries, re-selected with the run's own filters."""
+    stmt = EarnedPoints(run_scope(run.id)).contributing_entries(result.payee_id)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page = page_number()
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    partners = _codes(Partner.code, Partner.id, {r.partner_id for r in rows})
+    programs = _codes(Program.name, Program.id, {r.program_id for r in rows if r.program_id})
+    items = [
+        {
+            "occurred_on": row.occurred_on,
+            "partner_code": partners.get(row.partner_id, ""),
+            "program": programs.get(row.program_id, ""),
+            "points": row.points,
+        }
+        for row in rows
+    ]
     return Page(items, page, per_page, total)
 
 

@@ -5,10 +5,12 @@ from flask_login import current_user
 from workflows import enqueue
 from workflows.calc import runs, settlement
 from workflows.engine import PeriodError, parse_period
+from workflows.rewards import contest_awards
 
 from ..changes import commit_or_refuse, confirmed, refuse
 from ..csv_export import csv_response
 from ..extensions import db
+from ..formatting import points as points_text
 from ..forms import ConfirmForm
 from ..inputs import query_int
 from ..models import CalcResult, CalcRun, ClosedPeriod, Program
@@ -116,6 +118,15 @@ def approve(run_id):
         flash(_("Approved: %(count)s earned rows posted to the fund.", count=len(lines)), "success")
     else:
         flash(_("Approved: %(count)s payout lines written.", count=len(lines)), "success")
+    entries, points = contest_awards.posted_by(run_id)
+    if entries:
+        flash(
+            _(
+                "Contest awards: %(points)s posted to the partners' points ledgers.",
+                points=points_text(points),
+            ),
+            "success",
+        )
     return redirect(back)
 
 
@@ -151,7 +162,11 @@ def result(result_id):
         run=result.run,
         superseded=queries.current_result(result, current_user),
         sentences=queries.explanation(result),
-        page=queries.contributing_lines(result.run, result),
+        **(
+            {"entries": queries.contributing_entries(result.run, result)}
+            if queries.counts_points(result.run)
+            else {"page": queries.contributing_lines(result.run, result)}
+        ),
     )
 
 

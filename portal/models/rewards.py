@@ -1,8 +1,9 @@
 """Loyalty points: the append-only ledger, its FIFO allocations, the catalog, redemptions, levels.
 
 Balances are never stored: they are sums over `points_entries`. Entries with positive points of
-kind earn/adjust are *lots* that expire; entries with negative points consume lots, oldest-expiring
-first, and `points_allocations` records which lot each consumed point came from.
+kind earn/adjust/award (a contest's points) are *lots* that expire; entries with negative points
+consume lots, oldest-expiring first, and `points_allocations` records which lot each consumed
+point came from.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from ..extensions import db
 from .partners import Partner
 from .types import UTCDateTime, utcnow
 
-ENTRY_KINDS = ("earn", "adjust", "hold", "release", "redeem", "expire")
-LOT_KINDS = ("earn", "adjust")
+ENTRY_KINDS = ("earn", "adjust", "award", "hold", "release", "redeem", "expire")
+LOT_KINDS = ("earn", "adjust", "award")  # award: a contest's points, posted on approval
 REDEMPTION_STATES = ("requested", "approved", "rejected")
 
 

@@ -74,10 +74,10 @@ SPEC_FIELDS = (
     (
         "contest",
         _l(
-            "Contest: {measure: revenue, units or growth, qualify: {threshold, top}, group_by: "
-            "territory or tier, board_public, awards: [{from_rank, to_rank, partner_tiers, and "
-            "one of trip: {seats, cost_per_seat, travel_on, pass_on_declined}, amount or "
-            "points}]}."
+            "Contest: {measure: revenue, units, growth or points, qualify: {threshold, top}, "
+            "group_by: territory or tier, board_public, awards: [{from_rank, to_rank, "
+            "partner_tiers, and one of trip: {seats, cost_per_seat, travel_on, "
+            "pass_on_declined}, amount or points}]}."
         ),
     ),
 )

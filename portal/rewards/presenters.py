@@ -10,8 +10,10 @@ from datetime import timedelta
 from flask_babel import format_date, gettext
 from sqlalchemy import func, select
 
+from workflows.rewards import contest_awards
+
 from ..extensions import db
-from ..models import PointsEntry, Program, Redemption, RewardItem
+from ..models import ContestAward, PointsEntry, Program, Redemption, RewardItem
 from ..security import Perm, can
 
 
@@ -52,6 +54,33 @@ def _redemptions(entries: Sequence[PointsEntry]) -> dict[int, tuple[Redemption, 
     return {r.id: (r, name, int(net.get(r.id) or 0)) for r, name in rows}
 
 
+def _award_ranks(entries: Sequence[PointsEntry]) -> dict[tuple[int, int], int]:
+    """(settlement run, partner) → the best rank that won points, for the page's awards."""
+    runs = {run for run in map(contest_awards.run_of, entries) if run is not None}
+    if not runs:
+        return {}
+    stmt = (
+        select(ContestAward.run_id, ContestAward.payee_id, func.min(ContestAward.rank))
+        .where(ContestAward.run_id.in_(runs), ContestAward.kind == "points")
+        .group_by(ContestAward.run_id, ContestAward.payee_id)
+    )
+    return {(run, payee): rank for run, payee, rank in db.session.execute(stmt)}
+
+
+def _award(entry: PointsEntry, program: str, rank: int | None) -> str:
+    """Which contest and final rank the points came from; a later settlement's correction."""
+    first = entry.source.endswith(":0")
+    if first and rank is not None:
+        return gettext(
+            "Contest award: %(program)s, final rank %(rank)s", program=program, rank=rank
+        )
+    if rank is not None:
+        return gettext(
+            "Contest award corrected: %(program)s, final rank %(rank)s", program=program, rank=rank
+        )
+    return gettext("Contest award withdrawn: %(program)s was settled again", program=program)
+
+
 def _description(entry: PointsEntry, program: str | None) -> str:
     if entry.kind == "earn":
         month = format_date(entry.occurred_on, "MMMM y")
@@ -77,6 +106,7 @@ def _description(entry: PointsEntry, program: str | None) -> str:
 def ledger_rows(entries: Sequence[PointsEntry]) -> list[LedgerRow]:
     """One readable row per entry of the page; a redemption's hold entry stands for it."""
     programs, redemptions = _programs(entries), _redemptions(entries)
+    ranks = _award_ranks(entries)
     rows = []
     for entry in entries:
         found = redemptions.get(entry.redemption_id) if entry.redemption_id else None
@@ -91,7 +121,12 @@ def ledger_rows(entries: Sequence[PointsEntry]) -> list[LedgerRow]:
             rows.append(LedgerRow(entry, text, net, redemption.status))
             continue
         program = programs.get(entry.program_id) if entry.program_id else None
-        rows.append(LedgerRow(entry, _description(entry, program), entry.points))
+        run = contest_awards.run_of(entry)
+        if run is not None:
+            text = _award(entry, program or "", ranks.get((run, entry.partner_id)))
+        else:
+            text = _description(entry, program)
+        rows.append(LedgerRow(entry, text, entry.points))
     return rows
 
 

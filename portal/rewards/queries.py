@@ -23,6 +23,7 @@ from workflows.rewards.posting import TASK_KIND
 LEDGER_KINDS: dict[str, tuple[str, ...]] = {
     "earn": ("earn",),
     "adjust": ("adjust",),
+    "award": ("award",),
     "redeem": ("hold",),
     "expire": ("expire",),
 }

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from portal.extensions import db
+from portal.models import Program
+from workflows.calc import jobs, runs
+from workflows.rewards import ledger
+
+from ..calc.conftest import load_program
 from .conftest import ranked_contest
 
 
@@ -35,3 +41,43 @@ def test_standings_refusals(api, world, make):
     beta.error(beta.get(f"/contests/{contest_id}/standings"), 404)
     dach = api("dach_manager")  # ACME is in DACH: its manager sees it
     assert dach.get(f"/contests/{contest_id}/standings").status_code == 200
+
+
+POINTS_CONTEST = """
+code: API-PTS
+name: API points contest
+kind: contest
+currency: EUR
+period: {start: 2026-07-01, end: 2026-09-30}
+eligible: {territories: [EMEA]}
+contest: {measure: points, qualify: {top: 1}}
+"""
+
+
+def test_a_points_contest_gives_whole_points(api, world, make):
+    loyalty = Program(code="API-LOY", name="API points", kind="loyalty")
+    db.session.add(loyalty)
+    db.session.flush()
+    for partner, points, day in (
+        (world["acme"], 1200, date(2026, 7, 3)),
+        (world["beta"], 450, date(2026, 8, 9)),
+        (world["beta"], -25, date(2026, 8, 10)),
+    ):
+        ledger.lock_partner(partner.id)
+        ledger.post(
+            partner.id,
+            "earn",
+            points,
+            on=day,
+            source=f"earn:{loyalty.id}:{partner.id}:{day}:0",
+            program_id=loyalty.id,
+        )
+    program = load_program(POINTS_CONTEST, world["finance"])
+    run = runs.start_run(program, actor=world["finance"], shards=1, on=date(2026, 10, 1))
+    jobs.execute_inline(run.id)
+    finance = api("finance")
+    board = finance.conforms(finance.get(f"/contests/{program.id}/standings"), "ContestStandings")
+    assert board["items"] == [
+        {"partner_code": "ACME", "rank": 1, "measure": "1200", "qualified": True, "gap": "0"},
+        {"partner_code": "BETA", "rank": 2, "measure": "425", "qualified": False, "gap": "776"},
+    ]

@@ -219,3 +219,29 @@ def test_a_gap_of_converted_revenue_is_rounded_up_to_a_whole_cent():
     assert got[1] == ("A", 2, "99.0000000001", False, "151.14")  # 151.1334567890 rounded up
     got = table(reference_standings(rules(threshold=Decimal(100)), "JPY", entries))
     assert got[1][4] == "1"  # 0.9999999999 yen more: one whole yen
+
+
+def test_a_points_contest_measures_whole_points_and_steps_by_one_point():
+    spec = parse_spec(SPEC.replace("measure: growth", "measure: points"))
+    assert spec.contest.measure == ContestMeasure.POINTS and spec.contest.measure.whole
+    assert spec.contest.step("EUR") == Decimal(1) and spec.contest.step("JPY") == Decimal(1)
+    assert spec_from_dict(spec_to_dict(spec)) == spec
+    result = calculate_payee(spec, PayeeAggregate("7", Decimal(1250)))
+    assert (result.measure, result.amount) == (Decimal(1250), Decimal("0.00"))
+    assert [(step.template[:30], step.params) for step in result.explanation] == [
+        ("Loyalty points earned in the p", {"points": 1250}),
+        ("Contest measure: %(points)s po", {"points": 1250}),
+    ]
+    with pytest.raises(ValueError, match="not whole"):
+        calculate_payee(spec, PayeeAggregate("7", Decimal("0.5")))
+    # The gap of a points contest is whole points: past the payee ranked N by one point.
+    rules = ContestRules(measure=ContestMeasure.POINTS, top=1)
+    standings = reference_standings(
+        rules,
+        "EUR",
+        [Entry("A", Decimal(900), date(2027, 3, 1)), Entry("B", Decimal(400), date(2027, 2, 1))],
+    )
+    assert [(s.code, s.rank, s.gap) for s in standings] == [
+        ("A", 1, Decimal(0)),
+        ("B", 2, Decimal(501)),
+    ]

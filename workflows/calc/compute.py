@@ -23,6 +23,7 @@ from workflows.engine import (
 )
 
 from .loaders import AMOUNT_SCALE, EligibleLines, Scope, scaled
+from .points_measure import EarnedPoints, measures_points
 from .rates import RATE_SCALE
 
 NO_FX_RATE = N_("No FX rate for %(currency)s on or before %(date)s.")
@@ -124,6 +125,8 @@ def compute_shard(
     partner_ids = None
     if shards > 1:
         partner_ids = session.execute(lines.shard_partners(shard, shards)).scalars().all()
+    if measures_points(scope.spec):
+        return _points_outcome(session, scope, partner_ids)
     rows = session.execute(lines.aggregate(partner_ids)).all()
     aggregates, line_counts, unusable_count = aggregates_from_rows(lines, rows)
     results = calculate_all(scope.spec, aggregates)
@@ -141,6 +144,23 @@ def compute_shard(
         line_counts=line_counts,
         unusable_count=unusable_count,
         unusable=listed,
+    )
+
+
+def _points_outcome(session, scope: Scope, partner_ids: Sequence[int] | None) -> ShardOutcome:
+    """A points contest's shard: one GROUP BY over the ledger's counted entries; every entry
+    is usable (points need no FX rate). The line count is the number of entries."""
+    rows = session.execute(EarnedPoints(scope).aggregate(partner_ids)).all()
+    aggregates = [
+        PayeeAggregate(payee_key=str(payee), measure=Decimal(int(points)))
+        for payee, points, _entries in rows
+    ]
+    return ShardOutcome(
+        currency=scope.spec.currency,
+        results=calculate_all(scope.spec, aggregates),
+        previous_measures={a.payee_key: None for a in aggregates},
+        line_counts={str(payee): int(entries) for payee, _points, entries in rows},
+        unusable_count=0,
     )
 
 

@@ -42,15 +42,18 @@ from workflows.engine import (
     spec_from_dict,
 )
 from workflows.engine.contest import KIND, award_steps, awards_for
-from workflows.engine.contest_rules import AwardKind, ContestRules, GroupBy
+from workflows.engine.contest_rules import AwardKind, ContestMeasure, ContestRules, GroupBy
 from workflows.engine.numbers import currency_digits, plain_decimal
 
 from .compute import explanation_json
 from .errors import CalcError
 from .loaders import EligibleLines, raw, sale_lines
+from .points_measure import EarnedPoints, measures_points
 
 __all__ = [
     "KIND",
+    "POINTS_STEP",
+    "approval_steps",
     "STANDING_COLUMNS",
     "standing_rows",
     "measure_parts",
@@ -80,14 +83,26 @@ def check_run(spec: ProgramSpec, period: Period, kind: str) -> None:
             start=contest.start,
             end=contest.end,
         )
-    if kind == "settlement" and any(a.kind == AwardKind.POINTS for a in spec.contest.awards):
-        raise CalcError(
-            N_(
-                "%(program)s awards points, which settlements cannot post to the ledger yet; "
-                "its standings are ranked by accrual runs."
-            ),
-            program=spec.code,
+
+
+POINTS_STEP = "contest_points"  # the approval step that posts points awards to the ledger
+
+
+def approval_steps(run: CalcRun) -> tuple[str, ...]:
+    """What approving a contest settlement does besides its payout lines: post points awards
+    to the loyalty ledger when this run awards points, or an approved settlement of the
+    program did (a correction that removes them takes them back)."""
+    awarded_points = (
+        select(ContestAward.id)
+        .join(CalcRun, CalcRun.id == ContestAward.run_id)
+        .where(
+            ContestAward.kind == str(AwardKind.POINTS),
+            CalcRun.program_id == run.program_id,
+            or_(CalcRun.id == run.id, CalcRun.approved_at.is_not(None)),
         )
+        .limit(1)
+    )
+    return (POINTS_STEP,) if db.session.scalar(awarded_points) is not None else ()
 
 
 def measure_parts(measure: Decimal) -> tuple[int, int]:
@@ -192,7 +207,11 @@ def write_standings(run: CalcRun, lines: EligibleLines) -> list[Standing]:
     rules = spec.contest
     if rules is None:
         raise ValueError(f"program {spec.code} is not a contest")
-    reached = dict(db.session.execute(reached_days(lines)).all())
+    if measures_points(spec):
+        days = EarnedPoints(lines.scope).reached_days()
+    else:
+        days = reached_days(lines)
+    reached = dict(db.session.execute(days).all())
     groups, tiers = _groups(run.id, rules, spec.eligible.territories, run.period_end)
     results = db.session.execute(
         select(CalcResult.payee_id, CalcResult.measure).where(CalcResult.run_id == run.id)
@@ -328,9 +347,9 @@ def standing_rows(program: Program, actor, as_of: date | None = None) -> list[tu
         .where(ContestStanding.run_id == run.id)
         .order_by(ContestStanding.group_code, ContestStanding.rank)
     )
-    # a gap in money shows its cents (122072.00) like every amount, and "0" once qualified; a
-    # measure stays exact, like a result's
-    in_units = (spec.get("contest") or {}).get("measure") == "units"
+    # a gap in money shows its cents (122072.00) like every amount, one in units or points is
+    # whole (120), and "0" once qualified; a measure stays exact, like a result's
+    in_units = ContestMeasure((spec.get("contest") or {}).get("measure", "revenue")).whole
     places = None if in_units else currency_digits(run.currency)
     return [
         (

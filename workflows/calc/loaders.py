@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -160,6 +160,7 @@ class Scope:
     watermark: int | None = None
     dialect: str = "postgresql"
     rates: RateTable | None = None
+    read_at: datetime | None = None  # a run's start: the ledger entries it reads (points)
 
     @property
     def first_day(self) -> date:
@@ -405,13 +406,19 @@ class EligibleLines:
 
 
 def make_scope(
-    session, spec: ProgramSpec, period: Period, *, base_currency: str, watermark: int | None = None
+    session,
+    spec: ProgramSpec,
+    period: Period,
+    *,
+    base_currency: str,
+    watermark: int | None = None,
+    read_at: datetime | None = None,
 ) -> Scope:
     """Resolve the spec's filters and load its FX rates once, for every query of a run."""
     dialect = session.get_bind().dialect.name
     spec = measuring_spec(spec)  # a contest's units or growth are the loaders' measure fields
     filters = resolve_filters(session, spec)
-    scope = Scope(spec, period, filters, base_currency, watermark, dialect)
+    scope = Scope(spec, period, filters, base_currency, watermark, dialect, read_at=read_at)
     if not scope.converts:
         return scope
     rates = load_rates(session, scope.first_day, period.end, base_currency)

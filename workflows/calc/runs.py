@@ -278,6 +278,7 @@ def run_scope(run_id: int) -> Scope:
         Period(run.period_start, run.period_end),
         base_currency=current_app.config["BASE_CURRENCY"],
         watermark=run.line_watermark,
+        read_at=run.created_at,
     )
 
 

@@ -9,7 +9,9 @@ settled one is refused (workflows/engine/settling.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
@@ -21,7 +23,7 @@ from workflows.engine import N_, Period, minor_unit, spec_from_dict
 from workflows.engine.numbers import plain_decimal
 from workflows.engine.settling import payout_differences, within
 
-from . import coop, writers
+from . import contests, coop, writers
 from .errors import CalcError
 from .runs import (
     active_closure,
@@ -90,8 +92,14 @@ def approve_run(run: CalcRun, *, actor) -> list[dict]:
     ensure(actor, Perm.APPROVE_CALCULATIONS)
     run = _locked(run)
     _check_approvable(run, actor)
-    run.approved_by_id, run.approved_at = actor.id, utcnow()
     spec = spec_from_dict(run.program_version.spec)
+    steps = contests.approval_steps(run) if spec.kind == contests.KIND else ()
+    if any(name not in APPROVAL_STEPS for name in steps):
+        raise CalcError(
+            N_("%(program)s cannot be approved: nothing posts its points awards to the ledger."),
+            program=run.program.code,
+        )
+    run.approved_by_id, run.approved_at = actor.id, utcnow()
     if spec.kind == coop.KIND:
         rows = coop.post_earnings(run, spec, actor)
         record_event(
@@ -107,6 +115,9 @@ def approve_run(run: CalcRun, *, actor) -> list[dict]:
         return rows
     lines = payout_lines_for(run, actor)
     writers.insert_payout_lines(lines)
+    facts: dict[str, object] = {}
+    for name in steps:
+        facts.update(APPROVAL_STEPS[name](run, actor))
     record_event(
         actor,
         "calc.run.approve",
@@ -114,9 +125,29 @@ def approve_run(run: CalcRun, *, actor) -> list[dict]:
         after={
             "payout_lines": len(lines),
             "payout_total": format(sum((line["amount"] for line in lines), Decimal(0)), "f"),
+            **facts,
         },
     )
     return lines
+
+
+# What the layers above calculation runs do, in the approval's transaction, once a settlement is
+# approved: name → step(run, actor) returning facts for the approval's audit event. Calculation
+# decides which steps a run needs (contests.approval_steps); the layer that owns the effect
+# registers the step (workflows.rewards posts contest points to the loyalty ledger), so runs
+# never import what depends on them. A needed step that nobody registered refuses the approval.
+ApprovalStep = Callable[[CalcRun, Any], dict[str, object]]
+APPROVAL_STEPS: dict[str, ApprovalStep] = {}
+
+
+def after_approval(name: str) -> Callable[[ApprovalStep], ApprovalStep]:
+    """Register `name`'s approval step (decorator)."""
+
+    def register(step: ApprovalStep) -> ApprovalStep:
+        APPROVAL_STEPS[name] = step
+        return step
+
+    return register
 
 
 def payout_lines_for(run: CalcRun, actor) -> list[dict]:

@@ -24,7 +24,7 @@ from workflows.engine.calculate import (
 from workflows.engine.contest_rules import Award, AwardKind, ContestMeasure, ContestRules
 from workflows.engine.i18n import N_
 from workflows.engine.kinds import ON_REVENUE_ALONE, register_kind
-from workflows.engine.money import EXACT, HIGH_PRECISION, minor_unit
+from workflows.engine.money import EXACT, HIGH_PRECISION, minor_unit, require_decimal
 from workflows.engine.spec_types import Measure, ProgramSpec
 
 KIND = "contest"
@@ -32,11 +32,12 @@ KIND = "contest"
 
 def measuring_spec(spec: ProgramSpec) -> ProgramSpec:
     """The spec as the loaders read it: units are the quantity measure, growth compares with
-    the previous period of equal length."""
+    the previous period of equal length; points are whole numbers too (no FX), read from the
+    loyalty ledger instead of the sale lines."""
     rules = spec.contest
     if rules is None:
         return spec
-    if rules.measure == ContestMeasure.UNITS:
+    if rules.measure.whole:
         return replace(spec, measure=Measure.QUANTITY, growth=False)
     return replace(spec, measure=Measure.REVENUE, growth=rules.measure == ContestMeasure.GROWTH)
 
@@ -52,13 +53,25 @@ class ContestKind:
         """The payee's contest measure; the amount is zero until a settlement awards prizes."""
         if spec.contest is None:
             raise ValueError(f"contest program {spec.code} has no contest rules")
-        measure, steps = _growth_measure(measuring_spec(spec), aggregate)
-        steps.append(
-            ExplanationStep(
-                N_("Contest measure: %(measure)s; the standings rank it against the others."),
-                {"measure": measure},
+        if spec.contest.measure == ContestMeasure.POINTS:
+            measure, steps = _points_measure(aggregate)
+            steps.append(
+                ExplanationStep(
+                    N_(
+                        "Contest measure: %(points)s points; the standings rank it against "
+                        "the others."
+                    ),
+                    {"points": int(measure)},
+                )
             )
-        )
+        else:
+            measure, steps = _growth_measure(measuring_spec(spec), aggregate)
+            steps.append(
+                ExplanationStep(
+                    N_("Contest measure: %(measure)s; the standings rank it against the others."),
+                    {"measure": measure},
+                )
+            )
         zero = Decimal(0).quantize(Decimal(1).scaleb(-minor_unit(spec.currency)))
         return PayeeResult(
             payee_key=aggregate.payee_key,
@@ -70,6 +83,23 @@ class ContestKind:
             amount=zero,
             explanation=tuple(steps),
         )
+
+
+def _points_measure(aggregate: PayeeAggregate) -> tuple[Decimal, list[ExplanationStep]]:
+    """Points earned in the period: the loyalty programs' earnings net of returns (whole)."""
+    measure = require_decimal(aggregate.measure, "measure")
+    if measure != measure.to_integral_value():
+        raise ValueError(f"points measure {measure} is not whole")
+    steps = [
+        ExplanationStep(
+            N_(
+                "Loyalty points earned in the period, returns deducted: %(points)s points "
+                "(adjustments, contest awards, redemptions and expiries do not count)."
+            ),
+            {"points": int(measure)},
+        )
+    ]
+    return measure, steps
 
 
 register_kind(KIND, ContestKind())

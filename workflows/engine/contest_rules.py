@@ -11,12 +11,18 @@ from workflows.engine.money import EXACT, minor_unit
 
 
 class ContestMeasure(StrEnum):
-    """What a contest ranks: converted revenue, units, or revenue growth over the previous
-    period of equal length (never below zero)."""
+    """What a contest ranks: converted revenue, units, revenue growth over the previous
+    period of equal length (never below zero), or loyalty points earned (whole points)."""
 
     REVENUE = "revenue"
     UNITS = "units"
     GROWTH = "growth"
+    POINTS = "points"
+
+    @property
+    def whole(self) -> bool:
+        """Counted in whole units or points, not money."""
+        return self in (ContestMeasure.UNITS, ContestMeasure.POINTS)
 
 
 class GroupBy(StrEnum):
@@ -77,7 +83,7 @@ class ContestRules:
     board_public: bool = False
 
     def step(self, currency: str) -> Decimal:
-        """The smallest increase that counts: one minor unit of money, or one unit."""
-        if self.measure == ContestMeasure.UNITS:
+        """The smallest increase that counts: one minor unit of money, one unit or one point."""
+        if self.measure.whole:
             return Decimal(1)
         return Decimal(1).scaleb(-minor_unit(currency))

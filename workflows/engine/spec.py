@@ -5,7 +5,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from workflows.engine.contest_rules import Award, ContestRules, GroupBy
+from workflows.engine.contest_rules import Award, ContestMeasure, ContestRules, GroupBy
 from workflows.engine.i18n import N_
 from workflows.engine.kinds import KINDS
 from workflows.engine.loading import DocumentError, load_document
@@ -153,6 +153,17 @@ def _check_contest(checker: Checker, valid: Mapping[str, Any]) -> None:
             "contest.group_by",
             N_("Ranking per territory needs eligible.territories: each one is a group."),
         )
+    if rules.measure == ContestMeasure.POINTS:
+        # Ledger entries name a partner and a day, not a product or a deal.
+        for name in ("categories", "skus", "registered_deals_only"):
+            if getattr(eligible, name):
+                checker.add(
+                    f"eligible.{name}",
+                    N_(
+                        "A points contest ranks loyalty points, which name no product or deal: "
+                        "only territories and partner tiers decide who takes part."
+                    ),
+                )
 
 
 MAX_PROTECTION_DAYS = 730

@@ -139,7 +139,7 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def _lock_partners(partner_ids: list[int]) -> None:
+def lock_partners(partner_ids: list[int]) -> None:
     """Row locks on every partner that gets entries, always in id order (no deadlocks with
     expiry, which locks partners in the same order)."""
     for chunk in _chunks(partner_ids, LOCK_CHUNK):
@@ -148,7 +148,7 @@ def _lock_partners(partner_ids: list[int]) -> None:
         )
 
 
-def _owing(partner_ids: list[int]) -> list[int]:
+def partners_owing(partner_ids: list[int]) -> list[int]:
     """Partners among these with a consumption not yet fully allocated to lots: a new return,
     or an older shortfall that a new lot pays first."""
     used = (
@@ -210,7 +210,7 @@ def post_earnings(
     if not deltas:
         return []
     partner_ids = sorted({d.partner_id for d in deltas})
-    _lock_partners(partner_ids)
+    lock_partners(partner_ids)
     created: list[PointsEntry] = []
     for chunk in _chunks(_rows(program, deltas, expiry_days, actor), INSERT_CHUNK):
         created.extend(
@@ -221,7 +221,7 @@ def post_earnings(
         if progress is not None:
             progress(len(created), len(deltas))
     planner_stats.wrote(db.session, "points_entries", len(created))
-    for partner_id in _owing(partner_ids):
+    for partner_id in partners_owing(partner_ids):
         ledger.allocate(partner_id)
     record_event(
         actor,
@@ -264,8 +264,10 @@ __all__ = [
     "desired_earnings",
     "due_periods",
     "earning_deltas",
+    "lock_partners",
     "lock_program",
     "loyalty_programs",
+    "partners_owing",
     "post_earnings",
     "posted_earnings",
 ]

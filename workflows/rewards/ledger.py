@@ -1,6 +1,6 @@
 """The append-only points ledger: posting, FIFO allocation and the balances derived from it.
 
-Lots are earn/adjust entries with positive points; every negative entry consumes lots, the
+Lots are earn/adjust/award entries with positive points; every negative entry consumes lots, the
 oldest-expiring first (then the oldest posted), recorded in `points_allocations`. A consumption
 that finds too few usable points (a return after a redemption) keeps its shortfall as a debt the
 next lot pays first. All writes for one partner run under a lock on the partner row, so two
