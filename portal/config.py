@@ -91,6 +91,9 @@ class Config:
     CALC_MAX_ATTEMPTS = 3
     CALC_UNUSABLE_LIST_CAP = 200
     CALC_WORK_MEM = _env("CALC_WORK_MEM", "64MB")  # PostgreSQL work_mem for a shard's GROUP BY
+    # PostgreSQL work_mem for a sales import's set-based checks and merge (hash joins and the
+    # GROUP BY that finds repeated external ids in memory instead of spilling to disk)
+    IMPORT_WORK_MEM = _env("IMPORT_WORK_MEM", "64MB")
     # Statements (PDF) carry the vendor's name, postal address (lines separated by new lines or
     # "\n") and logo (a PNG or JPEG file; unset: no logo).
     VENDOR_NAME = _env("VENDOR_NAME", "")

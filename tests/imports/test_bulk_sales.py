@@ -202,3 +202,17 @@ def test_a_clean_file_of_plain_cells_is_always_taken_in_bulk(db, tmp_path, lines
         for row in cells
     )
     assert taken == (problems == 0 and plain)
+
+
+def test_a_sales_import_works_with_its_own_work_mem(app, db, tmp_path, make):
+    from sqlalchemy import text
+
+    from workflows.imports import import_csv
+
+    world = make.territory("WORLD")
+    make.partner("ACME", world)
+    make.product("SW-1", make.category("NET"))
+    path = write(tmp_path, HEADER + b"S1,ACME,SW-1,2026-07-01,2,100.50,EUR,\n")
+    assert import_csv("sales", path).inserted == 1
+    # set for the import's transaction: hash joins and the repeated-id GROUP BY stay in memory
+    assert db.session.scalar(text("SHOW work_mem")) == app.config["IMPORT_WORK_MEM"]

@@ -73,6 +73,7 @@ class Context:
     today: date
     base_currency: str
     sale_dates: DateWindow  # sale lines, FX rates and effective dates fall in it
+    work_mem: str | None = None  # PostgreSQL work_mem for the import's set-based statements
 
 
 class Importer(ABC):

@@ -141,6 +141,9 @@ class SalesImporter(Importer):
     def read_file(self, csv_file: CsvFile) -> None:
         """A clean file given by path goes through PostgreSQL's COPY (bulk_sales); any other,
         or one the bulk path declines, row by row."""
+        if self.stage.postgres and self.context.work_mem:
+            # for the rest of the import's transaction
+            self.session.execute(select(func.set_config("work_mem", self.context.work_mem, True)))
         path = usable_path(csv_file.source) if self.stage.postgres else None
         if path is not None:
             bulk = BulkSales(

@@ -55,6 +55,7 @@ def import_csv(
         today=today,
         base_currency=current_app.config["BASE_CURRENCY"],
         sale_dates=sale_date_window(current_app.config, today),
+        work_mem=current_app.config["IMPORT_WORK_MEM"],
     )
     session.flush()
     savepoint = session.begin_nested()
