@@ -11,11 +11,22 @@ from flask_babel import gettext as _
 
 from workflows.engine import Award, AwardKind, ContestMeasure, GroupBy, ProgramSpec
 
+from ..formatting import amount_number, points, units
 from ..labels import label
 
 
 def _number(value: Decimal) -> str:
     return format_decimal(value, format="#,##0.##########")
+
+
+def _threshold(spec: ProgramSpec) -> str:
+    """The qualifying threshold with what it counts: "5,000 EUR", "40 units", "300 points"."""
+    measure, value = spec.contest.measure, spec.contest.threshold
+    if measure == ContestMeasure.UNITS:
+        return units(value)
+    if measure == ContestMeasure.POINTS:
+        return points(value)
+    return f"{amount_number(value, spec.currency, whole=True)} {spec.currency}"
 
 
 def award_line(award: Award, currency: str) -> str:
@@ -92,12 +103,12 @@ def rules_in_words(spec: ProgramSpec) -> RulesInWords:
             _(
                 "Qualify: the top %(top)s among those with at least %(threshold)s.",
                 top=rules.top,
-                threshold=_number(rules.threshold),
+                threshold=_threshold(spec),
             )
         )
     elif rules.top is not None:
         lines.append(_("Qualify: the top %(top)s.", top=rules.top))
     else:
-        lines.append(_("Qualify: at least %(threshold)s.", threshold=_number(rules.threshold)))
+        lines.append(_("Qualify: at least %(threshold)s.", threshold=_threshold(spec)))
     awards = [award_line(award, spec.currency) for award in rules.awards]
     return RulesInWords(ranking=lines, ties=tie_rule(), awards=awards)

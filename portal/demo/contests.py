@@ -10,7 +10,7 @@ job uses; a second load adds nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from workflows.calc.settlement import approve_run
 from workflows.engine import Period
@@ -61,8 +61,24 @@ def load_demo_contest(dates: DemoDates) -> ContestSummary:
     program, _, _ = save_program(contest_spec(start, end), actor=maker)
     db.session.commit()
     summary = ProgramsSummary()
+    # ranked at each past month's end, as the daily job would have, then as of today: the
+    # partners' progress charts and the board's movement have a history to show
+    for day in month_ends(start, dates.today):
+        _run_once(program, Period(start, day), "accrual", maker, dates.today, summary)
     _run_once(program, Period(start, dates.today), "accrual", maker, dates.today, summary)
     return ContestSummary(CODE, dates.today.isoformat(), summary.runs)
+
+
+def month_ends(start: date, before: date) -> list[date]:
+    """The last days of the months from `start` on that end before `before`."""
+    ends, first = [], start.replace(day=1)
+    while True:
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        end = following - timedelta(days=1)
+        if end >= before:
+            return ends
+        ends.append(end)
+        first = following
 
 
 TRIP_CODE = "DEMO-ALPS"

@@ -433,9 +433,16 @@ def test_the_program_page_describes_the_rules_and_the_tie_break(app):
         lines = describe_spec(spec)
     assert "Ranked by units sold; returns reduce them." in lines
     assert "Each partner tier ranks its partners separately." in lines
-    assert "Qualify: the top 20 among those with at least 10." in lines
+    assert "Qualify: the top 20 among those with at least 10 units." in lines
     assert any(line.startswith("Equal measures: the partner that reached") for line in lines)
     assert lines[-1] == "Ranks 1 to 1: 2 trip seats at 4,800 EUR each."
+    money = parse_spec(
+        CONTEST.replace("{measure}", "revenue")
+        .replace("{qualify}", "{threshold: 5000}")
+        .replace("{group}", "")
+    )
+    with app.test_request_context("/"), force_locale("de"):
+        assert "5.000 EUR" in " ".join(describe_spec(money))
 
 
 def test_the_daily_job_ranks_open_contests_once_a_day(db, redis, scenario, sales):
