@@ -5,8 +5,6 @@ are kept in test-artifacts/contests."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
@@ -14,21 +12,10 @@ from tests.calc.conftest import build_scenario
 from tests.calc.test_contest_pages import build_cup
 
 from ..factories import PASSWORD
-from .nav import follow_nav, sign_out
+from .nav import Shots, follow_nav, in_language, sign_out
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "contests"
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def in_language(page, language: str) -> None:
-    page.wait_for_load_state("load")  # the picker submits itself once portal.js has run
-    page.locator("#locale").select_option(language)
-    expect(page.locator("html")).to_have_attribute("lang", language)
+shot = Shots("contests")
 
 
 def test_a_partner_reads_its_place_and_a_manager_reads_the_board(

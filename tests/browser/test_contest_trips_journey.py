@@ -1,11 +1,8 @@
 """A contest winner's partner admin, led from the dashboard, accepts the trip seats and names a
 traveller in Chromium; finance then reads who travels. Screenshots in English and German are
-kept in test-artifacts/contest_trips (SHOTS_DIR overrides the folder)."""
+kept in test-artifacts/contest_trips."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -15,24 +12,10 @@ from portal.models import TripTraveller
 
 from ..contest_trips.conftest import settle
 from ..factories import PASSWORD
-from .nav import follow_nav, sign_out
+from .nav import Shots, follow_nav, in_language, sign_out
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(
-    os.environ.get("SHOTS_DIR")
-    or Path(__file__).resolve().parents[2] / "test-artifacts" / "contest_trips"
-)
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def in_language(page, language: str) -> None:
-    page.wait_for_load_state("load")  # the picker submits itself once portal.js has run
-    page.locator("#locale").select_option(language)
-    expect(page.locator("html")).to_have_attribute("lang", language)
+shot = Shots("contest_trips")
 
 
 def test_a_winner_accepts_the_trip_and_names_a_traveller(

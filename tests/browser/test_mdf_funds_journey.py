@@ -5,7 +5,6 @@ manager of DACH then sees only DACH and its partner."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -15,15 +14,10 @@ from portal.models import MdfFund
 
 from ..factories import PASSWORD
 from ..mdf.conftest import build_world
-from .nav import follow_nav, sign_out
+from .nav import Shots, follow_nav, sign_out
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "mdf"
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+shot = Shots("mdf")
 
 
 def allocate(page, target: str, amount: str) -> None:

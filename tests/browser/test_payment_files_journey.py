@@ -6,8 +6,6 @@ the batch paid on the bank's execution date; the partner's statement then shows 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import xmlschema
 from playwright.sync_api import expect
@@ -19,15 +17,10 @@ from tests.calc.conftest import build_scenario
 from tests.rewards.test_payment_files import SCHEMAS, settle
 
 from ..factories import PASSWORD
-from .nav import follow_nav, sign_out
+from .nav import Shots, follow_nav, sign_out
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "payment-files"
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+shot = Shots("payment-files")
 
 
 def test_finance_builds_approves_exports_and_marks_a_batch_paid(

@@ -4,8 +4,6 @@ English, German and French are kept in test-artifacts/banking."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -13,22 +11,11 @@ from sqlalchemy import select
 from portal.models import AuditEvent, PayeeAccount
 
 from ..factories import PASSWORD
-from .nav import follow_nav, sign_out
+from .nav import Shots, follow_nav, in_language, sign_out
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "banking"
+shot = Shots("banking")
 IBAN = "DE89370400440532013000"
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def in_language(page, language: str) -> None:
-    page.wait_for_load_state("load")  # the picker submits itself once portal.js has run
-    page.locator("#locale").select_option(language)
-    expect(page.locator("html")).to_have_attribute("lang", language)
 
 
 def test_an_iban_entered_by_the_partner_is_verified_by_finance(

@@ -4,7 +4,6 @@ link and signs in; someone who forgot their password resets it through the e-mai
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -14,12 +13,12 @@ from portal.models import OutboxMessage
 
 from ..conftest import run_worker_burst
 from ..factories import PASSWORD
-from .nav import follow_nav, sign_out
+from .nav import Shots, follow_nav, sign_out
 
 pytestmark = pytest.mark.browser
 
 LINK = re.compile(r"https?://\S+")
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "people"
+shot = Shots("people")
 NINA_PASSWORD = "nina chooses this one"  # noqa: S105
 NEW_PASSWORD = "remembered at last 42"  # noqa: S105
 
@@ -40,11 +39,6 @@ def sign_in(page, email: str, password: str):
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_an_admin_adds_a_manager_who_chooses_a_password(

@@ -4,25 +4,18 @@ their groups give, and signing out ends the provider's session too."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
 from portal.models import SsoProvider
 
 from ..oidc_provider import start_provider
-from .nav import follow_nav, sign_out
+from .nav import Shots, follow_nav, sign_out
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "sso"
+shot = Shots("sso")
 SECRET_ENV = "PORTAL_TEST_SSO_SECRET"
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def switch_language(page, locale: str) -> None:

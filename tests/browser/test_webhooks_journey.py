@@ -5,7 +5,6 @@ shows the answer; then the endpoint is disabled."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -18,11 +17,11 @@ from ..conftest import run_worker_burst
 from ..deals.conftest import build_world, deal_input
 from ..factories import PASSWORD
 from ..webhooks.conftest import documented_verifier
-from .nav import follow_nav
+from .nav import Shots, follow_nav
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "webhooks"
+shot = Shots("webhooks")
 
 
 @pytest.fixture
@@ -32,11 +31,6 @@ def crm():
     yield server
     server.clear()
     server.stop()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_an_admin_connects_the_crm_and_watches_a_deal_arrive(
