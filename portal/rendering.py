@@ -77,6 +77,8 @@ NAVIGATION: tuple[NavLink | NavGroup, ...] = (
         (
             NavLink("calc.rewards", _l("Rewards"), Perm.VIEW_CALC_RESULTS),
             NavLink("contests.index", _l("Contests"), Perm.VIEW_CONTESTS),
+            NavLink("contest_trips.awards_page", _l("Your awards"), Perm.MANAGE_TRIP_SEATS),
+            NavLink("contest_trips.trips", _l("Incentive trips"), Perm.VIEW_TRIP_TRAVELLERS),
             NavLink("payables.claim_list", _l("Claims"), Perm.VIEW_CLAIMS),
             NavLink("payables.statement_index", _l("Statements"), Perm.VIEW_STATEMENTS),
             NavLink("programs.index", _l("Programs"), Perm.MANAGE_PROGRAMS),
@@ -84,8 +86,6 @@ NAVIGATION: tuple[NavLink | NavGroup, ...] = (
             NavLink("calc.payouts", _l("Payouts"), Perm.EXPORT_PAYOUTS),
             NavLink("payables.batch_list", _l("Payout batches"), Perm.MANAGE_PAYOUT_BATCHES),
             NavLink("banking.queue", _l("Payout accounts to verify"), Perm.VERIFY_PAYOUT_ACCOUNTS),
-            NavLink("contest_trips.awards_page", _l("Your awards"), Perm.MANAGE_TRIP_SEATS),
-            NavLink("contest_trips.trips", _l("Incentive trips"), Perm.VIEW_TRIP_TRAVELLERS),
         ),
     ),
     NavGroup(
