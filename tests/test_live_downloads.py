@@ -425,6 +425,7 @@ def test_contest_trip_travellers_csv(server, committed_db, make_committed, monke
         [*seat, "1", "'=Gina Gold", "gina@goldie.example", "Vegan"],  # no formula in a sheet
         [*seat, "2", "", "", ""],
     ]
+    committed_db.session.rollback()  # read what the server committed, not an older snapshot
     exports = committed_db.session.scalar(
         select(func.count(AuditEvent.id)).where(
             AuditEvent.action == "contest_trip.travellers.export"

@@ -34,7 +34,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -43,6 +43,23 @@ def live_server(app):
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+def closing(app):
+    """The app, with every response body closed however the request ends. The development
+    server leaves a body unclosed when the browser drops the connection mid-response (it
+    navigated on while a script was still being sent), and the file behind it then warns when
+    it is collected, in whichever test runs next."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
 
 
 @pytest.fixture(scope="session")

@@ -57,6 +57,7 @@ def test_a_winner_accepts_the_trip_and_names_a_traveller(
     shot(page, "seats-accepted-de")
     in_language(page, "en")
     sign_out(page)
+    committed_db.session.rollback()  # read what the server committed, not an older snapshot
     names = committed_db.session.scalars(select(TripTraveller.name)).all()
     assert names == ["Gina Gold"]
 
