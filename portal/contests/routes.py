@@ -12,7 +12,7 @@ from ..security import Perm, _id_or_404, find_visible, requires
 from . import bp
 from .board import board, groups, projected_cost
 from .presenters import chart_data, group_names
-from .queries import Contest, progress, visible_contests
+from .queries import SETTLED, Contest, progress, visible_contests
 
 
 @bp.get("")
@@ -66,6 +66,7 @@ def _partner_page(contest: Contest):
 
 
 def _board_page(contest: Contest):
+    today = date.today()
     rows = board(contest, current_user)
     return render_template(
         "contests/board.html",
@@ -75,5 +76,6 @@ def _board_page(contest: Contest):
         group_names=group_names(contest, {row.group for row in rows}),
         cost=projected_cost(contest, rows, current_user),
         words=rules_in_words(contest.run_spec),
-        today=date.today(),
+        today=today,
+        final=contest.status(today) == SETTLED,
     )

@@ -243,3 +243,22 @@ def test_after_the_purge_the_pages_say_the_details_were_deleted(app, client, db,
     page = client.get(f"/contests/{trips.program.id}/travellers").get_data(as_text=True)
     assert "Details deleted after the trip" in page and "Gina Gold" not in page
     assert "Vegetarian" not in page
+
+
+def test_a_settled_contest_says_what_the_final_standings_won(app, client, login, trips, make):
+    page = login(trips.goldie_admin).get(f"/contests/{trips.program.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Won in the final standings" in html and "If the contest ended now" not in html
+    assert 'id="awards-answer-link"' in html  # the admin answers for the seats there
+    # a colleague who cannot answer reads the award without the link
+    reader = make.user("partner_user", partner=trips.goldie_admin.partner)
+    other = sign_in(app.test_client())(reader)
+    html = other.get(f"/contests/{trips.program.id}").get_data(as_text=True)
+    assert "Won in the final standings" in html and 'id="awards-answer-link"' not in html
+
+
+def test_the_board_of_a_settled_contest_shows_the_final_standings(client, login, trips):
+    html = login(trips.scenario.finance).get(f"/contests/{trips.program.id}").get_data(as_text=True)
+    assert "Cost of the awards" in html and "Projected cost of awards" not in html
+    assert 'data-field="gap"' not in html and "not yet" not in html
