@@ -7,12 +7,15 @@ one run times, on the same machine and data:
   * the bare aggregate `SELECT partner_id, SUM(amount) FROM sale_lines GROUP BY partner_id`;
   * a settlement run of a retroactive rebate (payee partner_group, eligible: the EMEA territory
     subtree and the HW category subtree), from start_run to the row saying done, executed by
-    1 and then 2 `portal worker` processes against a private Redis started for the benchmark.
+    1 and then 2 `portal worker` processes against a private Redis started for the benchmark,
+    with the shards the configuration sizes (`--shards` forces a count);
+  * the same run split into `--split-shards` line-range shards (default 4), with 1 and 2
+    workers: how a second worker shares a run of several shards.
 
-The three are timed in interleaved rounds (bare, 1 worker, 2 workers; three times), so that
-whatever else the machine does during the run weighs on all three alike. It prints the medians,
-the ratios and the targets (run <= 3x the bare aggregate; 2 workers no
-slower than 1), and checks the two runs wrote identical result lines.
+They are timed in interleaved rounds (bare, then each run with 1 and 2 workers; three times),
+so that whatever else the machine does during the run weighs on all of them alike. It prints
+the medians, the ratios and the targets (run <= 3x the bare aggregate; with several shards, 2
+workers faster than 1), and checks every configuration wrote identical result lines.
 
 Before those warmed-up runs it times what a user meets right after an import: in a second
 database (`bench_calc_import`) holding only the reference data, one warmed-up worker, then
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import os
 import platform
 import shutil
@@ -454,6 +458,12 @@ def main() -> None:
     parser.add_argument("--reload", action="store_true", help="rebuild the database first")
     parser.add_argument("--shards", type=int, help="shards per run (default: sized by config)")
     parser.add_argument(
+        "--split-shards",
+        type=int,
+        default=4,
+        help="line-range shards of the run timed to show how workers share it (default 4)",
+    )
+    parser.add_argument(
         "--no-first-run",
         action="store_true",
         help="skip timing the first runs right after a fresh `portal import sales`",
@@ -469,8 +479,9 @@ def main() -> None:
         for lines, f in sorted(figures.items()):
             print(
                 f"{lines:>12,} lines: run / bare {f['run_1'] / f['bare']:.2f}x with 1 worker, "
-                f"{f['run_2'] / f['bare']:.2f}x with 2 (target <= {TARGET_RATIO:.0f}x); "
-                f"2 workers / 1 worker {f['run_2'] / f['run_1']:.2f} over {f['shards']:.0f} shards"
+                f"{f['run_2'] / f['bare']:.2f}x with 2 over {f['shards']:.0f} shard(s) "
+                f"(target <= {TARGET_RATIO:.0f}x); {f['split_shards']:.0f} line-range shards: "
+                f"2 workers / 1 worker {f['split_2'] / f['split_1']:.2f} (target < 1)"
             )
         sizes.growth(
             figures,
@@ -478,6 +489,8 @@ def main() -> None:
                 "bare": "bare GROUP BY (s)",
                 "run_1": "settlement run, 1 worker (s)",
                 "run_2": "settlement run, 2 workers (s)",
+                "split_1": "line-range shards, 1 worker (s)",
+                "split_2": "line-range shards, 2 workers (s)",
             },
         )
         return
@@ -503,14 +516,21 @@ def main() -> None:
             print(
                 f"loaded {args.data} into {args.database} in {time.perf_counter() - started:.1f} s"
             )
+        else:  # a database kept from an earlier run gets the migrations added since
+            subprocess.run(
+                [sys.executable, "-m", "portal.cli", "db", "upgrade"], env=env, check=True
+            )
         first = [] if args.no_first_run else first_runs(args.server, args.data, env)
-        sizes.save_figures(args.figures, report(dsn, env, args.shards, first))
+        figures = report(dsn, env, args.shards, args.split_shards, first)
+        sizes.save_figures(args.figures, figures)
     finally:
         redis_server.terminate()
         redis_server.wait(timeout=10)
 
 
-def report(dsn: str, env: dict[str, str], shards: int | None, first: list) -> dict[str, float]:
+def report(
+    dsn: str, env: dict[str, str], shards: int | None, split: int, first: list
+) -> dict[str, float]:
     from sqlalchemy import select
 
     from portal import create_app
@@ -532,53 +552,67 @@ def report(dsn: str, env: dict[str, str], shards: int | None, first: list) -> di
         print(f"data: {lines:,} sales lines; program {program.code} settlement for {period.label}")
         query = time_query(program, period)
         print(f"the run's GROUP BY alone, in process: median {statistics.median(query):.3f} s")
-        timings: dict[str, list[float]] = {"bare": [], 1: [], 2: []}
-        last_runs = {}
+        configs = {"run": shards, "split": split}
+        timings: dict = {"bare": []}
+        last_runs: dict = {}
         for _ in range(ROUNDS):
             timings["bare"] += time_bare(dsn)
-            for count in (1, 2):
-                runs_timed, last_runs[count] = time_workers(count, program, period, shards, env)
-                timings[count] += runs_timed
+            for name, count in itertools.product(configs, (1, 2)):
+                runs_timed, last_runs[name, count] = time_workers(
+                    count, program, period, configs[name], env
+                )
+                timings.setdefault((name, count), []).extend(runs_timed)
         bare = statistics.median(timings["bare"])
         print(f"bare GROUP BY: median {bare:.3f} s  (runs {_list(timings['bare'])})")
-        medians = {count: statistics.median(timings[count]) for count in (1, 2)}
-        for count in (1, 2):
-            sizes = db.session.execute(
+        medians = {key: statistics.median(timings[key]) for key in last_runs}
+        used = {}
+        for name, count in last_runs:
+            used[name] = db.session.execute(
                 db.text("SELECT shards_total, payee_count FROM calc_runs WHERE id = :id"),
-                {"id": last_runs[count]},
+                {"id": last_runs[name, count]},
             ).one()
             db.session.rollback()
             print(
-                f"settlement run, {count} worker(s): median {medians[count]:.3f} s "
-                f"(runs {_list(timings[count])}; {sizes[0]} shards, {sizes[1]} payees)"
+                f"settlement run, {used[name][0]} shard(s), {count} worker(s): median "
+                f"{medians[name, count]:.3f} s (runs {_list(timings[name, count])}; "
+                f"{used[name][1]} payees)"
             )
-            print(f"    last run: {breakdown(last_runs[count])}")
-        same = result_lines(last_runs[1]) == result_lines(last_runs[2])
+            print(f"    last run: {breakdown(last_runs[name, count])}")
+        # every configuration must write the same result lines
+        lines_written = [result_lines(run_id) for run_id in last_runs.values()]
+        same = all(lines == lines_written[0] for lines in lines_written)
+        one, two = medians["run", 1], medians["run", 2]
         print(
-            f"run / bare: {medians[1] / bare:.2f}x with 1 worker, {medians[2] / bare:.2f}x with 2",
-            end=" ",
+            f"run / bare ({used['run'][0]} shard(s), sized by config): {one / bare:.2f}x with "
+            f"1 worker, {two / bare:.2f}x with 2 (target <= {TARGET_RATIO}x)"
         )
-        print(f"(target <= {TARGET_RATIO}x)")
-        print(f"2 workers / 1 worker: {medians[2] / medians[1]:.2f} (target <= 1.00)")
-        print(f"identical result lines with 1 and 2 workers: {same}")
+        scaling = medians["split", 2] / medians["split", 1]
+        print(
+            f"{used['split'][0]} line-range shards: 2 workers / 1 worker {scaling:.2f} "
+            f"(target < 1.00: two workers faster); run / bare "
+            f"{medians['split', 1] / bare:.2f}x with 1 worker, "
+            f"{medians['split', 2] / bare:.2f}x with 2"
+        )
+        print(f"identical result lines in every configuration: {same}")
         for label, _imported, runs_after in first:
-            print(
-                f"first run after {label} / warmed-up run (1 worker): "
-                f"{runs_after[0] / medians[1]:.1f}x"
-            )
+            print(f"first run after {label} / warmed-up run (1 worker): {runs_after[0] / one:.1f}x")
         print(f"as of {date.today().isoformat()}")
-        shards_used = db.session.execute(
-            db.text("SELECT shards_total FROM calc_runs WHERE id = :id"), {"id": last_runs[1]}
-        ).scalar()
-        db.session.rollback()
-        return {"bare": bare, "run_1": medians[1], "run_2": medians[2], "shards": shards_used}
+        return {
+            "bare": bare,
+            "run_1": one,
+            "run_2": two,
+            "shards": used["run"][0],
+            "split_1": medians["split", 1],
+            "split_2": medians["split", 2],
+            "split_shards": used["split"][0],
+        }
 
 
 def time_workers(count: int, program, period, shards, env) -> tuple[list[float], int]:
     """REPEATS settlement runs with `count` fresh workers, after warming every worker up."""
     workers = spawn_workers(count, env)
     try:
-        for _ in range(10 * count):  # RQ hands jobs out in turn: each worker runs a few first
+        for _ in range(3 * count):  # RQ hands jobs out in turn: each worker runs a few first
             timed_run(program, period, shards)
         timings, run_id = [], 0
         for _ in range(REPEATS):

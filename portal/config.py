@@ -79,11 +79,13 @@ class Config:
     TASK_STALE_AFTER_SECONDS = 300
     WORKER_HEARTBEAT_KEY = "portal:workers"
     # Calculation runs: one shard job per CALC_LINES_PER_SHARD lines in the period (at most
-    # CALC_MAX_SHARDS). Every payee shard reads the whole period, so shards pay off only when
-    # more workers and database cores are free than one query uses (docs/benchmarks.md). A shard
-    # whose heartbeat is older than CALC_STALE_AFTER_SECONDS is re-queued by the sweeper,
-    # CALC_MAX_ATTEMPTS times at most.
-    CALC_LINES_PER_SHARD = int(_env("CALC_LINES_PER_SHARD", "2000000"))
+    # CALC_MAX_SHARDS); the shards of a larger run split the lines by id and the fan-in adds
+    # their partial sums up. One shard is one query that PostgreSQL runs on parallel workers of
+    # its own, which is fastest while one database's few cores do all the work; lower the size
+    # when more workers and database cores are free than one query uses (docs/benchmarks.md).
+    # A shard whose heartbeat is older than CALC_STALE_AFTER_SECONDS is re-queued by the
+    # sweeper, CALC_MAX_ATTEMPTS times at most.
+    CALC_LINES_PER_SHARD = int(_env("CALC_LINES_PER_SHARD", "20000000"))
     CALC_MAX_SHARDS = int(_env("CALC_MAX_SHARDS", "8"))
     CALC_JOB_TIMEOUT = int(_env("CALC_JOB_TIMEOUT", "3600"))
     CALC_HEARTBEAT_SECONDS = int(_env("CALC_HEARTBEAT_SECONDS", "10"))

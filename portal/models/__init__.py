@@ -29,6 +29,7 @@ from .onboarding import (
 from .partners import TIERS, Partner, PartnerTerritory, PartnerTier
 from .payables import BankFileFormat, Claim, PayoutBatch, PayoutBatchLine
 from .programs import (
+    CalcPartial,
     CalcResult,
     CalcRun,
     CalcShard,
@@ -69,6 +70,7 @@ __all__ = [
     "ApplicationDuplicate",
     "AuditEvent",
     "AuditHead",
+    "CalcPartial",
     "CalcResult",
     "CalcRun",
     "CalcShard",

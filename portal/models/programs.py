@@ -142,7 +142,10 @@ class CalcRun(db.Model):
 
 
 class CalcShard(db.Model):
-    """The payees with payee_id % shards_total == shard: one RQ job, retried as a whole."""
+    """One RQ job of a run, retried as a whole. A run of several shards splits its sales lines
+    by id: the shard sums the lines from `first_line_id` to `last_line_id` into partial sums
+    (calc_partials) that the run's fan-in adds up; a run of one shard has no range and writes
+    its results itself."""
 
     __tablename__ = "calc_shards"
     __table_args__ = (UniqueConstraint("run_id", "shard"),)
@@ -153,6 +156,8 @@ class CalcShard(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(128))
+    first_line_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_line_id: Mapped[int | None] = mapped_column(BigInteger)
     payee_count: Mapped[int] = mapped_column(Integer, default=0)
     unusable_count: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
@@ -160,6 +165,25 @@ class CalcShard(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CalcPartial(db.Model):
+    """A line-range shard's exact sum of the measured column (scaled integer) and line count
+    per (payee, current or previous period, line currency, FX bucket): the rows of
+    EligibleLines.aggregate over its range. The fan-in adds them up and then deletes them."""
+
+    __tablename__ = "calc_partials"
+    __table_args__ = (Index("ix_calc_partials_run_shard", "run_id", "shard"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("calc_runs.id"))
+    shard: Mapped[int] = mapped_column(Integer)
+    payee_id: Mapped[int] = mapped_column(Integer)
+    is_current: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    bucket: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(BigInteger)
+    line_count: Mapped[int] = mapped_column(Integer)
 
 
 class CalcResult(db.Model):

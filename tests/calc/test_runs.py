@@ -7,7 +7,15 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from portal.models import AuditEvent, CalcResult, CalcRun, CalcShard, SaleLine, utcnow
+from portal.models import (
+    AuditEvent,
+    CalcPartial,
+    CalcResult,
+    CalcRun,
+    CalcShard,
+    SaleLine,
+    utcnow,
+)
 from portal.security import Forbidden
 from tests.calc.conftest import execute_inline, load_program, results_by_code
 from tests.calc.test_scenarios import AFTER_Q3, EMEA_VOLUME, GROUP_NETWORKING, Q3
@@ -76,7 +84,7 @@ def test_shard_count_follows_the_lines_in_the_period(db, app, make, scenario, pr
         app.config.update(CALC_MAX_SHARDS=2)
         assert runs.start_run(program, None, actor=scenario.finance).shards_total == 2
     finally:
-        app.config.update(CALC_LINES_PER_SHARD=2_000_000, CALC_MAX_SHARDS=8)
+        app.config.update(CALC_LINES_PER_SHARD=20_000_000, CALC_MAX_SHARDS=8)
 
 
 def test_a_table_that_fits_one_shard_is_one_shard(db, app, make, scenario, program):
@@ -93,7 +101,7 @@ def test_a_table_that_fits_one_shard_is_one_shard(db, app, make, scenario, progr
         app.config.update(CALC_LINES_PER_SHARD=1)  # now the period's lines are counted
         assert runs.start_run(program, None, actor=scenario.finance).shards_total == min(in_q3, 8)
     finally:
-        app.config.update(CALC_LINES_PER_SHARD=2_000_000)
+        app.config.update(CALC_LINES_PER_SHARD=20_000_000)
 
 
 @pytest.mark.parametrize(
@@ -220,3 +228,79 @@ def test_a_failing_shard_fails_the_run_and_reraises(db, redis, make, scenario):
     failed = db.session.get(CalcRun, run.id)
     assert failed.status == "failed" and "tiers" in failed.error
     assert results_by_code(run.id) == {}
+
+
+@pytest.mark.parametrize(
+    ("lowest", "highest", "shards", "expected"),
+    [
+        (1, 10, 1, [(None, None)]),
+        (1, 10, 2, [(1, 5), (6, 10)]),
+        (1, 10, 3, [(1, 4), (5, 8), (9, 10)]),
+        (7, 7, 3, [(7, 7), (8, 7), (9, 7)]),  # more shards than lines: the extra ones are empty
+        (1, 0, 2, [(1, 0), (2, 0)]),  # an empty table
+    ],
+)
+def test_line_ranges_cover_the_ids_exactly_once(lowest, highest, shards, expected):
+    ranges = runs.line_ranges(lowest, highest, shards)
+    assert ranges == expected
+    if shards > 1:
+        covered = [i for first, last in ranges for i in range(first, last + 1)]
+        assert covered == list(range(lowest, highest + 1))
+
+
+def test_each_shard_of_a_larger_run_sums_its_own_line_range_into_partials(
+    db, redis, make, scenario, program
+):
+    for day, partner, amount in ((2, scenario.mover, "12000"), (3, scenario.goldie, "250.5")):
+        make.sale(partner, scenario.switch, amount, sold_on=date(2025, 7, day), currency="USD")
+    make.sale(scenario.mover, scenario.switch, "100", sold_on=date(2025, 7, 4), currency="USD")
+    low, high = db.session.execute(select(func.min(SaleLine.id), func.max(SaleLine.id))).one()
+    run = runs.start_run(program, None, actor=scenario.finance, shards=2)
+    ranges = db.session.execute(
+        select(CalcShard.first_line_id, CalcShard.last_line_id)
+        .where(CalcShard.run_id == run.id)
+        .order_by(CalcShard.shard)
+    ).all()
+    assert [tuple(r) for r in ranges] == runs.line_ranges(low, high, 2)
+    jobs.execute_shard(run.id, 0)
+    jobs.execute_shard(run.id, 1)
+    # The shards wrote partial sums only; the fan-in has not applied any tier yet.
+    assert db.session.scalar(select(func.count()).where(CalcResult.run_id == run.id)) == 0
+    partials = db.session.scalars(select(CalcPartial).where(CalcPartial.run_id == run.id)).all()
+    assert sum(p.line_count for p in partials) == 3
+    assert sum(p.total for p in partials) == (12000 + 250.5 + 100) * 10_000  # scaled integers
+    assert jobs.execute_fan_in(run.id) == "done"
+    assert jobs.execute_fan_in(run.id) == "already finished"
+    done = db.session.get(CalcRun, run.id)
+    db.session.refresh(done)
+    # The mover's two lines sit in different shards and still reach one tier together.
+    assert (done.status, done.payee_count, str(done.total_amount)) == ("done", 2, "244.5100")
+    lines = dict(
+        db.session.execute(
+            select(CalcResult.payee_id, CalcResult.line_count).where(CalcResult.run_id == run.id)
+        ).all()
+    )
+    assert lines == {scenario.mover.id: 2, scenario.goldie.id: 1}
+    assert db.session.scalar(select(func.count()).where(CalcPartial.run_id == run.id)) == 0
+
+
+def test_a_retried_line_range_shard_replaces_its_partials(db, make, scenario, program):
+    make.sale(scenario.mover, scenario.switch, "500", sold_on=date(2025, 7, 2), currency="USD")
+    make.sale(scenario.goldie, scenario.switch, "70", sold_on=date(2025, 7, 3), currency="USD")
+    run = runs.start_run(program, None, actor=scenario.finance, shards=2)
+    claim = runs.claim_shard(run.id, 0, "worker")
+    outcome = compute_shard(db.session, runs.run_scope(run.id), claim.line_range)
+    assert outcome.results == [] and outcome.partials
+    writers.replace_shard_results(run.id, 0, outcome)
+    writers.replace_shard_results(run.id, 0, outcome)
+    rows = db.session.scalar(select(func.count()).where(CalcPartial.run_id == run.id))
+    assert rows == len(outcome.partials)
+
+
+def test_a_points_contest_is_always_one_shard(db, app, scenario):
+    contest = load_program(
+        "{code: PTS-RACE, name: Points race, kind: contest, currency: EUR, period: 2025-Q3,"
+        " contest: {measure: points, qualify: {threshold: 100, top: 2}}}",
+        scenario.finance,
+    )
+    assert runs.start_run(contest, None, actor=scenario.finance, shards=3).shards_total == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -22,7 +22,7 @@ from workflows.engine import (
     measure_from_scaled,
 )
 
-from .loaders import AMOUNT_SCALE, EligibleLines, Scope, scaled
+from .loaders import AMOUNT_SCALE, EligibleLines, LineRange, Scope, scaled
 from .points_measure import EarnedPoints, measures_points
 from .rates import RATE_SCALE
 
@@ -40,7 +40,8 @@ class UnusableLine:
 
 @dataclass(frozen=True)
 class ShardOutcome:
-    """Everything one shard writes: results in payee order, line counts, unusable lines."""
+    """Everything one shard writes: results in payee order (or a line-range shard's partial
+    rows), line counts, unusable lines."""
 
     currency: str
     results: list[PayeeResult]
@@ -48,6 +49,14 @@ class ShardOutcome:
     line_counts: dict[str, int]
     unusable_count: int
     unusable: list[UnusableLine] = field(default_factory=list)
+    # A line-range shard's grouped rows (EligibleLines.aggregate), for the fan-in to add up.
+    partials: list[tuple] | None = None
+
+    @property
+    def payee_count(self) -> int:
+        if self.partials is None:
+            return len(self.results)
+        return len({row[0] for row in self.partials})
 
 
 @dataclass
@@ -61,6 +70,21 @@ class _PayeeSums:
     lines: int = 0
 
 
+class _Rates:
+    """The rates of each (currency, bucket) of aggregate rows, looked up once: a few dozen pairs
+    over thousands of rows."""
+
+    def __init__(self, lines: EligibleLines):
+        self.lines = lines
+        self.known: dict[tuple[str, int], tuple[int, int] | None] = {}
+
+    def __call__(self, currency: str, bucket: int) -> tuple[int, int] | None:
+        key = (currency, bucket)
+        if key not in self.known:
+            self.known[key] = self.lines.bucket_rates(currency, bucket)
+        return self.known[key]
+
+
 def aggregates_from_rows(
     lines: EligibleLines, rows: Iterable[Sequence[Any]]
 ) -> tuple[list[PayeeAggregate], dict[str, int], int]:
@@ -71,15 +95,11 @@ def aggregates_from_rows(
     revenue = spec.measure == Measure.REVENUE
     sums: dict[str, _PayeeSums] = defaultdict(_PayeeSums)
     unusable = 0
-    # A few dozen (currency, bucket) pairs over thousands of rows: look each one up once.
-    rates: dict[tuple[str, int], tuple[int, int] | None] = {}
+    rates = _Rates(lines)
     for payee, is_current, currency, bucket, total, count in rows:
         current = bool(is_current)
         if revenue:
-            key = (currency, int(bucket))
-            if key not in rates:
-                rates[key] = lines.bucket_rates(currency, int(bucket))
-            pair = rates[key]
+            pair = rates(currency, int(bucket))
             if pair is None:
                 unusable += int(count)
                 continue
@@ -107,60 +127,95 @@ def aggregates_from_rows(
     return aggregates, {payee: entry.lines for payee, entry in sums.items()}, unusable
 
 
+def unusable_in(lines: EligibleLines, rows: Iterable[Sequence[Any]]) -> int:
+    """How many of the rows' lines have no FX rate (a line-range shard's count)."""
+    if lines.scope.spec.measure != Measure.REVENUE:
+        return 0
+    rates = _Rates(lines)
+    return sum(
+        int(count)
+        for _p, _c, currency, bucket, _t, count in rows
+        if rates(currency, int(bucket)) is None
+    )
+
+
 def compute_shard(
     session,
     scope: Scope,
-    shard: int = 0,
-    shards: int = 1,
+    line_range: LineRange | None = None,
     *,
     unusable_cap: int = 200,
     work_mem: str | None = None,
 ) -> ShardOutcome:
-    """One GROUP BY over the shard's lines, the tier math per payee, and (only when some lines
-    had no FX rate) a capped list of those lines."""
-    if work_mem and session.get_bind().dialect.name == "postgresql":
-        # Room to hash-aggregate in memory instead of sorting on disk; this transaction only.
-        session.execute(select(func.set_config("work_mem", work_mem, True)))
+    """One GROUP BY over the shard's lines and (only when some lines had no FX rate) a capped
+    list of those lines. A run of one shard (no range) applies the tiers itself; a line-range
+    shard keeps its grouped rows as partials for the fan-in (`reduce_partials`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        if work_mem:
+            # Room to hash-aggregate in memory instead of sorting on disk; this transaction only.
+            session.execute(select(func.set_config("work_mem", work_mem, True)))
+        if line_range is not None:
+            # The shards are the parallelism: each reads its range in one process, so two
+            # workers' shards use two cores rather than both queueing for the same ones.
+            setting = func.set_config("max_parallel_workers_per_gather", "0", True)
+            session.execute(select(setting))
     lines = EligibleLines(scope)
-    partner_ids = None
-    if shards > 1:
-        partner_ids = session.execute(lines.shard_partners(shard, shards)).scalars().all()
     if measures_points(scope.spec):
-        return _points_outcome(session, scope, partner_ids)
-    rows = session.execute(lines.aggregate(partner_ids)).all()
-    aggregates, line_counts, unusable_count = aggregates_from_rows(lines, rows)
-    results = calculate_all(scope.spec, aggregates)
-    listed: list[UnusableLine] = []
-    if unusable_count:
-        stmt = lines.unusable_lines(partner_ids).limit(unusable_cap)
+        return _points_outcome(session, scope)
+    rows = session.execute(lines.aggregate(line_range)).all()
+    if line_range is None:
+        outcome = _outcome(scope, *aggregates_from_rows(lines, rows))
+    else:
+        outcome = ShardOutcome(
+            currency=scope.spec.currency,
+            results=[],
+            previous_measures={},
+            line_counts={},
+            unusable_count=unusable_in(lines, rows),
+            partials=[tuple(row) for row in rows],
+        )
+    if outcome.unusable_count:
+        stmt = lines.unusable_lines(line_range).limit(unusable_cap)
         listed = [
             UnusableLine(line_id, NO_FX_RATE, {"currency": missing, "date": _iso(sold_on)})
             for line_id, sold_on, missing in session.execute(stmt)
         ]
+        outcome = replace(outcome, unusable=listed)
+    return outcome
+
+
+def reduce_partials(scope: Scope, rows: Iterable[Sequence[Any]]) -> ShardOutcome:
+    """The fan-in of a line-range run: the shards' partial rows added up per (payee, period,
+    currency, bucket), then the tiers once per payee. Unusable lines were counted and listed by
+    the shards."""
+    lines = EligibleLines(scope)
+    aggregates, line_counts, _unusable = aggregates_from_rows(lines, rows)
+    return _outcome(scope, aggregates, line_counts, 0)
+
+
+def _outcome(
+    scope: Scope, aggregates: list[PayeeAggregate], line_counts: dict[str, int], unusable: int
+) -> ShardOutcome:
     return ShardOutcome(
         currency=scope.spec.currency,
-        results=results,
+        results=calculate_all(scope.spec, aggregates),
         previous_measures={a.payee_key: a.previous_measure for a in aggregates},
         line_counts=line_counts,
-        unusable_count=unusable_count,
-        unusable=listed,
+        unusable_count=unusable,
     )
 
 
-def _points_outcome(session, scope: Scope, partner_ids: Sequence[int] | None) -> ShardOutcome:
-    """A points contest's shard: one GROUP BY over the ledger's counted entries; every entry
-    is usable (points need no FX rate). The line count is the number of entries."""
-    rows = session.execute(EarnedPoints(scope).aggregate(partner_ids)).all()
+def _points_outcome(session, scope: Scope) -> ShardOutcome:
+    """A points contest's run (always one shard): one GROUP BY over the ledger's counted
+    entries; every entry is usable (points need no FX rate). The line count is the number of
+    entries."""
+    rows = session.execute(EarnedPoints(scope).aggregate()).all()
     aggregates = [
         PayeeAggregate(payee_key=str(payee), measure=Decimal(int(points)))
         for payee, points, _entries in rows
     ]
-    return ShardOutcome(
-        currency=scope.spec.currency,
-        results=calculate_all(scope.spec, aggregates),
-        previous_measures={a.payee_key: None for a in aggregates},
-        line_counts={str(payee): int(entries) for payee, _points, entries in rows},
-        unusable_count=0,
+    return _outcome(
+        scope, aggregates, {str(payee): int(entries) for payee, _points, entries in rows}, 0
     )
 
 

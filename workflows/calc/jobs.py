@@ -84,8 +84,7 @@ def execute_shard(run_id: int, shard: int) -> str:
             outcome = compute_shard(
                 db.session,
                 runs.run_scope(run_id),
-                shard,
-                claim.shards_total,
+                claim.line_range,
                 unusable_cap=current_app.config["CALC_UNUSABLE_LIST_CAP"],
                 work_mem=current_app.config["CALC_WORK_MEM"],
             )

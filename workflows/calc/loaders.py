@@ -65,6 +65,7 @@ from workflows.engine import (
 from .rates import BASE_RATE_RAW, RateTable, load_rates
 
 AMOUNT_SCALE = 4  # sale_lines.amount and .quantity: 1/10,000
+LineRange = tuple[int, int]  # the first and last sale line id of a line-range shard
 
 sale_lines = SaleLine.__table__
 partners = Partner.__table__
@@ -297,23 +298,14 @@ class EligibleLines:
             where.append(line.deal_ref.in_(won_deal_refs()))
         return where
 
-    def shard_partners(self, shard: int, shards: int) -> Select:
-        """Partners whose payee falls in the shard: payee_id % shards == shard, deterministic and
-        independent of how many workers run."""
-        payee = (
-            partners.c.root_id if self.scope.spec.payee == Payee.PARTNER_GROUP else partners.c.id
-        )
-        return select(partners.c.id).where(payee % shards == shard).order_by(partners.c.id)
-
-    def in_shard(self, partner_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:
-        """The shard's lines, by the ids of its partners. A literal list, not `payee % n` in the
-        big query: the planner cannot estimate a modulo and picks a per-partner index loop."""
-        if partner_ids is None:
+    @staticmethod
+    def in_range(line_range: LineRange | None) -> list[ColumnElement[bool]]:
+        """A line-range shard's lines: ids from first to last (the primary key's order is the
+        order lines were imported, so a range is a contiguous stretch of the table)."""
+        if line_range is None:
             return []
-        if self.scope.dialect == "postgresql":
-            ids = bindparam("shard_partners", list(partner_ids), type_=ARRAY(Integer))
-            return [sale_lines.c.partner_id == any_(ids)]
-        return [sale_lines.c.partner_id.in_(list(partner_ids))]
+        first, last = line_range
+        return [sale_lines.c.id >= first, sale_lines.c.id <= last]
 
     def _line_has_rate(self) -> ColumnElement[bool]:
         return self.rates.line_has_rate(sale_lines.c.currency, sale_lines.c.sold_on)
@@ -340,7 +332,7 @@ class EligibleLines:
             return BASE_RATE_RAW, BASE_RATE_RAW
         return self.line_rates(currency, self.rates.bucket_day(bucket))
 
-    def aggregate(self, partner_ids: Sequence[int] | None = None) -> Select:
+    def aggregate(self, line_range: LineRange | None = None) -> Select:
         """One GROUP BY: the exact sum of the measured column (amount for revenue, quantity
         otherwise) and the line count per (payee, period, line currency, FX bucket)."""
         measured = sale_lines.c.amount if self.scope.converts else sale_lines.c.quantity
@@ -353,7 +345,7 @@ class EligibleLines:
                 raw(measured).label("measured"),
             )
             .select_from(self.source)
-            .where(*self.where, *self.in_shard(partner_ids))
+            .where(*self.where, *self.in_range(line_range))
             .subquery("eligible")
         )
         keys = (inner.c.payee, inner.c.is_current, inner.c.currency, inner.c.bucket)
@@ -365,7 +357,7 @@ class EligibleLines:
             func.count().label("lines"),
         ).group_by(*keys)
 
-    def unusable_lines(self, partner_ids: Sequence[int] | None = None) -> Select:
+    def unusable_lines(self, line_range: LineRange | None = None) -> Select:
         """Eligible lines without an FX rate for their currency or the program's, in date order,
         with the currency that has none."""
         missing = case(
@@ -375,7 +367,7 @@ class EligibleLines:
         return (
             select(sale_lines.c.id, sale_lines.c.sold_on, missing.label("missing"))
             .select_from(self.source)
-            .where(*self.where, *self.in_shard(partner_ids), ~self.usable())
+            .where(*self.where, *self.in_range(line_range), ~self.usable())
             .order_by(sale_lines.c.sold_on, sale_lines.c.id)
         )
 

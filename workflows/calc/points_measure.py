@@ -5,7 +5,9 @@ and sale day, returns and lower restatements as negative earn entries — whose 
 period and on which the partner was eligible (the territory and tier effective on that day, the
 same stretches the sale-line loaders join). Adjustments, contest awards, redemptions (holds,
 releases, spends) and expiries are not earned from sales and never count. A run reads the
-entries written before it started (`Scope.read_at`), so its shards and its drill-down agree.
+entries written before it started (`Scope.read_at`), so its standings and its drill-down agree.
+A points run is always one shard: the ledger holds a few entries per partner and month, not
+one per sales line.
 
 This module reads the `points_entries` table only: it never imports the rewards workflows,
 which sit above calculation runs.
@@ -13,22 +15,17 @@ which sit above calculation runs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    Integer,
     Select,
     and_,
-    any_,
-    bindparam,
     cast,
     func,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.models import PointsEntry
 from workflows.engine import ContestMeasure, Payee, ProgramSpec
@@ -78,16 +75,7 @@ class EarnedPoints:
         if scope.read_at is not None:
             self.where.append(entry.created_at <= scope.read_at)
 
-    def in_shard(self, partner_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:
-        """The shard's entries, by the ids of its partners (as EligibleLines.in_shard)."""
-        if partner_ids is None:
-            return []
-        if self.scope.dialect == "postgresql":
-            ids = bindparam("shard_partners", list(partner_ids), type_=ARRAY(Integer))
-            return [points_entries.c.partner_id == any_(ids)]
-        return [points_entries.c.partner_id.in_(list(partner_ids))]
-
-    def aggregate(self, partner_ids: Sequence[int] | None = None) -> Select:
+    def aggregate(self) -> Select:
         """One GROUP BY: (payee, net points, entries) of every payee with a counted entry."""
         return (
             select(
@@ -96,7 +84,7 @@ class EarnedPoints:
                 func.count().label("entries"),
             )
             .select_from(self.source)
-            .where(*self.where, *self.in_shard(partner_ids))
+            .where(*self.where)
             .group_by(self.payee)
         )
 

@@ -1,10 +1,12 @@
 """The life of a calculation run: queued → running → done | failed, shard by shard.
 
 The calc_runs row is the status of record; RQ only carries the work. A run is split into
-`shards_total` shards (payee_id % shards_total), each an RQ job that claims its calc_shards row,
-computes in a read-only transaction, then — in ONE write transaction — replaces its own result
-lines and marks itself done while bumping the run's shards_done counter. The shard whose bump
-reaches shards_total enqueues the fan-in, which totals the run and marks it done. A retried or
+`shards_total` shards, each an RQ job that claims its calc_shards row, computes in a read-only
+transaction, then — in ONE write transaction — replaces what it wrote before and marks itself
+done while bumping the run's shards_done counter. A run of one shard writes its result lines
+and totals itself. A larger run splits the sales lines by id (`line_ranges`): each shard sums
+its range into partial rows, and the shard whose bump reaches shards_total enqueues the fan-in,
+which adds the partials up, applies the tiers, totals the run and marks it done. A retried or
 re-enqueued shard therefore never duplicates lines, and the fan-in never waits on an RQ job id
 that a sweeper re-enqueue (or a Redis restart) has replaced.
 
@@ -19,20 +21,30 @@ from decimal import Decimal
 from math import ceil
 
 from flask import current_app
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import BigInteger, cast, delete, func, insert, select, update
 
 from portal.extensions import db
 from portal.foundation.audit import record_event
-from portal.models import CalcResult, CalcRun, CalcShard, ClosedPeriod, Program, SaleLine, utcnow
+from portal.models import (
+    CalcPartial,
+    CalcResult,
+    CalcRun,
+    CalcShard,
+    ClosedPeriod,
+    Program,
+    SaleLine,
+    utcnow,
+)
 from portal.models.programs import ProgramVersion
 from portal.security import Perm, ensure
 from workflows.engine import N_, Period, ProgramSpec, measuring_spec, previous, spec_from_dict
 from workflows.engine.settling import settlement_conflict
 
 from . import contests, coop, writers
-from .compute import ShardOutcome
+from .compute import ShardOutcome, reduce_partials
 from .errors import CalcError
-from .loaders import EligibleLines, Scope, make_scope, raw, sale_lines
+from .loaders import EligibleLines, LineRange, Scope, make_scope, raw, sale_lines
+from .points_measure import measures_points
 
 CALCULATED_KINDS = ("rebate", "spif", "coop", "contest")
 RUN_TRANSITIONS = {"queued": ("running", "failed"), "running": ("done", "failed")}
@@ -45,6 +57,20 @@ def today() -> date:
 def plan_shards(line_count: int, *, per_shard: int, max_shards: int) -> int:
     """One shard per `per_shard` lines, between 1 and max_shards."""
     return max(1, min(max_shards, ceil(line_count / max(per_shard, 1))))
+
+
+def line_ranges(lowest: int, highest: int, shards: int) -> list[tuple[int | None, int | None]]:
+    """Each shard's first and last sale line id: [lowest, highest] cut into `shards` stretches
+    of equal length that together cover it exactly once (ids are unique and only grow). A run of
+    one shard has no range: it reads every line up to the run's watermark."""
+    if shards == 1:
+        return [(None, None)]
+    step = max(1, ceil((highest - lowest + 1) / shards))
+    firsts = [lowest + n * step for n in range(shards)]
+    return [
+        (first, highest if n == shards - 1 else min(highest, first + step - 1))
+        for n, first in enumerate(firsts)
+    ]
 
 
 def version_of(program: Program, number: int | None = None) -> ProgramVersion:
@@ -177,7 +203,9 @@ def start_run(
     lowest, watermark = db.session.execute(
         select(func.coalesce(func.min(SaleLine.id), 1), func.coalesce(func.max(SaleLine.id), 0))
     ).one()
-    if shards is None:
+    if measures_points(spec):
+        shards = 1  # the points ledger, not sales lines: a few entries per partner and month
+    elif shards is None:
         config = current_app.config
         per_shard = config["CALC_LINES_PER_SHARD"]
         if watermark - lowest + 1 <= per_shard:
@@ -206,7 +234,16 @@ def start_run(
     now = utcnow()
     db.session.execute(
         insert(CalcShard),
-        [{"run_id": run.id, "shard": n, "enqueued_at": now} for n in range(run.shards_total)],
+        [
+            {
+                "run_id": run.id,
+                "shard": n,
+                "enqueued_at": now,
+                "first_line_id": first,
+                "last_line_id": last,
+            }
+            for n, (first, last) in enumerate(line_ranges(lowest, watermark, run.shards_total))
+        ],
     )
     record_event(
         actor,
@@ -238,6 +275,7 @@ class ShardClaim:
     run_id: int
     shard: int
     shards_total: int
+    line_range: LineRange | None = None
 
 
 def claim_shard(run_id: int, shard: int, worker: str) -> ShardClaim | None:
@@ -265,7 +303,14 @@ def claim_shard(run_id: int, shard: int, worker: str) -> ShardClaim | None:
             error=None,
         )
     )
-    return ShardClaim(run_id, shard, run.shards_total) if claimed.rowcount == 1 else None
+    if claimed.rowcount != 1:
+        return None
+    first, last = db.session.execute(
+        select(CalcShard.first_line_id, CalcShard.last_line_id).where(
+            CalcShard.run_id == run_id, CalcShard.shard == shard
+        )
+    ).one()
+    return ShardClaim(run_id, shard, run.shards_total, None if first is None else (first, last))
 
 
 def run_scope(run_id: int) -> Scope:
@@ -300,7 +345,7 @@ def complete_shard(run_id: int, shard: int, outcome: ShardOutcome) -> bool:
             status="done",
             finished_at=now,
             heartbeat_at=now,
-            payee_count=len(outcome.results),
+            payee_count=outcome.payee_count,
             unusable_count=outcome.unusable_count,
         )
     )
@@ -317,8 +362,10 @@ def complete_shard(run_id: int, shard: int, outcome: ShardOutcome) -> bool:
 
 
 def finish_run(run_id: int) -> bool:
-    """Fan-in: totals from the result lines, running → done once every shard is done."""
-    results = select(CalcResult).where(CalcResult.run_id == run_id)
+    """Fan-in: running → done once every shard is done. A line-range run's partial sums are
+    added up and its tiers applied here, once per payee; then the totals come from the result
+    lines. Marking the run done comes first: it takes the run's row (SQLite: the write lock),
+    so a second fan-in of the same run waits and then finds it done."""
     finished = db.session.execute(
         update(CalcRun)
         .where(
@@ -326,9 +373,17 @@ def finish_run(run_id: int) -> bool:
             CalcRun.status == "running",
             CalcRun.shards_done >= CalcRun.shards_total,
         )
+        .values(status="done", finished_at=utcnow())
+    )
+    if finished.rowcount != 1:
+        return False
+    if db.session.scalar(select(CalcRun.shards_total).where(CalcRun.id == run_id)) > 1:
+        _reduce(run_id)
+    results = select(CalcResult).where(CalcResult.run_id == run_id)
+    db.session.execute(
+        update(CalcRun)
+        .where(CalcRun.id == run_id)
         .values(
-            status="done",
-            finished_at=utcnow(),
             payee_count=select(func.count()).select_from(results.subquery()).scalar_subquery(),
             total_amount=select(func.coalesce(func.sum(raw(CalcResult.amount)), 0))
             .where(CalcResult.run_id == run_id)
@@ -338,8 +393,6 @@ def finish_run(run_id: int) -> bool:
             .scalar_subquery(),
         )
     )
-    if finished.rowcount != 1:
-        return False
     run = db.session.get(CalcRun, run_id)
     db.session.refresh(run)
     if run.program_version.spec.get("kind") == contests.KIND:
@@ -362,6 +415,24 @@ def finish_run(run_id: int) -> bool:
         },
     )
     return True
+
+
+def _reduce(run_id: int) -> None:
+    """Add up the line-range shards' partial rows, apply the tiers, write the result lines (as
+    shard 0's) and drop the partials, which were only ever working data."""
+    partial = CalcPartial.__table__.c
+    keys = (partial.payee_id, partial.is_current, partial.currency, partial.bucket)
+    rows = db.session.execute(
+        select(
+            *keys,
+            cast(func.sum(partial.total), BigInteger),  # exact; an overflow is an error
+            func.sum(partial.line_count),
+        )
+        .where(partial.run_id == run_id)
+        .group_by(*keys)
+    ).all()
+    writers.insert_results(run_id, 0, reduce_partials(run_scope(run_id), rows))
+    db.session.execute(delete(CalcPartial).where(CalcPartial.run_id == run_id))
 
 
 def fail_run(run_id: int, error: str, shard: int | None = None) -> None:
