@@ -294,11 +294,11 @@ def main() -> None:
             load_database(args.server, args.database, args.data, env)
             shift_into_this_quarter(dsn)
             print(f"loaded {args.data} in {time.perf_counter() - started:.1f} s")
-            targets = prepare(dsn, env)
-        else:
-            with psycopg.connect(dsn) as conn:
-                emea = conn.execute("SELECT id FROM territories WHERE code = 'EMEA'").fetchone()
-            targets = {"territory_id": str(emea[0])}
+        else:  # a kept database gets the migrations added since, and its roll-up rebuilt
+            _upgrade_to_all_heads(
+                [sys.executable, "-m", "portal.cli", "db", "upgrade"], env=env, check=True
+            )
+        targets = prepare(dsn, env)
         with psycopg.connect(dsn) as conn:
             lines = conn.execute("SELECT count(*) FROM sale_lines").fetchone()[0]
             rollup = conn.execute("SELECT count(*) FROM sales_monthly").fetchone()[0]
