@@ -37,6 +37,7 @@ from .models import (
     Resource,
     RewardItem,
     Role,
+    SalesTerritoryMonthly,
     Territory,
     User,
     managed_territories,
@@ -347,6 +348,15 @@ def _reward_item_scope(user, role: Role):
     return RewardItem.active.is_(True) if can(user, Perm.VIEW_POINTS) else db.false()
 
 
+def _territory_sales_scope(user, role: Role):
+    """Sales summed per territory: a manager sees the rows of territories in their subtrees
+    (which partner sold is not in them; portal/dashboards/figures.py corrects the sums for
+    partners whose rows lie elsewhere than their territory of today); partners see none."""
+    if role is Role.CHANNEL_MANAGER:
+        return SalesTerritoryMonthly.territory_id.in_(managed_territory_ids(user))
+    return db.false()
+
+
 def _payout_batch_scope(user, role: Role):
     """Batches mix partners: only finance (unscoped above) sees them."""
     return db.false()
@@ -410,6 +420,7 @@ _OWN_SCOPES = {
     PartnerApplication: _application_scope,
     ApplicationDocument: _application_document_scope,
     Resource: _resource_scope,
+    SalesTerritoryMonthly: _territory_sales_scope,
 }
 
 
