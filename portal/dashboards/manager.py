@@ -255,19 +255,38 @@ def roll_up(user, node: Territory, today: date) -> list[Node]:
         db.session.execute(visible_to(revenue, user, SalesMonthly)) if uncovered else ()
     ):
         row_for(path, partner_id, name).revenue[currency] += amount
+    # accrued incentives by the payee's territory of today: per territory for the children,
+    # per partner only where a territory no visible child covers holds some
+    runs = open_accrual_runs()
     accrued = (
+        select(PartnerTerritory.territory_id, CalcResult.currency)
+        .add_columns(func.sum(CalcResult.amount))
+        .join(PartnerTerritory, PartnerTerritory.partner_id == CalcResult.payee_id)
+        .where(current_range(PartnerTerritory, today))
+        .where(PartnerTerritory.territory_id.in_(below))
+        .where(CalcResult.run_id.in_(runs))
+        .group_by(PartnerTerritory.territory_id, CalcResult.currency)
+    )
+    uncovered = set()
+    for territory_id, currency, amount in db.session.execute(visible_to(accrued, user, CalcResult)):
+        child = child_row(below[territory_id])
+        if child is None:
+            uncovered.add(territory_id)
+        else:
+            child.accrued[currency] += amount
+    by_partner = (
         select(Territory.path, Partner.id, Partner.name, CalcResult.currency)
         .add_columns(func.sum(CalcResult.amount))
         .join(Partner, Partner.id == CalcResult.payee_id)
         .join(PartnerTerritory, PartnerTerritory.partner_id == Partner.id)
         .join(Territory, Territory.id == PartnerTerritory.territory_id)
         .where(current_range(PartnerTerritory, today))
-        .where(Territory.path.startswith(node.path, autoescape=True))
-        .where(CalcResult.run_id.in_(open_accrual_runs()))
+        .where(PartnerTerritory.territory_id.in_(uncovered))
+        .where(CalcResult.run_id.in_(runs))
         .group_by(Territory.path, Partner.id, Partner.name, CalcResult.currency)
     )
-    for path, partner_id, name, currency, amount in db.session.execute(
-        visible_to(accrued, user, CalcResult)
+    for path, partner_id, name, currency, amount in (
+        db.session.execute(visible_to(by_partner, user, CalcResult)) if uncovered else ()
     ):
         row_for(path, partner_id, name).accrued[currency] += amount
     rates = latest_rates()
