@@ -28,7 +28,7 @@ from ..models import (
 from ..models.partners import current_range
 from ..security import managed_territory_ids, visible_to
 
-Sums = dict[tuple[int | None, date, str], list]  # (territory, month, currency) → [lines, amount]
+Sums = dict[tuple, list]  # (territory or month, currency) → [lines, amount]
 
 
 def moved_partners(today: date) -> Select:
@@ -54,39 +54,44 @@ def moved_partners(today: date) -> Select:
 
 
 def territory_sums(
-    user, first: date, last: date, today: date, territory_ids: Iterable[int] | None = None
+    user,
+    first: date,
+    last: date,
+    today: date,
+    *,
+    by: str,
+    territory_ids: Iterable[int] | None = None,
 ) -> Sums:
-    """Lines and amount per territory (of the sale date), month and currency of the roll-up rows
-    `user` may see, months `first` to `last`; only territories among `territory_ids` if given."""
+    """Lines and amount of the roll-up rows `user` may see, months `first` to `last`, per
+    (territory of the sale date, currency) when `by` is "territory" or per (month, currency)
+    when it is "month"; only rows of territories among `territory_ids` if given."""
     role = Role(user.role)
-    if role not in (Role.CHANNEL_MANAGER, Role.FINANCE, Role.ADMIN):
-        return _from_partner_rows(user, first, last, territory_ids)
     chosen = None if territory_ids is None else list(territory_ids)
     sums: Sums = defaultdict(lambda: [0, Decimal(0)])
+    if role not in (Role.CHANNEL_MANAGER, Role.FINANCE, Role.ADMIN):
+        # the territory gate shows these roles nothing: the partners' rows it is
+        for row in db.session.execute(
+            visible_to(_grouped(SalesMonthly, by, first, last, chosen), user, SalesMonthly)
+        ):
+            _add(sums, row[:2], row[2], row[3])
+        return sums
     stm = SalesTerritoryMonthly
-    stmt = select(stm.territory_id, stm.month, stm.currency, stm.line_count, stm.amount).where(
-        stm.month >= first, stm.month <= last
-    )
-    if chosen is not None:
-        stmt = stmt.where(stm.territory_id.in_(chosen))
-    for territory_id, month, currency, lines, amount in db.session.execute(
-        visible_to(stmt, user, stm)
-    ):
-        _add(sums, (territory_id, month, currency), lines, amount)
+    for row in db.session.execute(visible_to(_grouped(stm, by, first, last, chosen), user, stm)):
+        _add(sums, row[:2], row[2], row[3])
     if role is not Role.CHANNEL_MANAGER:
         return sums  # finance and admin see every row: nothing to correct
     moved = list(db.session.scalars(moved_partners(today)))
     if not moved:
         return sums
     # their rows as the territory gate counted them, out …
-    own = _partner_rows(moved, first, last, chosen)
+    own = _grouped(SalesMonthly, by, first, last, chosen).where(SalesMonthly.partner_id.in_(moved))
     for row in db.session.execute(
         own.where(SalesMonthly.territory_id.in_(managed_territory_ids(user)))
     ):
-        _add(sums, row[:3], -row[3], -row[4])
+        _add(sums, row[:2], -row[2], -row[3])
     # … and as the partner gate shows them, back in
     for row in db.session.execute(visible_to(own, user, SalesMonthly)):
-        _add(sums, row[:3], row[3], row[4])
+        _add(sums, row[:2], row[2], row[3])
     return sums
 
 
@@ -98,28 +103,16 @@ def _add(sums: Sums, key, lines: int, amount: Decimal) -> None:
         del sums[tuple(key)]
 
 
-def _partner_rows(
-    partner_ids: list[int] | None, first: date, last: date, territory_ids: list[int] | None
-) -> Select:
-    sm = SalesMonthly
+def _grouped(model, by: str, first: date, last: date, territory_ids: list[int] | None) -> Select:
+    """Lines and amount of `model`'s rows (the roll-up or its territory sums) per `by` and
+    currency."""
+    key = {"territory": model.territory_id, "month": model.month}[by]
     stmt = (
-        select(sm.territory_id, sm.month, sm.currency)
-        .add_columns(func.sum(sm.line_count), func.sum(sm.amount))
-        .where(sm.month >= first, sm.month <= last)
-        .group_by(sm.territory_id, sm.month, sm.currency)
+        select(key, model.currency)
+        .add_columns(func.sum(model.line_count), func.sum(model.amount))
+        .where(model.month >= first, model.month <= last)
+        .group_by(key, model.currency)
     )
-    if partner_ids is not None:
-        stmt = stmt.where(sm.partner_id.in_(partner_ids))
     if territory_ids is not None:
-        stmt = stmt.where(sm.territory_id.in_(territory_ids))
+        stmt = stmt.where(model.territory_id.in_(territory_ids))
     return stmt
-
-
-def _from_partner_rows(user, first: date, last: date, territory_ids) -> Sums:
-    """The same sums straight from the partners' rows (roles the territory gate shows none)."""
-    chosen = None if territory_ids is None else list(territory_ids)
-    sums: Sums = defaultdict(lambda: [0, Decimal(0)])
-    stmt = visible_to(_partner_rows(None, first, last, chosen), user, SalesMonthly)
-    for row in db.session.execute(stmt):
-        _add(sums, row[:3], row[3], row[4])
-    return sums

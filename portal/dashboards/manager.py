@@ -234,8 +234,8 @@ def roll_up(user, node: Territory, today: date) -> list[Node]:
     )
     # exact per territory, so it also tells which other territories hold rows the user sees
     uncovered = set()
-    for (territory_id, _month, currency), (_lines, amount) in figures.territory_sums(
-        user, first, last, today, below
+    for (territory_id, currency), (_lines, amount) in figures.territory_sums(
+        user, first, last, today, by="territory", territory_ids=below
     ).items():
         child = child_row(below[territory_id])
         if child is None:
@@ -317,8 +317,8 @@ def summary(user, today: date, size: int = LEADERBOARD_SIZE) -> dict:
     first, _last = quarter_bounds(today)
     per_month: dict[date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     totals: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
-    for (_territory, month, currency), (lines, amount) in figures.territory_sums(
-        user, months[0], months[-1], today
+    for (month, currency), (lines, amount) in figures.territory_sums(
+        user, months[0], months[-1], today, by="month"
     ).items():
         per_month[month][currency] += amount
         if month >= first:
