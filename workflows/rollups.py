@@ -180,6 +180,6 @@ def refresh_quarter_leaders(session=None, today: date | None = None) -> int:
         for partner_id, amounts in per_partner.items()
     ]
     if rows:
-        session.execute(insert(SalesQuarterLeader), rows)
+        session.execute(insert(leaders), rows)
     planner_stats.rebuilt(session, "sales_quarter_leaders")
     return len(rows)
