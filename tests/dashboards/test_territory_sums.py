@@ -283,3 +283,20 @@ def test_a_month_without_a_ranking_reads_the_rows(scene, db):
         SalesQuarterLeader.__table__.update().values(through_month=FIRST - timedelta(days=1))
     )
     figures_match(t, users)
+
+
+def test_a_request_reads_each_managers_territories_once_and_the_next_request_afresh(scene, app, db):
+    t, users, _p = scene
+    dach, fr = users[0], users[1]
+
+    def scoped(user):
+        return set(db.session.scalars(visible_to(select(Territory.code), user, Territory)))
+
+    with app.test_request_context("/"):
+        assert scoped(dach) == {"DACH"} and scoped(fr) == {"FR"}  # each their own
+        dach.territories = [t["EMEA"]]
+        db.session.flush()
+        assert scoped(dach) == {"DACH"}  # read once for the request
+    with app.test_request_context("/"):
+        assert scoped(dach) == {"EMEA", "DACH", "FR"}
+    assert scoped(dach) == {"EMEA", "DACH", "FR"}  # outside a request: read in the statement
