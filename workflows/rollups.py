@@ -30,6 +30,8 @@ leaders = SalesQuarterLeader.__table__
 
 # Imports whose commit changes the roll-up: new lines, or partners moved between territories.
 ROLLUP_KINDS = ("sales", "partners")
+# Imports whose commit changes the latest exchange rates: the quarter ranking, not the roll-up.
+RANKING_KINDS = ("fx",)
 
 
 def _month_of(column):

@@ -24,7 +24,7 @@ from portal.models import (
 )
 from portal.security import visible_to
 from tests.dashboards.conftest import TODAY
-from workflows.base_currency import latest_rates, quarter_bounds, to_base
+from workflows.base_currency import latest_rates, quarter_bounds, rates_key, to_base
 from workflows.rollups import refresh_sales_monthly
 
 FIRST, THIS_MONTH = quarter_bounds(TODAY)
@@ -300,3 +300,15 @@ def test_a_request_reads_each_managers_territories_once_and_the_next_request_afr
     with app.test_request_context("/"):
         assert scoped(dach) == {"EMEA", "DACH", "FR"}
     assert scoped(dach) == {"EMEA", "DACH", "FR"}  # outside a request: read in the statement
+
+
+def test_an_fx_import_ranks_again_with_the_new_rates(scene, app, db, tmp_path):
+    _t, users, _p = scene
+    path = tmp_path / "fx.csv"
+    path.write_text("currency,rate,valid_from\nEUR,0.90,2021-01-01\n")
+    result = app.test_cli_runner().invoke(args=["import", "fx", str(path)])
+    assert result.exit_code == 0, result.output
+    key = rates_key(latest_rates())
+    assert set(db.session.scalars(select(SalesQuarterLeader.rates_key))) == {key}
+    derived_tables_match(db.session)
+    figures_match(_t, users)
