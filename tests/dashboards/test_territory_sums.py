@@ -325,8 +325,8 @@ def test_an_uploaded_fx_file_ranks_again_after_its_task_commits(scene, db, tmp_p
     db.session.add(batch)
     db.session.flush()
     task = create_task("import", {"batch_id": batch.id, "path": str(path)})
-    run_import(task, lambda done, total=None: None)  # progress is written elsewhere (another
-    # connection, which SQLite would lock out inside this test's transaction)
+    # no progress: it is written on another connection, which SQLite locks out in this test
+    run_import(task, lambda done, total=None: None)
     key = rates_key(latest_rates())
     assert set(db.session.scalars(select(SalesQuarterLeader.rates_key))) == {key}
     derived_tables_match(db.session)
