@@ -11,7 +11,7 @@ import enum
 from datetime import date
 from functools import wraps
 
-from flask import abort
+from flask import abort, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import Select, select
 
@@ -37,6 +37,7 @@ from .models import (
     Resource,
     RewardItem,
     Role,
+    SalesTerritoryMonthly,
     Territory,
     User,
     managed_territories,
@@ -270,9 +271,18 @@ def requires(perm: Perm):
 
 
 def managed_territory_ids(user) -> Select:
-    """Ids of the territories in the manager's subtrees."""
+    """Ids of the territories in the manager's subtrees. Within a request they are read once and
+    named in the statement: a page runs several scoped queries, and PostgreSQL misjudges how
+    many territories the path self-join yields (one), so it planned the partners in scope as a
+    handful and walked thousands of them one by one."""
     managed = managed_territories()
-    return select(managed.c.territory_id).where(managed.c.user_id == user.id)
+    stmt = select(managed.c.territory_id).where(managed.c.user_id == user.id)
+    if not has_request_context():
+        return stmt
+    read = request.environ.setdefault("portal.managed_territory_ids", {})  # this request only
+    if user.id not in read:
+        read[user.id] = sorted(db.session.scalars(stmt))
+    return select(Territory.id).where(Territory.id.in_(read[user.id]))
 
 
 def managed_partner_ids(user, on: date | None = None) -> Select:
@@ -347,6 +357,15 @@ def _reward_item_scope(user, role: Role):
     return RewardItem.active.is_(True) if can(user, Perm.VIEW_POINTS) else db.false()
 
 
+def _territory_sales_scope(user, role: Role):
+    """Sales summed per territory: a manager sees the rows of territories in their subtrees
+    (which partner sold is not in them; portal/dashboards/figures.py corrects the sums for
+    partners whose rows lie elsewhere than their territory of today); partners see none."""
+    if role is Role.CHANNEL_MANAGER:
+        return SalesTerritoryMonthly.territory_id.in_(managed_territory_ids(user))
+    return db.false()
+
+
 def _payout_batch_scope(user, role: Role):
     """Batches mix partners: only finance (unscoped above) sees them."""
     return db.false()
@@ -410,6 +429,7 @@ _OWN_SCOPES = {
     PartnerApplication: _application_scope,
     ApplicationDocument: _application_document_scope,
     Resource: _resource_scope,
+    SalesTerritoryMonthly: _territory_sales_scope,
 }
 
 

@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import Date, and_, cast, delete, func, insert, literal, or_, select
+from sqlalchemy import Date, and_, case, cast, delete, func, insert, literal, or_, select
 
 from portal.extensions import db
 from portal.foundation import data_version, planner_stats
-from portal.models import PartnerTerritory, SaleLine, SalesMonthly
+from portal.models import (
+    PartnerTerritory,
+    SaleLine,
+    SalesMonthly,
+    SalesPartnerTerritory,
+    SalesQuarterLeader,
+    SalesTerritoryMonthly,
+)
+from workflows import base_currency
 
 sales = SaleLine.__table__
 assignments = PartnerTerritory.__table__
 monthly = SalesMonthly.__table__
+by_territory = SalesTerritoryMonthly.__table__
+partner_territory = SalesPartnerTerritory.__table__
+leaders = SalesQuarterLeader.__table__
 
 # Imports whose commit changes the roll-up: new lines, or partners moved between territories.
 ROLLUP_KINDS = ("sales", "partners")
+# Imports whose commit changes the latest exchange rates: the quarter ranking, not the roll-up.
+RANKING_KINDS = ("fx",)
 
 
 def _month_of(column):
@@ -94,4 +109,79 @@ def refresh_sales_monthly(session=None, months: Iterable[date] | None = None) ->
         counted = counted.where(monthly.c.month.in_(chosen))
     written = session.scalar(counted)
     planner_stats.wrote(session, "sales_monthly", written)
+    _refresh_territory_sums(session, chosen)
+    _refresh_partner_territories(session)
+    refresh_quarter_leaders(session)
     return written
+
+
+def _refresh_territory_sums(session, chosen: list[date] | None) -> None:
+    """`sales_territory_monthly` for the same months: `sales_monthly` summed over partners."""
+    clear = delete(by_territory)
+    grouped = select(
+        monthly.c.territory_id,
+        monthly.c.month,
+        monthly.c.currency,
+        func.sum(monthly.c.amount),
+        func.sum(monthly.c.quantity),
+        func.sum(monthly.c.line_count),
+    ).group_by(monthly.c.territory_id, monthly.c.month, monthly.c.currency)
+    if chosen is not None:
+        clear = clear.where(by_territory.c.month.in_(chosen))
+        grouped = grouped.where(monthly.c.month.in_(chosen))
+    session.execute(clear)
+    columns = ["territory_id", "month", "currency", "amount", "quantity", "line_count"]
+    session.execute(insert(by_territory).from_select(columns, grouped))
+    planner_stats.rebuilt(session, "sales_territory_monthly")
+
+
+def _refresh_partner_territories(session) -> None:
+    """Each partner's one territory over all its roll-up rows (none: several, or none at all).
+    All months, whichever were rebuilt: a partner's rows of other months count too."""
+    session.execute(delete(partner_territory))
+    single = case(
+        (
+            and_(
+                func.count(monthly.c.territory_id) == func.count(),
+                func.min(monthly.c.territory_id) == func.max(monthly.c.territory_id),
+            ),
+            func.min(monthly.c.territory_id),
+        ),
+        else_=None,
+    )
+    grouped = select(monthly.c.partner_id, single).group_by(monthly.c.partner_id)
+    session.execute(insert(partner_territory).from_select(["partner_id", "territory_id"], grouped))
+    planner_stats.rebuilt(session, "sales_partner_territory")
+
+
+def refresh_quarter_leaders(session=None, today: date | None = None) -> int:
+    """Each partner's revenue this quarter through this month in the base currency at the
+    latest rates, summed and rounded as the leaderboard does (`base_currency.to_base`), for the
+    ranking to read in order. Returns the number of partners."""
+    session = session or db.session
+    today = today or date.today()
+    first, through = base_currency.quarter_bounds(today)
+    per_partner: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    quarter = (
+        select(monthly.c.partner_id, monthly.c.currency, func.sum(monthly.c.amount))
+        .where(monthly.c.month >= first, monthly.c.month <= through)
+        .group_by(monthly.c.partner_id, monthly.c.currency)
+    )
+    for partner_id, currency, amount in session.execute(quarter):
+        per_partner[partner_id][currency] += amount
+    rates = base_currency.latest_rates()
+    key = base_currency.rates_key(rates)
+    session.execute(delete(leaders))
+    rows = [
+        {
+            "partner_id": partner_id,
+            "through_month": through,
+            "rates_key": key,
+            "revenue_base": base_currency.to_base(amounts, rates),
+        }
+        for partner_id, amounts in per_partner.items()
+    ]
+    if rows:
+        session.execute(insert(leaders), rows)
+    planner_stats.rebuilt(session, "sales_quarter_leaders")
+    return len(rows)

@@ -16,8 +16,9 @@ from types import FunctionType
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
+from workflows.base_currency import latest_rates, quarter_bounds, rates_key, to_base
 from workflows.engine import round_money
 from workflows.payables.balances import open_accrual_runs
 
@@ -26,7 +27,6 @@ from ..models import (
     CalcResult,
     Claim,
     DealRegistration,
-    FxRate,
     MdfClaim,
     MdfRequest,
     Partner,
@@ -35,12 +35,14 @@ from ..models import (
     PayeeAccount,
     Redemption,
     SalesMonthly,
+    SalesQuarterLeader,
     Territory,
     territory_ancestry,
     utcnow,
 )
 from ..models.partners import current_range
 from ..security import Perm, can, visible_to
+from . import figures
 from .partner import month_starts
 
 LEADERBOARD_SIZE = 10
@@ -139,20 +141,34 @@ _QUEUES = (
 
 
 def queues(user) -> list[Queue]:
-    """One aggregate query per queue the user may work: count, overdue count, oldest item."""
+    """The queues the user may work, each with its count, overdue count and oldest item: one
+    aggregate per queue, each through `visible_to`, sent together as one UNION ALL."""
     cutoff = utcnow() - timedelta(hours=current_app.config["REVIEW_TARGET_HOURS"])
-    found = []
-    for label, endpoint, perm, model, since, waiting in _QUEUES:
+    shown, parts = [], []
+    for index, (label, endpoint, perm, model, since, waiting) in enumerate(_QUEUES):
         if not can(user, perm):
             continue
         stmt = select(
-            func.count(model.id),
-            func.count(model.id).filter(since < cutoff),
-            func.min(since),
+            literal(index).label("queue"),
+            func.count(model.id).label("waiting"),
+            func.count(model.id).filter(since < cutoff).label("overdue"),
+            func.min(since).label("oldest"),
         ).where(waiting(user) if isinstance(waiting, FunctionType) else waiting)
-        count, overdue, oldest = db.session.execute(visible_to(stmt, user, model)).one()
-        found.append(Queue(str(label), endpoint, count, overdue or 0, _aware(oldest)))
-    return found
+        shown.append((index, label, endpoint))
+        parts.append(visible_to(stmt, user, model))
+    if not parts:
+        return []
+    figures = {row.queue: row for row in db.session.execute(union_all(*parts))}
+    return [
+        Queue(
+            str(label),
+            endpoint,
+            figures[index].waiting,
+            figures[index].overdue or 0,
+            _aware(figures[index].oldest),
+        )
+        for index, label, endpoint in shown
+    ]
 
 
 def _aware(moment):
@@ -160,30 +176,6 @@ def _aware(moment):
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment
-
-
-def latest_rates() -> dict[str, Decimal]:
-    """Each currency's newest rate to the base currency (base = 1)."""
-    newest = select(FxRate.currency, func.max(FxRate.valid_from).label("day")).group_by(
-        FxRate.currency
-    )
-    newest = newest.subquery()
-    rows = db.session.execute(
-        select(FxRate.currency, FxRate.rate).join(
-            newest, (newest.c.currency == FxRate.currency) & (newest.c.day == FxRate.valid_from)
-        )
-    ).all()
-    rates = {currency: rate for currency, rate in rows}
-    rates[current_app.config["BASE_CURRENCY"]] = Decimal(1)
-    return rates
-
-
-def to_base(amounts: dict[str, Decimal], rates: dict[str, Decimal]) -> Decimal | None:
-    """Sum `amounts` converted to the base currency; None when some currency has no rate."""
-    if any(currency not in rates for currency in amounts):
-        return None
-    total = sum((amount * rates[c] for c, amount in amounts.items()), Decimal(0))
-    return round_money(total, current_app.config["BASE_CURRENCY"])
 
 
 @dataclass
@@ -208,14 +200,11 @@ class Node:
         }
 
 
-def quarter_bounds(today: date) -> tuple[date, date]:
-    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    return start, month_starts(today, 1)[0]
-
-
 def roll_up(user, node: Territory, today: date) -> list[Node]:
     """Quarter revenue and accrued incentives of `node`'s children (whole subtrees) and of the
-    partners assigned to `node` itself; two GROUP BY queries, folded into rows here."""
+    partners assigned to `node` itself (or under a child the user may not see). Children's
+    revenue comes from the territory sums (figures.py), partners' from their own rows; accrued
+    from one GROUP BY; folded into rows here."""
     first, last = quarter_bounds(today)
     children = list(
         db.session.scalars(
@@ -227,38 +216,77 @@ def roll_up(user, node: Territory, today: date) -> list[Node]:
     rows = {child.path: Node(child.name, territory_id=child.id) for child in children}
     partners: dict[int, Node] = {}
 
-    def row_for(path: str, partner_id: int, name: str) -> Node:
+    def child_row(path: str) -> Node | None:
         for prefix, row in rows.items():
             if path.startswith(prefix):
                 return row
-        return partners.setdefault(partner_id, Node(name, partner_id=partner_id))
+        return None
 
+    def row_for(path: str, partner_id: int, name: str) -> Node:
+        return child_row(path) or partners.setdefault(partner_id, Node(name, partner_id=partner_id))
+
+    below = dict(
+        db.session.execute(
+            select(Territory.id, Territory.path).where(
+                Territory.path.startswith(node.path, autoescape=True)
+            )
+        ).all()
+    )
+    # exact per territory, so it also tells which other territories hold rows the user sees
+    uncovered = set()
+    for (territory_id, currency), (_lines, amount) in figures.territory_sums(
+        user, first, last, today, by="territory", territory_ids=below
+    ).items():
+        child = child_row(below[territory_id])
+        if child is None:
+            uncovered.add(territory_id)
+        else:
+            child.revenue[currency] += amount
     revenue = (
         select(Territory.path, Partner.id, Partner.name, SalesMonthly.currency)
         .add_columns(func.sum(SalesMonthly.amount))
         .join(Territory, Territory.id == SalesMonthly.territory_id)
         .join(Partner, Partner.id == SalesMonthly.partner_id)
-        .where(Territory.path.startswith(node.path, autoescape=True))
+        .where(SalesMonthly.territory_id.in_(uncovered))
         .where(SalesMonthly.month >= first, SalesMonthly.month <= last)
         .group_by(Territory.path, Partner.id, Partner.name, SalesMonthly.currency)
     )
-    for path, partner_id, name, currency, amount in db.session.execute(
-        visible_to(revenue, user, SalesMonthly)
+    for path, partner_id, name, currency, amount in (
+        db.session.execute(visible_to(revenue, user, SalesMonthly)) if uncovered else ()
     ):
         row_for(path, partner_id, name).revenue[currency] += amount
+    # accrued incentives by the payee's territory of today: per territory for the children,
+    # per partner only where a territory no visible child covers holds some
+    runs = open_accrual_runs()
     accrued = (
+        select(PartnerTerritory.territory_id, CalcResult.currency)
+        .add_columns(func.sum(CalcResult.amount))
+        .join(PartnerTerritory, PartnerTerritory.partner_id == CalcResult.payee_id)
+        .where(current_range(PartnerTerritory, today))
+        .where(PartnerTerritory.territory_id.in_(below))
+        .where(CalcResult.run_id.in_(runs))
+        .group_by(PartnerTerritory.territory_id, CalcResult.currency)
+    )
+    uncovered = set()
+    for territory_id, currency, amount in db.session.execute(visible_to(accrued, user, CalcResult)):
+        child = child_row(below[territory_id])
+        if child is None:
+            uncovered.add(territory_id)
+        else:
+            child.accrued[currency] += amount
+    by_partner = (
         select(Territory.path, Partner.id, Partner.name, CalcResult.currency)
         .add_columns(func.sum(CalcResult.amount))
         .join(Partner, Partner.id == CalcResult.payee_id)
         .join(PartnerTerritory, PartnerTerritory.partner_id == Partner.id)
         .join(Territory, Territory.id == PartnerTerritory.territory_id)
         .where(current_range(PartnerTerritory, today))
-        .where(Territory.path.startswith(node.path, autoescape=True))
-        .where(CalcResult.run_id.in_(open_accrual_runs()))
+        .where(PartnerTerritory.territory_id.in_(uncovered))
+        .where(CalcResult.run_id.in_(runs))
         .group_by(Territory.path, Partner.id, Partner.name, CalcResult.currency)
     )
-    for path, partner_id, name, currency, amount in db.session.execute(
-        visible_to(accrued, user, CalcResult)
+    for path, partner_id, name, currency, amount in (
+        db.session.execute(visible_to(by_partner, user, CalcResult)) if uncovered else ()
     ):
         row_for(path, partner_id, name).accrued[currency] += amount
     rates = latest_rates()
@@ -282,28 +310,75 @@ def top_nodes(user) -> list[Territory]:
 
 
 def summary(user, today: date, size: int = LEADERBOARD_SIZE) -> dict:
-    """Leaderboard (quarter), revenue by month (12 months) and quarter totals per currency, all
-    from ONE scoped GROUP BY over the roll-up; amounts in the base currency at the latest rates."""
+    """Leaderboard (quarter), revenue by month (12 months) and quarter totals per currency, from
+    the territory sums and the ranked quarter revenue (figures.py, workflows/rollups.py);
+    amounts in the base currency at the latest rates."""
     months = month_starts(today)
     first, _last = quarter_bounds(today)
-    stmt = (
-        select(SalesMonthly.partner_id, SalesMonthly.month, SalesMonthly.currency)
-        .add_columns(func.sum(SalesMonthly.line_count), func.sum(SalesMonthly.amount))
-        .where(SalesMonthly.month >= months[0], SalesMonthly.month <= months[-1])
-        .group_by(SalesMonthly.partner_id, SalesMonthly.month, SalesMonthly.currency)
-    )
-    per_partner: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     per_month: dict[date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     totals: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
-    for partner_id, month, currency, lines, amount in db.session.execute(
-        visible_to(stmt, user, SalesMonthly)
-    ):
+    for (month, currency), (lines, amount) in figures.territory_sums(
+        user, months[0], months[-1], today, by="month"
+    ).items():
         per_month[month][currency] += amount
         if month >= first:
-            per_partner[partner_id][currency] += amount
             totals[currency][0] += lines
             totals[currency][1] += amount
     rates = latest_rates()
+    base = current_app.config["BASE_CURRENCY"]
+    by_month = [to_base(per_month.get(m, {}), rates) or Decimal(0) for m in months]
+    return {
+        "leaders": leaders(user, today, rates, size),
+        "chart": {
+            "labels": [m.isoformat()[:7] for m in months],
+            "series": {base: [str(v) for v in by_month]} if any(by_month) else {},
+        },
+        "totals": [[currency, *totals[currency]] for currency in sorted(totals)],
+    }
+
+
+def leaders(user, today: date, rates: dict[str, Decimal], size: int) -> list[dict]:
+    """The `size` partners in scope with the most revenue this quarter in the base currency
+    (ties by id): read in order from the ranking the roll-up keeps while it is for this month
+    and these rates, computed from the partners' rows otherwise."""
+    _first, through = quarter_bounds(today)
+    key = rates_key(rates)
+    ranked = SalesQuarterLeader
+    current = (ranked.through_month == through) & (ranked.rates_key == key)
+    order = (ranked.revenue_base.desc(), ranked.partner_id)
+    best = visible_to(
+        select(ranked.partner_id, ranked.revenue_base)
+        .where(current, ranked.revenue_base.is_not(None))
+        .order_by(*order)
+        .limit(size),
+        user,
+        ranked,
+    ).subquery()
+    top = db.session.execute(
+        select(best.c.partner_id, Partner.name, best.c.revenue_base)
+        .join(Partner, Partner.id == best.c.partner_id)
+        .order_by(best.c.revenue_base.desc(), best.c.partner_id)
+    ).all()
+    if not top and db.session.scalar(select(ranked.partner_id).where(current).limit(1)) is None:
+        return _leaders_from_rows(user, today, rates, size)
+    base = current_app.config["BASE_CURRENCY"]
+    return [  # stored at the column's scale; shown at the currency's, as computed
+        {"partner_id": partner_id, "name": name, "revenue": round_money(total, base)}
+        for partner_id, name, total in top
+    ]
+
+
+def _leaders_from_rows(user, today: date, rates: dict[str, Decimal], size: int) -> list[dict]:
+    """The leaderboard from the partners' own roll-up rows (no ranking kept for today)."""
+    first, through = quarter_bounds(today)
+    stmt = (
+        select(SalesMonthly.partner_id, SalesMonthly.currency, func.sum(SalesMonthly.amount))
+        .where(SalesMonthly.month >= first, SalesMonthly.month <= through)
+        .group_by(SalesMonthly.partner_id, SalesMonthly.currency)
+    )
+    per_partner: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for partner_id, currency, amount in db.session.execute(visible_to(stmt, user, SalesMonthly)):
+        per_partner[partner_id][currency] += amount
     ranked = []
     for partner_id, amounts in per_partner.items():
         total = to_base(amounts, rates)
@@ -316,19 +391,10 @@ def summary(user, today: date, size: int = LEADERBOARD_SIZE) -> dict:
             select(Partner.id, Partner.name).where(Partner.id.in_([i for _, i in top]))
         ).all()
     )
-    base = current_app.config["BASE_CURRENCY"]
-    by_month = [to_base(per_month.get(m, {}), rates) or Decimal(0) for m in months]
-    return {
-        "leaders": [
-            {"partner_id": partner_id, "name": names[partner_id], "revenue": total}
-            for total, partner_id in top
-        ],
-        "chart": {
-            "labels": [m.isoformat()[:7] for m in months],
-            "series": {base: [str(v) for v in by_month]} if any(by_month) else {},
-        },
-        "totals": [[currency, *totals[currency]] for currency in sorted(totals)],
-    }
+    return [
+        {"partner_id": partner_id, "name": names[partner_id], "revenue": total}
+        for total, partner_id in top
+    ]
 
 
 def visible_ancestors(user, node: Territory) -> list[Territory]:

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from workflows.banking.payees import hold_reasons
 from workflows.contest_trips.seats import awaiting_answer
@@ -123,8 +123,9 @@ def tier_progress(
     extras = extras or {}
     stmt = (
         select(CalcResult)
-        .options(selectinload(CalcResult.run).selectinload(CalcRun.program_version))
-        .options(selectinload(CalcResult.run).selectinload(CalcRun.program))
+        # each result's run, version and program are one row apiece: joined, one round trip
+        .options(joinedload(CalcResult.run).joinedload(CalcRun.program_version))
+        .options(joinedload(CalcResult.run).joinedload(CalcRun.program))
         .where(CalcResult.run_id.in_(latest_runs("accrual", today)))
         .order_by(CalcResult.run_id)
     )

@@ -36,6 +36,14 @@ def wrote(session: Session, table: str, rows: int) -> None:
         written[table] = written.get(table, 0) + rows
 
 
+def rebuilt(session: Session, table: str) -> None:
+    """This transaction replaced a small derived table (or much of it): ANALYZE it at commit
+    whatever the row count, since its figures describe rows that are gone; a few thousand rows
+    cost milliseconds."""
+    written = session.info.setdefault(INFO_KEY, {})
+    written[table] = max(written.get(table, 0), threshold())
+
+
 def threshold() -> int:
     if has_app_context():
         return int(current_app.config.get("ANALYZE_AFTER_ROWS", DEFAULT_AFTER_ROWS))

@@ -6,7 +6,12 @@ from .audit import AuditEvent, AuditHead
 from .banking import PayeeAccount
 from .catalog import Category, Product
 from .contests import ContestAward, ContestStanding
-from .dashboards import SalesMonthly
+from .dashboards import (
+    SalesMonthly,
+    SalesPartnerTerritory,
+    SalesQuarterLeader,
+    SalesTerritoryMonthly,
+)
 from .deals import DealClaim, DealConflict, DealRegistration
 from .invitations import Invitation
 from .mail import OutboxMessage
@@ -120,6 +125,9 @@ __all__ = [
     "RoleGrant",
     "SaleLine",
     "SalesMonthly",
+    "SalesPartnerTerritory",
+    "SalesQuarterLeader",
+    "SalesTerritoryMonthly",
     "Task",
     "Territory",
     "User",

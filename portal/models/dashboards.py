@@ -31,3 +31,48 @@ class SalesMonthly(db.Model):
     amount: Mapped[Decimal] = mapped_column(Amount)
     quantity: Mapped[Decimal] = mapped_column(Quantity)
     line_count: Mapped[int] = mapped_column(Integer)
+
+
+class SalesTerritoryMonthly(db.Model):
+    """`sales_monthly` summed over partners: one row per territory (the one effective on the
+    lines' `sold_on`, as there), month and currency. A manager's subtree or a roll-up child is a
+    few of these rows; `portal/dashboards/figures.py` corrects them for the partners whose rows
+    do not all lie under their territory of today. Rebuilt with `sales_monthly`, month by month."""
+
+    __tablename__ = "sales_territory_monthly"
+    __table_args__ = (Index("ix_sales_territory_monthly_month_territory", "month", "territory_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    territory_id: Mapped[int | None] = mapped_column(ForeignKey("territories.id"))
+    month: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    line_count: Mapped[int] = mapped_column(Integer)
+
+
+class SalesPartnerTerritory(db.Model):
+    """Per partner with roll-up rows: the one territory all of them name, or none when they name
+    several (a move) or none (sales outside every assignment). A partner whose territory of
+    today differs is one whose rows the territory sums above must be corrected for."""
+
+    __tablename__ = "sales_partner_territory"
+
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    territory_id: Mapped[int | None] = mapped_column(ForeignKey("territories.id"))
+
+
+class SalesQuarterLeader(db.Model):
+    """Each partner's revenue from the quarter's first month through `through_month`, in the base
+    currency at the rates `rates_key` names (None: a currency without a rate), for the managers'
+    leaderboard: valid while the month and the latest rates are still those."""
+
+    __tablename__ = "sales_quarter_leaders"
+    __table_args__ = (
+        Index("ix_sales_quarter_leaders_ranking", "through_month", "rates_key", "revenue_base"),
+    )
+
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    through_month: Mapped[date] = mapped_column(Date)
+    rates_key: Mapped[str] = mapped_column(String(64))
+    revenue_base: Mapped[Decimal | None] = mapped_column(Amount)

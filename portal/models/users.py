@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from functools import cache
 
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, Select, String, Table, select
@@ -76,9 +77,11 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
+@cache
 def managed_territories():
     """(user_id, territory_id) for every territory each user manages, itself or through a
-    territory above it: the territories a manager sees, and the managers above a territory."""
+    territory above it: the territories a manager sees, and the managers above a territory.
+    Built once, like `territory_ancestry`."""
     ancestry = territory_ancestry()
     return (
         select(manager_territories.c.user_id, ancestry.c.territory_id)

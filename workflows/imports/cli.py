@@ -8,7 +8,12 @@ import click
 
 from portal.extensions import db
 from portal.models import ImportBatch
-from workflows.rollups import ROLLUP_KINDS, refresh_sales_monthly
+from workflows.rollups import (
+    RANKING_KINDS,
+    ROLLUP_KINDS,
+    refresh_quarter_leaders,
+    refresh_sales_monthly,
+)
 
 from .base import ImportResult
 from .service import import_csv
@@ -53,6 +58,9 @@ def run_cli_import(kind: str, path: str | Path, dry_run: bool = False) -> Import
         db.session.commit()
         if kind in ROLLUP_KINDS and result.changed_months != frozenset():
             refresh_sales_monthly(months=result.changed_months)
+            db.session.commit()
+        if kind in RANKING_KINDS:
+            refresh_quarter_leaders()
             db.session.commit()
     click.echo(summary_line(result))
     return result

@@ -1,0 +1,118 @@
+"""Scoped sales sums for the manager pages, read from the pre-aggregates of workflows/rollups.py.
+
+A manager may see the roll-up rows of the partners whose territory *today* lies in their
+subtrees (`visible_to(…, SalesMonthly)`). Summed per territory instead (`sales_territory_monthly`,
+gated by territory), the two agree for every partner whose rows all lie under its territory of
+today; for the few others (moved, or with sales outside every assignment) their own rows are
+taken out of the territory sums and added back through the partner gate. Figures are therefore
+the same sums as before, to the unit, read from a few rows per territory.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, func, or_, select
+
+from ..extensions import db
+from ..models import (
+    PartnerTerritory,
+    Role,
+    SalesMonthly,
+    SalesPartnerTerritory,
+    SalesTerritoryMonthly,
+)
+from ..models.partners import current_range
+from ..security import managed_territory_ids, visible_to
+
+Sums = dict[tuple, list]  # (territory or month, currency) → [lines, amount]
+
+
+def moved_partners(today: date) -> Select:
+    """Partners with roll-up rows not all under their territory of `today`."""
+    home = SalesPartnerTerritory
+    return (
+        select(home.partner_id)
+        .outerjoin(
+            PartnerTerritory,
+            and_(
+                PartnerTerritory.partner_id == home.partner_id,
+                current_range(PartnerTerritory, today),
+            ),
+        )
+        .where(
+            or_(
+                home.territory_id.is_(None),
+                PartnerTerritory.territory_id.is_(None),
+                PartnerTerritory.territory_id != home.territory_id,
+            )
+        )
+    )
+
+
+def territory_sums(
+    user,
+    first: date,
+    last: date,
+    today: date,
+    *,
+    by: str,
+    territory_ids: Iterable[int] | None = None,
+) -> Sums:
+    """Lines and amount of the roll-up rows `user` may see, months `first` to `last`, per
+    (territory of the sale date, currency) when `by` is "territory" or per (month, currency)
+    when it is "month"; only rows of territories among `territory_ids` if given."""
+    role = Role(user.role)
+    chosen = None if territory_ids is None else list(territory_ids)
+    sums: Sums = defaultdict(lambda: [0, Decimal(0)])
+    if role not in (Role.CHANNEL_MANAGER, Role.FINANCE, Role.ADMIN):
+        # the territory gate shows these roles nothing: the partners' rows it is
+        for row in db.session.execute(
+            visible_to(_grouped(SalesMonthly, by, first, last, chosen), user, SalesMonthly)
+        ):
+            _add(sums, row[:2], row[2], row[3])
+        return sums
+    stm = SalesTerritoryMonthly
+    for row in db.session.execute(visible_to(_grouped(stm, by, first, last, chosen), user, stm)):
+        _add(sums, row[:2], row[2], row[3])
+    if role is not Role.CHANNEL_MANAGER:
+        return sums  # finance and admin see every row: nothing to correct
+    moved = list(db.session.scalars(moved_partners(today)))
+    if not moved:
+        return sums
+    # their rows as the territory gate counted them, out …
+    own = _grouped(SalesMonthly, by, first, last, chosen).where(SalesMonthly.partner_id.in_(moved))
+    for row in db.session.execute(
+        own.where(SalesMonthly.territory_id.in_(managed_territory_ids(user)))
+    ):
+        _add(sums, row[:2], -row[2], -row[3])
+    # … and as the partner gate shows them, back in
+    for row in db.session.execute(visible_to(own, user, SalesMonthly)):
+        _add(sums, row[:2], row[2], row[3])
+    return sums
+
+
+def _add(sums: Sums, key, lines: int, amount: Decimal) -> None:
+    entry = sums[tuple(key)]
+    entry[0] += lines
+    entry[1] += amount
+    if entry[0] == 0:  # every row taken out again: as if it had never been counted
+        del sums[tuple(key)]
+
+
+def _grouped(model, by: str, first: date, last: date, territory_ids: list[int] | None) -> Select:
+    """Lines and amount of `model`'s rows (the roll-up or its territory sums) per `by` and
+    currency."""
+    key = {"territory": model.territory_id, "month": model.month}[by]
+    stmt = (
+        select(key, model.currency)
+        .add_columns(func.sum(model.line_count), func.sum(model.amount))
+        .where(model.month >= first, model.month <= last)
+        .group_by(key, model.currency)
+    )
+    if territory_ids is not None:
+        stmt = stmt.where(model.territory_id.in_(territory_ids))
+    return stmt
