@@ -1,7 +1,7 @@
 """dashboards: sales per territory and month, each partner's one territory, quarter leaderboard
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-07
 
 Derived from `sales_monthly` and rebuilt with it (workflows/rollups.py), so the manager
@@ -15,8 +15,8 @@ partners as before.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025"
-down_revision = "0024"
+revision = "0026"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
