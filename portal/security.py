@@ -13,7 +13,8 @@ from functools import wraps
 
 from flask import abort, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Integer, Select, any_, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from .extensions import db
 from .inputs import MAX_ID
@@ -282,7 +283,14 @@ def managed_territory_ids(user) -> Select:
     read = request.environ.setdefault("portal.managed_territory_ids", {})  # this request only
     if user.id not in read:
         read[user.id] = sorted(db.session.scalars(stmt))
-    return select(Territory.id).where(Territory.id.in_(read[user.id]))
+    ids = read[user.id]
+    if db.engine.dialect.name == "postgresql":
+        # One array parameter, not one per id: a page's statements stay short enough for the
+        # driver to keep them parsed, however many territories the manager has.
+        named = Territory.id == any_(literal(ids, ARRAY(Integer)))
+    else:
+        named = Territory.id.in_(ids)
+    return select(Territory.id).where(named)
 
 
 def managed_partner_ids(user, on: date | None = None) -> Select:
