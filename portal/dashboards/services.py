@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from werkzeug.datastructures import MultiDict
 
+from workflows.base_currency import quarter_bounds
+
 from ..models import Role
 from ..security import Perm, can
 from . import cache, manager, partner, presenters
@@ -26,7 +28,7 @@ def what_if_request(args: MultiDict) -> tuple[WhatIfForm | None, dict[int, Decim
 
 def partner_dashboard(user, args: MultiDict, today: date) -> dict:
     form, extras = what_if_request(args)
-    start, _month = manager.quarter_bounds(today)
+    start, _month = quarter_bounds(today)
     return {
         "balances": partner.balances(user),
         "payment_hold": partner.payment_hold(user),

@@ -302,14 +302,11 @@ def claim_shard(run_id: int, shard: int, worker: str) -> ShardClaim | None:
             heartbeat_at=now,
             error=None,
         )
-    )
-    if claimed.rowcount != 1:
+        .returning(CalcShard.first_line_id, CalcShard.last_line_id)
+    ).one_or_none()
+    if claimed is None:
         return None
-    first, last = db.session.execute(
-        select(CalcShard.first_line_id, CalcShard.last_line_id).where(
-            CalcShard.run_id == run_id, CalcShard.shard == shard
-        )
-    ).one()
+    first, last = claimed
     return ShardClaim(run_id, shard, run.shards_total, None if first is None else (first, last))
 
 
