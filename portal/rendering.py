@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask import current_app
 from flask_babel import (
@@ -25,7 +26,8 @@ from .formatting import (
     threshold,
     units,
 )
-from .security import Perm, can
+from .models import Role
+from .security import Perm, can, role_can
 
 
 @dataclass(frozen=True)
@@ -125,14 +127,21 @@ def import_error_message(error: dict) -> str:
     return gettext(error["message"], **(error.get("params") or {}))
 
 
-def navigation_for(user) -> list[NavLink | NavGroup]:
+def navigation_for(user) -> tuple[NavLink | NavGroup, ...]:
     """What `user` may open, in menu order: a menu keeps the pages the user may open and becomes
     a plain link when that is one page; a menu with none is left out."""
     if not user.is_authenticated:
-        return []
+        return ()
+    return _navigation(Role(user.role) if user.active else None)
+
+
+@cache
+def _navigation(role: Role | None) -> tuple[NavLink | NavGroup, ...]:
+    """The menu of an active user of `role` (None: an inactive user, who holds no permission);
+    it depends on nothing else, so each process builds it once per role."""
 
     def allowed(link: NavLink) -> bool:
-        return link.perm is None or can(user, link.perm)
+        return link.perm is None or (role is not None and role_can(role, link.perm))
 
     entries: list[NavLink | NavGroup] = []
     for entry in NAVIGATION:
@@ -144,7 +153,7 @@ def navigation_for(user) -> list[NavLink | NavGroup]:
             entries.append(links[0])
         elif links:
             entries.append(NavGroup(entry.label, links))
-    return entries
+    return tuple(entries)
 
 
 def register_template_helpers(app) -> None:

@@ -34,10 +34,9 @@ from ..models import (
     MdfEntry,
     MdfFund,
     MdfRequest,
-    Partner,
     SalesMonthly,
 )
-from ..security import Perm, can, find_visible, visible_to
+from ..security import Perm, can, visible_to
 from .whatif import Projection, Standing, standing, what_if
 
 RECENT_DEALS = 6
@@ -65,9 +64,7 @@ def payment_hold(user) -> PaymentHold | None:
     """Whether the reader's organisation's payments are held for want of a verified account."""
     if user.partner_id is None or not can(user, Perm.VIEW_STATEMENTS):
         return None
-    partner = find_visible(Partner, user.partner_id, user)
-    if partner is None:
-        return None
+    partner = user.partner  # the reader's own organisation, loaded with the page
     reason = hold_reasons([partner.id], partner.currency).get(partner.id)
     if reason is None:
         return None
@@ -180,17 +177,31 @@ def month_starts(today: date, months: int = CHART_MONTHS) -> list[date]:
     return [date((i) // 12, i % 12 + 1, 1) for i in range(index - months + 1, index + 1)]
 
 
-def monthly_revenue(user, today: date) -> dict:
-    """Chart data: revenue per month and currency from the roll-up, as plain strings."""
-    months = month_starts(today)
+MonthSums = list[tuple[date, str, int, Decimal]]
+
+
+def monthly_sums(user, first: date, last: date) -> MonthSums:
+    """Lines and amount per month and currency in the months from `first` to `last`, from the
+    roll-up."""
     stmt = (
-        select(SalesMonthly.month, SalesMonthly.currency, func.sum(SalesMonthly.amount))
-        .where(SalesMonthly.month >= months[0], SalesMonthly.month <= months[-1])
+        select(
+            SalesMonthly.month,
+            SalesMonthly.currency,
+            func.sum(SalesMonthly.line_count),
+            func.sum(SalesMonthly.amount),
+        )
+        .where(SalesMonthly.month >= first, SalesMonthly.month <= last)
         .group_by(SalesMonthly.month, SalesMonthly.currency)
     )
+    return [tuple(row) for row in db.session.execute(visible_to(stmt, user, SalesMonthly))]
+
+
+def _chart(rows: MonthSums, months: list[date]) -> dict:
+    """Chart data: revenue per month and currency, as plain strings."""
     series: dict[str, dict[date, Decimal]] = defaultdict(dict)
-    for month, currency, amount in db.session.execute(visible_to(stmt, user, SalesMonthly)):
-        series[currency][month] = amount
+    for month, currency, _lines, amount in rows:
+        if months[0] <= month <= months[-1]:
+            series[currency][month] = amount
     return {
         "labels": [m.isoformat()[:7] for m in months],
         "series": {
@@ -200,24 +211,36 @@ def monthly_revenue(user, today: date) -> dict:
     }
 
 
+def _totals(rows: MonthSums, start: date, end: date) -> list[tuple[str, int, Decimal]]:
+    """Lines and amount per currency over the months from `start` to `end`, by currency."""
+    totals: dict[str, list] = {}
+    for month, currency, lines, amount in rows:
+        if start <= month <= end:
+            total = totals.setdefault(currency, [0, Decimal(0)])
+            total[0] += lines
+            total[1] += amount
+    return [(currency, lines, amount) for currency, (lines, amount) in sorted(totals.items())]
+
+
+def monthly_revenue(user, today: date) -> dict:
+    """Chart data for the last twelve months up to today's."""
+    months = month_starts(today)
+    return _chart(monthly_sums(user, months[0], months[-1]), months)
+
+
 def quarter_totals(user, start: date, end: date) -> list[tuple[str, int, Decimal]]:
     """Lines and amount per currency in the months from `start` to `end`, from the roll-up."""
-    stmt = (
-        select(
-            SalesMonthly.currency, func.sum(SalesMonthly.line_count), func.sum(SalesMonthly.amount)
-        )
-        .where(SalesMonthly.month >= start, SalesMonthly.month <= end)
-        .group_by(SalesMonthly.currency)
-        .order_by(SalesMonthly.currency)
-    )
-    return [tuple(row) for row in db.session.execute(visible_to(stmt, user, SalesMonthly))]
+    return _totals(monthly_sums(user, start, end), start, end)
 
 
 def sales_summary(user, start: date, today: date) -> dict:
-    """The roll-up figures of the partner dashboard (cached together)."""
+    """The roll-up figures of the partner dashboard (cached together), from one query: the
+    chart's twelve months and the quarter so far."""
+    months = month_starts(today)
+    rows = monthly_sums(user, min(months[0], start), months[-1])
     return {
-        "chart": monthly_revenue(user, today),
-        "totals": [list(row) for row in quarter_totals(user, start, today)],
+        "chart": _chart(rows, months),
+        "totals": [list(row) for row in _totals(rows, start, today)],
     }
 
 

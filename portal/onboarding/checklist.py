@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 
-from workflows.onboarding.agreements import current_version, has_accepted
+from workflows.onboarding.agreements import current_version_for
 
 from ..extensions import db
 from ..models import DealRegistration, Invitation, User
@@ -37,31 +37,38 @@ def checklist_for(user) -> list[Item]:
             "team.profile" if admin else None,
         )
     ]
-    version = current_version()
+    version, accepted = current_version_for(user)
     if version is not None:
         items.append(
             Item(
                 _l("Accept the partner agreement"),
-                has_accepted(user, version),
+                accepted,
                 "agreements.accept" if can(user, Perm.ACCEPT_AGREEMENTS) else None,
             )
         )
-    colleagues = select(func.count(User.id)).where(User.partner_id == partner_id)
-    invited = db.session.scalar(select(exists().where(Invitation.partner_id == partner_id)))
+    # whether anyone was invited, how many colleagues there are and whether a deal was
+    # registered: one round trip
+    invited, colleagues, registered = db.session.execute(
+        select(
+            exists().where(Invitation.partner_id == partner_id),
+            select(func.count(User.id)).where(User.partner_id == partner_id).scalar_subquery(),
+            exists().where(
+                DealRegistration.partner_id == partner_id,
+                DealRegistration.submitted_at.is_not(None),
+            ),
+        )
+    ).one()
     items.append(
         Item(
             _l("Invite your first colleague"),
-            bool(invited) or db.session.scalar(colleagues) > 1,
+            bool(invited) or colleagues > 1,
             "team.index" if admin else None,
         )
-    )
-    registered = exists().where(
-        DealRegistration.partner_id == partner_id, DealRegistration.submitted_at.is_not(None)
     )
     items.append(
         Item(
             _l("Register your first deal"),
-            bool(db.session.scalar(select(registered))),
+            bool(registered),
             "deals.new" if can(user, Perm.REGISTER_DEALS) else None,
         )
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -32,25 +32,22 @@ def partners_query(user, search: str = ""):
 def current_assignments(
     partner_ids: list[int], on: date | None = None
 ) -> dict[int, tuple[str, str]]:
-    """(territory name, tier) on `on` for each partner id, in two set-based queries."""
+    """(territory name, tier) on `on` for each partner id, in one set-based query."""
     day = on or date.today()
-    territories = dict(
-        db.session.execute(
-            select(PartnerTerritory.partner_id, Territory.name)
-            .join(Territory, Territory.id == PartnerTerritory.territory_id)
-            .where(
-                PartnerTerritory.partner_id.in_(partner_ids), current_range(PartnerTerritory, day)
-            )
-        ).all()
+    territories = (
+        select(PartnerTerritory.partner_id, literal("territory"), Territory.name)
+        .join(Territory, Territory.id == PartnerTerritory.territory_id)
+        .where(PartnerTerritory.partner_id.in_(partner_ids), current_range(PartnerTerritory, day))
     )
-    tiers = dict(
-        db.session.execute(
-            select(PartnerTier.partner_id, PartnerTier.tier).where(
-                PartnerTier.partner_id.in_(partner_ids), current_range(PartnerTier, day)
-            )
-        ).all()
+    tiers = select(PartnerTier.partner_id, literal("tier"), PartnerTier.tier).where(
+        PartnerTier.partner_id.in_(partner_ids), current_range(PartnerTier, day)
     )
-    return {pid: (territories.get(pid, ""), tiers.get(pid, "")) for pid in partner_ids}
+    found: dict[str, dict[int, str]] = {"territory": {}, "tier": {}}
+    for partner_id, kind, value in db.session.execute(union_all(territories, tiers)):
+        found[kind][partner_id] = value
+    return {
+        pid: (found["territory"].get(pid, ""), found["tier"].get(pid, "")) for pid in partner_ids
+    }
 
 
 def sales_query(

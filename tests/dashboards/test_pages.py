@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event
+
 from tests.dashboards.conftest import build_world
 
 
@@ -76,3 +78,71 @@ def test_manager_empty_states(make, login):
     assert "No sales in your territories this quarter." in manager_page
     rollup = client.get(f"/dashboards/territories/{world.t['DACH'].id}")
     assert "Nothing below this territory yet." in rollup.get_data(as_text=True)
+
+
+def test_partner_dashboard_reads_a_fixed_number_of_statements(world, make, login, db):
+    """No statement per row: more sales months and currencies, deals, points lots and spends
+    leave the number of statements a render sends unchanged, within the page's budget."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from portal.models import DealRegistration, Product, utcnow
+    from workflows.rewards import ledger
+    from workflows.rollups import refresh_sales_monthly
+
+    from .conftest import THIS_MONTH, TODAY
+
+    client = login(world.ann)
+    client.get("/dashboard")  # the first request of a session settles the user's cache
+
+    def statements() -> int:
+        sent = []
+
+        def note(conn, cursor, statement, *args):
+            if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):  # the test's
+                sent.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            assert client.get("/dashboard").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        return len(sent)
+
+    before = statements()
+    product = db.session.query(Product).one()
+    for months_back in range(1, 6):
+        sold_on = (THIS_MONTH - timedelta(days=months_back * 28)).replace(day=1)
+        for currency in ("USD", "EUR", "GBP"):
+            make.sale(world.acme, product, "100.00", sold_on=sold_on, currency=currency)
+    refresh_sales_monthly()
+    for n in range(4):
+        db.session.add(
+            DealRegistration(
+                partner_id=world.acme.id,
+                submitted_by_id=world.ann.id,
+                state="submitted",
+                customer_name=f"Customer {n}",
+                customer_key=f"customer-{n}",
+                country="DE",
+                estimated_value=Decimal("1000"),
+                currency="USD",
+                expected_close_on=TODAY,
+                submitted_at=utcnow(),
+            )
+        )
+    ledger.lock_partner(world.acme.id)
+    for n in range(3):
+        ledger.post(
+            world.acme.id,
+            "earn",
+            100,
+            on=TODAY,
+            source=f"statements:{n}",
+            expires_on=TODAY + timedelta(days=30 + n),
+        )
+    ledger.post(world.acme.id, "adjust", -150, on=TODAY, source="statements:spend")
+    db.session.commit()
+    body = client.get("/dashboard").get_data(as_text=True)
+    assert "Customer 3" in body and "150" in body  # the new rows are on the page
+    assert statements() == before <= 20

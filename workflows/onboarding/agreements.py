@@ -22,23 +22,31 @@ def current_version(day: date | None = None) -> AgreementVersion | None:
     )
 
 
-def has_accepted(user, version: AgreementVersion) -> bool:
-    """Whether `user` (or, for a partner user, anyone of their organisation) accepted `version`.
-
-    The agreement binds the organisation: one partner admin's acceptance covers the others.
-    """
-    accepted = exists().where(AgreementAcceptance.version_id == version.id)
+def _accepted(user, version_id):
+    """EXISTS: `user` (or, for a partner user, anyone of their organisation) accepted the
+    version `version_id` (a value or a column). The agreement binds the organisation: one
+    partner admin's acceptance covers the others."""
+    accepted = exists().where(AgreementAcceptance.version_id == version_id)
     if user.partner_id is None:
-        accepted = accepted.where(AgreementAcceptance.user_id == user.id)
-    else:
-        colleagues = select(User.id).where(User.partner_id == user.partner_id)
-        accepted = accepted.where(AgreementAcceptance.user_id.in_(colleagues))
-    return bool(db.session.scalar(select(accepted)))
+        return accepted.where(AgreementAcceptance.user_id == user.id)
+    colleagues = select(User.id).where(User.partner_id == user.partner_id)
+    return accepted.where(AgreementAcceptance.user_id.in_(colleagues))
+
+
+def current_version_for(user, day: date | None = None) -> tuple[AgreementVersion | None, bool]:
+    """The version in effect on `day` and whether `user` (their organisation) accepted it, in
+    one statement; (None, False) when no version is in effect."""
+    day = day or utcnow().date()
+    row = db.session.execute(
+        select(AgreementVersion, _accepted(user, AgreementVersion.id))
+        .where(AgreementVersion.effective_on <= day)
+        .order_by(AgreementVersion.version.desc())
+        .limit(1)
+    ).first()
+    return (None, False) if row is None else (row[0], bool(row[1]))
 
 
 def pending_version_for(user) -> AgreementVersion | None:
     """The current version when the user (their organisation) has not accepted it yet."""
-    version = current_version()
-    if version is None or has_accepted(user, version):
-        return None
-    return version
+    version, accepted = current_version_for(user)
+    return None if version is None or accepted else version

@@ -39,18 +39,21 @@ def lock_partner(partner_id: int) -> None:
 
 def _outstanding(partner_id: int, via, entries: select, size) -> list[tuple[PointsEntry, int]]:
     """Each of `entries` with what its `size` has left after the allocations made `via` that
-    column (lot_id for lots, consumer_id for consumptions), those with something left."""
-    used = dict(
-        db.session.execute(
-            select(via, func.coalesce(func.sum(PointsAllocation.points), 0))
-            .join(PointsEntry, PointsEntry.id == via)
-            .where(PointsEntry.partner_id == partner_id)
-            .group_by(via)
-        ).all()
+    column (lot_id for lots, consumer_id for consumptions), those with something left; one
+    statement (the entries joined to their allocation sums), in the entries' order."""
+    used = (
+        select(via.label("entry_id"), func.sum(PointsAllocation.points).label("points"))
+        .join(PointsEntry, PointsEntry.id == via)
+        .where(PointsEntry.partner_id == partner_id)
+        .group_by(via)
+        .subquery()
     )
-    left = [
-        (entry, size(entry) - int(used.get(entry.id, 0))) for entry in db.session.scalars(entries)
-    ]
+    rows = db.session.execute(
+        entries.outerjoin(used, used.c.entry_id == PointsEntry.id).add_columns(
+            func.coalesce(used.c.points, 0)
+        )
+    ).all()
+    left = [(entry, size(entry) - int(allocated)) for entry, allocated in rows]
     return [(entry, points) for entry, points in left if points > 0]
 
 
@@ -148,18 +151,19 @@ def move_allocations(source: PointsEntry, target: PointsEntry, sign: int) -> Non
         db.session.execute(db.insert(PointsAllocation), rows)
 
 
-def _sum(*where) -> int:
-    return int(
-        db.session.scalar(select(func.coalesce(func.sum(PointsEntry.points), 0)).where(*where))
-    )
-
-
 def balance(partner_id: int, as_of: date) -> Balance:
     """available = sum of entries up to `as_of` − lots already past expiry but not yet expired
     by the job; held = points held by open requests; expiring = usable points whose last usable
-    day falls within the next 90 days."""
-    total = _sum(PointsEntry.partner_id == partner_id, PointsEntry.occurred_on <= as_of)
-    held = -_sum(PointsEntry.partner_id == partner_id, PointsEntry.kind.in_(("hold", "release")))
+    day falls within the next 90 days. Two statements: both sums, then the lots with points
+    left."""
+    total, held = db.session.execute(
+        select(
+            func.coalesce(func.sum(PointsEntry.points).filter(PointsEntry.occurred_on <= as_of), 0),
+            func.coalesce(
+                func.sum(PointsEntry.points).filter(PointsEntry.kind.in_(("hold", "release"))), 0
+            ),
+        ).where(PointsEntry.partner_id == partner_id)
+    ).one()
     lapsed = expiring = 0
     for lot, points in lot_remaining(partner_id):
         if lot.occurred_on > as_of or lot.expires_on is None:
@@ -168,7 +172,7 @@ def balance(partner_id: int, as_of: date) -> Balance:
             lapsed += points
         elif lot.expires_on <= as_of + EXPIRING_WINDOW:
             expiring += points
-    return Balance(available=total - lapsed, held=held, expiring=expiring, as_of=as_of)
+    return Balance(available=int(total) - lapsed, held=-int(held), expiring=expiring, as_of=as_of)
 
 
 def entries(partner_id: int, *, kinds: Iterable[str] = (), since=None, until=None):
