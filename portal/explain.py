@@ -16,6 +16,7 @@ from flask_babel import gettext
 
 from .formatting import (
     amount_number,
+    amount_with_code,
     money,
     money_precise,
     money_with_rounding,
@@ -31,6 +32,7 @@ TIER_STEP = (
     " %(measure)s × %(rate)s = %(amount)s."
 )
 SUM_STEP = "Sum of the slices: %(amount)s."
+CONTEST_STEP = "Contest measure: %(measure)s; the standings rank it against the others."
 MEASURES = frozenset({"measure", "current", "previous", "growth", "base"})
 THRESHOLDS = frozenset({"threshold", "lower", "upper"})
 COUNTS = frozenset({"points", "points_per_unit"})
@@ -46,9 +48,13 @@ def _decimal(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _money_formats(template: str, capped: bool) -> dict[str, Callable[[Decimal, str], str]]:
+def _money_formats(
+    template: str, capped: bool, coded: bool
+) -> dict[str, Callable[[Decimal, str], str]]:
     """How a step's money parameters read. Sentences that name the currency code after the
-    amount get plain numbers ("205,925.40 EUR"), the others carry the currency sign. The final
+    amount get plain numbers ("205,925.40 EUR"), the others carry the currency sign. A contest's
+    explanation (`coded`) reads every amount with the code, as its contest page does, so its
+    measure step says the same "205,925.40 EUR" as the revenue step before it. The final
     rounding shows the payable; the tier result and the sum of slices show what rounding
     changed (unless a cap replaced them); slices and the amount before a cap are intermediates."""
     if "%(currency)s" in template:
@@ -57,6 +63,13 @@ def _money_formats(template: str, capped: bool) -> dict[str, Callable[[Decimal, 
             "threshold": lambda n, c: amount_number(n, c, whole=True),
             "amount": amount_number,
             "precise": lambda n, c: amount_number(n, c, precise=True),
+        }
+    if coded:
+        return {
+            "money": amount_with_code,
+            "threshold": lambda n, c: amount_with_code(n, c, whole=True),
+            "amount": amount_with_code,
+            "precise": amount_with_code,
         }
     formats = {
         "money": money,
@@ -69,10 +82,12 @@ def _money_formats(template: str, capped: bool) -> dict[str, Callable[[Decimal, 
     return formats
 
 
-def sentence(step: Mapping[str, Any], currency: str, *, per_unit: bool, capped: bool) -> str:
+def sentence(
+    step: Mapping[str, Any], currency: str, *, per_unit: bool, capped: bool, coded: bool = False
+) -> str:
     """One stored step as a sentence in the reader's language with formatted numbers."""
     template = step["template"]
-    formats = _money_formats(template, capped)
+    formats = _money_formats(template, capped, coded)
     values: dict[str, Any] = {}
     for key, raw in (step.get("params") or {}).items():
         number = _decimal(raw)
@@ -102,8 +117,12 @@ def sentence(step: Mapping[str, Any], currency: str, *, per_unit: bool, capped: 
 
 
 def sentences(steps: Iterable[Mapping[str, Any]], currency: str) -> list[str]:
-    """A result's explanation, step by step; a quantity program's rates read per unit."""
+    """A result's explanation, step by step; a quantity program's rates read per unit, a
+    contest's amounts with the currency code."""
     steps = list(steps or [])
     templates = {step["template"] for step in steps}
     per_unit, capped = QUANTITY_STEP in templates, CAPPED_STEP in templates
-    return [sentence(step, currency, per_unit=per_unit, capped=capped) for step in steps]
+    coded = CONTEST_STEP in templates
+    return [
+        sentence(step, currency, per_unit=per_unit, capped=capped, coded=coded) for step in steps
+    ]

@@ -88,6 +88,14 @@ def amount_number(
     return _decimal(_rounded(amount, currency), digits, digits)
 
 
+def amount_with_code(amount: Decimal | None, currency: str, *, whole: bool = False) -> str:
+    """A money amount followed by its ISO code, as contest pages and the sentences that name
+    the code read: "205,925.40 EUR" (`whole`: "5,000 EUR" for an integral threshold)."""
+    if amount is None:
+        return ""
+    return f"{amount_number(amount, currency, whole=whole)} {currency}"
+
+
 def _decimal(value: Decimal, least: int, most: int) -> str:
     return _formatted("decimal_formats", None, value, least, most)
 

@@ -17,10 +17,12 @@ from flask_login import current_user
 from . import labels
 from .dates import show_date, show_datetime, show_period
 from .formatting import (
+    amount_with_code,
     measure,
     money,
     money_precise,
     percent,
+    points,
     quantity,
     rate,
     threshold,
@@ -160,6 +162,8 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters.update(
         money=money,
         money_precise=money_precise,
+        amount_with_code=amount_with_code,
+        points=points,
         quantity=quantity,
         units=units,
         percent=percent,

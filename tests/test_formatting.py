@@ -187,3 +187,45 @@ def test_german_explanations_use_german_numbers(reader):
     sentences = explain.sentences(_steps(**CASES["retroactive"]), "EUR")
     assert "205.925,40 EUR" in sentences[0]
     assert f"× 2{NBSP}% = 4.118,51{NBSP}€" in sentences[1]
+
+
+CONTEST = """
+code: C
+name: Contest
+kind: contest
+currency: EUR
+period: {start: 2027-01-01, end: 2027-12-31}
+contest:
+  measure: %(measure)s
+  qualify: {threshold: 50000}
+"""
+
+
+def _contest_steps(measure, current, previous=None):
+    spec = parse_spec(CONTEST % {"measure": measure})
+    aggregate = PayeeAggregate("P", D(current), previous_measure=previous)
+    return explanation_json(calculate_payee(spec, aggregate).explanation)
+
+
+def test_a_revenue_contest_reads_every_amount_with_the_currency_code(reader):
+    reader("en")
+    sentences = explain.sentences(_contest_steps("revenue", "205925.4000000000"), "EUR")
+    assert sentences == [
+        "Eligible revenue in the period: 205,925.40 EUR.",
+        "Contest measure: 205,925.40 EUR; the standings rank it against the others.",
+    ]
+
+
+def test_a_growth_contest_reads_every_amount_with_the_currency_code(reader):
+    reader("de")
+    steps = _contest_steps("growth", "250000.0000000000", D("110000.5000000000"))
+    sentences = explain.sentences(steps, "EUR")
+    assert "€" not in "".join(sentences)
+    assert "250.000,00 EUR - 110.000,50 EUR" in sentences[1]
+    assert sentences[-1].startswith("Wettbewerbswert: 139.999,50 EUR;")
+
+
+def test_a_rebate_keeps_the_currency_sign_in_its_tier_step(reader):
+    reader("en")
+    sentences = explain.sentences(_steps(**CASES["growth"]), "EUR")
+    assert "€250,000.00 - €110,000.50" in sentences[1]

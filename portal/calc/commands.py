@@ -135,6 +135,7 @@ def approve(run_id, actor):
     run = _run(run_id)
     lines = settlement.approve_run(run, actor=actor)
     db.session.commit()
+    enqueue.pending_mail()  # a contest's winners
     written = "earned_rows" if run.program.kind == "coop" else "payout_lines"
     entries, points = contest_awards.posted_by(run_id)
     posted = f" points_entries={entries} points={points}" if entries else ""

@@ -22,7 +22,7 @@ from workflows.engine.contest import awards_for
 from ..dates import show_date
 from ..explain import sentences
 from ..extensions import db
-from ..formatting import amount_number, points, units
+from ..formatting import amount_with_code, points, units
 from ..models import CalcResult, ContestStanding, Partner, Program
 from ..security import Perm, ensure, is_visible
 from .contest_words import award_line
@@ -67,7 +67,7 @@ def measure_text(rules: ContestRules, value: Decimal, currency: str) -> str:
         return units(value)
     if rules.measure == ContestMeasure.POINTS:
         return points(value)
-    return f"{amount_number(value, currency)} {currency}"
+    return amount_with_code(value, currency)
 
 
 def gap_sentence(

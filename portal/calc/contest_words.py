@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from workflows.engine import Award, AwardKind, ContestMeasure, GroupBy, ProgramSpec
 
-from ..formatting import amount_number, points, units
+from ..formatting import amount_with_code, points, units
 from ..labels import label
 
 
@@ -26,7 +26,7 @@ def _threshold(spec: ProgramSpec) -> str:
         return units(value)
     if measure == ContestMeasure.POINTS:
         return points(value)
-    return f"{amount_number(value, spec.currency, whole=True)} {spec.currency}"
+    return amount_with_code(value, spec.currency, whole=True)
 
 
 def award_line(award: Award, currency: str) -> str:

@@ -13,7 +13,9 @@ from decimal import Decimal
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
-from workflows.calc.runs import run_lines
+from workflows.calc.points_measure import EarnedPoints, measures_points, points_entries
+from workflows.calc.runs import run_lines, run_scope
+from workflows.engine import spec_from_dict
 
 from ..extensions import db
 from ..models import CalcResult, CalcRun, ImportBatch, Partner, SaleLine
@@ -85,6 +87,7 @@ class PayeeChange:
     after: CalcResult | None
     added: int = 0
     restated: int = 0
+    entries: bool = False  # added counts ledger entries (a points contest), not sales lines
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -129,6 +132,21 @@ def line_changes(run: CalcRun, earlier: CalcRun) -> dict[int, tuple[int, int]]:
     return {payee: (int(a or 0), int(r or 0)) for payee, a, r in db.session.execute(stmt)}
 
 
+def entry_changes(run: CalcRun, earlier: CalcRun) -> dict[int, tuple[int, int]]:
+    """Per payee of a points contest's run: its counted ledger entries written after `earlier`
+    read the ledger (added), with the run's own filters. The ledger is append-only (a return or
+    a lower restatement is a new negative earn entry, added like any other), so nothing is
+    restated. One GROUP BY."""
+    earned = EarnedPoints(run_scope(run.id))
+    stmt = (
+        select(earned.payee.label("payee"), func.count())
+        .select_from(earned.source)
+        .where(*earned.where, points_entries.c.created_at > earlier.created_at)
+        .group_by(earned.payee)
+    )
+    return {payee: (int(added), 0) for payee, added in db.session.execute(stmt)}
+
+
 def compare(run: CalcRun, earlier: CalcRun, user) -> list[PayeeChange]:
     """Every payee the user may see whose result differs between the two runs, largest change
     first; reasons are filled in by the caller's presenter."""
@@ -137,7 +155,11 @@ def compare(run: CalcRun, earlier: CalcRun, user) -> list[PayeeChange]:
     partners = {
         p.id: p for p in db.session.scalars(select(Partner).where(Partner.id.in_(payee_ids)))
     }
-    counts = line_changes(run, earlier) if payee_ids else {}
+    # What the run counts: a points contest adds up ledger entries, every other run sales lines.
+    entries = measures_points(spec_from_dict(run.program_version.spec))
+    counts = {}
+    if payee_ids:
+        counts = entry_changes(run, earlier) if entries else line_changes(run, earlier)
     changes = []
     for payee_id in payee_ids:
         new, old = after.get(payee_id), before.get(payee_id)
@@ -147,7 +169,15 @@ def compare(run: CalcRun, earlier: CalcRun, user) -> list[PayeeChange]:
             continue
         currency = (new or old).currency
         changes.append(
-            PayeeChange(partners[payee_id], currency, old, new, added=added, restated=restated)
+            PayeeChange(
+                partners[payee_id],
+                currency,
+                old,
+                new,
+                added=added,
+                restated=restated,
+                entries=entries,
+            )
         )
     changes.sort(key=lambda c: (-abs(c.change), c.payee.code))
     return changes

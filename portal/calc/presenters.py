@@ -23,13 +23,23 @@ def run_approval(run: CalcRun, user) -> str | None:
 
 
 def change_reasons(change: PayeeChange, per_unit: bool) -> list[str]:
-    """Lines added or restated, band reached, cap, or (same lines, other measure) FX or
-    eligibility: everything that moved this payee's amount."""
+    """Lines added or restated (ledger entries added, for a points contest), band reached, cap,
+    or (same lines, other measure) FX or eligibility: everything that moved this payee's
+    amount or measure."""
     before, after = change.before, change.after
     if before is None:
         return [gettext("new payee in this period")]
     reasons = []
-    if change.added:
+    if change.added and change.entries:
+        reasons.append(
+            ngettext(
+                "%(count)s ledger entry added",
+                "%(count)s ledger entries added",
+                change.added,
+                count=change.added,
+            )
+        )
+    elif change.added:
         reasons.append(
             ngettext(
                 "%(count)s line added", "%(count)s lines added", change.added, count=change.added
@@ -45,7 +55,11 @@ def change_reasons(change: PayeeChange, per_unit: bool) -> list[str]:
             )
         )
     if after is None:
-        reasons.append(gettext("no eligible sales any more"))
+        reasons.append(
+            gettext("no eligible points earned any more")
+            if change.entries
+            else gettext("no eligible sales any more")
+        )
         return reasons
     if after.band_from != before.band_from:
         if after.band_from is None:
@@ -63,9 +77,10 @@ def change_reasons(change: PayeeChange, per_unit: bool) -> list[str]:
     if after.capped != before.capped:
         reasons.append(gettext("cap reached") if after.capped else gettext("no longer capped"))
     if after.measure != before.measure and not (change.added or change.restated):
-        reasons.append(
-            gettext("same lines, other eligibility (territory, tier or product)")
-            if per_unit
-            else gettext("same lines, other FX rates or eligibility")
-        )
+        if change.entries:
+            reasons.append(gettext("same ledger entries, other eligibility (territory or tier)"))
+        elif per_unit:
+            reasons.append(gettext("same lines, other eligibility (territory, tier or product)"))
+        else:
+            reasons.append(gettext("same lines, other FX rates or eligibility"))
     return reasons

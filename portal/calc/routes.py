@@ -114,6 +114,7 @@ def approve(run_id):
     confirmed(ConfirmForm())
     back = url_for("calc.run", run_id=run_id)
     lines = commit_or_refuse(lambda: settlement.approve_run(run, actor=current_user), back)
+    enqueue.pending_mail()  # a contest's winners
     if run.program.kind == "coop":
         flash(_("Approved: %(count)s earned rows posted to the fund.", count=len(lines)), "success")
     else:

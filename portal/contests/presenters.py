@@ -1,12 +1,16 @@
-"""What the contest pages show beside the figures: group names and the progress chart."""
+"""What the contest pages show beside the figures: group names, the progress chart, and what
+a partner that is not ranked yet reads."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from workflows.engine import ContestMeasure, GroupBy
 
+from ..dates import show_date
 from ..extensions import db
 from ..labels import label
 from ..models import Territory
@@ -41,3 +45,26 @@ def chart_data(contest: Contest, points: list[Point]) -> dict:
             "rank": _("Rank"),
         },
     }
+
+
+def unranked_sentence(contest: Contest) -> str:
+    """Why an eligible partner has no rank yet: no ranking has run, or the latest one counted
+    nothing of its own (no eligible sale, or no points earned, that did not net to zero)."""
+    if contest.run is None:
+        return _("Not ranked yet: the contest's first ranking is still to come.")
+    day = show_date(contest.run.period_end)
+    if contest.run_spec.contest.measure == ContestMeasure.POINTS:
+        return _(
+            "Not ranked yet: the ranking as of %(day)s found no points earned by your "
+            "organisation in the contest.",
+            day=day,
+        )
+    return _(
+        "Not ranked yet: the ranking as of %(day)s found no eligible sale of your organisation.",
+        day=day,
+    )
+
+
+def takes_part_unranked(contest: Contest, today: date) -> bool:
+    """An open contest the partner may enter but has no rank in yet."""
+    return contest.status(today) == "open" and (contest.own is None or contest.own.rank is None)

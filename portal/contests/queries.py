@@ -3,8 +3,9 @@ one before, for movement), the reader's own standing, and a partner's standings 
 
 Set-based: a list of contests costs a fixed number of queries whatever its length. A partner
 takes part in a contest when it is ranked in the contest's latest finished run (as the API
-decides); a manager sees the contests whose eligible territories meet their subtrees; finance
-and administrators see every contest.
+decides), and in every open contest it is eligible for today, ranked or not yet; a manager sees
+the contests whose eligible territories meet their subtrees; finance and administrators see
+every contest.
 """
 
 from __future__ import annotations
@@ -17,11 +18,22 @@ from decimal import Decimal
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
-from workflows.engine import ProgramSpec, spec_from_dict
+from workflows.engine import Payee, ProgramSpec, spec_from_dict
 
 from ..extensions import db
-from ..models import CalcRun, ContestStanding, Program, ProgramVersion, Role, Territory
-from ..security import Perm, ensure, managed_territory_ids, visible_to
+from ..models import (
+    CalcRun,
+    ContestStanding,
+    Partner,
+    PartnerTerritory,
+    PartnerTier,
+    Program,
+    ProgramVersion,
+    Role,
+    Territory,
+)
+from ..models.partners import current_range
+from ..security import Perm, ensure, find_visible, managed_territory_ids, visible_to
 
 KIND = "contest"
 OPEN, ENDED, SETTLED = "open", "ended", "settled"
@@ -36,7 +48,7 @@ class Contest:
     spec: ProgramSpec
     runs: tuple[CalcRun, ...]  # newest first: the latest finished run and the one before
     settled: bool
-    own: ContestStanding | None = None
+    own: ContestStanding | None = None  # a partner's: None while it is not ranked yet
 
     @property
     def run(self) -> CalcRun | None:
@@ -172,9 +184,59 @@ def _covers_territories(user, specs: list[ProgramSpec]) -> list[bool]:
     ]
 
 
-def visible_contests(user, program_id: int | None = None) -> list[Contest]:
-    """The contests `user` may open (one of them, with `program_id`), by name."""
+def _territory_paths(specs: list[ProgramSpec]) -> dict[str, str]:
+    """The materialised path of every territory the contests name as eligible."""
+    codes = {code for spec in specs for code in spec.eligible.territories}
+    if not codes:
+        return {}
+    found = select(Territory.code, Territory.path).where(Territory.code.in_(codes))
+    return dict(db.session.execute(found).all())
+
+
+def _eligible_today(user, specs: list[ProgramSpec], today: date) -> list[bool]:
+    """Whether the reader's organisation may take part in each contest today: its territory
+    today lies in one of the contest's eligible subtrees (none named: everywhere) and its tier
+    today is one the contest names (none: every tier); a contest paid per partner group ranks
+    top-level partners only. The organisation and its assignments are read through the
+    scoping gate, so a partner is only ever judged on its own rows."""
+    partner = find_visible(Partner, user.partner_id, user) if user.partner_id else None
+    if partner is None or not specs:
+        return [False for _spec in specs]
+    territory = select(Territory.path).join(
+        PartnerTerritory, PartnerTerritory.territory_id == Territory.id
+    )
+    path = db.session.scalar(
+        visible_to(territory, user, PartnerTerritory).where(
+            PartnerTerritory.partner_id == partner.id, current_range(PartnerTerritory, today)
+        )
+    )
+    tier = db.session.scalar(
+        visible_to(select(PartnerTier.tier), user, PartnerTier).where(
+            PartnerTier.partner_id == partner.id, current_range(PartnerTier, today)
+        )
+    )
+    paths = _territory_paths(specs)
+
+    def eligible(spec: ProgramSpec) -> bool:
+        if spec.payee == Payee.PARTNER_GROUP and partner.parent_id is not None:
+            return False
+        if spec.eligible.partner_tiers and tier not in spec.eligible.partner_tiers:
+            return False
+        if not spec.eligible.territories:
+            return True
+        named = [paths[code] for code in spec.eligible.territories if code in paths]
+        return path is not None and any(path.startswith(above) for above in named)
+
+    return [eligible(spec) for spec in specs]
+
+
+def visible_contests(
+    user, program_id: int | None = None, today: date | None = None
+) -> list[Contest]:
+    """The contests `user` may open (one of them, with `program_id`), by name. A partner's are
+    those it is ranked in and the open ones (on `today`) it is eligible for, ranked or not."""
     ensure(user, Perm.VIEW_CONTESTS)
+    today = today or date.today()
     found = _programs(program_id)
     ids = [program.id for program, _spec in found]
     runs = _finished_runs(ids)
@@ -183,11 +245,14 @@ def visible_contests(user, program_id: int | None = None) -> list[Contest]:
     if role.is_partner:
         latest = [found_runs[0].id for found_runs in runs.values()]
         own = _own_standings(user, latest)
+        running = [(program, spec) for program, spec in found if today <= spec.period.end]
+        judged = _eligible_today(user, [spec for _program, spec in running], today)
+        eligible = {pair[0].id for pair, ok in zip(running, judged, strict=True) if ok}
         contests = []
         for program, spec in found:
             program_runs = runs.get(program.id, ())
             standing = own.get(program_runs[0].id) if program_runs else None
-            if standing is not None:
+            if standing is not None or program.id in eligible:
                 contests.append(
                     Contest(program, spec, program_runs, program.id in settled, standing)
                 )

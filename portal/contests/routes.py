@@ -11,7 +11,7 @@ from ..models import Partner, Role
 from ..security import Perm, _id_or_404, find_visible, requires
 from . import bp
 from .board import board, groups, projected_cost
-from .presenters import chart_data, group_names
+from .presenters import chart_data, group_names, unranked_sentence
 from .queries import SETTLED, Contest, progress, visible_contests
 
 
@@ -19,7 +19,7 @@ from .queries import SETTLED, Contest, progress, visible_contests
 @requires(Perm.VIEW_CONTESTS)
 def index():
     today = date.today()
-    contests = visible_contests(current_user)
+    contests = visible_contests(current_user, today=today)
     role = Role(current_user.role)
     return render_template(
         "contests/index.html",
@@ -33,23 +33,31 @@ def index():
 @bp.get("/<int:contest_id>")
 @requires(Perm.VIEW_CONTESTS)
 def detail(contest_id):
-    found = visible_contests(current_user, _id_or_404(contest_id))
+    today = date.today()
+    found = visible_contests(current_user, _id_or_404(contest_id), today=today)
     if not found:
         abort(404)  # no such contest, or not the reader's
     if Role(current_user.role).is_partner:
-        return _partner_page(found[0])
+        return _partner_page(found[0], today)
     return _board_page(found[0])
 
 
-def _partner_page(contest: Contest):
-    today = date.today()
+def _partner_page(contest: Contest, today: date):
     partner = find_visible(Partner, current_user.partner_id, current_user)
     if partner is None:
         abort(404)
     try:
         place = position(contest.program, partner, current_user, today=today)
     except NotRanked:
-        abort(404)
+        # Listed but not ranked: an open contest the partner is eligible for.
+        return render_template(
+            "contests/partner_unranked.html",
+            contest=contest,
+            spec=contest.run_spec,
+            sentence=unranked_sentence(contest),
+            words=rules_in_words(contest.run_spec),
+            today=today,
+        )
     points = progress(contest, partner.id, current_user)
     spec = contest.run_spec
     return render_template(

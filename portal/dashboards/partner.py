@@ -72,7 +72,8 @@ def payment_hold(user) -> PaymentHold | None:
 
 
 def contests(user, today: date) -> list[Card]:
-    """A card per open contest the partner is ranked in (its latest ranking)."""
+    """A card per open contest the partner takes part in (ranked by its latest ranking, or
+    eligible today and not ranked yet)."""
     return contest_cards(user, today)
 
 

@@ -127,13 +127,14 @@ def test_the_partner_dashboard_card_shows_rank_gap_days_and_award(db, make, logi
     assert f'href="/contests/{cup.program.id}"' in card
 
 
-def test_a_partner_not_ranked_gets_a_404_and_an_empty_list(db, make, login, scenario, cup):
-    outsider = make.user("partner_user", partner=scenario.mover)  # sold nothing eligible
+def test_a_partner_outside_the_contest_gets_a_404_and_an_empty_list(db, make, login, scenario, cup):
+    # Sold nothing eligible, and today in the US: outside the contest's territories.
+    outsider = make.user("partner_user", partner=scenario.mover)
     db.session.commit()
     client = login(outsider)
     assert client.get(f"/contests/{cup.program.id}").status_code == 404
     listing = _text(client.get("/contests"))
-    assert "Winter cup" not in listing and "not ranked in any contest yet" in listing
+    assert "Winter cup" not in listing and "takes part in no contest yet" in listing
     assert 'id="contest-cards"' not in _text(client.get("/dashboard"))
 
 
@@ -268,3 +269,101 @@ def test_the_kept_dashboard_shows_the_new_rank_after_the_next_ranking(
     db.session.commit()
     html = _text(client.get("/dashboard")).split(card)[1]
     assert 'data-field="rank">1' in html and "Qualified at rank 1 as of today." in html
+
+
+# --- eligible partners take part before they are ranked ------------------------------------
+
+
+def open_cup(
+    scenario, code="CUP-NOW", *, ended=False, territories="DACH, FR", tiers="", payee="partner"
+) -> Program:
+    """A contest running today (or one that ended yesterday) that no ranking has run for."""
+    today = date.today()
+    start, end = today - timedelta(days=5), today + timedelta(days=20)
+    if ended:
+        start, end = today - timedelta(days=30), today - timedelta(days=1)
+    text = CONTEST.replace("START", start.isoformat()).replace("END", end.isoformat())
+    text = text.replace("PUBLIC", "false").replace("code: CUP-NOW", f"code: {code}")
+    text = text.replace("[DACH, FR]", f"[{territories}]")
+    if tiers:
+        text = text.replace("categories: [HW]}", f"categories: [HW], partner_tiers: [{tiers}]}}")
+    return load_program(
+        text.replace("currency: EUR", f"currency: EUR\npayee: {payee}"), scenario.finance
+    )
+
+
+def test_an_eligible_partner_sees_an_open_contest_before_its_first_ranking(
+    db, make, login, scenario
+):
+    program = open_cup(scenario)
+    reader = make.user("partner_user", partner=scenario.goldie)  # DACH
+    db.session.commit()
+    client = login(reader)
+    html = _text(client.get("/dashboard"))
+    card = html.split('data-contest="CUP-NOW"')[1].split('id="contest-cards"')[0]
+    assert 'data-field="rank">not ranked yet<' in card
+    assert 'data-field="measure">—<' in card
+    assert "the contest&#39;s first ranking is still to come." in card
+    assert "no award yet" in card and "21 days left" in card
+    assert f'href="/contests/{program.id}"' in card
+    listing = _text(client.get("/contests"))
+    row = listing.split('data-contest="CUP-NOW"')[1].split("</tr>")[0]
+    assert 'data-field="rank">not ranked yet<' in row and "not ranked yet</span>" in row
+    page = _text(client.get(f"/contests/{program.id}"))
+    assert 'data-field="rank">not ranked yet<' in page
+    assert "first ranking is still to come" in page
+    assert "Ranks 1 to 1: 2 trip seats at 4,800 EUR each." in page  # what it may win
+    assert "Nothing yet: only qualified partners win an award." in page
+    assert 'id="neighbours"' not in page and 'id="explanation"' not in page
+
+
+def test_an_eligible_partner_without_a_counted_sale_reads_why_it_has_no_rank(
+    db, make, login, scenario, cup
+):
+    reader = make.user("partner_user", partner=scenario.group)  # DACH, no sale of its own
+    db.session.commit()
+    client = login(reader)
+    today = date.today()
+    day = f"{today.strftime('%b')} {today.day}, {today.year}"
+    sentence = (
+        f"Not ranked yet: the ranking as of {day} found no eligible sale of your organisation."
+    )
+    card = _text(client.get("/dashboard")).split('data-contest="CUP-NOW"')[1]
+    assert 'data-field="rank">not ranked yet<' in card and sentence in card
+    page = _text(client.get(f"/contests/{cup.program.id}"))
+    assert sentence in page
+    for other in ("BRANCH-1", "BRANCH-2", "GOLDIE", "500.00 EUR"):
+        assert other not in page  # no standings of others reach an unranked partner
+
+
+def test_eligibility_is_the_territory_and_tier_of_today_through_the_scoping_gate(
+    db, make, scenario
+):
+    today = date.today()
+    open_cup(scenario, "ANY")
+    open_cup(scenario, "GOLD-ONLY", tiers="gold")
+    open_cup(scenario, "FR-ONLY", territories="FR")
+    open_cup(scenario, "GROUPS", payee="partner_group")
+    open_cup(scenario, "ENDED", ended=True)
+    users = {
+        code: make.user("partner_user", partner=getattr(scenario, attr))
+        for code, attr in [
+            ("GOLDIE", "goldie"),  # DACH, silver since 2025-08-01
+            ("GROUP", "group"),  # DACH, gold, a group's top-level partner
+            ("BRANCH-2", "branch_2"),  # FR, silver, a branch
+            ("MOVER", "mover"),  # moved to the US
+        ]
+    }
+
+    def entered(code: str) -> set[str]:
+        return {c.program.code for c in visible_contests(users[code], today=today)}
+
+    assert entered("GOLDIE") == {"ANY", "GROUPS"}  # its own group's top-level partner
+    assert entered("GROUP") == {"ANY", "GOLD-ONLY", "GROUPS"}
+    assert entered("BRANCH-2") == {"ANY", "FR-ONLY"}
+    assert entered("MOVER") == set()
+    # Finance sees every contest, ended ones too, as before.
+    assert {c.program.code for c in visible_contests(scenario.finance, today=today)} >= {
+        "ANY",
+        "ENDED",
+    }

@@ -659,3 +659,26 @@ def test_the_approve_button_says_what_was_posted(db, redis, login, scenario, ear
     html = response.get_data(as_text=True)
     assert "Approved: 0 payout lines written." in html
     assert "Contest awards: 700 points posted to the partners&#39; points ledgers." in html
+
+
+def test_comparing_two_runs_counts_the_ledger_entries_added_not_sales_lines(
+    db, redis, login, make, scenario, earned, loyalty
+):
+    from tests.calc.test_presentation import visible_text
+
+    program = points_contest(scenario)
+    first = run(program, scenario)
+    post(scenario.goldie, "earn", 120, date(2025, 8, 10), loyalty)
+    post(scenario.branch_2, "earn", -100, date(2025, 8, 11), loyalty)  # a return
+    post(scenario.branch_1, "adjust", 900, date(2025, 8, 12))  # not what the contest counts
+    for day in (date(2025, 8, 10), date(2025, 8, 11), date(2025, 8, 12)):
+        make.sale(scenario.goldie, scenario.switch, "500", sold_on=day)  # counted by no points
+    make.sale(scenario.branch_1, scenario.switch, "500", sold_on=date(2025, 8, 10))
+    second = run(program, scenario)
+    db.session.commit()
+    assert second.line_watermark > first.line_watermark
+    text = visible_text(login(scenario.finance).get(f"/calc/runs/{second.id}/compare"))
+    assert "GOLDIE · GOLDIE Ltd €0.00 €0.00 €0.00 1 ledger entry added" in text
+    assert "BRANCH-2 · BRANCH-2 Ltd €0.00 €0.00 €0.00 1 ledger entry added" in text
+    assert "BRANCH-1" not in text  # its measure did not move: an adjustment and a sale only
+    assert "line added" not in text and "lines added" not in text

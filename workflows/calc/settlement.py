@@ -23,7 +23,7 @@ from workflows.engine import N_, Period, minor_unit, spec_from_dict
 from workflows.engine.numbers import plain_decimal
 from workflows.engine.settling import payout_differences, within
 
-from . import contests, coop, writers
+from . import contest_mail, contests, coop, writers
 from .errors import CalcError
 from .runs import (
     active_closure,
@@ -88,7 +88,8 @@ def _check_approvable(run: CalcRun, actor) -> None:
 
 def approve_run(run: CalcRun, *, actor) -> list[dict]:
     """Maker–checker approval of a settlement run; writes and returns its payout lines (for a
-    co-op program: the earned rows it posts to the MDF fund instead)."""
+    co-op program: the earned rows it posts to the MDF fund instead). A contest's winners are
+    e-mailed (queued here; the caller runs `enqueue.pending_mail()` after committing)."""
     ensure(actor, Perm.APPROVE_CALCULATIONS)
     run = _locked(run)
     _check_approvable(run, actor)
@@ -118,6 +119,9 @@ def approve_run(run: CalcRun, *, actor) -> list[dict]:
     facts: dict[str, object] = {}
     for name in steps:
         facts.update(APPROVAL_STEPS[name](run, actor))
+    if spec.kind == contests.KIND:
+        # Sent by the caller's pending_mail() after commit: a refused approval tells nobody.
+        facts["winner_mails"] = contest_mail.mail_winners(run)
     record_event(
         actor,
         "calc.run.approve",
