@@ -199,8 +199,10 @@ def _eligible_today(user, specs: list[ProgramSpec], today: date) -> list[bool]:
     today is one the contest names (none: every tier); a contest paid per partner group ranks
     top-level partners only. The organisation and its assignments are read through the
     scoping gate, so a partner is only ever judged on its own rows."""
-    partner = find_visible(Partner, user.partner_id, user) if user.partner_id else None
-    if partner is None or not specs:
+    if not specs or user.partner_id is None:
+        return [False for _spec in specs]
+    partner = find_visible(Partner, user.partner_id, user)
+    if partner is None:
         return [False for _spec in specs]
     territory = select(Territory.path).join(
         PartnerTerritory, PartnerTerritory.territory_id == Territory.id
