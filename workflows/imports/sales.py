@@ -24,6 +24,7 @@ from workflows.deals.refs import OTHER_PARTNER, deal_refs_of_other_partners
 
 from . import fields
 from .base import Counts, Importer, register
+from .bulk_indexes import load_then_index, worth_rebuilding
 from .bulk_sales import BulkSales, usable_path
 from .errors import (
     DUPLICATE_KEY,
@@ -296,7 +297,12 @@ class SalesImporter(Importer):
                 add = insert(LINES).from_select(["external_id", *CONTENT, "import_batch_id"], fresh)
                 # SQLAlchemy only keeps an INSERT's row count when asked to
                 add = add.execution_options(preserve_rowcount=True)
-                inserted = self.session.execute(add).rowcount
+                if worth_rebuilding(self.session, LINES, inserted):
+                    inserted = load_then_index(
+                        self.session, LINES, lambda: self.session.execute(add).rowcount
+                    )
+                else:
+                    inserted = self.session.execute(add).rowcount
         self.stage.drop()
         unchanged = self.staged - inserted - updated
         return Counts(inserted=inserted, updated=updated, unchanged=unchanged)
