@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -43,6 +44,29 @@ def _month_of(column):
 
 def next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+JOIN_METHODS = ("enable_mergejoin", "enable_nestloop")
+
+
+@contextmanager
+def _hash_joined(session):
+    """The roll-up joins whole months of lines with the partners' territory assignments (a few
+    thousand rows). PostgreSQL's estimates lead it to walk the lines through the `partner_id`
+    index, merging them with the assignments in partner order, which reads the table at random:
+    74.6 s for 20M lines, against 16.7 s for reading them (by a scan or the `sold_on` index)
+    and probing a hash of the assignments. So the statement runs with merge and nested-loop
+    joins off; how the lines are read stays the planner's choice. The settings are restored
+    afterwards; if the statement fails, the transaction's rollback drops them with it."""
+    if session.connection().dialect.name != "postgresql":
+        yield
+        return
+    before = session.execute(select(*(func.current_setting(name) for name in JOIN_METHODS))).one()
+    for name in JOIN_METHODS:
+        session.execute(select(func.set_config(name, "off", True)))
+    yield
+    for name, value in zip(JOIN_METHODS, before, strict=True):
+        session.execute(select(func.set_config(name, value, True)))
 
 
 def refresh_sales_monthly(session=None, months: Iterable[date] | None = None) -> int:
@@ -102,7 +126,8 @@ def refresh_sales_monthly(session=None, months: Iterable[date] | None = None) ->
         "quantity",
         "line_count",
     ]
-    session.execute(insert(monthly).from_select(columns, grouped))
+    with _hash_joined(session):
+        session.execute(insert(monthly).from_select(columns, grouped))
     data_version.mark_changed(session)
     counted = select(func.count()).select_from(monthly)
     if chosen is not None:

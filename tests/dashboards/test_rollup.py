@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from rq import Queue
 from sqlalchemy import select
 
@@ -111,3 +112,32 @@ def test_refresh_is_queued_once_and_runs_hourly(redis):
     enqueue.refresh_sales_rollup({date(2026, 9, 1), date(2026, 8, 1)})
     assert Queue("default", connection=redis).jobs[1].args == (True, ["2026-08-01", "2026-09-01"])
     assert PERIODIC["sales_rollup"].func == f"{jobs.__name__}.refresh_sales_rollup"
+
+
+@pytest.mark.postgres
+def test_the_roll_up_hashes_the_assignments_and_restores_the_join_settings(db, make):
+    """Whole months of lines are joined to a hash of the territory assignments, never merged
+    in partner order through the partner_id index (random reads of the whole table); the join
+    settings are the session's own again afterwards, and the figures unchanged."""
+    from sqlalchemy import func, text
+
+    from workflows import rollups
+
+    t = make.tree({"WORLD": None, "DACH": "WORLD"})
+    switch = make.product("SW", make.category("NET"))
+    partner = make.partner("ACME", t["DACH"])
+    make.sale(partner, switch, "10", sold_on=date(2026, 8, 3))
+    grouped = text(
+        "EXPLAIN SELECT s.partner_id, a.territory_id, count(*) FROM sale_lines s"
+        " LEFT JOIN partner_territories a ON a.partner_id = s.partner_id"
+        " AND a.valid_from <= s.sold_on AND (a.valid_to IS NULL OR a.valid_to > s.sold_on)"
+        " GROUP BY s.partner_id, a.territory_id"
+    )
+    with rollups._hash_joined(db.session):
+        plan = "\n".join(db.session.scalars(grouped))
+    assert "Hash Left Join" in plan or "Hash Right Join" in plan, plan
+    settings = [func.current_setting(name) for name in rollups.JOIN_METHODS]
+    assert tuple(db.session.execute(select(*settings)).one()) == ("on", "on")
+    rollups.refresh_sales_monthly()
+    assert tuple(db.session.execute(select(*settings)).one()) == ("on", "on")
+    assert roll_up_rows(db.session) == direct_group_by(db.session)
