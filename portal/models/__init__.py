@@ -61,7 +61,14 @@ from .tasks import Task
 from .territories import Territory, territory_ancestry
 from .trips import TripAward, TripTraveller
 from .types import utcnow
-from .users import Role, User, managed_territories, manager_territories, managers_above
+from .users import (
+    Role,
+    User,
+    managed_territories,
+    manager_territories,
+    managers_above,
+    partner_admins_of,
+)
 from .webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -139,6 +146,7 @@ __all__ = [
     "managed_territories",
     "manager_territories",
     "managers_above",
+    "partner_admins_of",
     "territory_ancestry",
     "utcnow",
 ]

@@ -104,3 +104,17 @@ def managers_above(territory_ids) -> Select:
         )
         .order_by(User.id)
     )
+
+
+def partner_admins_of(partner_ids) -> Select:
+    """Active partner admins of any of `partner_ids`, by id: who hears of what concerns their
+    organisation's money (fund expiry, contest awards, payout changes)."""
+    return (
+        select(User)
+        .where(
+            User.partner_id.in_(partner_ids),
+            User.role == Role.PARTNER_ADMIN.value,
+            User.active.is_(True),
+        )
+        .order_by(User.id)
+    )

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.foundation.audit import record_event
 from portal.foundation.outbox import public_url, queue_mail
-from portal.models import AuditEvent, Partner, PayeeAccount, Role, User, utcnow
+from portal.models import AuditEvent, Partner, PayeeAccount, User, partner_admins_of, utcnow
 from portal.security import Perm, can, ensure, visible_to
 from workflows import validators
 from workflows.engine import N_, Term
@@ -42,17 +42,7 @@ PARTNER_ADMINS = "partner_admins"
 
 def partner_admins(partner_id: int) -> list[User]:
     """The active partner admins of the organisation: who hears of every change."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.partner_id == partner_id,
-                User.role == Role.PARTNER_ADMIN.value,
-                User.active.is_(True),
-            )
-            .order_by(User.id)
-        )
-    )
+    return list(db.session.scalars(partner_admins_of([partner_id])))
 
 
 def mail_context(account: PayeeAccount, event: str, audience: str = PARTNER_ADMINS) -> dict:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.foundation.outbox import public_url, queue_mail
-from portal.models import CalcRun, ContestAward, Partner, Role, User
+from portal.models import CalcRun, ContestAward, Partner, User, partner_admins_of
 
 TEMPLATE = "contest_won"
 
@@ -55,16 +55,7 @@ def _announced(run: CalcRun) -> dict[int, list[ContestAward]]:
 
 def _partner_admins(partner_ids: list[int]) -> dict[int, list[User]]:
     found: dict[int, list[User]] = defaultdict(list)
-    stmt = (
-        select(User)
-        .where(
-            User.partner_id.in_(partner_ids),
-            User.role == Role.PARTNER_ADMIN.value,
-            User.active.is_(True),
-        )
-        .order_by(User.id)
-    )
-    for user in db.session.scalars(stmt):
+    for user in db.session.scalars(partner_admins_of(partner_ids)):
         found[user.partner_id].append(user)
     return found
 

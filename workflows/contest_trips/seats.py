@@ -29,10 +29,10 @@ from portal.foundation.vault import open_text, seal_text
 from portal.models import (
     CalcRun,
     ContestAward,
-    Role,
     TripAward,
     TripTraveller,
     User,
+    partner_admins_of,
     utcnow,
 )
 from portal.security import Perm, can, ensure, visible_to
@@ -60,17 +60,7 @@ PARTNER = "partner"
 
 def partner_admins(partner_id: int) -> list[User]:
     """The organisation's active partner admins: who answers, and who hears of each answer."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.partner_id == partner_id,
-                User.role == Role.PARTNER_ADMIN.value,
-                User.active.is_(True),
-            )
-            .order_by(User.id)
-        )
-    )
+    return list(db.session.scalars(partner_admins_of([partner_id])))
 
 
 def open_trip_seats(run: CalcRun, won: list[tuple[int, int, int, Award]]) -> None:

@@ -24,7 +24,16 @@ from sqlalchemy import exists, insert, select
 from portal.extensions import db
 from portal.foundation.audit import record_event
 from portal.foundation.outbox import queue_mail
-from portal.models import MdfClaim, MdfEntry, MdfFund, MdfRequest, Partner, Role, User, utcnow
+from portal.models import (
+    MdfClaim,
+    MdfEntry,
+    MdfFund,
+    MdfRequest,
+    Partner,
+    User,
+    partner_admins_of,
+    utcnow,
+)
 
 from . import ledger
 from .request_states import REQUESTS
@@ -139,15 +148,7 @@ def warn_partner_admins(day: date) -> dict[str, int]:
             unclaimed[fund_id][holder.partner_id] = money.unclaimed
     partner_ids = {pid for amounts in unclaimed.values() for pid in amounts}
     admins: dict[int, list[User]] = defaultdict(list)
-    for user in db.session.scalars(
-        select(User)
-        .where(
-            User.partner_id.in_(partner_ids),
-            User.role == Role.PARTNER_ADMIN.value,
-            User.active.is_(True),
-        )
-        .order_by(User.id)
-    ):
+    for user in db.session.scalars(partner_admins_of(partner_ids)):
         admins[user.partner_id].append(user)
     partners = {
         p.id: p for p in db.session.scalars(select(Partner).where(Partner.id.in_(partner_ids)))
