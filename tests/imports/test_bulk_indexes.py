@@ -79,6 +79,15 @@ def test_a_load_smaller_than_the_table_inserts_into_its_indexes(run, db, world, 
     assert indexes(db) == before
 
 
+def test_a_load_as_large_as_the_table_rebuilds(run, db, world, small_loads):
+    run("sales", SALES, *lines(1, 4))
+    before = indexes(db)
+    assert run("sales", SALES, *lines(100, 4)).inserted == 4
+    after = indexes(db)
+    assert after["pk_sale_lines"] == before["pk_sale_lines"]
+    assert after["ix_sale_lines_partner_id"][0] != before["ix_sale_lines_partner_id"][0]
+
+
 def test_a_load_below_the_bulk_size_inserts_into_the_indexes(run, db, world):
     before = indexes(db)
     assert run("sales", SALES, *lines(1, 5)).inserted == 5

@@ -70,13 +70,13 @@ class Index:
 def worth_rebuilding(session: Session, table, rows: int) -> bool:
     """Whether `rows` new rows are enough, and at least as many as `table` holds, for building
     its indexes afresh to cost less than inserting into them (PostgreSQL only). Counts at most
-    `rows` stored rows."""
+    `rows` + 1 stored rows."""
     if session.get_bind().dialect.name != "postgresql" or rows < BULK_MIN_ROWS:
         return False
     stored = select(func.count()).select_from(
-        select(literal(1)).select_from(table).limit(rows).subquery()
+        select(literal(1)).select_from(table).limit(rows + 1).subquery()
     )
-    return session.scalar(stored) < rows
+    return session.scalar(stored) <= rows
 
 
 def secondary_indexes(session: Session, table: str) -> list[Index]:
