@@ -63,7 +63,7 @@ def next_file(sales: Path) -> Path:
     """Every second line of the file under other external ids: half as many new lines again,
     imported into the table the first import filled. That is the steady state of a growing
     table: a load smaller than the table inserts into its indexes as they are."""
-    following = sales.with_name("sales_next.csv")
+    following = sales.with_name("sales_half.csv")
     if not following.exists() or following.stat().st_mtime < sales.stat().st_mtime:
         with sales.open("rb") as source, following.open("wb") as target:
             target.write(source.readline())
