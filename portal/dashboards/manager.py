@@ -232,16 +232,28 @@ def roll_up(user, node: Territory, today: date) -> list[Node]:
             )
         ).all()
     )
+
+    def add_to_children(sums, field: str) -> set[int]:
+        """Add (territory id, currency, amount) sums to the child rows whose subtrees hold
+        them; returns the territories no visible child covers."""
+        uncovered = set()
+        for territory_id, currency, amount in sums:
+            child = child_row(below[territory_id])
+            if child is None:
+                uncovered.add(territory_id)
+            else:
+                getattr(child, field)[currency] += amount
+        return uncovered
+
     # exact per territory, so it also tells which other territories hold rows the user sees
-    uncovered = set()
-    for (territory_id, currency), (_lines, amount) in figures.territory_sums(
-        user, first, last, today, by="territory", territory_ids=below
-    ).items():
-        child = child_row(below[territory_id])
-        if child is None:
-            uncovered.add(territory_id)
-        else:
-            child.revenue[currency] += amount
+    sums = figures.territory_sums(user, first, last, today, by="territory", territory_ids=below)
+    uncovered = add_to_children(
+        (
+            (territory_id, currency, amount)
+            for (territory_id, currency), (_, amount) in sums.items()
+        ),
+        "revenue",
+    )
     revenue = (
         select(Territory.path, Partner.id, Partner.name, SalesMonthly.currency)
         .add_columns(func.sum(SalesMonthly.amount))
@@ -267,13 +279,9 @@ def roll_up(user, node: Territory, today: date) -> list[Node]:
         .where(CalcResult.run_id.in_(runs))
         .group_by(PartnerTerritory.territory_id, CalcResult.currency)
     )
-    uncovered = set()
-    for territory_id, currency, amount in db.session.execute(visible_to(accrued, user, CalcResult)):
-        child = child_row(below[territory_id])
-        if child is None:
-            uncovered.add(territory_id)
-        else:
-            child.accrued[currency] += amount
+    uncovered = add_to_children(
+        db.session.execute(visible_to(accrued, user, CalcResult)), "accrued"
+    )
     by_partner = (
         select(Territory.path, Partner.id, Partner.name, CalcResult.currency)
         .add_columns(func.sum(CalcResult.amount))

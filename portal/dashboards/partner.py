@@ -223,17 +223,6 @@ def _totals(rows: MonthSums, start: date, end: date) -> list[tuple[str, int, Dec
     return [(currency, lines, amount) for currency, (lines, amount) in sorted(totals.items())]
 
 
-def monthly_revenue(user, today: date) -> dict:
-    """Chart data for the last twelve months up to today's."""
-    months = month_starts(today)
-    return _chart(monthly_sums(user, months[0], months[-1]), months)
-
-
-def quarter_totals(user, start: date, end: date) -> list[tuple[str, int, Decimal]]:
-    """Lines and amount per currency in the months from `start` to `end`, from the roll-up."""
-    return _totals(monthly_sums(user, start, end), start, end)
-
-
 def sales_summary(user, start: date, today: date) -> dict:
     """The roll-up figures of the partner dashboard (cached together), from one query: the
     chart's twelve months and the quarter so far."""

@@ -16,7 +16,8 @@ def test_partner_sums_only_its_own_rows(world):
     balances = partner.balances(world.ann)
     assert [currency for currency, _ in balances["accrued"]] == ["USD"]
     assert str(balances["accrued"][0][1]) == "579.9900"
-    chart = partner.monthly_revenue(world.ann, TODAY)
+    summary = partner.sales_summary(world.ann, TODAY.replace(day=1), TODAY)
+    chart = summary["chart"]
     assert list(chart["series"]) == ["USD"]
     assert chart["series"]["USD"][-1] == "28999.5000"
     progress = partner.tier_progress(world.ann, TODAY)
@@ -24,9 +25,7 @@ def test_partner_sums_only_its_own_rows(world):
     # once the program's period is over there is nothing left to reach: no progress card
     after = parse_period(QUARTER).end + timedelta(days=1)
     assert partner.tier_progress(world.ann, after) == []
-    assert partner.quarter_totals(world.ann, TODAY.replace(day=1), TODAY) == [
-        ("USD", 2, Decimal("28999.5"))
-    ]
+    assert summary["totals"] == [["USD", 2, Decimal("28999.5")]]
 
 
 def test_manager_leaderboard_and_roll_up_stay_inside_the_subtree(world):
