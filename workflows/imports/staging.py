@@ -13,6 +13,7 @@ from itertools import islice
 
 from sqlalchemy import BigInteger, Column, Date, MetaData, Table, Text, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 CHUNK = 5_000
 
@@ -79,6 +80,22 @@ class Stage:
             # a few hundred rows and may pick nested loops over a million
             self.connection.execute(text(f"ANALYZE {STAGE.name}"))
         return count
+
+    def external_ids_distinct(self) -> bool:
+        """Whether no external_id is staged twice, answered by building a unique index over
+        them: a sort, about a third of the time of grouping a million ids to count each. The
+        build fails on the first repeated id; only then do the import's checks look for the
+        repeated lines, to report them. The index goes with the table."""
+        savepoint = self.connection.begin_nested()
+        try:
+            self.connection.execute(
+                text(f"CREATE UNIQUE INDEX {STAGE.name}_external_id ON {STAGE.name} (external_id)")
+            )
+        except IntegrityError:
+            savepoint.rollback()
+            return False
+        savepoint.commit()
+        return True
 
     def drop(self) -> None:
         STAGE.drop(self.connection)
