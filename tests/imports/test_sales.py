@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import AuditEvent, ImportBatch, SaleLine
+from portal.models import AuditEvent, ImportBatch, SaleLine, SalesMonthly
 from workflows.imports import errors as e
 
 from .helpers import HEADERS, only_error
@@ -286,14 +286,16 @@ def test_deal_ref_of_another_partners_registration_is_refused(run, db, make, wor
     assert db.session.scalar(select(SaleLine.deal_ref)) == "DR-2026-000001"
 
 
-def test_an_import_names_the_months_whose_roll_up_it_changed(run, db, world):
+def test_an_import_names_the_months_it_leaves_for_the_roll_up_to_rebuild(run, db, world):
+    # new lines only: their sums joined the roll-up in the import's transaction
     first = run("sales", SALES, GOOD, "S2,BETA,SW-1,2026-08-31,1,10,EUR")
-    assert first.changed_months == {date(2026, 7, 1), date(2026, 8, 1)}
+    assert first.stale_months == frozenset()
+    assert db.session.scalar(select(func.sum(SalesMonthly.line_count))) == 2
     # the same file again changes nothing, so the roll-up needs no rebuild at all
     again = run("sales", SALES, GOOD, "S2,BETA,SW-1,2026-08-31,1,10,EUR")
-    assert again.changed_months == frozenset()
-    # a line restated from August into September changes both months
+    assert again.stale_months == frozenset()
+    # a line restated from August into September leaves its months (and the file's) to rebuild
     moved = run("sales", SALES, GOOD, "S2,BETA,SW-1,2026-09-01,1,10,EUR")
-    assert moved.changed_months == {date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1)}
-    assert run("sales", SALES, GOOD, dry_run=True).changed_months is None
-    assert run("sales", SALES, "S9,NOBODY,SW-1,2026-09-01,1,10,EUR").changed_months is None
+    assert moved.stale_months == {date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1)}
+    assert run("sales", SALES, GOOD, dry_run=True).stale_months is None
+    assert run("sales", SALES, "S9,NOBODY,SW-1,2026-09-01,1,10,EUR").stale_months is None

@@ -41,7 +41,7 @@ class ImportResult:
     dry_run: bool = False
     filename: str = ""
     error_count: int = 0
-    changed_months: frozenset[date] | None = None  # see Importer.changed_months
+    stale_months: frozenset[date] | None = None  # see Importer.stale_months
 
     @property
     def ok(self) -> bool:
@@ -85,9 +85,11 @@ class Importer(ABC):
     kind: ClassVar[str]
     layout: ClassVar[Layout]
     tables: ClassVar[tuple[str, ...]]  # what `apply` writes, one row or more per file row
-    # The months of sales whose roll-up the import changed (their first days), or None when
-    # it cannot say (the whole roll-up is rebuilt after an import that affects it).
-    changed_months: frozenset[date] | None = None
+    # The months of sales whose roll-up the import left out of date (their first days), to be
+    # rebuilt once it commits: none when it changed nothing or brought the roll-up up to date
+    # itself, None when it cannot say (the whole roll-up is rebuilt after an import that
+    # affects it).
+    stale_months: frozenset[date] | None = None
 
     def __init__(self, context: Context):
         self.context = context

@@ -56,8 +56,8 @@ def run_cli_import(kind: str, path: str | Path, dry_run: bool = False) -> Import
         db.session.rollback()
     else:
         db.session.commit()
-        if kind in ROLLUP_KINDS and result.changed_months != frozenset():
-            refresh_sales_monthly(months=result.changed_months)
+        if kind in ROLLUP_KINDS and result.stale_months != frozenset():
+            refresh_sales_monthly(months=result.stale_months)
             db.session.commit()
         if kind in RANKING_KINDS:
             refresh_quarter_leaders()

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Integer, Select, exists, func, insert, literal, or_, select, update
 
 from portal.models import Partner, Product, SaleLine
+from workflows import rollups
 from workflows.deals.refs import OTHER_PARTNER, deal_refs_of_other_partners
 
 from . import fields
@@ -47,9 +48,6 @@ parse_external_id = partial(fields.text, max_length=EXTERNAL_ID_LENGTH)
 parse_code = partial(fields.text, max_length=fields.CODE_LENGTH)
 parse_deal_ref = partial(fields.text, max_length=DEAL_REF_LENGTH, required=False)
 parse_units = partial(fields.scaled_int, places=AMOUNT_PLACES, max_whole_digits=AMOUNT_WHOLE_DIGITS)
-# Serialises concurrent sales imports on PostgreSQL, so the anti-join that finds new lines
-# cannot race another import inserting the same external_id.
-SALES_LOCK = 0x53414C4553
 
 # What a line says; a re-imported external_id whose content differs is a restatement.
 CONTENT = ("partner_id", "product_id", "sold_on", "quantity", "amount", "currency", "deal_ref")
@@ -269,13 +267,15 @@ class SalesImporter(Importer):
         """One join of the file's lines with the stored ones tells new, changed and unchanged
         lines apart; then the changed ones are restated and the new ones added, each with one
         statement, and only when there are any. A file of new lines only is inserted without
-        looking for its lines again; a file re-imported unchanged writes nothing."""
+        looking for its lines again, and its sums join the roll-up in the same transaction; a
+        file re-imported unchanged writes nothing."""
         resolved = _resolved()
         r, line = resolved.c, LINES.c
         same_line = line.external_id == r.external_id
         changed = or_(*(line[name].is_distinct_from(r[name]) for name in CONTENT))
-        if not self.context.dry_run and self.stage.postgres:
-            self.session.execute(select(func.pg_advisory_xact_lock(SALES_LOCK)))
+        if not self.context.dry_run:
+            # no other import can insert the same external_id between this join and the commit
+            rollups.lock_sales(self.session)
         total, stored, differing = self.session.execute(
             select(
                 func.count(),
@@ -285,7 +285,9 @@ class SalesImporter(Importer):
         ).one()
         inserted, updated = total - stored, differing
         if not self.context.dry_run:
-            self.changed_months = self._months(resolved, same_line, changed, inserted, differing)
+            months = self._months(resolved, same_line, changed, inserted, differing)
+            # restated lines leave their months to be rebuilt once the import commits
+            self.stale_months = months if differing else frozenset()
             batch_id = literal(self.context.batch_id, Integer())
             content = {name: r[name] for name in CONTENT}
             if differing:
@@ -293,6 +295,9 @@ class SalesImporter(Importer):
                 restate = restate.values(**content, import_batch_id=batch_id)
                 updated = self.session.execute(restate).rowcount
             if inserted:
+                # ids only grow, and the lock keeps other imports out: the new lines are those
+                # above the highest id now
+                above_id = self.session.scalar(select(func.coalesce(func.max(line.id), 0)))
                 fresh = select(r.external_id, *content.values(), batch_id)
                 if stored:  # some lines are known: add only the others
                     fresh = fresh.where(~exists().where(same_line))
@@ -305,6 +310,8 @@ class SalesImporter(Importer):
                     )
                 else:
                     inserted = self.session.execute(add).rowcount
+                if not differing:
+                    rollups.add_new_lines(self.session, above_id, months)
         self.stage.drop()
         unchanged = self.staged - inserted - updated
         return Counts(inserted=inserted, updated=updated, unchanged=unchanged)

@@ -94,7 +94,7 @@ def import_csv(
         filename=batch.filename if batch is not None else source_name(stream_or_path),
         errors=errors.listed(importer_class.layout.columns),
         error_count=errors.total,
-        changed_months=importer.changed_months if counts is not None and not dry_run else None,
+        stale_months=importer.stale_months if counts is not None and not dry_run else None,
     )
     record_event(actor, f"import.{kind}", batch or ("import", None), after=result.summary())
     if batch is not None:

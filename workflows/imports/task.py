@@ -35,7 +35,7 @@ def run_import(task: Task, progress: Progress) -> None:
         progress=reporter,
     )
     db.session.commit()
-    months = result.changed_months
+    months = result.stale_months
     if result.ok and not batch.dry_run and batch.kind in ROLLUP_KINDS and months != frozenset():
         enqueue.refresh_sales_rollup(months)
     if result.ok and not batch.dry_run and batch.kind in RANKING_KINDS:
