@@ -105,3 +105,21 @@ def test_user_names_are_checked_on_the_command_line(app, db):
     assert result.exit_code == 1
     assert "Remove the control character U+202E at position 4." in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_command_process_builds_its_app_with_the_collector_back_on(app):
+    """The app is built with the collector off and then frozen (start-up and exit are faster);
+    what the command does afterwards is collected as usual."""
+    script = (
+        "import gc; from portal.cli import _make_app; _make_app();"
+        "print(gc.isenabled(), gc.get_freeze_count() > 100_000)"
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script],
+        env=worker_env(app),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.split() == ["True", "True"]
