@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 
-from workflows.onboarding.agreements import current_version_for
+from workflows.onboarding.agreements import accepted_by, version_in_effect
 
 from ..extensions import db
-from ..models import DealRegistration, Invitation, User
-from ..partners.services import saved_profile
+from ..models import DealRegistration, Invitation, Partner, PartnerProfile, User, utcnow
 from ..security import Perm, can
 
 
@@ -29,27 +28,15 @@ def checklist_for(user) -> list[Item]:
     if partner_id is None:
         return []
     admin = can(user, Perm.MANAGE_TEAM)
-    profile = saved_profile(user.partner)
-    items = [
-        Item(
-            _l("Complete your company profile"),
-            profile is not None and profile.is_complete,
-            "team.profile" if admin else None,
-        )
-    ]
-    version, accepted = current_version_for(user)
-    if version is not None:
-        items.append(
-            Item(
-                _l("Accept the partner agreement"),
-                accepted,
-                "agreements.accept" if can(user, Perm.ACCEPT_AGREEMENTS) else None,
-            )
-        )
+    # the saved profile, the agreement in effect and whether the organisation accepted it,
     # whether anyone was invited, how many colleagues there are and whether a deal was
     # registered: one round trip
-    invited, colleagues, registered = db.session.execute(
+    version = version_in_effect(utcnow().date())
+    profile, version_id, agreed, invited, colleagues, registered = db.session.execute(
         select(
+            PartnerProfile,
+            version,
+            accepted_by(user, version),
             exists().where(Invitation.partner_id == partner_id),
             select(func.count(User.id)).where(User.partner_id == partner_id).scalar_subquery(),
             exists().where(
@@ -57,7 +44,25 @@ def checklist_for(user) -> list[Item]:
                 DealRegistration.submitted_at.is_not(None),
             ),
         )
+        .select_from(Partner)
+        .outerjoin(PartnerProfile, PartnerProfile.partner_id == Partner.id)
+        .where(Partner.id == partner_id)
     ).one()
+    items = [
+        Item(
+            _l("Complete your company profile"),
+            profile is not None and profile.is_complete,
+            "team.profile" if admin else None,
+        )
+    ]
+    if version_id is not None:
+        items.append(
+            Item(
+                _l("Accept the partner agreement"),
+                bool(agreed),
+                "agreements.accept" if can(user, Perm.ACCEPT_AGREEMENTS) else None,
+            )
+        )
     items.append(
         Item(
             _l("Invite your first colleague"),
