@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, func, literal, null, select, union_all
 
 from portal.extensions import db
 from portal.models import (
@@ -46,11 +47,10 @@ class ProgramBalance:
     paid: Decimal = ZERO
 
 
-def open_accrual_runs() -> list[int]:
-    """Ids of the accrual runs that make up "accrued": per program, the latest finished accrual
-    run of each period that is not closed; where periods overlap (a month and its quarter), the
-    newest run stands for the time it covers and older overlapping ones are left out, so every
-    day of a program is estimated once. One small query (a row per program period)."""
+@cache
+def _latest_accrual_runs() -> Select:
+    """The latest finished accrual run of each program period that is not closed, newest first.
+    Built once per process: the construct has no parameters."""
     closed = exists().where(
         ClosedPeriod.program_id == CalcRun.program_id,
         ClosedPeriod.reopened_at.is_(None),
@@ -62,15 +62,22 @@ def open_accrual_runs() -> list[int]:
         .where(CalcRun.status == "done", CalcRun.kind == "accrual", ~closed)
         .group_by(CalcRun.program_id, CalcRun.period_start, CalcRun.period_end)
     )
-    candidates = db.session.execute(
+    return (
         select(CalcRun.id, CalcRun.program_id, CalcRun.period_start, CalcRun.period_end)
         .where(CalcRun.id.in_(latest_ids))
         .order_by(CalcRun.id.desc())
-    ).all()
+    )
+
+
+def open_accrual_runs() -> list[int]:
+    """Ids of the accrual runs that make up "accrued": per program, the latest finished accrual
+    run of each period that is not closed; where periods overlap (a month and its quarter), the
+    newest run stands for the time it covers and older overlapping ones are left out, so every
+    day of a program is estimated once. One small query (a row per program period)."""
     kept: dict[int, list[tuple]] = defaultdict(list)
     ids = []
-    for run_id, program_id, start, end in candidates:  # newest first
-        if all(end < s or start > e for s, e in kept[program_id]):
+    for run_id, program_id, start, end in db.session.execute(_latest_accrual_runs()):
+        if all(end < s or start > e for s, e in kept[program_id]):  # newest first
             kept[program_id].append((start, end))
             ids.append(run_id)
     return ids
@@ -78,7 +85,14 @@ def open_accrual_runs() -> list[int]:
 
 def _accrued(user, partner_id: int | None) -> Select:
     stmt = (
-        select(Program.id, Program.code, CalcResult.currency, func.sum(CalcResult.amount))
+        select(
+            literal("accrued").label("stage"),
+            Program.id,
+            Program.code,
+            CalcResult.currency,
+            null().label("status"),
+            func.sum(CalcResult.amount),
+        )
         .join(CalcRun, CalcRun.id == CalcResult.run_id)
         .join(Program, Program.id == CalcRun.program_id)
         .where(CalcResult.run_id.in_(open_accrual_runs()))
@@ -94,6 +108,7 @@ def _payable(user, partner_id: int | None) -> Select:
     is in at most one batch that has not returned it: a unique index says so)."""
     stmt = (
         select(
+            literal("payable").label("stage"),
             Program.id,
             Program.code,
             PayoutLine.currency,
@@ -116,22 +131,18 @@ def _payable(user, partner_id: int | None) -> Select:
 
 def program_balances(user, partner_id: int | None = None) -> list[ProgramBalance]:
     """Accrued, approved and paid per (program, currency) over the payees `user` may see,
-    or over one partner's payee rows when `partner_id` is given; by program code, currency."""
+    or over one partner's payee rows when `partner_id` is given; by program code, currency.
+    The accrued and the payable sums are sent together, as one UNION ALL."""
     rows: dict[tuple[int, str], ProgramBalance] = {}
-
-    def row(program_id: int, code: str, currency: str) -> ProgramBalance:
+    both = union_all(_accrued(user, partner_id), _payable(user, partner_id))
+    for stage, program_id, code, currency, status, amount in db.session.execute(both):
         key = (program_id, currency)
         if key not in rows:
             rows[key] = ProgramBalance(program_id, code, currency)
-        return rows[key]
-
-    for program_id, code, currency, amount in db.session.execute(_accrued(user, partner_id)):
-        row(program_id, code, currency).accrued += amount
-    for program_id, code, currency, status, amount in db.session.execute(
-        _payable(user, partner_id)
-    ):
-        balance = row(program_id, code, currency)
-        if status == "exported":
+        balance = rows[key]
+        if stage == "accrued":
+            balance.accrued += amount
+        elif status == "exported":
             balance.paid += amount
         else:
             balance.approved += amount
