@@ -200,19 +200,17 @@ class Node:
         }
 
 
-def roll_up(user, node: Territory, today: date) -> list[Node]:
+def roll_up(
+    user, node: Territory, today: date, children: list[Territory] | None = None
+) -> list[Node]:
     """Quarter revenue and accrued incentives of `node`'s children (whole subtrees) and of the
     partners assigned to `node` itself (or under a child the user may not see). Children's
     revenue comes from the territory sums (figures.py), partners' from their own rows; accrued
-    from one GROUP BY; folded into rows here."""
+    from one GROUP BY; folded into rows here. `children`: the node's children the user may
+    see, by name, when the caller read them already (`visible_around`)."""
     first, last = quarter_bounds(today)
-    children = list(
-        db.session.scalars(
-            visible_to(select(Territory), user, Territory)
-            .where(Territory.parent_id == node.id)
-            .order_by(Territory.name)
-        )
-    )
+    if children is None:
+        children = visible_around(user, node)[1]
     rows = {child.path: Node(child.name, territory_id=child.id) for child in children}
     partners: dict[int, Node] = {}
 
@@ -405,11 +403,16 @@ def _leaders_from_rows(user, today: date, rates: dict[str, Decimal], size: int) 
     ]
 
 
-def visible_ancestors(user, node: Territory) -> list[Territory]:
-    """The breadcrumb above `node`, stopping where the user's view of the tree begins."""
+def visible_around(user, node: Territory) -> tuple[list[Territory], list[Territory]]:
+    """The breadcrumb above `node` (stopping where the user's view of the tree begins) and the
+    children of `node` the user may see, by name: one statement through `visible_to`."""
     ancestry = territory_ancestry()
     above = select(ancestry.c.ancestor_id).where(
         ancestry.c.territory_id == node.id, ancestry.c.ancestor_id != node.id
     )
-    stmt = visible_to(select(Territory), user, Territory).where(Territory.id.in_(above))
-    return list(db.session.scalars(stmt.order_by(Territory.depth)))
+    stmt = visible_to(select(Territory), user, Territory).where(
+        Territory.id.in_(above) | (Territory.parent_id == node.id)
+    )
+    found = list(db.session.scalars(stmt.order_by(Territory.depth, Territory.name)))
+    children = [t for t in found if t.parent_id == node.id]
+    return [t for t in found if t.parent_id != node.id], children
