@@ -14,8 +14,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Date, Select, and_, bindparam, func, or_, select
 
 from ..extensions import db
 from ..models import (
@@ -31,9 +32,11 @@ from ..security import managed_territory_ids, visible_to
 Sums = dict[tuple, list]  # (territory or month, currency) → [lines, amount]
 
 
-def moved_partners(today: date) -> Select:
-    """Partners with roll-up rows not all under their territory of `today`."""
-    home = SalesPartnerTerritory
+@cache
+def _moved_partners() -> Select:
+    """Partners with roll-up rows not all under their territory on the day bound as `today`.
+    Built once per process; the day is its one parameter."""
+    home, today = SalesPartnerTerritory, bindparam("today", type_=Date)
     return (
         select(home.partner_id)
         .outerjoin(
@@ -51,6 +54,11 @@ def moved_partners(today: date) -> Select:
             )
         )
     )
+
+
+def moved_partners(today: date) -> list[int]:
+    """Partners with roll-up rows not all under their territory of `today`."""
+    return list(db.session.scalars(_moved_partners(), {"today": today}))
 
 
 def territory_sums(
@@ -80,7 +88,7 @@ def territory_sums(
         _add(sums, row[:2], row[2], row[3])
     if role is not Role.CHANNEL_MANAGER:
         return sums  # finance and admin see every row: nothing to correct
-    moved = list(db.session.scalars(moved_partners(today)))
+    moved = moved_partners(today)
     if not moved:
         return sums
     # their rows as the territory gate counted them, out …
