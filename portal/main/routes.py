@@ -31,7 +31,7 @@ def dashboard():
 def _render_dashboard() -> str:
     today = date.today()
     start = quarter_start(today)
-    partner = current_user.partner
+    partner, assignment = partner_services.own_organisation(current_user, today)
     kind, figures = dashboard_for(current_user, request.args, today)
     return render_template(
         "main/dashboard.html",
@@ -44,8 +44,6 @@ def _render_dashboard() -> str:
         if kind == "manager"
         else None,
         partner=partner,
-        assignment=partner_services.current_assignments([partner.id])[partner.id]
-        if partner
-        else None,
+        assignment=assignment,
         **figures,
     )

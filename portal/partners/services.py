@@ -50,6 +50,32 @@ def current_assignments(
     }
 
 
+def own_organisation(user, on: date) -> tuple[Partner | None, tuple[str, str] | None]:
+    """A partner user's organisation with its (territory name, tier) on `on`, as
+    `current_assignments` gives them, in one statement through visible_to; (None, None) for
+    users of no organisation. Loaded into the session, so `user.partner` needs no query."""
+    if user.partner_id is None:
+        return None, None
+    territory = (
+        select(Territory.name)
+        .join(PartnerTerritory, PartnerTerritory.territory_id == Territory.id)
+        .where(PartnerTerritory.partner_id == Partner.id, current_range(PartnerTerritory, on))
+        .limit(1)
+        .scalar_subquery()
+    )
+    tier = (
+        select(PartnerTier.tier)
+        .where(PartnerTier.partner_id == Partner.id, current_range(PartnerTier, on))
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = visible_to(select(Partner, territory, tier), user, Partner)
+    row = db.session.execute(stmt.where(Partner.id == user.partner_id)).first()
+    if row is None:
+        return None, None
+    return row[0], (row[1] or "", row[2] or "")
+
+
 def sales_query(
     user, *, partner_id: int | None = None, start: date | None = None, end: date | None = None
 ):
