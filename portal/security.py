@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import enum
 from datetime import date
-from functools import wraps
+from functools import cache, wraps
 
 from flask import abort, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import Integer, Select, any_, literal, select
+from sqlalchemy import Integer, Select, any_, bindparam, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from .extensions import db
@@ -277,6 +277,13 @@ def requires(perm: Perm):
     return decorator
 
 
+@cache
+def _managed_ids() -> Select:
+    """The ids of the territories the user bound as `user_id` manages; built once per process."""
+    managed = managed_territories()
+    return select(managed.c.territory_id).where(managed.c.user_id == bindparam("user_id"))
+
+
 def managed_territory_ids(user) -> Select:
     """Ids of the territories in the manager's subtrees. Within a request they are read once and
     named in the statement: a page runs several scoped queries, and PostgreSQL misjudges how
@@ -289,10 +296,7 @@ def managed_territory_ids(user) -> Select:
     # its one parameter) instead of each building its own
     read = request.environ.setdefault("portal.managed_territory_ids", {})
     if user.id not in read:
-        managed = managed_territories()
-        ids = sorted(
-            db.session.scalars(select(managed.c.territory_id).where(managed.c.user_id == user.id))
-        )
+        ids = sorted(db.session.scalars(_managed_ids(), {"user_id": user.id}))
         if db.engine.dialect.name == "postgresql":
             # One array parameter, not one per id: a page's statements stay short enough for
             # the driver to keep them parsed, however many territories the manager has.

@@ -10,8 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from workflows.banking.payees import hold_reasons
@@ -148,14 +149,18 @@ def tier_progress(
     return progress
 
 
+@cache
+def _category_names() -> Select:
+    """Code and name of the categories bound as `codes`; built once per process."""
+    return select(Category.code, Category.name).where(
+        Category.code.in_(bindparam("codes", expanding=True))
+    )
+
+
 def category_names(codes) -> list[str]:
     if not codes:
         return []
-    names = dict(
-        db.session.execute(
-            select(Category.code, Category.name).where(Category.code.in_(codes))
-        ).all()
-    )
+    names = dict(db.session.execute(_category_names(), {"codes": list(codes)}).all())
     return [names.get(code, code) for code in codes]
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select
+from sqlalchemy import Date, Integer, Select, bindparam, exists, func, select
 
-from workflows.onboarding.agreements import accepted_by, version_in_effect
+from workflows.onboarding.agreements import accepted_by_organisation, version_in_effect
 
 from ..extensions import db
 from ..models import DealRegistration, Invitation, Partner, PartnerProfile, User, utcnow
@@ -21,22 +22,19 @@ class Item:
     endpoint: str | None  # where to do it, when the user may
 
 
-def checklist_for(user) -> list[Item]:
-    """Profile complete, agreement accepted (when one is published), first colleague invited,
-    first deal registered. Empty for users without an organisation and once all are done."""
-    partner_id = getattr(user, "partner_id", None)
-    if partner_id is None:
-        return []
-    admin = can(user, Perm.MANAGE_TEAM)
-    # the saved profile, the agreement in effect and whether the organisation accepted it,
-    # whether anyone was invited, how many colleagues there are and whether a deal was
-    # registered: one round trip
-    version = version_in_effect(utcnow().date())
-    profile, version_id, agreed, invited, colleagues, registered = db.session.execute(
+@cache
+def _facts() -> Select:
+    """The organisation's saved profile, the agreement version in effect on `day` and whether
+    the organisation accepted it, whether anyone was invited, how many colleagues there are and
+    whether a deal was registered: one round trip. Built once per process; bound per call:
+    partner_id and day."""
+    partner_id = bindparam("partner_id", type_=Integer)
+    version = version_in_effect(bindparam("day", type_=Date))
+    return (
         select(
             PartnerProfile,
             version,
-            accepted_by(user, version),
+            accepted_by_organisation(partner_id, version),
             exists().where(Invitation.partner_id == partner_id),
             select(func.count(User.id)).where(User.partner_id == partner_id).scalar_subquery(),
             exists().where(
@@ -47,6 +45,18 @@ def checklist_for(user) -> list[Item]:
         .select_from(Partner)
         .outerjoin(PartnerProfile, PartnerProfile.partner_id == Partner.id)
         .where(Partner.id == partner_id)
+    )
+
+
+def checklist_for(user) -> list[Item]:
+    """Profile complete, agreement accepted (when one is published), first colleague invited,
+    first deal registered. Empty for users without an organisation and once all are done."""
+    partner_id = getattr(user, "partner_id", None)
+    if partner_id is None:
+        return []
+    admin = can(user, Perm.MANAGE_TEAM)
+    profile, version_id, agreed, invited, colleagues, registered = db.session.execute(
+        _facts(), {"partner_id": partner_id, "day": utcnow().date()}
     ).one()
     items = [
         Item(

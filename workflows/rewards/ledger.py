@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import Date, Integer, Select, and_, bindparam, func, select, true
 
 from portal.extensions import db
 from portal.models import Partner, PointsAllocation, PointsEntry
@@ -157,12 +158,13 @@ def move_allocations(source: PointsEntry, target: PointsEntry, sign: int) -> Non
         db.session.execute(db.insert(PointsAllocation), rows)
 
 
-def balance(partner_id: int, as_of: date) -> Balance:
-    """available = sum of entries up to `as_of` − lots already past expiry but not yet expired
-    by the job; held = points held by open requests; expiring = usable points whose last usable
-    day falls within the next 90 days. One statement: both sums over the entries, beside the
-    points the lots have left (the lots joined to their allocation sums, as `lot_remaining`
-    reads them) summed by when they expire."""
+@cache
+def _balance_statement() -> Select:
+    """Both sums over a partner's entries beside the points its lots have left (the lots joined
+    to their allocation sums, as `lot_remaining` reads them) summed by when they expire. Built
+    once per process; bound per call: partner_id, as_of and soon (the window's last day)."""
+    partner_id = bindparam("partner_id", type_=Integer)
+    as_of, soon = bindparam("as_of", type_=Date), bindparam("soon", type_=Date)
     sums = (
         select(
             func.coalesce(
@@ -181,9 +183,9 @@ def balance(partner_id: int, as_of: date) -> Balance:
     lots = (
         select(
             func.coalesce(func.sum(left).filter(expires < as_of), 0).label("lapsed"),
-            func.coalesce(
-                func.sum(left).filter(expires >= as_of, expires <= as_of + EXPIRING_WINDOW), 0
-            ).label("expiring"),
+            func.coalesce(func.sum(left).filter(expires >= as_of, expires <= soon), 0).label(
+                "expiring"
+            ),
         )
         .outerjoin(used, used.c.entry_id == PointsEntry.id)
         .where(
@@ -196,10 +198,18 @@ def balance(partner_id: int, as_of: date) -> Balance:
         )
         .subquery()
     )
+    return select(sums.c.total, sums.c.held, lots.c.lapsed, lots.c.expiring).select_from(
+        sums.join(lots, true())
+    )
+
+
+def balance(partner_id: int, as_of: date) -> Balance:
+    """available = sum of entries up to `as_of` − lots already past expiry but not yet expired
+    by the job; held = points held by open requests; expiring = usable points whose last usable
+    day falls within the next 90 days. One statement, built once (`_balance_statement`)."""
     total, held, lapsed, expiring = db.session.execute(
-        select(sums.c.total, sums.c.held, lots.c.lapsed, lots.c.expiring).select_from(
-            sums.join(lots, true())
-        )
+        _balance_statement(),
+        {"partner_id": partner_id, "as_of": as_of, "soon": as_of + EXPIRING_WINDOW},
     ).one()
     return Balance(
         available=int(total) - int(lapsed), held=-int(held), expiring=int(expiring), as_of=as_of
