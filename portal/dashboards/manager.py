@@ -12,11 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from types import FunctionType
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import Integer, Select, bindparam, func, literal, select, union_all
 
 from workflows.base_currency import latest_rates, quarter_bounds, rates_key, to_base
 from workflows.engine import round_money
@@ -41,6 +42,7 @@ from ..models import (
     utcnow,
 )
 from ..models.partners import current_range
+from ..models.types import UTCDateTime
 from ..security import Perm, can, visible_to
 from . import figures
 from .partner import month_starts
@@ -105,8 +107,8 @@ _QUEUES = (
         MdfRequest,
         MdfRequest.first_approved_at,
         # never the first approver's (they may not give the second approval)
-        lambda user: (
-            (MdfRequest.state == "first_approved") & (MdfRequest.first_approver_id != user.id)
+        lambda reader_id: (
+            (MdfRequest.state == "first_approved") & (MdfRequest.first_approver_id != reader_id)
         ),
     ),
     (
@@ -132,12 +134,29 @@ _QUEUES = (
         PayeeAccount,
         PayeeAccount.entered_at,
         # never the ones the reader entered (maker–checker)
-        lambda user: (
+        lambda reader_id: (
             (PayeeAccount.state == "pending")
-            & ((PayeeAccount.entered_by_id != user.id) | PayeeAccount.entered_by_id.is_(None))
+            & ((PayeeAccount.entered_by_id != reader_id) | PayeeAccount.entered_by_id.is_(None))
         ),
     ),
 )
+
+
+@cache
+def _queue_figures(index: int) -> Select:
+    """Count, overdue count and oldest item of queue `index` of `_QUEUES`; built once per
+    process, bound per call: cutoff (older is overdue) and reader_id (the reader's user id),
+    and the reader's scope added per call."""
+    _label, _endpoint, _perm, model, since, waiting = _QUEUES[index]
+    cutoff = bindparam("cutoff", type_=UTCDateTime)
+    if isinstance(waiting, FunctionType):
+        waiting = waiting(bindparam("reader_id", type_=Integer))
+    return select(
+        literal(index).label("queue"),
+        func.count(model.id).label("waiting"),
+        func.count(model.id).filter(since < cutoff).label("overdue"),
+        func.min(since).label("oldest"),
+    ).where(waiting)
 
 
 def queues(user) -> list[Queue]:
@@ -145,20 +164,17 @@ def queues(user) -> list[Queue]:
     aggregate per queue, each through `visible_to`, sent together as one UNION ALL."""
     cutoff = utcnow() - timedelta(hours=current_app.config["REVIEW_TARGET_HOURS"])
     shown, parts = [], []
-    for index, (label, endpoint, perm, model, since, waiting) in enumerate(_QUEUES):
+    for index, (label, endpoint, perm, model, _since, _waiting) in enumerate(_QUEUES):
         if not can(user, perm):
             continue
-        stmt = select(
-            literal(index).label("queue"),
-            func.count(model.id).label("waiting"),
-            func.count(model.id).filter(since < cutoff).label("overdue"),
-            func.min(since).label("oldest"),
-        ).where(waiting(user) if isinstance(waiting, FunctionType) else waiting)
         shown.append((index, label, endpoint))
-        parts.append(visible_to(stmt, user, model))
+        parts.append(visible_to(_queue_figures(index), user, model))
     if not parts:
         return []
-    figures = {row.queue: row for row in db.session.execute(union_all(*parts))}
+    figures = {
+        row.queue: row
+        for row in db.session.execute(union_all(*parts), {"cutoff": cutoff, "reader_id": user.id})
+    }
     return [
         Queue(
             str(label),

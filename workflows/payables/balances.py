@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import Select, exists, func, literal, null, select, union_all
+from sqlalchemy import Select, bindparam, exists, func, literal, null, select, union_all
 
 from portal.extensions import db
 from portal.models import (
@@ -83,8 +83,11 @@ def open_accrual_runs() -> list[int]:
     return ids
 
 
-def _accrued(user, partner_id: int | None) -> Select:
-    stmt = (
+@cache
+def _accrued_sums() -> Select:
+    """Accrued per program and currency over the runs bound as `run_ids`; built once per
+    process (a payee and the reader's scope are added per call)."""
+    return (
         select(
             literal("accrued").label("stage"),
             Program.id,
@@ -95,18 +98,17 @@ def _accrued(user, partner_id: int | None) -> Select:
         )
         .join(CalcRun, CalcRun.id == CalcResult.run_id)
         .join(Program, Program.id == CalcRun.program_id)
-        .where(CalcResult.run_id.in_(open_accrual_runs()))
+        .where(CalcResult.run_id.in_(bindparam("run_ids", expanding=True)))
         .group_by(Program.id, Program.code, CalcResult.currency)
     )
-    if partner_id is not None:
-        stmt = stmt.where(CalcResult.payee_id == partner_id)
-    return visible_to(stmt, user, CalcResult)
 
 
-def _payable(user, partner_id: int | None) -> Select:
+@cache
+def _payable_sums() -> Select:
     """Payable line sums by program, currency and the status of the batch holding them (a line
-    is in at most one batch that has not returned it: a unique index says so)."""
-    stmt = (
+    is in at most one batch that has not returned it: a unique index says so); built once per
+    process (a payee and the reader's scope are added per call)."""
+    return (
         select(
             literal("payable").label("stage"),
             Program.id,
@@ -124,6 +126,17 @@ def _payable(user, partner_id: int | None) -> Select:
         .outerjoin(PayoutBatch, PayoutBatch.id == PayoutBatchLine.batch_id)
         .group_by(Program.id, Program.code, PayoutLine.currency, PayoutBatch.status)
     )
+
+
+def _accrued(user, partner_id: int | None) -> Select:
+    stmt = _accrued_sums()
+    if partner_id is not None:
+        stmt = stmt.where(CalcResult.payee_id == partner_id)
+    return visible_to(stmt, user, CalcResult)
+
+
+def _payable(user, partner_id: int | None) -> Select:
+    stmt = _payable_sums()
     if partner_id is not None:
         stmt = stmt.where(PayoutLine.payee_id == partner_id)
     return visible_to(stmt, user, PayoutLine)
@@ -135,7 +148,9 @@ def program_balances(user, partner_id: int | None = None) -> list[ProgramBalance
     The accrued and the payable sums are sent together, as one UNION ALL."""
     rows: dict[tuple[int, str], ProgramBalance] = {}
     both = union_all(_accrued(user, partner_id), _payable(user, partner_id))
-    for stage, program_id, code, currency, status, amount in db.session.execute(both):
+    for stage, program_id, code, currency, status, amount in db.session.execute(
+        both, {"run_ids": open_accrual_runs()}
+    ):
         key = (program_id, currency)
         if key not in rows:
             rows[key] = ProgramBalance(program_id, code, currency)
