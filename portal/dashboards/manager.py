@@ -17,7 +17,7 @@ from types import FunctionType
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, Select, bindparam, func, literal, select, union_all
+from sqlalchemy import Integer, Row, Select, bindparam, func, literal, select, union_all
 
 from workflows.base_currency import latest_rates, quarter_bounds, rates_key, to_base
 from workflows.engine import round_money
@@ -319,12 +319,14 @@ def roll_up(
     return result
 
 
-def top_nodes(user) -> list[Territory]:
-    """Where a user's roll-up starts: the highest territories they may see."""
-    visible = list(
-        db.session.scalars(visible_to(select(Territory), user, Territory).order_by(Territory.path))
-    )
-    tops: list[Territory] = []
+def top_nodes(user) -> list[Row]:
+    """Where a user's roll-up starts: the highest territories they may see (id, code, name and
+    path: rows, not entities, as the page reads no more)."""
+    columns = select(Territory.id, Territory.code, Territory.name, Territory.path)
+    visible = db.session.execute(
+        visible_to(columns, user, Territory).order_by(Territory.path)
+    ).all()
+    tops: list[Row] = []
     for territory in visible:
         if not any(territory.path.startswith(top.path) for top in tops):
             tops.append(territory)
