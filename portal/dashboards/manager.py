@@ -17,7 +17,7 @@ from types import FunctionType
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, Row, Select, bindparam, func, literal, select, union_all
+from sqlalchemy import Date, Integer, Row, Select, bindparam, func, literal, select, union_all
 
 from workflows.base_currency import latest_rates, quarter_bounds, rates_key, to_base
 from workflows.engine import round_money
@@ -216,6 +216,57 @@ class Node:
         }
 
 
+@cache
+def _partner_revenue() -> Select:
+    """Revenue per partner, with the path of the territory of the sale, of the roll-up rows in
+    the territories bound as `territory_ids`, months `first` to `last`. Built once per process
+    (the reader's scope is added per call), like the two below."""
+    return (
+        select(Territory.path, Partner.id, Partner.name, SalesMonthly.currency)
+        .add_columns(func.sum(SalesMonthly.amount))
+        .join(Territory, Territory.id == SalesMonthly.territory_id)
+        .join(Partner, Partner.id == SalesMonthly.partner_id)
+        .where(SalesMonthly.territory_id.in_(bindparam("territory_ids", expanding=True)))
+        .where(
+            SalesMonthly.month >= bindparam("first", type_=Date),
+            SalesMonthly.month <= bindparam("last", type_=Date),
+        )
+        .group_by(Territory.path, Partner.id, Partner.name, SalesMonthly.currency)
+    )
+
+
+@cache
+def _accrued_by_territory() -> Select:
+    """Accrued incentives of the runs bound as `run_ids` by the payee's territory on `today`,
+    among the territories `territory_ids`."""
+    return (
+        select(PartnerTerritory.territory_id, CalcResult.currency)
+        .add_columns(func.sum(CalcResult.amount))
+        .join(PartnerTerritory, PartnerTerritory.partner_id == CalcResult.payee_id)
+        .where(current_range(PartnerTerritory, bindparam("today", type_=Date)))
+        .where(PartnerTerritory.territory_id.in_(bindparam("territory_ids", expanding=True)))
+        .where(CalcResult.run_id.in_(bindparam("run_ids", expanding=True)))
+        .group_by(PartnerTerritory.territory_id, CalcResult.currency)
+    )
+
+
+@cache
+def _accrued_by_partner() -> Select:
+    """Accrued incentives of the runs `run_ids` per payee, with the path of its territory on
+    `today`, among the territories `territory_ids`."""
+    return (
+        select(Territory.path, Partner.id, Partner.name, CalcResult.currency)
+        .add_columns(func.sum(CalcResult.amount))
+        .join(Partner, Partner.id == CalcResult.payee_id)
+        .join(PartnerTerritory, PartnerTerritory.partner_id == Partner.id)
+        .join(Territory, Territory.id == PartnerTerritory.territory_id)
+        .where(current_range(PartnerTerritory, bindparam("today", type_=Date)))
+        .where(PartnerTerritory.territory_id.in_(bindparam("territory_ids", expanding=True)))
+        .where(CalcResult.run_id.in_(bindparam("run_ids", expanding=True)))
+        .group_by(Territory.path, Partner.id, Partner.name, CalcResult.currency)
+    )
+
+
 def roll_up(
     user, node: Territory, today: date, children: list[Territory] | None = None
 ) -> list[Node]:
@@ -268,47 +319,32 @@ def roll_up(
         ),
         "revenue",
     )
-    revenue = (
-        select(Territory.path, Partner.id, Partner.name, SalesMonthly.currency)
-        .add_columns(func.sum(SalesMonthly.amount))
-        .join(Territory, Territory.id == SalesMonthly.territory_id)
-        .join(Partner, Partner.id == SalesMonthly.partner_id)
-        .where(SalesMonthly.territory_id.in_(uncovered))
-        .where(SalesMonthly.month >= first, SalesMonthly.month <= last)
-        .group_by(Territory.path, Partner.id, Partner.name, SalesMonthly.currency)
-    )
     for path, partner_id, name, currency, amount in (
-        db.session.execute(visible_to(revenue, user, SalesMonthly)) if uncovered else ()
+        db.session.execute(
+            visible_to(_partner_revenue(), user, SalesMonthly),
+            {"territory_ids": list(uncovered), "first": first, "last": last},
+        )
+        if uncovered
+        else ()
     ):
         row_for(path, partner_id, name).revenue[currency] += amount
     # accrued incentives by the payee's territory of today: per territory for the children,
     # per partner only where a territory no visible child covers holds some
-    runs = open_accrual_runs()
-    accrued = (
-        select(PartnerTerritory.territory_id, CalcResult.currency)
-        .add_columns(func.sum(CalcResult.amount))
-        .join(PartnerTerritory, PartnerTerritory.partner_id == CalcResult.payee_id)
-        .where(current_range(PartnerTerritory, today))
-        .where(PartnerTerritory.territory_id.in_(below))
-        .where(CalcResult.run_id.in_(runs))
-        .group_by(PartnerTerritory.territory_id, CalcResult.currency)
-    )
+    accrued = {"today": today, "run_ids": open_accrual_runs()}
     uncovered = add_to_children(
-        db.session.execute(visible_to(accrued, user, CalcResult)), "accrued"
-    )
-    by_partner = (
-        select(Territory.path, Partner.id, Partner.name, CalcResult.currency)
-        .add_columns(func.sum(CalcResult.amount))
-        .join(Partner, Partner.id == CalcResult.payee_id)
-        .join(PartnerTerritory, PartnerTerritory.partner_id == Partner.id)
-        .join(Territory, Territory.id == PartnerTerritory.territory_id)
-        .where(current_range(PartnerTerritory, today))
-        .where(PartnerTerritory.territory_id.in_(uncovered))
-        .where(CalcResult.run_id.in_(runs))
-        .group_by(Territory.path, Partner.id, Partner.name, CalcResult.currency)
+        db.session.execute(
+            visible_to(_accrued_by_territory(), user, CalcResult),
+            {**accrued, "territory_ids": list(below)},
+        ),
+        "accrued",
     )
     for path, partner_id, name, currency, amount in (
-        db.session.execute(visible_to(by_partner, user, CalcResult)) if uncovered else ()
+        db.session.execute(
+            visible_to(_accrued_by_partner(), user, CalcResult),
+            {**accrued, "territory_ids": list(uncovered)},
+        )
+        if uncovered
+        else ()
     ):
         row_for(path, partner_id, name).accrued[currency] += amount
     rates = latest_rates()
