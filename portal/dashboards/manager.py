@@ -397,29 +397,47 @@ def summary(user, today: date, size: int = LEADERBOARD_SIZE) -> dict:
     }
 
 
+def _current_ranking():
+    """The kept ranking's rows for the month bound as `through` and the rates `rates_key`."""
+    ranked = SalesQuarterLeader
+    return (ranked.through_month == bindparam("through", type_=Date)) & (
+        ranked.rates_key == bindparam("rates_key", type_=ranked.rates_key.type)
+    )
+
+
+@cache
+def _ranked(size: int) -> Select:
+    """The `size` partners of the kept ranking with the most revenue (ties by id); built once
+    per process and size, the reader's scope added per call."""
+    ranked = SalesQuarterLeader
+    return (
+        select(ranked.partner_id, ranked.revenue_base)
+        .where(_current_ranking(), ranked.revenue_base.is_not(None))
+        .order_by(ranked.revenue_base.desc(), ranked.partner_id)
+        .limit(size)
+    )
+
+
+@cache
+def _ranking_kept() -> Select:
+    """Whether the roll-up kept a ranking for the bound month and rates (any row)."""
+    return select(SalesQuarterLeader.partner_id).where(_current_ranking()).limit(1)
+
+
 def leaders(user, today: date, rates: dict[str, Decimal], size: int) -> list[dict]:
     """The `size` partners in scope with the most revenue this quarter in the base currency
     (ties by id): read in order from the ranking the roll-up keeps while it is for this month
     and these rates, computed from the partners' rows otherwise."""
     _first, through = quarter_bounds(today)
-    key = rates_key(rates)
-    ranked = SalesQuarterLeader
-    current = (ranked.through_month == through) & (ranked.rates_key == key)
-    order = (ranked.revenue_base.desc(), ranked.partner_id)
-    best = visible_to(
-        select(ranked.partner_id, ranked.revenue_base)
-        .where(current, ranked.revenue_base.is_not(None))
-        .order_by(*order)
-        .limit(size),
-        user,
-        ranked,
-    ).subquery()
+    ranking = {"through": through, "rates_key": rates_key(rates)}
+    best = visible_to(_ranked(size), user, SalesQuarterLeader).subquery()
     top = db.session.execute(
         select(best.c.partner_id, Partner.name, best.c.revenue_base)
         .join(Partner, Partner.id == best.c.partner_id)
-        .order_by(best.c.revenue_base.desc(), best.c.partner_id)
+        .order_by(best.c.revenue_base.desc(), best.c.partner_id),
+        ranking,
     ).all()
-    if not top and db.session.scalar(select(ranked.partner_id).where(current).limit(1)) is None:
+    if not top and db.session.scalar(_ranking_kept(), ranking) is None:
         return _leaders_from_rows(user, today, rates, size)
     base = current_app.config["BASE_CURRENCY"]
     return [  # stored at the column's scale; shown at the currency's, as computed

@@ -40,9 +40,7 @@ def _render_dashboard() -> str:
         quarter_start=start,
         kind=kind,
         checklist=checklist_for(current_user),
-        partner_count=partner_services.count(partner_services.partners_query(current_user))
-        if kind == "manager"
-        else None,
+        partner_count=partner_services.count_visible(current_user) if kind == "manager" else None,
         partner=partner,
         assignment=assignment,
         **figures,
