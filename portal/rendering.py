@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import (
     format_decimal,
     get_locale,
+    get_translations,
     gettext,
 )
 from flask_babel import lazy_gettext as _l
@@ -158,7 +159,29 @@ def _navigation(role: Role | None) -> tuple[NavLink | NavGroup, ...]:
     return tuple(entries)
 
 
+def _translations():
+    """The translations of the locale in effect. Flask-Babel finds them on every call through
+    the request's context, its domain and the locale's name, and a page translates dozens of
+    strings (the navigation alone some thirty): they are kept on `g` with the locale they are
+    for, so a `force_locale` block gets its own."""
+    if not g:
+        return get_translations()
+    locale = get_locale()
+    kept = g.get("_portal_translations")
+    if kept is None or kept[0] is not locale:
+        kept = g._portal_translations = (locale, get_translations())
+    return kept[1]
+
+
 def register_template_helpers(app) -> None:
+    # Flask-Babel's own callables, with the translations looked up once per request and locale
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.filters.update(
         money=money,
         money_precise=money_precise,

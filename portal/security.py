@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import enum
 from datetime import date
-from functools import wraps
+from functools import cache, wraps
 
 from flask import abort, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import Integer, Select, any_, literal, select
+from sqlalchemy import Integer, Select, any_, bindparam, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from .extensions import db
@@ -277,34 +277,52 @@ def requires(perm: Perm):
     return decorator
 
 
+@cache
+def _managed_ids() -> Select:
+    """The ids of the territories the user bound as `user_id` manages; built once per process."""
+    managed = managed_territories()
+    return select(managed.c.territory_id).where(managed.c.user_id == bindparam("user_id"))
+
+
 def managed_territory_ids(user) -> Select:
     """Ids of the territories in the manager's subtrees. Within a request they are read once and
     named in the statement: a page runs several scoped queries, and PostgreSQL misjudges how
     many territories the path self-join yields (one), so it planned the partners in scope as a
     handful and walked thousands of them one by one."""
-    managed = managed_territories()
-    stmt = select(managed.c.territory_id).where(managed.c.user_id == user.id)
     if not has_request_context():
-        return stmt
-    read = request.environ.setdefault("portal.managed_territory_ids", {})  # this request only
+        managed = managed_territories()
+        return select(managed.c.territory_id).where(managed.c.user_id == user.id)
+    # this request only; the construct too, so the page's scoped statements share it (and
+    # its one parameter) instead of each building its own
+    read = request.environ.setdefault("portal.managed_territory_ids", {})
     if user.id not in read:
-        read[user.id] = sorted(db.session.scalars(stmt))
-    ids = read[user.id]
-    if db.engine.dialect.name == "postgresql":
-        # One array parameter, not one per id: a page's statements stay short enough for the
-        # driver to keep them parsed, however many territories the manager has.
-        named = Territory.id == any_(literal(ids, ARRAY(Integer)))
-    else:
-        named = Territory.id.in_(ids)
-    return select(Territory.id).where(named)
+        ids = sorted(db.session.scalars(_managed_ids(), {"user_id": user.id}))
+        if db.engine.dialect.name == "postgresql":
+            # One array parameter, not one per id: a page's statements stay short enough for
+            # the driver to keep them parsed, however many territories the manager has.
+            named = Territory.id == any_(literal(ids, ARRAY(Integer)))
+        else:
+            named = Territory.id.in_(ids)
+        read[user.id] = select(Territory.id).where(named)
+    return read[user.id]
 
 
 def managed_partner_ids(user, on: date | None = None) -> Select:
-    """Ids of partners whose territory on `on` lies in one of the manager's subtrees."""
-    return select(PartnerTerritory.partner_id).where(
-        current_range(PartnerTerritory, on or date.today()),
-        PartnerTerritory.territory_id.in_(managed_territory_ids(user)),
+    """Ids of partners whose territory on `on` lies in one of the manager's subtrees (built
+    once per request, user and day, like `managed_territory_ids`)."""
+    day = on or date.today()
+    built = (
+        request.environ.setdefault("portal.managed_partner_ids", {})
+        if has_request_context()
+        else {}
     )
+    key = (user.id, day)
+    if key not in built:
+        built[key] = select(PartnerTerritory.partner_id).where(
+            current_range(PartnerTerritory, day),
+            PartnerTerritory.territory_id.in_(managed_territory_ids(user)),
+        )
+    return built[key]
 
 
 def _partner_column(model):

@@ -6,27 +6,32 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from portal.extensions import db
 from portal.models import FxRate
 from workflows.engine import round_money
 
 
+@cache
+def _newest_rates() -> Select:
+    """Each currency's rate of its newest day; built once per process (no parameters)."""
+    newest = (
+        select(FxRate.currency, func.max(FxRate.valid_from).label("day"))
+        .group_by(FxRate.currency)
+        .subquery()
+    )
+    return select(FxRate.currency, FxRate.rate).join(
+        newest, (newest.c.currency == FxRate.currency) & (newest.c.day == FxRate.valid_from)
+    )
+
+
 def latest_rates() -> dict[str, Decimal]:
     """Each currency's newest rate to the base currency (base = 1)."""
-    newest = select(FxRate.currency, func.max(FxRate.valid_from).label("day")).group_by(
-        FxRate.currency
-    )
-    newest = newest.subquery()
-    rows = db.session.execute(
-        select(FxRate.currency, FxRate.rate).join(
-            newest, (newest.c.currency == FxRate.currency) & (newest.c.day == FxRate.valid_from)
-        )
-    ).all()
-    rates = {currency: rate for currency, rate in rows}
+    rates = {currency: rate for currency, rate in db.session.execute(_newest_rates())}
     rates[current_app.config["BASE_CURRENCY"]] = Decimal(1)
     return rates
 

@@ -14,8 +14,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Date, Select, and_, bindparam, func, or_, select
 
 from ..extensions import db
 from ..models import (
@@ -31,9 +32,11 @@ from ..security import managed_territory_ids, visible_to
 Sums = dict[tuple, list]  # (territory or month, currency) → [lines, amount]
 
 
-def moved_partners(today: date) -> Select:
-    """Partners with roll-up rows not all under their territory of `today`."""
-    home = SalesPartnerTerritory
+@cache
+def _moved_partners() -> Select:
+    """Partners with roll-up rows not all under their territory on the day bound as `today`.
+    Built once per process; the day is its one parameter."""
+    home, today = SalesPartnerTerritory, bindparam("today", type_=Date)
     return (
         select(home.partner_id)
         .outerjoin(
@@ -53,6 +56,11 @@ def moved_partners(today: date) -> Select:
     )
 
 
+def moved_partners(today: date) -> list[int]:
+    """Partners with roll-up rows not all under their territory of `today`."""
+    return list(db.session.scalars(_moved_partners(), {"today": today}))
+
+
 def territory_sums(
     user,
     first: date,
@@ -66,31 +74,34 @@ def territory_sums(
     (territory of the sale date, currency) when `by` is "territory" or per (month, currency)
     when it is "month"; only rows of territories among `territory_ids` if given."""
     role = Role(user.role)
-    chosen = None if territory_ids is None else list(territory_ids)
+    chosen = territory_ids is not None
+    months = {"first": first, "last": last}
+    if chosen:
+        months["territory_ids"] = list(territory_ids)
     sums: Sums = defaultdict(lambda: [0, Decimal(0)])
     if role not in (Role.CHANNEL_MANAGER, Role.FINANCE, Role.ADMIN):
         # the territory gate shows these roles nothing: the partners' rows it is
         for row in db.session.execute(
-            visible_to(_grouped(SalesMonthly, by, first, last, chosen), user, SalesMonthly)
+            visible_to(_grouped(SalesMonthly, by, chosen), user, SalesMonthly), months
         ):
             _add(sums, row[:2], row[2], row[3])
         return sums
     stm = SalesTerritoryMonthly
-    for row in db.session.execute(visible_to(_grouped(stm, by, first, last, chosen), user, stm)):
+    for row in db.session.execute(visible_to(_grouped(stm, by, chosen), user, stm), months):
         _add(sums, row[:2], row[2], row[3])
     if role is not Role.CHANNEL_MANAGER:
         return sums  # finance and admin see every row: nothing to correct
-    moved = list(db.session.scalars(moved_partners(today)))
+    moved = moved_partners(today)
     if not moved:
         return sums
     # their rows as the territory gate counted them, out …
-    own = _grouped(SalesMonthly, by, first, last, chosen).where(SalesMonthly.partner_id.in_(moved))
+    own = _grouped(SalesMonthly, by, chosen).where(SalesMonthly.partner_id.in_(moved))
     for row in db.session.execute(
-        own.where(SalesMonthly.territory_id.in_(managed_territory_ids(user)))
+        own.where(SalesMonthly.territory_id.in_(managed_territory_ids(user))), months
     ):
         _add(sums, row[:2], -row[2], -row[3])
     # … and as the partner gate shows them, back in
-    for row in db.session.execute(visible_to(own, user, SalesMonthly)):
+    for row in db.session.execute(visible_to(own, user, SalesMonthly), months):
         _add(sums, row[:2], row[2], row[3])
     return sums
 
@@ -103,16 +114,22 @@ def _add(sums: Sums, key, lines: int, amount: Decimal) -> None:
         del sums[tuple(key)]
 
 
-def _grouped(model, by: str, first: date, last: date, territory_ids: list[int] | None) -> Select:
+@cache
+def _grouped(model, by: str, chosen: bool) -> Select:
     """Lines and amount of `model`'s rows (the roll-up or its territory sums) per `by` and
-    currency."""
+    currency, months `first` to `last`, only rows of the territories `territory_ids` when
+    `chosen`. Built once per process: the three are bound per call, the reader's scope is added
+    per call."""
     key = {"territory": model.territory_id, "month": model.month}[by]
     stmt = (
         select(key, model.currency)
         .add_columns(func.sum(model.line_count), func.sum(model.amount))
-        .where(model.month >= first, model.month <= last)
+        .where(
+            model.month >= bindparam("first", type_=Date),
+            model.month <= bindparam("last", type_=Date),
+        )
         .group_by(key, model.currency)
     )
-    if territory_ids is not None:
-        stmt = stmt.where(model.territory_id.in_(territory_ids))
+    if chosen:
+        stmt = stmt.where(model.territory_id.in_(bindparam("territory_ids", expanding=True)))
     return stmt

@@ -12,11 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from types import FunctionType
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import Date, Integer, Row, Select, bindparam, func, literal, select, union_all
 
 from workflows.base_currency import latest_rates, quarter_bounds, rates_key, to_base
 from workflows.engine import round_money
@@ -41,6 +42,7 @@ from ..models import (
     utcnow,
 )
 from ..models.partners import current_range
+from ..models.types import UTCDateTime
 from ..security import Perm, can, visible_to
 from . import figures
 from .partner import month_starts
@@ -105,8 +107,8 @@ _QUEUES = (
         MdfRequest,
         MdfRequest.first_approved_at,
         # never the first approver's (they may not give the second approval)
-        lambda user: (
-            (MdfRequest.state == "first_approved") & (MdfRequest.first_approver_id != user.id)
+        lambda reader_id: (
+            (MdfRequest.state == "first_approved") & (MdfRequest.first_approver_id != reader_id)
         ),
     ),
     (
@@ -132,12 +134,29 @@ _QUEUES = (
         PayeeAccount,
         PayeeAccount.entered_at,
         # never the ones the reader entered (maker–checker)
-        lambda user: (
+        lambda reader_id: (
             (PayeeAccount.state == "pending")
-            & ((PayeeAccount.entered_by_id != user.id) | PayeeAccount.entered_by_id.is_(None))
+            & ((PayeeAccount.entered_by_id != reader_id) | PayeeAccount.entered_by_id.is_(None))
         ),
     ),
 )
+
+
+@cache
+def _queue_figures(index: int) -> Select:
+    """Count, overdue count and oldest item of queue `index` of `_QUEUES`; built once per
+    process, bound per call: cutoff (older is overdue) and reader_id (the reader's user id),
+    and the reader's scope added per call."""
+    _label, _endpoint, _perm, model, since, waiting = _QUEUES[index]
+    cutoff = bindparam("cutoff", type_=UTCDateTime)
+    if isinstance(waiting, FunctionType):
+        waiting = waiting(bindparam("reader_id", type_=Integer))
+    return select(
+        literal(index).label("queue"),
+        func.count(model.id).label("waiting"),
+        func.count(model.id).filter(since < cutoff).label("overdue"),
+        func.min(since).label("oldest"),
+    ).where(waiting)
 
 
 def queues(user) -> list[Queue]:
@@ -145,20 +164,17 @@ def queues(user) -> list[Queue]:
     aggregate per queue, each through `visible_to`, sent together as one UNION ALL."""
     cutoff = utcnow() - timedelta(hours=current_app.config["REVIEW_TARGET_HOURS"])
     shown, parts = [], []
-    for index, (label, endpoint, perm, model, since, waiting) in enumerate(_QUEUES):
+    for index, (label, endpoint, perm, model, _since, _waiting) in enumerate(_QUEUES):
         if not can(user, perm):
             continue
-        stmt = select(
-            literal(index).label("queue"),
-            func.count(model.id).label("waiting"),
-            func.count(model.id).filter(since < cutoff).label("overdue"),
-            func.min(since).label("oldest"),
-        ).where(waiting(user) if isinstance(waiting, FunctionType) else waiting)
         shown.append((index, label, endpoint))
-        parts.append(visible_to(stmt, user, model))
+        parts.append(visible_to(_queue_figures(index), user, model))
     if not parts:
         return []
-    figures = {row.queue: row for row in db.session.execute(union_all(*parts))}
+    figures = {
+        row.queue: row
+        for row in db.session.execute(union_all(*parts), {"cutoff": cutoff, "reader_id": user.id})
+    }
     return [
         Queue(
             str(label),
@@ -200,19 +216,68 @@ class Node:
         }
 
 
-def roll_up(user, node: Territory, today: date) -> list[Node]:
+@cache
+def _partner_revenue() -> Select:
+    """Revenue per partner, with the path of the territory of the sale, of the roll-up rows in
+    the territories bound as `territory_ids`, months `first` to `last`. Built once per process
+    (the reader's scope is added per call), like the two below."""
+    return (
+        select(Territory.path, Partner.id, Partner.name, SalesMonthly.currency)
+        .add_columns(func.sum(SalesMonthly.amount))
+        .join(Territory, Territory.id == SalesMonthly.territory_id)
+        .join(Partner, Partner.id == SalesMonthly.partner_id)
+        .where(SalesMonthly.territory_id.in_(bindparam("territory_ids", expanding=True)))
+        .where(
+            SalesMonthly.month >= bindparam("first", type_=Date),
+            SalesMonthly.month <= bindparam("last", type_=Date),
+        )
+        .group_by(Territory.path, Partner.id, Partner.name, SalesMonthly.currency)
+    )
+
+
+@cache
+def _accrued_by_territory() -> Select:
+    """Accrued incentives of the runs bound as `run_ids` by the payee's territory on `today`,
+    among the territories `territory_ids`."""
+    return (
+        select(PartnerTerritory.territory_id, CalcResult.currency)
+        .add_columns(func.sum(CalcResult.amount))
+        .join(PartnerTerritory, PartnerTerritory.partner_id == CalcResult.payee_id)
+        .where(current_range(PartnerTerritory, bindparam("today", type_=Date)))
+        .where(PartnerTerritory.territory_id.in_(bindparam("territory_ids", expanding=True)))
+        .where(CalcResult.run_id.in_(bindparam("run_ids", expanding=True)))
+        .group_by(PartnerTerritory.territory_id, CalcResult.currency)
+    )
+
+
+@cache
+def _accrued_by_partner() -> Select:
+    """Accrued incentives of the runs `run_ids` per payee, with the path of its territory on
+    `today`, among the territories `territory_ids`."""
+    return (
+        select(Territory.path, Partner.id, Partner.name, CalcResult.currency)
+        .add_columns(func.sum(CalcResult.amount))
+        .join(Partner, Partner.id == CalcResult.payee_id)
+        .join(PartnerTerritory, PartnerTerritory.partner_id == Partner.id)
+        .join(Territory, Territory.id == PartnerTerritory.territory_id)
+        .where(current_range(PartnerTerritory, bindparam("today", type_=Date)))
+        .where(PartnerTerritory.territory_id.in_(bindparam("territory_ids", expanding=True)))
+        .where(CalcResult.run_id.in_(bindparam("run_ids", expanding=True)))
+        .group_by(Territory.path, Partner.id, Partner.name, CalcResult.currency)
+    )
+
+
+def roll_up(
+    user, node: Territory, today: date, children: list[Territory] | None = None
+) -> list[Node]:
     """Quarter revenue and accrued incentives of `node`'s children (whole subtrees) and of the
     partners assigned to `node` itself (or under a child the user may not see). Children's
     revenue comes from the territory sums (figures.py), partners' from their own rows; accrued
-    from one GROUP BY; folded into rows here."""
+    from one GROUP BY; folded into rows here. `children`: the node's children the user may
+    see, by name, when the caller read them already (`visible_around`)."""
     first, last = quarter_bounds(today)
-    children = list(
-        db.session.scalars(
-            visible_to(select(Territory), user, Territory)
-            .where(Territory.parent_id == node.id)
-            .order_by(Territory.name)
-        )
-    )
+    if children is None:
+        children = visible_around(user, node)[1]
     rows = {child.path: Node(child.name, territory_id=child.id) for child in children}
     partners: dict[int, Node] = {}
 
@@ -254,47 +319,32 @@ def roll_up(user, node: Territory, today: date) -> list[Node]:
         ),
         "revenue",
     )
-    revenue = (
-        select(Territory.path, Partner.id, Partner.name, SalesMonthly.currency)
-        .add_columns(func.sum(SalesMonthly.amount))
-        .join(Territory, Territory.id == SalesMonthly.territory_id)
-        .join(Partner, Partner.id == SalesMonthly.partner_id)
-        .where(SalesMonthly.territory_id.in_(uncovered))
-        .where(SalesMonthly.month >= first, SalesMonthly.month <= last)
-        .group_by(Territory.path, Partner.id, Partner.name, SalesMonthly.currency)
-    )
     for path, partner_id, name, currency, amount in (
-        db.session.execute(visible_to(revenue, user, SalesMonthly)) if uncovered else ()
+        db.session.execute(
+            visible_to(_partner_revenue(), user, SalesMonthly),
+            {"territory_ids": list(uncovered), "first": first, "last": last},
+        )
+        if uncovered
+        else ()
     ):
         row_for(path, partner_id, name).revenue[currency] += amount
     # accrued incentives by the payee's territory of today: per territory for the children,
     # per partner only where a territory no visible child covers holds some
-    runs = open_accrual_runs()
-    accrued = (
-        select(PartnerTerritory.territory_id, CalcResult.currency)
-        .add_columns(func.sum(CalcResult.amount))
-        .join(PartnerTerritory, PartnerTerritory.partner_id == CalcResult.payee_id)
-        .where(current_range(PartnerTerritory, today))
-        .where(PartnerTerritory.territory_id.in_(below))
-        .where(CalcResult.run_id.in_(runs))
-        .group_by(PartnerTerritory.territory_id, CalcResult.currency)
-    )
+    accrued = {"today": today, "run_ids": open_accrual_runs()}
     uncovered = add_to_children(
-        db.session.execute(visible_to(accrued, user, CalcResult)), "accrued"
-    )
-    by_partner = (
-        select(Territory.path, Partner.id, Partner.name, CalcResult.currency)
-        .add_columns(func.sum(CalcResult.amount))
-        .join(Partner, Partner.id == CalcResult.payee_id)
-        .join(PartnerTerritory, PartnerTerritory.partner_id == Partner.id)
-        .join(Territory, Territory.id == PartnerTerritory.territory_id)
-        .where(current_range(PartnerTerritory, today))
-        .where(PartnerTerritory.territory_id.in_(uncovered))
-        .where(CalcResult.run_id.in_(runs))
-        .group_by(Territory.path, Partner.id, Partner.name, CalcResult.currency)
+        db.session.execute(
+            visible_to(_accrued_by_territory(), user, CalcResult),
+            {**accrued, "territory_ids": list(below)},
+        ),
+        "accrued",
     )
     for path, partner_id, name, currency, amount in (
-        db.session.execute(visible_to(by_partner, user, CalcResult)) if uncovered else ()
+        db.session.execute(
+            visible_to(_accrued_by_partner(), user, CalcResult),
+            {**accrued, "territory_ids": list(uncovered)},
+        )
+        if uncovered
+        else ()
     ):
         row_for(path, partner_id, name).accrued[currency] += amount
     rates = latest_rates()
@@ -305,12 +355,14 @@ def roll_up(user, node: Territory, today: date) -> list[Node]:
     return result
 
 
-def top_nodes(user) -> list[Territory]:
-    """Where a user's roll-up starts: the highest territories they may see."""
-    visible = list(
-        db.session.scalars(visible_to(select(Territory), user, Territory).order_by(Territory.path))
-    )
-    tops: list[Territory] = []
+def top_nodes(user) -> list[Row]:
+    """Where a user's roll-up starts: the highest territories they may see (id, code, name and
+    path: rows, not entities, as the page reads no more)."""
+    columns = select(Territory.id, Territory.code, Territory.name, Territory.path)
+    visible = db.session.execute(
+        visible_to(columns, user, Territory).order_by(Territory.path)
+    ).all()
+    tops: list[Row] = []
     for territory in visible:
         if not any(territory.path.startswith(top.path) for top in tops):
             tops.append(territory)
@@ -345,29 +397,47 @@ def summary(user, today: date, size: int = LEADERBOARD_SIZE) -> dict:
     }
 
 
+def _current_ranking():
+    """The kept ranking's rows for the month bound as `through` and the rates `rates_key`."""
+    ranked = SalesQuarterLeader
+    return (ranked.through_month == bindparam("through", type_=Date)) & (
+        ranked.rates_key == bindparam("rates_key", type_=ranked.rates_key.type)
+    )
+
+
+@cache
+def _ranked(size: int) -> Select:
+    """The `size` partners of the kept ranking with the most revenue (ties by id); built once
+    per process and size, the reader's scope added per call."""
+    ranked = SalesQuarterLeader
+    return (
+        select(ranked.partner_id, ranked.revenue_base)
+        .where(_current_ranking(), ranked.revenue_base.is_not(None))
+        .order_by(ranked.revenue_base.desc(), ranked.partner_id)
+        .limit(size)
+    )
+
+
+@cache
+def _ranking_kept() -> Select:
+    """Whether the roll-up kept a ranking for the bound month and rates (any row)."""
+    return select(SalesQuarterLeader.partner_id).where(_current_ranking()).limit(1)
+
+
 def leaders(user, today: date, rates: dict[str, Decimal], size: int) -> list[dict]:
     """The `size` partners in scope with the most revenue this quarter in the base currency
     (ties by id): read in order from the ranking the roll-up keeps while it is for this month
     and these rates, computed from the partners' rows otherwise."""
     _first, through = quarter_bounds(today)
-    key = rates_key(rates)
-    ranked = SalesQuarterLeader
-    current = (ranked.through_month == through) & (ranked.rates_key == key)
-    order = (ranked.revenue_base.desc(), ranked.partner_id)
-    best = visible_to(
-        select(ranked.partner_id, ranked.revenue_base)
-        .where(current, ranked.revenue_base.is_not(None))
-        .order_by(*order)
-        .limit(size),
-        user,
-        ranked,
-    ).subquery()
+    ranking = {"through": through, "rates_key": rates_key(rates)}
+    best = visible_to(_ranked(size), user, SalesQuarterLeader).subquery()
     top = db.session.execute(
         select(best.c.partner_id, Partner.name, best.c.revenue_base)
         .join(Partner, Partner.id == best.c.partner_id)
-        .order_by(best.c.revenue_base.desc(), best.c.partner_id)
+        .order_by(best.c.revenue_base.desc(), best.c.partner_id),
+        ranking,
     ).all()
-    if not top and db.session.scalar(select(ranked.partner_id).where(current).limit(1)) is None:
+    if not top and db.session.scalar(_ranking_kept(), ranking) is None:
         return _leaders_from_rows(user, today, rates, size)
     base = current_app.config["BASE_CURRENCY"]
     return [  # stored at the column's scale; shown at the currency's, as computed
@@ -405,11 +475,16 @@ def _leaders_from_rows(user, today: date, rates: dict[str, Decimal], size: int) 
     ]
 
 
-def visible_ancestors(user, node: Territory) -> list[Territory]:
-    """The breadcrumb above `node`, stopping where the user's view of the tree begins."""
+def visible_around(user, node: Territory) -> tuple[list[Territory], list[Territory]]:
+    """The breadcrumb above `node` (stopping where the user's view of the tree begins) and the
+    children of `node` the user may see, by name: one statement through `visible_to`."""
     ancestry = territory_ancestry()
     above = select(ancestry.c.ancestor_id).where(
         ancestry.c.territory_id == node.id, ancestry.c.ancestor_id != node.id
     )
-    stmt = visible_to(select(Territory), user, Territory).where(Territory.id.in_(above))
-    return list(db.session.scalars(stmt.order_by(Territory.depth)))
+    stmt = visible_to(select(Territory), user, Territory).where(
+        Territory.id.in_(above) | (Territory.parent_id == node.id)
+    )
+    found = list(db.session.scalars(stmt.order_by(Territory.depth, Territory.name)))
+    children = [t for t in found if t.parent_id == node.id]
+    return [t for t in found if t.parent_id != node.id], children

@@ -10,8 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from workflows.banking.payees import hold_reasons
@@ -82,13 +83,27 @@ def trips_awaiting(user, today: date) -> int:
     return awaiting_answer(user, today)
 
 
-def latest_runs(kind: str, running_on: date):
-    """Ids of the newest finished run of `kind` per program among the periods still running on
-    `running_on` (a program's current standing: there is still time to reach the next band)."""
-    return (
+@cache
+def _latest_results() -> Select:
+    """The results of the newest finished accrual run per program among the periods still
+    running on the day bound as `running_on` (a program's current standing: there is still time
+    to reach the next band), each with its run, version and program, joined: one round trip.
+    Built once per process; the reader's scope is added per call."""
+    latest = (
         select(func.max(CalcRun.id))
-        .where(CalcRun.status == "done", CalcRun.kind == kind, CalcRun.period_end >= running_on)
+        .where(
+            CalcRun.status == "done",
+            CalcRun.kind == "accrual",
+            CalcRun.period_end >= bindparam("running_on", type_=Date),
+        )
         .group_by(CalcRun.program_id)
+    )
+    return (
+        select(CalcResult)
+        .options(joinedload(CalcResult.run).joinedload(CalcRun.program_version))
+        .options(joinedload(CalcResult.run).joinedload(CalcRun.program))
+        .where(CalcResult.run_id.in_(latest))
+        .order_by(CalcResult.run_id)
     )
 
 
@@ -119,16 +134,9 @@ def tier_progress(
     """Per program with tiers whose period is still running: the partner's latest accrual
     result, read by the engine."""
     extras = extras or {}
-    stmt = (
-        select(CalcResult)
-        # each result's run, version and program are one row apiece: joined, one round trip
-        .options(joinedload(CalcResult.run).joinedload(CalcRun.program_version))
-        .options(joinedload(CalcResult.run).joinedload(CalcRun.program))
-        .where(CalcResult.run_id.in_(latest_runs("accrual", today)))
-        .order_by(CalcResult.run_id)
-    )
+    stmt = visible_to(_latest_results(), user, CalcResult)
     progress = []
-    for result in db.session.scalars(visible_to(stmt, user, CalcResult)):
+    for result in db.session.scalars(stmt, {"running_on": today}):
         spec = spec_from_dict(result.run.program_version.spec)
         if spec.tiers is None:
             continue
@@ -148,14 +156,18 @@ def tier_progress(
     return progress
 
 
+@cache
+def _category_names() -> Select:
+    """Code and name of the categories bound as `codes`; built once per process."""
+    return select(Category.code, Category.name).where(
+        Category.code.in_(bindparam("codes", expanding=True))
+    )
+
+
 def category_names(codes) -> list[str]:
     if not codes:
         return []
-    names = dict(
-        db.session.execute(
-            select(Category.code, Category.name).where(Category.code.in_(codes))
-        ).all()
-    )
+    names = dict(db.session.execute(_category_names(), {"codes": list(codes)}).all())
     return [names.get(code, code) for code in codes]
 
 
@@ -254,36 +266,39 @@ class MarketingFunds:
         return bool(self.funds or self.requests)
 
 
+@cache
+def _fund_money() -> Select:
+    """Open funds with the money available in each, soonest claim deadline first; built once
+    per process (the reader's scope is added per call)."""
+    return (
+        select(MdfFund, func.sum(MdfEntry.amount))
+        .join(MdfEntry, MdfEntry.fund_id == MdfFund.id)
+        .where(MdfFund.state == "open", MdfEntry.kind.in_(MOVING_KINDS))
+        .group_by(MdfFund.id)
+        .order_by(MdfFund.claim_deadline, MdfFund.code)
+    )
+
+
+@cache
+def _open_requests(limit: int) -> Select:
+    """Requests still under way, soonest claim deadline first; built once per process and
+    limit (the reader's scope is added per call)."""
+    return (
+        select(MdfRequest)
+        .options(selectinload(MdfRequest.fund))
+        .where(MdfRequest.state.in_(OPEN_MDF_STATES))
+        .order_by(MdfRequest.claim_due_on, MdfRequest.id)
+        .limit(limit)
+    )
+
+
 def marketing_funds(user, limit: int = RECENT_DEALS) -> MarketingFunds | None:
     """Three set-based queries, all through `visible_to`: money per fund, open requests, and
     the requests among them whose claim waits."""
     if user.partner_id is None or not can(user, Perm.VIEW_MDF):
         return None
-    available = func.sum(MdfEntry.amount)
-    money_rows = db.session.execute(
-        visible_to(
-            select(MdfFund, available)
-            .join(MdfEntry, MdfEntry.fund_id == MdfFund.id)
-            .where(MdfFund.state == "open", MdfEntry.kind.in_(MOVING_KINDS))
-            .group_by(MdfFund.id)
-            .order_by(MdfFund.claim_deadline, MdfFund.code),
-            user,
-            MdfEntry,
-        )
-    ).all()
-    open_requests = list(
-        db.session.scalars(
-            visible_to(
-                select(MdfRequest)
-                .options(selectinload(MdfRequest.fund))
-                .where(MdfRequest.state.in_(OPEN_MDF_STATES))
-                .order_by(MdfRequest.claim_due_on, MdfRequest.id)
-                .limit(limit),
-                user,
-                MdfRequest,
-            )
-        )
-    )
+    money_rows = db.session.execute(visible_to(_fund_money(), user, MdfEntry)).all()
+    open_requests = list(db.session.scalars(visible_to(_open_requests(limit), user, MdfRequest)))
     claimed = set(
         db.session.scalars(
             visible_to(select(MdfClaim.request_id), user, MdfClaim).where(

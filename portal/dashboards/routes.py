@@ -26,11 +26,12 @@ def territory(territory_id):
 def _render_territory(territory_id: int) -> str:
     node = get_visible_or_404(Territory, territory_id)  # a refusal is never kept
     today = date.today()
+    ancestors, children = manager.visible_around(current_user, node)
     return render_template(
         "dashboards/territory.html",
         node=node,
-        ancestors=manager.visible_ancestors(current_user, node),
-        rows=services.territory_rows(current_user, node, today),
+        ancestors=ancestors,
+        rows=services.territory_rows(current_user, node, today, children),
         quarter=manager.quarter_bounds(today)[0],
         today=today,
     )

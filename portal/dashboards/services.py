@@ -57,13 +57,14 @@ def manager_dashboard(user, today: date) -> dict:
     }
 
 
-def territory_rows(user, node, today: date) -> list[dict]:
-    """The roll-up rows of one node, cached like the dashboards."""
+def territory_rows(user, node, today: date, children=None) -> list[dict]:
+    """The roll-up rows of one node, cached like the dashboards (`children`: as for
+    `manager.roll_up`)."""
     return cache.remember(
         f"territory-{node.id}",
         user,
         today,
-        lambda: [row.as_row() for row in manager.roll_up(user, node, today)],
+        lambda: [row.as_row() for row in manager.roll_up(user, node, today, children)],
     )
 
 

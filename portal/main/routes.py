@@ -31,7 +31,7 @@ def dashboard():
 def _render_dashboard() -> str:
     today = date.today()
     start = quarter_start(today)
-    partner = current_user.partner
+    partner, assignment = partner_services.own_organisation(current_user, today)
     kind, figures = dashboard_for(current_user, request.args, today)
     return render_template(
         "main/dashboard.html",
@@ -40,12 +40,8 @@ def _render_dashboard() -> str:
         quarter_start=start,
         kind=kind,
         checklist=checklist_for(current_user),
-        partner_count=partner_services.count(partner_services.partners_query(current_user))
-        if kind == "manager"
-        else None,
+        partner_count=partner_services.count_visible(current_user) if kind == "manager" else None,
         partner=partner,
-        assignment=partner_services.current_assignments([partner.id])[partner.id]
-        if partner
-        else None,
+        assignment=assignment,
         **figures,
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import Date, Select, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -48,6 +49,46 @@ def current_assignments(
     return {
         pid: (found["territory"].get(pid, ""), found["tier"].get(pid, "")) for pid in partner_ids
     }
+
+
+@cache
+def _organisation() -> Select:
+    """Partners with their territory name and tier on the day bound as `on` (scalar subqueries:
+    the ranges of one partner never overlap); built once per process, the reader's scope is
+    added per call."""
+    on = bindparam("on", type_=Date)
+    territory = (
+        select(Territory.name)
+        .join(PartnerTerritory, PartnerTerritory.territory_id == Territory.id)
+        .where(PartnerTerritory.partner_id == Partner.id, current_range(PartnerTerritory, on))
+        .limit(1)
+        .scalar_subquery()
+    )
+    tier = (
+        select(PartnerTier.tier)
+        .where(PartnerTier.partner_id == Partner.id, current_range(PartnerTier, on))
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(Partner, territory, tier)
+
+
+def own_organisation(user, on: date) -> tuple[Partner | None, tuple[str, str] | None]:
+    """A partner user's organisation with its (territory name, tier) on `on`, as
+    `current_assignments` gives them, in one statement through visible_to; (None, None) for
+    users of no organisation. Loaded into the session, so `user.partner` needs no query."""
+    if user.partner_id is None:
+        return None, None
+    stmt = visible_to(_organisation(), user, Partner).where(Partner.id == user.partner_id)
+    row = db.session.execute(stmt, {"on": on}).first()
+    if row is None:
+        return None, None
+    return row[0], (row[1] or "", row[2] or "")
+
+
+def count_visible(user) -> int:
+    """How many partners `user` may see."""
+    return db.session.scalar(visible_to(select(func.count(Partner.id)), user, Partner))
 
 
 def sales_query(

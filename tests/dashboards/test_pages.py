@@ -145,4 +145,4 @@ def test_partner_dashboard_reads_a_fixed_number_of_statements(world, make, login
     db.session.commit()
     body = client.get("/dashboard").get_data(as_text=True)
     assert "Customer 3" in body and "150" in body  # the new rows are on the page
-    assert statements() == before <= 20
+    assert statements() == before <= 15

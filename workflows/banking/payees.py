@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from portal.extensions import db
 from portal.models import PayeeAccount
@@ -52,6 +53,17 @@ def open_account(account: PayeeAccount) -> PayeeDetails:
     )
 
 
+@cache
+def _account_states() -> Select:
+    """Partner and state of the pending and verified accounts of some partners in one currency;
+    built once per process, bound per call: partner_ids and currency."""
+    return select(PayeeAccount.partner_id, PayeeAccount.state).where(
+        PayeeAccount.partner_id.in_(bindparam("partner_ids", expanding=True)),
+        PayeeAccount.currency == bindparam("currency", type_=PayeeAccount.currency.type),
+        PayeeAccount.state.in_(("pending", "verified")),
+    )
+
+
 def hold_reasons(partner_ids: Iterable[int], currency: str) -> dict[int, str]:
     """Why each of these partners cannot be paid in `currency` now, if it cannot:
     `no_account` (none verified) or `change_pending` (a new account awaits verification)."""
@@ -59,11 +71,7 @@ def hold_reasons(partner_ids: Iterable[int], currency: str) -> dict[int, str]:
     if not ids:
         return {}
     rows = db.session.execute(
-        select(PayeeAccount.partner_id, PayeeAccount.state).where(
-            PayeeAccount.partner_id.in_(ids),
-            PayeeAccount.currency == currency,
-            PayeeAccount.state.in_(("pending", "verified")),
-        )
+        _account_states(), {"partner_ids": list(ids), "currency": currency}
     ).all()
     states: dict[int, set[str]] = {}
     for partner_id, state in rows:

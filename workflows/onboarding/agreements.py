@@ -22,15 +22,36 @@ def current_version(day: date | None = None) -> AgreementVersion | None:
     )
 
 
-def _accepted(user, version_id):
+def version_in_effect(day: date):
+    """The id of the highest version in effect on `day`, as a scalar subquery (NULL if none)."""
+    return (
+        select(AgreementVersion.id)
+        .where(AgreementVersion.effective_on <= day)
+        .order_by(AgreementVersion.version.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def accepted_by(user, version_id):
     """EXISTS: `user` (or, for a partner user, anyone of their organisation) accepted the
     version `version_id` (a value or a column). The agreement binds the organisation: one
     partner admin's acceptance covers the others."""
-    accepted = exists().where(AgreementAcceptance.version_id == version_id)
     if user.partner_id is None:
-        return accepted.where(AgreementAcceptance.user_id == user.id)
-    colleagues = select(User.id).where(User.partner_id == user.partner_id)
-    return accepted.where(AgreementAcceptance.user_id.in_(colleagues))
+        return exists().where(
+            AgreementAcceptance.version_id == version_id, AgreementAcceptance.user_id == user.id
+        )
+    return accepted_by_organisation(user.partner_id, version_id)
+
+
+def accepted_by_organisation(partner_id, version_id):
+    """EXISTS: anyone of the organisation `partner_id` (a value or a bound parameter) accepted
+    the version `version_id`."""
+    colleagues = select(User.id).where(User.partner_id == partner_id)
+    return exists().where(
+        AgreementAcceptance.version_id == version_id,
+        AgreementAcceptance.user_id.in_(colleagues),
+    )
 
 
 def current_version_for(user, day: date | None = None) -> tuple[AgreementVersion | None, bool]:
@@ -38,7 +59,7 @@ def current_version_for(user, day: date | None = None) -> tuple[AgreementVersion
     one statement; (None, False) when no version is in effect."""
     day = day or utcnow().date()
     row = db.session.execute(
-        select(AgreementVersion, _accepted(user, AgreementVersion.id))
+        select(AgreementVersion, accepted_by(user, AgreementVersion.id))
         .where(AgreementVersion.effective_on <= day)
         .order_by(AgreementVersion.version.desc())
         .limit(1)

@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, bindparam, exists, func, literal, null, select, union_all
 
 from portal.extensions import db
 from portal.models import (
@@ -46,11 +47,10 @@ class ProgramBalance:
     paid: Decimal = ZERO
 
 
-def open_accrual_runs() -> list[int]:
-    """Ids of the accrual runs that make up "accrued": per program, the latest finished accrual
-    run of each period that is not closed; where periods overlap (a month and its quarter), the
-    newest run stands for the time it covers and older overlapping ones are left out, so every
-    day of a program is estimated once. One small query (a row per program period)."""
+@cache
+def _latest_accrual_runs() -> Select:
+    """The latest finished accrual run of each program period that is not closed, newest first.
+    Built once per process: the construct has no parameters."""
     closed = exists().where(
         ClosedPeriod.program_id == CalcRun.program_id,
         ClosedPeriod.reopened_at.is_(None),
@@ -62,38 +62,55 @@ def open_accrual_runs() -> list[int]:
         .where(CalcRun.status == "done", CalcRun.kind == "accrual", ~closed)
         .group_by(CalcRun.program_id, CalcRun.period_start, CalcRun.period_end)
     )
-    candidates = db.session.execute(
+    return (
         select(CalcRun.id, CalcRun.program_id, CalcRun.period_start, CalcRun.period_end)
         .where(CalcRun.id.in_(latest_ids))
         .order_by(CalcRun.id.desc())
-    ).all()
+    )
+
+
+def open_accrual_runs() -> list[int]:
+    """Ids of the accrual runs that make up "accrued": per program, the latest finished accrual
+    run of each period that is not closed; where periods overlap (a month and its quarter), the
+    newest run stands for the time it covers and older overlapping ones are left out, so every
+    day of a program is estimated once. One small query (a row per program period)."""
     kept: dict[int, list[tuple]] = defaultdict(list)
     ids = []
-    for run_id, program_id, start, end in candidates:  # newest first
-        if all(end < s or start > e for s, e in kept[program_id]):
+    for run_id, program_id, start, end in db.session.execute(_latest_accrual_runs()):
+        if all(end < s or start > e for s, e in kept[program_id]):  # newest first
             kept[program_id].append((start, end))
             ids.append(run_id)
     return ids
 
 
-def _accrued(user, partner_id: int | None) -> Select:
-    stmt = (
-        select(Program.id, Program.code, CalcResult.currency, func.sum(CalcResult.amount))
+@cache
+def _accrued_sums() -> Select:
+    """Accrued per program and currency over the runs bound as `run_ids`; built once per
+    process (a payee and the reader's scope are added per call)."""
+    return (
+        select(
+            literal("accrued").label("stage"),
+            Program.id,
+            Program.code,
+            CalcResult.currency,
+            null().label("status"),
+            func.sum(CalcResult.amount),
+        )
         .join(CalcRun, CalcRun.id == CalcResult.run_id)
         .join(Program, Program.id == CalcRun.program_id)
-        .where(CalcResult.run_id.in_(open_accrual_runs()))
+        .where(CalcResult.run_id.in_(bindparam("run_ids", expanding=True)))
         .group_by(Program.id, Program.code, CalcResult.currency)
     )
-    if partner_id is not None:
-        stmt = stmt.where(CalcResult.payee_id == partner_id)
-    return visible_to(stmt, user, CalcResult)
 
 
-def _payable(user, partner_id: int | None) -> Select:
+@cache
+def _payable_sums() -> Select:
     """Payable line sums by program, currency and the status of the batch holding them (a line
-    is in at most one batch that has not returned it: a unique index says so)."""
-    stmt = (
+    is in at most one batch that has not returned it: a unique index says so); built once per
+    process (a payee and the reader's scope are added per call)."""
+    return (
         select(
+            literal("payable").label("stage"),
             Program.id,
             Program.code,
             PayoutLine.currency,
@@ -109,6 +126,17 @@ def _payable(user, partner_id: int | None) -> Select:
         .outerjoin(PayoutBatch, PayoutBatch.id == PayoutBatchLine.batch_id)
         .group_by(Program.id, Program.code, PayoutLine.currency, PayoutBatch.status)
     )
+
+
+def _accrued(user, partner_id: int | None) -> Select:
+    stmt = _accrued_sums()
+    if partner_id is not None:
+        stmt = stmt.where(CalcResult.payee_id == partner_id)
+    return visible_to(stmt, user, CalcResult)
+
+
+def _payable(user, partner_id: int | None) -> Select:
+    stmt = _payable_sums()
     if partner_id is not None:
         stmt = stmt.where(PayoutLine.payee_id == partner_id)
     return visible_to(stmt, user, PayoutLine)
@@ -116,22 +144,20 @@ def _payable(user, partner_id: int | None) -> Select:
 
 def program_balances(user, partner_id: int | None = None) -> list[ProgramBalance]:
     """Accrued, approved and paid per (program, currency) over the payees `user` may see,
-    or over one partner's payee rows when `partner_id` is given; by program code, currency."""
+    or over one partner's payee rows when `partner_id` is given; by program code, currency.
+    The accrued and the payable sums are sent together, as one UNION ALL."""
     rows: dict[tuple[int, str], ProgramBalance] = {}
-
-    def row(program_id: int, code: str, currency: str) -> ProgramBalance:
+    both = union_all(_accrued(user, partner_id), _payable(user, partner_id))
+    for stage, program_id, code, currency, status, amount in db.session.execute(
+        both, {"run_ids": open_accrual_runs()}
+    ):
         key = (program_id, currency)
         if key not in rows:
             rows[key] = ProgramBalance(program_id, code, currency)
-        return rows[key]
-
-    for program_id, code, currency, amount in db.session.execute(_accrued(user, partner_id)):
-        row(program_id, code, currency).accrued += amount
-    for program_id, code, currency, status, amount in db.session.execute(
-        _payable(user, partner_id)
-    ):
-        balance = row(program_id, code, currency)
-        if status == "exported":
+        balance = rows[key]
+        if stage == "accrued":
+            balance.accrued += amount
+        elif status == "exported":
             balance.paid += amount
         else:
             balance.approved += amount

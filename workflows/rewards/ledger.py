@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Date, Integer, Select, and_, bindparam, func, select, true
 
 from portal.extensions import db
 from portal.models import Partner, PointsAllocation, PointsEntry
@@ -37,17 +38,23 @@ def lock_partner(partner_id: int) -> None:
     db.session.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
 
 
-def _outstanding(partner_id: int, via, entries: select, size) -> list[tuple[PointsEntry, int]]:
-    """Each of `entries` with what its `size` has left after the allocations made `via` that
-    column (lot_id for lots, consumer_id for consumptions), those with something left; one
-    statement (the entries joined to their allocation sums), in the entries' order."""
-    used = (
+def _allocated(partner_id: int, via):
+    """Points allocated per entry of the partner, through `via` (lot_id or consumer_id): a
+    subquery of (entry_id, points)."""
+    return (
         select(via.label("entry_id"), func.sum(PointsAllocation.points).label("points"))
         .join(PointsEntry, PointsEntry.id == via)
         .where(PointsEntry.partner_id == partner_id)
         .group_by(via)
         .subquery()
     )
+
+
+def _outstanding(partner_id: int, via, entries: select, size) -> list[tuple[PointsEntry, int]]:
+    """Each of `entries` with what its `size` has left after the allocations made `via` that
+    column (lot_id for lots, consumer_id for consumptions), those with something left; one
+    statement (the entries joined to their allocation sums), in the entries' order."""
+    used = _allocated(partner_id, via)
     rows = db.session.execute(
         entries.outerjoin(used, used.c.entry_id == PointsEntry.id).add_columns(
             func.coalesce(used.c.points, 0)
@@ -151,28 +158,62 @@ def move_allocations(source: PointsEntry, target: PointsEntry, sign: int) -> Non
         db.session.execute(db.insert(PointsAllocation), rows)
 
 
+@cache
+def _balance_statement() -> Select:
+    """Both sums over a partner's entries beside the points its lots have left (the lots joined
+    to their allocation sums, as `lot_remaining` reads them) summed by when they expire. Built
+    once per process; bound per call: partner_id, as_of and soon (the window's last day)."""
+    partner_id = bindparam("partner_id", type_=Integer)
+    as_of, soon = bindparam("as_of", type_=Date), bindparam("soon", type_=Date)
+    sums = (
+        select(
+            func.coalesce(
+                func.sum(PointsEntry.points).filter(PointsEntry.occurred_on <= as_of), 0
+            ).label("total"),
+            func.coalesce(
+                func.sum(PointsEntry.points).filter(PointsEntry.kind.in_(("hold", "release"))), 0
+            ).label("held"),
+        )
+        .where(PointsEntry.partner_id == partner_id)
+        .subquery()
+    )
+    used = _allocated(partner_id, PointsAllocation.lot_id)
+    left = PointsEntry.points - func.coalesce(used.c.points, 0)
+    expires = PointsEntry.expires_on
+    lots = (
+        select(
+            func.coalesce(func.sum(left).filter(expires < as_of), 0).label("lapsed"),
+            func.coalesce(func.sum(left).filter(expires >= as_of, expires <= soon), 0).label(
+                "expiring"
+            ),
+        )
+        .outerjoin(used, used.c.entry_id == PointsEntry.id)
+        .where(
+            PointsEntry.partner_id == partner_id,
+            PointsEntry.kind.in_(LOT_KINDS),
+            PointsEntry.points > 0,
+            left > 0,
+            PointsEntry.occurred_on <= as_of,
+            expires.is_not(None),
+        )
+        .subquery()
+    )
+    return select(sums.c.total, sums.c.held, lots.c.lapsed, lots.c.expiring).select_from(
+        sums.join(lots, true())
+    )
+
+
 def balance(partner_id: int, as_of: date) -> Balance:
     """available = sum of entries up to `as_of` − lots already past expiry but not yet expired
     by the job; held = points held by open requests; expiring = usable points whose last usable
-    day falls within the next 90 days. Two statements: both sums, then the lots with points
-    left."""
-    total, held = db.session.execute(
-        select(
-            func.coalesce(func.sum(PointsEntry.points).filter(PointsEntry.occurred_on <= as_of), 0),
-            func.coalesce(
-                func.sum(PointsEntry.points).filter(PointsEntry.kind.in_(("hold", "release"))), 0
-            ),
-        ).where(PointsEntry.partner_id == partner_id)
+    day falls within the next 90 days. One statement, built once (`_balance_statement`)."""
+    total, held, lapsed, expiring = db.session.execute(
+        _balance_statement(),
+        {"partner_id": partner_id, "as_of": as_of, "soon": as_of + EXPIRING_WINDOW},
     ).one()
-    lapsed = expiring = 0
-    for lot, points in lot_remaining(partner_id):
-        if lot.occurred_on > as_of or lot.expires_on is None:
-            continue
-        if lot.expires_on < as_of:
-            lapsed += points
-        elif lot.expires_on <= as_of + EXPIRING_WINDOW:
-            expiring += points
-    return Balance(available=int(total) - lapsed, held=-int(held), expiring=expiring, as_of=as_of)
+    return Balance(
+        available=int(total) - int(lapsed), held=-int(held), expiring=int(expiring), as_of=as_of
+    )
 
 
 def entries(partner_id: int, *, kinds: Iterable[str] = (), since=None, until=None):
