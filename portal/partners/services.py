@@ -136,6 +136,3 @@ def sales_totals_for_partner(user, partner_id: int):
     )
     return db.session.execute(visible_to(stmt, user, SaleLine)).all()
 
-
-def count(stmt) -> int:
-    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
