@@ -135,4 +135,3 @@ def sales_totals_for_partner(user, partner_id: int):
         .order_by(SaleLine.currency)
     )
     return db.session.execute(visible_to(stmt, user, SaleLine)).all()
-
