@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import event
 
 from tests.dashboards.conftest import build_world
@@ -146,3 +148,25 @@ def test_partner_dashboard_reads_a_fixed_number_of_statements(world, make, login
     body = client.get("/dashboard").get_data(as_text=True)
     assert "Customer 3" in body and "150" in body  # the new rows are on the page
     assert statements() == before <= 15
+
+
+def crumbs_and_rows(client, node) -> tuple[list[str], list[str]]:
+    """The breadcrumb of a roll-up page and the territories it lists as rows."""
+    page = client.get(f"/dashboards/territories/{node.id}").get_data(as_text=True)
+    crumbs = re.findall(r'class="breadcrumb-item[^"]*"[^>]*>(?:<a [^>]*>)?([^<]+)<', page)
+    rows = re.findall(r'/dashboards/territories/\d+">([^<]+)</a></td>', page)
+    return crumbs, rows
+
+
+def test_a_managers_roll_up_breadcrumb_starts_at_the_top_of_their_subtree(world, login):
+    """Breadcrumb and children come from one statement through the gate: a manager of EMEA
+    sees no WORLD above EMEA, and EMEA above DACH."""
+    emma = login(world.emma)
+    assert crumbs_and_rows(emma, world.t["EMEA"]) == (["EMEA"], ["DACH", "FR"])
+    assert crumbs_and_rows(emma, world.t["DACH"]) == (["EMEA", "DACH"], [])
+
+
+def test_finance_sees_the_whole_path_and_every_child_on_the_roll_up(world, login):
+    fiona = login(world.fiona)
+    assert crumbs_and_rows(fiona, world.t["DACH"]) == (["WORLD", "EMEA", "DACH"], [])
+    assert crumbs_and_rows(fiona, world.t["WORLD"]) == (["WORLD"], ["EMEA", "US"])
