@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from flask import current_app, g
+from flask import current_app, g, has_app_context
 from flask_babel import (
     format_decimal,
     get_locale,
@@ -164,7 +164,7 @@ def _translations():
     the request's context, its domain and the locale's name, and a page translates dozens of
     strings (the navigation alone some thirty): they are kept on `g` with the locale they are
     for, so a `force_locale` block gets its own."""
-    if not g:
+    if not has_app_context():
         return get_translations()
     locale = get_locale()
     kept = g.get("_portal_translations")

@@ -127,7 +127,7 @@ def calc_fan_in(run_id: int) -> None:
 
 def refresh_sales_rollup(months=None) -> None:
     """Rebuild the dashboards' monthly sales roll-up after a committed sales or partners import:
-    only the months a sales import changed, when it could tell."""
+    only the months a sales import left to rebuild, when it could tell."""
     queue().enqueue(
         "workflows.jobs.refresh_sales_rollup",
         True,

@@ -95,26 +95,17 @@ def managers_above(territory_ids) -> Select:
     territory above one of them, by id."""
     managed = managed_territories()
     above = select(managed.c.user_id).where(managed.c.territory_id.in_(territory_ids))
-    return (
-        select(User)
-        .where(
-            User.id.in_(above),
-            User.role == Role.CHANNEL_MANAGER.value,
-            User.active.is_(True),
-        )
-        .order_by(User.id)
-    )
+    return _active(Role.CHANNEL_MANAGER, User.id.in_(above))
 
 
 def partner_admins_of(partner_ids) -> Select:
     """Active partner admins of any of `partner_ids`, by id: who hears of what concerns their
     organisation's money (fund expiry, contest awards, payout changes)."""
+    return _active(Role.PARTNER_ADMIN, User.partner_id.in_(partner_ids))
+
+
+def _active(role: Role, among) -> Select:
+    """Active users of `role` matching `among`, by id."""
     return (
-        select(User)
-        .where(
-            User.partner_id.in_(partner_ids),
-            User.role == Role.PARTNER_ADMIN.value,
-            User.active.is_(True),
-        )
-        .order_by(User.id)
+        select(User).where(among, User.role == role.value, User.active.is_(True)).order_by(User.id)
     )
