@@ -90,6 +90,24 @@ def test_a_small_import_leaves_statistics_to_autovacuum(
         assert planner_rows(db, is_postgres) is None
 
 
+def test_a_smaller_import_is_analyzed_when_autovacuum_would_analyze_it(
+    app, db, world, is_postgres, tmp_path
+):
+    # below ANALYZE_AFTER_ROWS, but 60 lines into a table never analysed reach autovacuum's
+    # rule (50 rows plus a tenth of the rows last counted): PostgreSQL analyses it at commit
+    started = forget_statistics(db, is_postgres)
+    path = tmp_path / "sales.csv"
+    path.write_bytes(csv_bytes(SALES, *sales_lines(60)))
+
+    assert run_cli_import("sales", path).inserted == 60
+
+    if is_postgres:
+        assert analyzed_since(db, started)
+        assert planner_rows(db, is_postgres) == 60
+    else:  # SQLite keeps to ANALYZE_AFTER_ROWS
+        assert planner_rows(db, is_postgres) is None
+
+
 def test_a_dry_run_or_a_refused_import_analyzes_nothing(
     app, db, world, is_postgres, tmp_path, monkeypatch
 ):
