@@ -49,10 +49,12 @@ def staged(session) -> list[tuple]:
 def by_bulk(session, path) -> list[tuple] | None:
     savepoint = session.begin_nested()
     try:
-        rows = BulkSales(session, Stage(session.connection()), WINDOW).stage_file(
-            path, SalesImporter.layout
-        )
-        return None if rows is None else staged(session)
+        stage = Stage(session.connection())
+        rows = BulkSales(session, stage, WINDOW).stage_file(path, SalesImporter.layout)
+        if rows is None:
+            return None
+        stage.number_lines()  # as before the checks report lines
+        return staged(session)
     finally:
         savepoint.rollback()
 

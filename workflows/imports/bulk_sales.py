@@ -4,12 +4,13 @@ A sales file of millions of lines spends most of its import in Python, splitting
 checking each cell. Nearly every large feed is *plain*: unquoted cells of printable ASCII with
 no space at either end, numbers of at most 14 whole digits and 4 decimals, YYYY-MM-DD dates,
 three-letter currency codes. For such a file one compiled pattern vouches for a whole
-megabyte of lines at a time, and the bytes go unchanged to `COPY … (FORMAT csv)` into the
-staging table, whose typed columns (a date, numerics that generated columns scale to the
-integer units the row path computes) make PostgreSQL parse every cell. One query then checks
-what the pattern cannot: dates within the allowed window, currencies that exist, no line with
-a sale's quantity and a return's amount. From there the import is the same: the set-based
-checks and the merge.
+megabyte of lines at a time, and the bytes go unchanged to `COPY … (FORMAT csv)` into a table
+of the file's cells, whose typed columns (a date, numerics) make PostgreSQL parse every cell;
+the stage is a view over it (staging.py). One query then checks what the pattern cannot: dates
+within the allowed window, currencies that exist, no line with a sale's quantity and a
+return's amount; the same pass counts the lines naming unknown partners and products and
+lists the file's months, so the checks and the merge need not read the file again for them.
+From there the import is the same: the set-based checks and the merge.
 
 The bulk path only ever says "these are exactly the rows the row path would stage" or "not
 sure": anything else — a quote, a CR, a blank line, a cell outside the plain rules, a value
@@ -25,6 +26,8 @@ import csv
 import os
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -37,7 +40,7 @@ from workflows.validators import InvalidValue
 from . import fields
 from .errors import FieldError
 from .reading import BOM, PROGRESS_EVERY, Layout
-from .staging import STAGE, Stage
+from .staging import COPIED, Stage
 
 CHUNK = 1 << 20
 _CELL = rb"[ !#-+\--~]"  # printable ASCII but the comma and the quote
@@ -53,19 +56,28 @@ PLAIN_CELLS = {
     "deal_ref": _CELL + rb"{0,64}",
 }
 EDGE_SPACES = (b" ,", b", ", b" \n", b"\n ")
-# The staging table of the bulk path: what COPY fills, plus generated columns holding exactly
-# what the row path stages (quantities and amounts in 10**-4 units, deal references in
-# capitals), under the names the checks and the merge read.
-BULK_STAGE = f"""
-CREATE TEMPORARY TABLE {STAGE.name} (
-    line bigint GENERATED ALWAYS AS IDENTITY (START WITH 2),
-    external_id text, partner_code text, sku text, sold_on date,
-    quantity_given numeric, amount_given numeric, currency text, deal_ref_given text,
-    quantity bigint GENERATED ALWAYS AS ((quantity_given * 10000)::bigint) STORED,
-    amount bigint GENERATED ALWAYS AS ((amount_given * 10000)::bigint) STORED,
-    deal_ref text GENERATED ALWAYS AS (upper(deal_ref_given)) STORED
-) ON COMMIT DROP"""
-COPIED_AS = {"quantity": "quantity_given", "amount": "amount_given", "deal_ref": "deal_ref_given"}
+# One pass over the COPYed cells: per currency and month, what the pattern cannot vouch for
+# (dates within the window, no line with a sale's quantity and a return's amount), and how
+# many lines name a partner or a product that does not exist (the checks report them).
+SUMMARY = f"""
+SELECT c.currency, CAST(date_trunc('month', CAST(c.sold_on AS timestamp)) AS date),
+       min(c.sold_on), max(c.sold_on), count(*),
+       bool_or(c.quantity > 0 AND c.amount < 0 OR c.quantity < 0 AND c.amount > 0),
+       count(*) - count(p.id), count(*) - count(pr.id)
+FROM {COPIED} c
+LEFT JOIN partners p ON p.code = c.partner_code
+LEFT JOIN products pr ON pr.sku = c.sku
+GROUP BY 1, 2"""  # noqa: S608 - the staging table's own name
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the bulk path learnt of a file it took."""
+
+    lines: int
+    months: frozenset[date]  # the first days of its lines' months
+    unknown_partners: bool  # some line names a partner code that does not exist
+    unknown_products: bool
 
 
 def header_columns(path: Path, layout: Layout) -> list[str] | None:
@@ -129,6 +141,7 @@ class BulkSales:
         self.progress: Callable[[int, int | None], None] | None = progress
         self.total = total
         self.columns: tuple[str, ...] = ()
+        self.summary: Summary | None = None
 
     def stage_file(self, path: Path, layout: Layout) -> int | None:
         """Rows staged, or None when the row path must read the file."""
@@ -152,9 +165,8 @@ class BulkSales:
 
     def _stage(self, path: Path, columns: list[str]) -> int | None:
         connection = self.session.connection()
-        connection.execute(text(BULK_STAGE))
-        copied = ", ".join(COPIED_AS.get(name, name) for name in columns)
-        statement = f"COPY {STAGE.name} ({copied}) FROM STDIN (FORMAT csv)"
+        copied = self.stage.create_for_copy()
+        statement = f"COPY {copied} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
         raw = connection.connection.dbapi_connection
         lines = reported = 0
         with open(path, "rb") as handle, raw.cursor() as cursor, cursor.copy(statement) as copy:
@@ -165,21 +177,21 @@ class BulkSales:
                 while self.progress is not None and lines >= reported + PROGRESS_EVERY:
                     reported += PROGRESS_EVERY
                     self.progress(reported, self.total)
-        found = connection.execute(
-            text(
-                f"""
-                SELECT currency, min(sold_on), max(sold_on), count(*),
-                       bool_or(quantity > 0 AND amount < 0 OR quantity < 0 AND amount > 0)
-                FROM {STAGE.name} GROUP BY currency
-                """  # noqa: S608 - the staging table's own name
-            )
-        ).all()
-        if sum(count for *_, count, _mixed in found) != lines:
+        found = connection.execute(text(SUMMARY)).all()
+        if sum(count for _c, _m, _f, _l, count, *_rest in found) != lines:
             return None
-        for currency, first, last, _count, mixed in found:
+        for currency, _month, first, last, _count, mixed, _partners, _products in found:
             if mixed or not (self._currency_ok(currency) and self._day_ok(first, last)):
                 return None
-        connection.execute(text(f"ANALYZE {STAGE.name}"))
+        self.summary = Summary(
+            lines=lines,
+            months=frozenset(month for _currency, month, *_rest in found),
+            unknown_partners=any(row[6] for row in found),
+            unknown_products=any(row[7] for row in found),
+        )
+        # a temporary table is never auto-analysed: the checks and the merge need statistics
+        connection.execute(text(f"ANALYZE {copied}"))
+        self.stage.view_copied()
         return lines
 
     def _day_ok(self, first, last) -> bool:

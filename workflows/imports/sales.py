@@ -26,7 +26,7 @@ from workflows.deals.refs import OTHER_PARTNER, deal_refs_of_other_partners
 from . import fields
 from .base import Counts, Importer, register
 from .bulk_indexes import load_then_index, worth_rebuilding
-from .bulk_sales import BulkSales, usable_path
+from .bulk_sales import BulkSales, Summary, usable_path
 from .errors import (
     DUPLICATE_KEY,
     MIXED_SIGNS,
@@ -136,6 +136,8 @@ class SalesImporter(Importer):
         super().__init__(context)
         self.stage = Stage(self.session.connection())
         self.staged = 0
+        # what the bulk path learnt of the file in passing (None: read row by row)
+        self.summary: Summary | None = None
 
     def read_file(self, csv_file: CsvFile) -> None:
         """A clean file given by path goes through PostgreSQL's COPY (bulk_sales); any other,
@@ -150,7 +152,7 @@ class SalesImporter(Importer):
             )
             staged = bulk.stage_file(path, self.layout)
             if staged is not None:
-                self.staged = staged
+                self.staged, self.summary = staged, bulk.summary
                 csv_file.read_in_bulk(staged, bulk.columns)
                 return
         self.read(csv_file.rows())
@@ -234,10 +236,28 @@ class SalesImporter(Importer):
 
     def check(self) -> None:
         for make_check in STAGED_CHECKS:
-            if make_check is repeated_external_ids and self.stage.external_ids_distinct():
-                continue  # the usual file: no line to report, known without grouping the ids
-            column, message, query = make_check()
-            self._report(column, message, query)
+            if make_check in self._known_clean():
+                continue  # the usual file: no line to report, known without another pass
+            if make_check is repeated_external_ids:
+                if self.stage.external_ids_distinct():
+                    continue  # no line to report, known without grouping the ids
+            elif not self.stage.numbered:
+                _column, _message, query = make_check()
+                if not self.session.scalar(select(query.exists())):
+                    continue
+            self.stage.number_lines()  # the lines to report need their numbers
+            self._report(*make_check())
+
+    def _known_clean(self) -> tuple[Callable[[], tuple[str, str, Select]], ...]:
+        """The checks the bulk path's pass over the file already found nothing for."""
+        summary = self.summary
+        if summary is None:
+            return ()
+        clean = {
+            unknown_partners: summary.unknown_partners,
+            unknown_products: summary.unknown_products,
+        }
+        return tuple(check for check, found in clean.items() if not found)
 
     def _report(self, column: str, message: str, query: Select) -> None:
         """Keep the first offending rows the error list has room for, and count all of them."""
@@ -257,6 +277,8 @@ class SalesImporter(Importer):
         restated line leaves (read before it is restated); none when nothing will change."""
         if not (inserted or differing):
             return frozenset()
+        if self.summary is not None and not differing:
+            return self.summary.months
         days = select(S.sold_on).distinct()
         if differing:
             left = select(LINES.c.sold_on).select_from(resolved.join(LINES, same_line))
@@ -276,14 +298,14 @@ class SalesImporter(Importer):
         if not self.context.dry_run:
             # no other import can insert the same external_id between this join and the commit
             rollups.lock_sales(self.session)
-        total, stored, differing = self.session.execute(
-            select(
-                func.count(),
-                func.count(line.id),
-                func.count(line.id).filter(changed),
-            ).select_from(resolved.outerjoin(LINES, same_line))
+        # every staged line resolves (the checks found no unknown code): the stored ones are
+        # those the join finds, which for a file of new lines reads none of their partners
+        stored, differing = self.session.execute(
+            select(func.count(), func.count().filter(changed)).select_from(
+                resolved.join(LINES, same_line)
+            )
         ).one()
-        inserted, updated = total - stored, differing
+        inserted, updated = self.staged - stored, differing
         if not self.context.dry_run:
             months = self._months(resolved, same_line, changed, inserted, differing)
             # restated lines leave their months to be rebuilt once the import commits
