@@ -7,8 +7,9 @@ from importlib import import_module
 from flask import Flask, request
 from flask_login import current_user
 
+from . import migrations_cli
 from .config import PROJECT_ROOT, config_for
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, login_manager
 
 
 def select_locale() -> str:
@@ -69,7 +70,7 @@ def _configure(config: str | type | None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrations_cli.register(app)  # Flask-Migrate, bound when a `db` command runs
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)

@@ -35,6 +35,7 @@ from portal import create_app
 from portal.config import TestConfig
 from portal.extensions import db as _db
 from portal.foundation.redis_conn import redis_from_url
+from portal.migrations_cli import bind_migrations
 
 from . import factories
 
@@ -196,6 +197,7 @@ def app(tmp_path_factory):
     app.test_client_class = Client
     try:
         with app.app_context():
+            bind_migrations(app)
             upgrade(directory=str(PROJECT_ROOT / "migrations"), revision="heads")
             yield app
             _db.session.remove()

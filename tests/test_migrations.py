@@ -2,13 +2,48 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from portal.extensions import db as _db
+
+from .conftest import PROJECT_ROOT, worker_env
 
 
 def test_the_migrations_build_exactly_the_models_schema(app):
     with _db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, _db.metadata) == []
+
+
+def test_the_migration_commands_load_alembic_only_when_one_runs(app):
+    """Other commands and the web workers start without Alembic; `portal db …` works as
+    Flask-Migrate's group, with its options."""
+    script = (
+        "import sys; from portal.cli import _make_app; _make_app();"
+        "print('alembic' in sys.modules, 'flask_migrate' in sys.modules)"
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script],
+        env=worker_env(app),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.split() == ["False", "False"]
+    heads = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "portal.cli", "db", "--directory", "migrations", "heads"],
+        env=worker_env(app),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "(head)" in heads.stdout
+    listed = app.test_cli_runner().invoke(args=["db", "--help"])
+    assert listed.exit_code == 0 and "upgrade" in listed.output and "--x-arg" in listed.output
