@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen.canvas import Canvas
-
 
 def one_page_pdf(title: str, rows: Iterable[tuple[str, int]]) -> bytes:
     """A page of `rows` (text, font size) from the top, the same bytes on every run."""
+    # ReportLab is loaded by the demo's documents, not by every command that starts
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
     buffer = io.BytesIO()
     page = Canvas(buffer, pagesize=A4, invariant=True)
     page.setTitle(title)

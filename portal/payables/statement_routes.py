@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import abort, current_app, make_response, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -24,7 +26,9 @@ from ..pagination import paginate
 from ..partners.services import saved_profile
 from ..security import Perm, get_visible_or_404, requires, visible_to
 from . import bp
-from .pdf import Letterhead, statement_pdf
+
+if TYPE_CHECKING:
+    from .pdf import Letterhead
 
 
 def _period(text: str):
@@ -169,6 +173,9 @@ def statement_pdf_download(partner_id, period):
     partner = get_visible_or_404(Partner, partner_id)
     parsed = _period(period)
     lines = statements.statement(partner, parsed, actor=current_user)
+    # ReportLab is loaded by the first statement in PDF, not by every process that starts
+    from .pdf import statement_pdf
+
     data = statement_pdf(_letterhead(partner), parsed, lines, _explained(lines))
     record_event(current_user, "statements.export", partner, after={"period": parsed.label})
     db.session.commit()
@@ -179,6 +186,8 @@ def statement_pdf_download(partner_id, period):
 
 def _letterhead(partner: Partner) -> Letterhead:
     """The vendor from the settings; the partner as onboarding recorded it (nothing invented)."""
+    from .pdf import Letterhead
+
     config = current_app.config
     profile = saved_profile(partner)
     return Letterhead(

@@ -135,10 +135,13 @@ class Stage:
         build fails on the first repeated id; only then do the import's checks look for the
         repeated lines, to report them. The index goes with the table."""
         table = COPIED if self.copied else STAGE.name
+        # in byte order on PostgreSQL (SQLite's own): the same ids are equal under any
+        # deterministic collation, and the sort compares bytes instead of calling the locale
+        ordered = ' COLLATE "C"' if self.postgres else ""
         savepoint = self.connection.begin_nested()
         try:
             self.connection.execute(
-                text(f"CREATE UNIQUE INDEX {table}_external_id ON {table} (external_id)")
+                text(f"CREATE UNIQUE INDEX {table}_external_id ON {table} (external_id{ordered})")
             )
         except IntegrityError:
             savepoint.rollback()
