@@ -71,9 +71,10 @@ def _hash_joined(session):
         session.execute(select(func.set_config(name, value, True)))
 
 
-# Serialises the writers of sales lines and of the roll-up on PostgreSQL (imports, rebuilds),
-# held until their transaction ends: an import's new lines and the roll-up rows adding them up
-# commit together, never inside another writer's rebuild of the same months.
+# Serialises the writers of sales lines and of the roll-up on PostgreSQL (imports, the demo
+# data, rebuilds), held until their transaction ends: an import's new lines and the roll-up rows
+# adding them up commit together, never inside another writer's rebuild of the same months, and
+# the block of ids an import takes from the lines' sequence is its own.
 SALES_LOCK = 0x53414C4553
 ROLLUP_COLUMNS = [
     "partner_id",

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import func, insert, select
 
 from portal.foundation.audit import record_event
-from workflows.rollups import refresh_sales_monthly
+from workflows.rollups import lock_sales, refresh_sales_monthly
 
 from ..admin.services import create_user
 from ..models import (
@@ -246,6 +246,7 @@ def _ensure_sale_lines(session, dates: DemoDates, partner_ids, product_ids) -> i
         if line.external_id not in existing
     ]
     if rows:
+        lock_sales(session)  # as every writer of sales lines (imports take their ids in blocks)
         session.execute(insert(SaleLine), rows)
     return len(rows)
 

@@ -299,3 +299,25 @@ def test_an_import_names_the_months_it_leaves_for_the_roll_up_to_rebuild(run, db
     assert moved.stale_months == {date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1)}
     assert run("sales", SALES, GOOD, dry_run=True).stale_months is None
     assert run("sales", SALES, "S9,NOBODY,SW-1,2026-09-01,1,10,EUR").stale_months is None
+
+
+@pytest.mark.postgres
+def test_new_lines_take_their_ids_from_the_sequence_in_one_block(run, db, world, make):
+    """An import numbers its new lines itself from a block of ids taken at once: consecutive,
+    above every earlier line, and the sequence goes on after the block."""
+    run("sales", SALES, GOOD, "S2,BETA,SW-1,2026-07-02,1,10,EUR")
+    later = run(
+        "sales",
+        SALES,
+        GOOD,
+        "S3,ACME,SW-1,2026-07-03,1,10,EUR",
+        *(f"S{n},BETA,SW-1,2026-07-04,1,10,EUR" for n in range(4, 7)),
+    )
+    assert (later.inserted, later.unchanged) == (4, 1)
+    ids = dict(db.session.execute(select(SaleLine.external_id, SaleLine.id)).all())
+    new = sorted(ids[f"S{n}"] for n in range(3, 7))
+    first = new[0]
+    assert new == list(range(first, first + 4))
+    assert first > max(ids["S1"], ids["S2"])
+    nextval = db.session.scalar(select(func.nextval("sale_lines_id_seq")))
+    assert nextval > first + 3
