@@ -46,6 +46,13 @@ CREATE TEMPORARY TABLE {COPIED} (
     external_id text, partner_code text, sku text, sold_on date,
     quantity numeric, amount numeric, currency text, deal_ref text
 ) ON COMMIT DROP"""
+# Its statistics from a sample of 3,000 rows instead of 30,000: enough for the plans of the
+# checks and the merge (row count, distinct ids, codes and days), at a tenth of the cost.
+COPIED_SAMPLE = f"ALTER TABLE {COPIED} " + ", ".join(
+    f"ALTER COLUMN {column} SET STATISTICS 10"
+    for column in ("external_id", "partner_code", "sku", "sold_on")
+    + ("quantity", "amount", "currency", "deal_ref")
+)
 # The stage over it, as the row path stages each row: numbers in 10**-4 units, deal references
 # in capitals (the bulk path only takes ASCII, which both capitalise alike). `line` is the
 # file line, numbered by `Stage.number_lines` when a check reports lines.
@@ -86,6 +93,7 @@ class Stage:
         """Create the table a plain file is COPYed into as it is (PostgreSQL); returns its name.
         `view_copied` then makes the stage of it."""
         self.connection.execute(text(COPIED_TABLE))
+        self.connection.execute(text(COPIED_SAMPLE))
         return COPIED
 
     def view_copied(self) -> None:
