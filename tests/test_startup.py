@@ -9,8 +9,9 @@ import sys
 from .conftest import worker_env
 
 # Loaded by the commands or pages that use them: the migration commands (Alembic, through
-# Flask-Migrate) and the statements in PDF (ReportLab).
-LOADED_WHEN_USED = ("alembic", "flask_migrate", "reportlab")
+# Flask-Migrate), the statements in PDF (ReportLab), the API's checks of what it is sent
+# (jsonschema) and company sign-in (Authlib).
+LOADED_WHEN_USED = ("alembic", "flask_migrate", "reportlab", "jsonschema", "authlib")
 
 
 def test_building_the_app_leaves_out_what_only_some_commands_and_pages_use(app):

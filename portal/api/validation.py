@@ -17,26 +17,23 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from functools import cache
 from itertools import islice
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError
-from jsonschema.validators import extend
+from typing import TYPE_CHECKING, Any
 
 from .schemas import SCHEMAS
 
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
+    from jsonschema.protocols import Validator as JsonSchemaValidator
+
 MAX_PROBLEMS = 200
 
-FORMATS = FormatChecker(formats=())  # only the formats below; others would pass unchecked
 
-
-@FORMATS.checks("date", raises=ValueError)
 def _is_date(value: object) -> bool:
     if isinstance(value, str):
         date.fromisoformat(value)
     return True
 
 
-@FORMATS.checks("date-time", raises=ValueError)
 def _is_date_time(value: object) -> bool:
     """With a time zone and a "T", as RFC 3339 writes it; `datetime.fromisoformat` reads it."""
     if not isinstance(value, str):
@@ -49,36 +46,46 @@ def _is_integer(_checker, value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-_items = Draft202012Validator.VALIDATORS["items"]
+@cache
+def _jsonschema():
+    """(the validator class, the format checker), made on the first check: jsonschema is
+    loaded by the first API request that needs it, not by every process that starts."""
+    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema import ValidationError as Invalid
+    from jsonschema.validators import extend
 
+    formats = FormatChecker(formats=())  # only the formats below; others would pass unchecked
+    formats.checks("date", raises=ValueError)(_is_date)
+    formats.checks("date-time", raises=ValueError)(_is_date_time)
+    items = Draft202012Validator.VALIDATORS["items"]
 
-def _items_within_bounds(validator, items, instance, schema) -> Iterator[ValidationError]:
-    """A list longer than its maxItems is refused for its length alone: checking a million
-    lines only to refuse them costs the server, not the caller."""
-    if isinstance(instance, list) and len(instance) > schema.get("maxItems", len(instance)):
-        return
-    yield from _items(validator, items, instance, schema)
+    def items_within_bounds(validator, value, instance, schema) -> Iterator[ValidationError]:
+        """A list longer than its maxItems is refused for its length alone: checking a million
+        lines only to refuse them costs the server, not the caller."""
+        if isinstance(instance, list) and len(instance) > schema.get("maxItems", len(instance)):
+            return
+        yield from items(validator, value, instance, schema)
 
+    def max_items(validator, limit, instance, schema) -> Iterator[ValidationError]:
+        """As jsonschema's, without writing the whole list into the message."""
+        if isinstance(instance, list) and len(instance) > limit:
+            yield Invalid(f"has more than {limit} items")
 
-def _max_items(validator, limit, instance, schema) -> Iterator[ValidationError]:
-    """As jsonschema's, without writing the whole list into the message."""
-    if isinstance(instance, list) and len(instance) > limit:
-        yield ValidationError(f"has more than {limit} items")
-
-
-Validator = extend(
-    Draft202012Validator,
-    validators={"items": _items_within_bounds, "maxItems": _max_items},
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
-)
+    validator = extend(
+        Draft202012Validator,
+        validators={"items": items_within_bounds, "maxItems": max_items},
+        type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+    )
+    return validator, formats
 
 
 def check_schema(schema: dict[str, Any], where: str) -> None:
     """Fail at start-up on a schema that is not valid JSON Schema or names a format nobody
     checks (jsonschema lets unknown formats pass)."""
-    Validator.check_schema(schema)
+    validator, formats = _jsonschema()
+    validator.check_schema(schema)
     for fmt in _formats(schema):
-        if fmt not in FORMATS.checkers:
+        if fmt not in formats.checkers:
             raise TypeError(f"schema {where} uses the format {fmt!r}, which is not checked")
 
 
@@ -94,9 +101,10 @@ def _formats(schema: Any) -> Iterator[str]:
 
 
 @cache
-def _body_validator(schema_name: str) -> Draft202012Validator:
+def _body_validator(schema_name: str) -> JsonSchemaValidator:
     root = {"$ref": f"#/components/schemas/{schema_name}", "components": {"schemas": SCHEMAS}}
-    return Validator(root, format_checker=FORMATS)
+    validator, formats = _jsonschema()
+    return validator(root, format_checker=formats)
 
 
 def body_problems(body: Any, schema_name: str) -> list[dict[str, str]]:
@@ -107,7 +115,8 @@ def body_problems(body: Any, schema_name: str) -> list[dict[str, str]]:
 
 def value_problems(value: Any, schema: dict[str, Any], name: str) -> list[dict[str, str]]:
     """Every problem of one parameter's value against its schema, under the parameter's name."""
-    errors = islice(Validator(schema, format_checker=FORMATS).iter_errors(value), MAX_PROBLEMS)
+    validator, formats = _jsonschema()
+    errors = islice(validator(schema, format_checker=formats).iter_errors(value), MAX_PROBLEMS)
     return _details(errors, value, prefix=name)
 
 

@@ -11,7 +11,7 @@ from ..extensions import db
 from . import bp, sessions
 from .redirects import safe_next
 from .routes import leave_for, login_page
-from .sso import client, services, signout
+from .sso import services, signout
 from .sso.forms import CompanySignInForm
 
 NEXT_KEY = "sso_next"
@@ -37,6 +37,8 @@ def sso_start():
         )
         return login_page(company_form=form, status=404)
     callback = url_for("auth.sso_callback", provider_id=provider.id, _external=True)
+    from .sso import client  # Authlib is loaded by the first company sign-in
+
     try:
         target = client.authorization_url(provider, callback, form.email.data.strip())
     except client.PROTOCOL_ERRORS:
@@ -77,6 +79,8 @@ def sso_callback(provider_id):
         return redirect(url_for("auth.login"))
     next_url = session.pop(NEXT_KEY, None)
     ip = request.remote_addr
+    from .sso import client  # Authlib is loaded by the first company sign-in
+
     started = client.started_here(provider)
     try:
         claims = client.finish(provider)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import session, url_for
 
 from ...models import SsoProvider
-from . import client, services
+from . import services
 
 SESSION_KEY = "sso"  # [provider id, ID token] of a sign-in through a provider
 
@@ -24,4 +24,6 @@ def provider_logout_url() -> str | None:
     provider = services.active_provider(kept[0])
     if provider is None:
         return None
+    from . import client  # Authlib is loaded by the first company sign-in, not at start-up
+
     return client.logout_url(provider, kept[1], url_for("auth.login", _external=True))
