@@ -370,6 +370,21 @@ def worker_env(app) -> dict[str, str]:
     )
 
 
+def run_python(app, *args: str) -> str:
+    """Run the interpreter with `args` as a `portal` process of this session would run; returns
+    what it printed (a failure fails the test)."""
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, *args],
+        env=worker_env(app),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
 def run_worker_burst(app, timeout: int = 120) -> subprocess.CompletedProcess:
     """Run a real `portal worker --burst` process against the test database and Redis."""
     env = worker_env(app)

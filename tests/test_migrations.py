@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from portal.extensions import db as _db
 
-from .conftest import PROJECT_ROOT, worker_env
+from .conftest import run_python
 
 
 def test_the_migrations_build_exactly_the_models_schema(app):
@@ -22,15 +19,7 @@ def test_the_migrations_build_exactly_the_models_schema(app):
 def test_the_migration_commands_are_flask_migrates_own(app):
     """`portal db …` is Flask-Migrate's group, with its options, though Alembic is loaded
     only when one of its commands runs (tests/test_startup.py)."""
-    heads = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "portal.cli", "db", "--directory", "migrations", "heads"],
-        env=worker_env(app),
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert "(head)" in heads.stdout
+    heads = run_python(app, "-m", "portal.cli", "db", "--directory", "migrations", "heads")
+    assert "(head)" in heads
     listed = app.test_cli_runner().invoke(args=["db", "--help"])
     assert listed.exit_code == 0 and "upgrade" in listed.output and "--x-arg" in listed.output

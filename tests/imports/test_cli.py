@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.models import ImportBatch, Territory
 from workflows.imports.cli import run_cli_import
 
-from ..conftest import worker_env
+from ..conftest import run_python, worker_env
 from .helpers import HEADERS, csv_bytes
 
 TREE = HEADERS["territories"]
@@ -114,12 +114,5 @@ def test_a_command_process_builds_its_app_with_the_collector_back_on(app):
         "import gc; from portal.cli import _make_app; _make_app();"
         "print(gc.isenabled(), gc.get_freeze_count() > 100_000)"
     )
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", script],
-        env=worker_env(app),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert done.stdout.split() == ["True", "True"]
+    printed = run_python(app, "-c", script)
+    assert printed.split() == ["True", "True"]
