@@ -13,7 +13,7 @@ from functools import cache, wraps
 
 from flask import abort, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import Integer, Select, any_, bindparam, literal, select
+from sqlalchemy import Integer, Select, any_, bindparam, cast, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from .extensions import db
@@ -298,9 +298,13 @@ def managed_territory_ids(user) -> Select:
     if user.id not in read:
         ids = sorted(db.session.scalars(_managed_ids(), {"user_id": user.id}))
         if db.engine.dialect.name == "postgresql":
-            # One array parameter, not one per id: a page's statements stay short enough for
-            # the driver to keep them parsed, however many territories the manager has.
-            named = Territory.id == any_(literal(ids, ARRAY(Integer)))
+            # One array written into the statement, not one parameter per id: a page's
+            # statements stay short however many territories the manager has, and the driver
+            # prepares them per manager. Written in, not bound: a prepared statement's generic
+            # plan is made without its parameters' values, and for an array of unknown size
+            # PostgreSQL guessed a few territories and probed thousands of partners one by one.
+            written = literal(ids, ARRAY(Integer), literal_execute=True)
+            named = Territory.id == any_(cast(written, ARRAY(Integer)))
         else:
             named = Territory.id.in_(ids)
         read[user.id] = select(Territory.id).where(named)

@@ -131,5 +131,7 @@ def _grouped(model, by: str, chosen: bool) -> Select:
         .group_by(key, model.currency)
     )
     if chosen:
-        stmt = stmt.where(model.territory_id.in_(bindparam("territory_ids", expanding=True)))
+        stmt = stmt.where(
+            model.territory_id.in_(bindparam("territory_ids", expanding=True, literal_execute=True))
+        )
     return stmt

@@ -226,7 +226,11 @@ def _partner_revenue() -> Select:
         .add_columns(func.sum(SalesMonthly.amount))
         .join(Territory, Territory.id == SalesMonthly.territory_id)
         .join(Partner, Partner.id == SalesMonthly.partner_id)
-        .where(SalesMonthly.territory_id.in_(bindparam("territory_ids", expanding=True)))
+        .where(
+            SalesMonthly.territory_id.in_(
+                bindparam("territory_ids", expanding=True, literal_execute=True)
+            )
+        )
         .where(
             SalesMonthly.month >= bindparam("first", type_=Date),
             SalesMonthly.month <= bindparam("last", type_=Date),
@@ -244,8 +248,12 @@ def _accrued_by_territory() -> Select:
         .add_columns(func.sum(CalcResult.amount))
         .join(PartnerTerritory, PartnerTerritory.partner_id == CalcResult.payee_id)
         .where(current_range(PartnerTerritory, bindparam("today", type_=Date)))
-        .where(PartnerTerritory.territory_id.in_(bindparam("territory_ids", expanding=True)))
-        .where(CalcResult.run_id.in_(bindparam("run_ids", expanding=True)))
+        .where(
+            PartnerTerritory.territory_id.in_(
+                bindparam("territory_ids", expanding=True, literal_execute=True)
+            )
+        )
+        .where(CalcResult.run_id.in_(bindparam("run_ids", expanding=True, literal_execute=True)))
         .group_by(PartnerTerritory.territory_id, CalcResult.currency)
     )
 
@@ -261,8 +269,12 @@ def _accrued_by_partner() -> Select:
         .join(PartnerTerritory, PartnerTerritory.partner_id == Partner.id)
         .join(Territory, Territory.id == PartnerTerritory.territory_id)
         .where(current_range(PartnerTerritory, bindparam("today", type_=Date)))
-        .where(PartnerTerritory.territory_id.in_(bindparam("territory_ids", expanding=True)))
-        .where(CalcResult.run_id.in_(bindparam("run_ids", expanding=True)))
+        .where(
+            PartnerTerritory.territory_id.in_(
+                bindparam("territory_ids", expanding=True, literal_execute=True)
+            )
+        )
+        .where(CalcResult.run_id.in_(bindparam("run_ids", expanding=True, literal_execute=True)))
         .group_by(Territory.path, Partner.id, Partner.name, CalcResult.currency)
     )
 
