@@ -16,6 +16,7 @@ import os
 
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from .extensions import db
 
@@ -37,10 +38,24 @@ def register(app) -> None:
         if not event.contains(engine, "connect", _stamp):
             event.listen(engine, "connect", _stamp)
             event.listen(engine, "checkout", _check)
+    if not event.contains(Session, "after_begin", _began):
+        event.listen(Session, "after_begin", _began)
+        event.listen(Session, "after_transaction_end", _ended)
     app.teardown_request(end_reading_request)
 
 
 # --- the end of a request that wrote nothing ------------------------------------------------
+
+ON_CONNECTION = "portal.transaction_on_connection"
+
+
+def _began(session, transaction, connection) -> None:
+    session.info[ON_CONNECTION] = True
+
+
+def _ended(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(ON_CONNECTION, None)
 
 
 def _wrote_nothing(session) -> bool:
@@ -48,6 +63,8 @@ def _wrote_nothing(session) -> bool:
     objects and no transaction id (PostgreSQL assigns one at the first write or row lock)."""
     if session.new or session.dirty or session.deleted or session.in_nested_transaction():
         return False
+    if not session.info.get(ON_CONNECTION):
+        return False  # no statement ran: nothing to end on the database
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return False

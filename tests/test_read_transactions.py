@@ -64,3 +64,21 @@ def test_a_request_that_failed_is_rolled_back(app, committed_db):
     with app.app_context():
         kept = _db.session.scalar(select(func.count()).where(Territory.code == "FAILED"))
     assert kept == 0
+
+
+def test_a_request_that_ran_no_statement_takes_no_connection(app, committed_db):
+    from sqlalchemy import event
+
+    taken = []
+
+    def checkout(*_args):
+        taken.append(1)
+
+    engine = committed_db.engine
+    event.listen(engine, "checkout", checkout)
+    try:
+        with app.test_request_context("/"):
+            committed_db.session.begin()  # a transaction of the session, no statement in it
+    finally:
+        event.remove(engine, "checkout", checkout)
+    assert taken == []
