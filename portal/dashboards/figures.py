@@ -125,8 +125,8 @@ def _grouped(model, by: str, chosen: bool) -> Select:
         select(key, model.currency)
         .add_columns(func.sum(model.line_count), func.sum(model.amount))
         .where(
-            model.month >= bindparam("first", type_=Date),
-            model.month <= bindparam("last", type_=Date),
+            model.month >= bindparam("first", type_=Date, literal_execute=True),
+            model.month <= bindparam("last", type_=Date, literal_execute=True),
         )
         .group_by(key, model.currency)
     )

@@ -253,8 +253,8 @@ def _partner_revenue() -> Select:
             )
         )
         .where(
-            SalesMonthly.month >= bindparam("first", type_=Date),
-            SalesMonthly.month <= bindparam("last", type_=Date),
+            SalesMonthly.month >= bindparam("first", type_=Date, literal_execute=True),
+            SalesMonthly.month <= bindparam("last", type_=Date, literal_execute=True),
         )
         .group_by(Territory.path, Partner.id, Partner.name, SalesMonthly.currency)
     )

@@ -213,8 +213,8 @@ def _monthly_sums() -> Select:
             func.sum(SalesMonthly.amount),
         )
         .where(
-            SalesMonthly.month >= bindparam("first", type_=Date),
-            SalesMonthly.month <= bindparam("last", type_=Date),
+            SalesMonthly.month >= bindparam("first", type_=Date, literal_execute=True),
+            SalesMonthly.month <= bindparam("last", type_=Date, literal_execute=True),
         )
         .group_by(SalesMonthly.month, SalesMonthly.currency)
     )
