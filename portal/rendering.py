@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_app_context, request, url_for
 from flask_babel import (
     format_decimal,
     get_locale,
@@ -138,6 +138,50 @@ def navigation_for(user) -> tuple[NavLink | NavGroup, ...]:
     return _navigation(Role(user.role) if user.active else None)
 
 
+@dataclass(frozen=True)
+class ShownLink:
+    """A navigation link as the layout shows it: translated, its address built."""
+
+    endpoint: str
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ShownGroup:
+    label: str
+    links: tuple[ShownLink, ...]
+    endpoints: frozenset[str]
+
+
+def shown_navigation(user) -> tuple[ShownLink | ShownGroup, ...]:
+    """`navigation_for(user)` with its labels in the request's language and its addresses
+    built. The layout showed it on every page, a label and a `url_for` per link (some thirty);
+    what it shows depends only on the role, the language and where the portal is mounted."""
+    if not user.is_authenticated:
+        return ()
+    role = Role(user.role) if user.active else None
+    return _shown_navigation(role, str(get_locale()), request.script_root)
+
+
+@lru_cache(maxsize=64)  # roles × languages × mount points (one, unless a proxy sets a prefix)
+def _shown_navigation(role: Role | None, locale: str, script_root: str):
+    """Built in a request whose language is `locale` and mount point `script_root`."""
+
+    def shown(link: NavLink) -> ShownLink:
+        return ShownLink(link.endpoint, str(link.label), url_for(link.endpoint))
+
+    entries: list[ShownLink | ShownGroup] = []
+    for entry in _navigation(role):
+        if isinstance(entry, NavLink):
+            entries.append(shown(entry))
+            continue
+        links = tuple(shown(link) for link in entry.links)
+        endpoints = frozenset(link.endpoint for link in links)
+        entries.append(ShownGroup(str(entry.label), links, endpoints))
+    return tuple(entries)
+
+
 @cache
 def _navigation(role: Role | None) -> tuple[NavLink | NavGroup, ...]:
     """The menu of an active user of `role` (None: an inactive user, who holds no permission);
@@ -203,7 +247,7 @@ def register_template_helpers(app) -> None:
     @app.context_processor
     def inject_shell():
         return {
-            "navigation": navigation_for(current_user),
+            "navigation": shown_navigation(current_user),
             "current_locale": str(get_locale()),
             "languages": current_app.config["LANGUAGES"],
             "can": lambda perm: can(current_user, Perm(perm)),

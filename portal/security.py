@@ -13,7 +13,7 @@ from functools import cache, wraps
 
 from flask import abort, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import Integer, Select, any_, bindparam, literal, select
+from sqlalchemy import BindParameter, Date, Integer, Select, any_, bindparam, cast, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from .extensions import db
@@ -284,33 +284,56 @@ def _managed_ids() -> Select:
     return select(managed.c.territory_id).where(managed.c.user_id == bindparam("user_id"))
 
 
+def _managed_id_list(user) -> list[int]:
+    """The ids of the territories in the manager's subtrees, read once per request."""
+    read = request.environ.setdefault("portal.managed_territory_ids", {})
+    if user.id not in read:
+        read[user.id] = sorted(db.session.scalars(_managed_ids(), {"user_id": user.id}))
+    return read[user.id]
+
+
+def _named_territories(ids) -> Select:
+    """The territories `ids` (a list, or the parameter that binds one). On PostgreSQL one array
+    written into the statement, not one parameter per id: a page's statements stay short
+    however many territories the manager has, and the driver prepares them per manager.
+    Written in, not bound: a prepared statement's generic plan is made without its
+    parameters' values, and for an array of unknown size PostgreSQL guessed a few territories
+    and probed thousands of partners one by one."""
+    if db.engine.dialect.name == "postgresql":
+        if isinstance(ids, BindParameter):
+            written = ids
+        else:
+            written = literal(ids, ARRAY(Integer), literal_execute=True)
+        return select(Territory.id).where(Territory.id == any_(cast(written, ARRAY(Integer))))
+    return select(Territory.id).where(Territory.id.in_(ids))
+
+
 def managed_territory_ids(user) -> Select:
     """Ids of the territories in the manager's subtrees. Within a request they are read once and
     named in the statement: a page runs several scoped queries, and PostgreSQL misjudges how
     many territories the path self-join yields (one), so it planned the partners in scope as a
     handful and walked thousands of them one by one."""
+    if isinstance(user, _BoundReader):
+        return user.territories
     if not has_request_context():
         managed = managed_territories()
         return select(managed.c.territory_id).where(managed.c.user_id == user.id)
-    # this request only; the construct too, so the page's scoped statements share it (and
-    # its one parameter) instead of each building its own
-    read = request.environ.setdefault("portal.managed_territory_ids", {})
-    if user.id not in read:
-        ids = sorted(db.session.scalars(_managed_ids(), {"user_id": user.id}))
-        if db.engine.dialect.name == "postgresql":
-            # One array parameter, not one per id: a page's statements stay short enough for
-            # the driver to keep them parsed, however many territories the manager has.
-            named = Territory.id == any_(literal(ids, ARRAY(Integer)))
-        else:
-            named = Territory.id.in_(ids)
-        read[user.id] = select(Territory.id).where(named)
-    return read[user.id]
+    # this request only; the construct too, so the page's scoped statements share it
+    built = request.environ.setdefault("portal.managed_territories", {})
+    if user.id not in built:
+        built[user.id] = _named_territories(_managed_id_list(user))
+    return built[user.id]
 
 
 def managed_partner_ids(user, on: date | None = None) -> Select:
     """Ids of partners whose territory on `on` lies in one of the manager's subtrees (built
     once per request, user and day, like `managed_territory_ids`)."""
-    day = on or date.today()
+    day = on or _today(user)
+    if isinstance(user, _BoundReader):
+        return select(PartnerTerritory.partner_id).where(
+            current_range(PartnerTerritory, day),
+            PartnerTerritory.territory_id.in_(managed_territory_ids(user)),
+        )
     built = (
         request.environ.setdefault("portal.managed_partner_ids", {})
         if has_request_context()
@@ -323,6 +346,62 @@ def managed_partner_ids(user, on: date | None = None) -> Select:
             PartnerTerritory.territory_id.in_(managed_territory_ids(user)),
         )
     return built[key]
+
+
+def _today(user):
+    """The day scoping rules take as today: the date, or for a bound reader its parameter."""
+    return user.day if isinstance(user, _BoundReader) else date.today()
+
+
+class _BoundReader:
+    """Stands for every reader of one role whose scope `scoped` binds by name: what the scoping
+    rules read of a user (its id, organisation, territories, today) are parameters here."""
+
+    is_authenticated = True
+
+    def __init__(self, role: Role, active: bool, has_partner: bool):
+        self.role = role.value
+        self.active = active
+        self.id = bindparam("scope_user_id", type_=Integer)
+        self.partner_id = bindparam("scope_partner_id", type_=Integer) if has_partner else None
+        self.day = bindparam("scope_day", type_=Date)
+        if db.engine.dialect.name == "postgresql":
+            ids = bindparam("scope_territory_ids", type_=ARRAY(Integer), literal_execute=True)
+        else:
+            ids = bindparam("scope_territory_ids", expanding=True)
+        self.territories = _named_territories(ids)
+
+
+_GATED: dict[tuple, tuple[Select, Select]] = {}
+_GATED_MAX = 256  # statements built once per process, times the shapes of scope
+
+
+def scoped(stmt: Select, user, model=None) -> tuple[Select, dict]:
+    """`visible_to` for a statement built once per process: the restricted statement is built
+    once per process and shape of scope (role, active, with an organisation or not), with the
+    reader's scope bound by name, and returned with the values to bind for `user`. Building
+    and keying a restricted statement cost a page more than running it.
+
+    Outside a request, or for a statement built per call, use `visible_to`."""
+    if not has_request_context():
+        return visible_to(stmt, user, model), {}
+    model = model or stmt.column_descriptions[0]["entity"]
+    role = Role(user.role)
+    shape = (role, bool(user.active), user.partner_id is not None)
+    key = (id(stmt), model, shape)
+    kept = _GATED.get(key)
+    if kept is None or kept[0] is not stmt:  # kept[0] holds the statement: its id stays its own
+        if len(_GATED) >= _GATED_MAX:
+            _GATED.clear()
+        kept = _GATED[key] = (stmt, visible_to(stmt, _BoundReader(*shape), model))
+    values = {
+        "scope_user_id": user.id,
+        "scope_partner_id": user.partner_id,
+        "scope_day": date.today(),
+    }
+    if role is Role.CHANNEL_MANAGER:
+        values["scope_territory_ids"] = _managed_id_list(user)
+    return kept[1], values
 
 
 def _partner_column(model):
@@ -380,7 +459,7 @@ def _resource_scope(user, role: Role):
     if role is Role.CHANNEL_MANAGER:
         return Resource.active.is_(True)
     if role.is_partner and user.partner_id is not None:
-        return targets_partner(user.partner_id, date.today())
+        return targets_partner(user.partner_id, _today(user))
     return db.false()
 
 
@@ -407,7 +486,9 @@ def _mdf_holder_scope(model, user, role: Role):
     """A partner sees its own MDF rows; a manager the rows of territories in their subtrees
     and of the partners in them (ledger rows and allocations name one holder or target)."""
     if role.is_partner:
-        return model.partner_id == user.partner_id if user.partner_id else db.false()
+        if user.partner_id is None:
+            return db.false()
+        return model.partner_id == user.partner_id
     if role is Role.CHANNEL_MANAGER:
         return db.or_(
             model.territory_id.in_(managed_territory_ids(user)),

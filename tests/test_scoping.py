@@ -54,6 +54,15 @@ def test_manager_of_dach_sees_germany_south_but_not_france(db, world):
     assert _codes(db, world["dach_manager"], Territory) == {"DACH", "DE-S"}
 
 
+def test_within_a_request_the_manager_scope_is_the_same(db, make, world, request_context):
+    """In a request the territory ids are read once and written into the statements."""
+    assert _codes(db, world["dach_manager"]) == {"ACME"}
+    assert _codes(db, world["dach_manager"], Territory) == {"DACH", "DE-S"}
+    nowhere = make.user("channel_manager", email="nowhere@example.com", territories=[])
+    assert _codes(db, nowhere) == set()
+    assert _codes(db, nowhere, Territory) == set()
+
+
 def test_manager_scope_follows_effective_dated_move(db, make, world):
     make.move(world["beta"], world["t"]["DE-S"], date(2000, 1, 1))
     assert _codes(db, world["dach_manager"]) == {"ACME", "BETA"}

@@ -152,6 +152,20 @@ def test_the_open_page_is_marked_in_its_menu(login, people):
     assert 'class="dropdown-item active" aria-current="page" href="/payout-batches"' in body
 
 
+def test_the_navigation_is_in_each_request_s_language_and_under_its_mount_point(login, people):
+    """Each process keeps the navigation it built per role, language and mount point: a
+    request in another language or under a prefix gets its own, never another's."""
+    client = login(people["finance"])
+    english = MainNavigation(client.get("/dashboard").get_data(as_text=True)).entries
+    german = client.get("/dashboard", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert MainNavigation(german).entries[4][0] == "Prämien"
+    assert english == NAV["finance"]
+    mounted = client.get("/dashboard", environ_overrides={"SCRIPT_NAME": "/portal"})
+    body = mounted.get_data(as_text=True)
+    assert 'href="/portal/payout-batches"' in body and 'href="/payout-batches"' not in body
+    assert 'href="/payout-batches"' in client.get("/dashboard").get_data(as_text=True)
+
+
 def test_account_menu_has_api_tokens_and_sign_out(login, people):
     body = login(people["partner_user"]).get("/dashboard").get_data(as_text=True)
     account = body.split('class="dropdown-menu dropdown-menu-end"')[1].split("</details>")[0]

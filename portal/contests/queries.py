@@ -14,8 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import selectinload
 
 from workflows.engine import Payee, ProgramSpec, spec_from_dict
@@ -83,8 +84,11 @@ class Contest:
         return max(0, (self.ends_on - today).days + 1)
 
 
-def _programs(program_id: int | None = None) -> list[tuple[Program, ProgramSpec]]:
-    stmt = (
+@cache
+def _contest_programs() -> Select:
+    """The contest programs with their current version's spec, by name; built once per
+    process."""
+    return (
         select(Program, ProgramVersion.spec)
         .join(
             ProgramVersion,
@@ -96,6 +100,10 @@ def _programs(program_id: int | None = None) -> list[tuple[Program, ProgramSpec]
         .where(Program.kind == KIND)
         .order_by(Program.name, Program.code)
     )
+
+
+def _programs(program_id: int | None = None) -> list[tuple[Program, ProgramSpec]]:
+    stmt = _contest_programs()
     if program_id is not None:
         stmt = stmt.where(Program.id == program_id)
     found = []

@@ -27,7 +27,7 @@ from ..models import (
     SalesTerritoryMonthly,
 )
 from ..models.partners import current_range
-from ..security import managed_territory_ids, visible_to
+from ..security import managed_territory_ids, scoped, visible_to
 
 Sums = dict[tuple, list]  # (territory or month, currency) → [lines, amount]
 
@@ -81,13 +81,13 @@ def territory_sums(
     sums: Sums = defaultdict(lambda: [0, Decimal(0)])
     if role not in (Role.CHANNEL_MANAGER, Role.FINANCE, Role.ADMIN):
         # the territory gate shows these roles nothing: the partners' rows it is
-        for row in db.session.execute(
-            visible_to(_grouped(SalesMonthly, by, chosen), user, SalesMonthly), months
-        ):
+        stmt, scope = scoped(_grouped(SalesMonthly, by, chosen), user, SalesMonthly)
+        for row in db.session.execute(stmt, {**scope, **months}):
             _add(sums, row[:2], row[2], row[3])
         return sums
     stm = SalesTerritoryMonthly
-    for row in db.session.execute(visible_to(_grouped(stm, by, chosen), user, stm), months):
+    stmt, scope = scoped(_grouped(stm, by, chosen), user, stm)
+    for row in db.session.execute(stmt, {**scope, **months}):
         _add(sums, row[:2], row[2], row[3])
     if role is not Role.CHANNEL_MANAGER:
         return sums  # finance and admin see every row: nothing to correct
@@ -125,11 +125,13 @@ def _grouped(model, by: str, chosen: bool) -> Select:
         select(key, model.currency)
         .add_columns(func.sum(model.line_count), func.sum(model.amount))
         .where(
-            model.month >= bindparam("first", type_=Date),
-            model.month <= bindparam("last", type_=Date),
+            model.month >= bindparam("first", type_=Date, literal_execute=True),
+            model.month <= bindparam("last", type_=Date, literal_execute=True),
         )
         .group_by(key, model.currency)
     )
     if chosen:
-        stmt = stmt.where(model.territory_id.in_(bindparam("territory_ids", expanding=True)))
+        stmt = stmt.where(
+            model.territory_id.in_(bindparam("territory_ids", expanding=True, literal_execute=True))
+        )
     return stmt

@@ -12,12 +12,23 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from types import FunctionType
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Integer, Row, Select, bindparam, func, literal, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    func,
+    literal,
+    select,
+    union_all,
+)
 
 from workflows.base_currency import latest_rates, quarter_bounds, rates_key, to_base
 from workflows.engine import round_money
@@ -43,7 +54,7 @@ from ..models import (
 )
 from ..models.partners import current_range
 from ..models.types import UTCDateTime
-from ..security import Perm, can, visible_to
+from ..security import Perm, can, scoped, visible_to
 from . import figures
 from .partner import month_starts
 
@@ -159,21 +170,31 @@ def _queue_figures(index: int) -> Select:
     ).where(waiting)
 
 
+@lru_cache(maxsize=32)
+def _union_all(*parts: Select) -> CompoundSelect:
+    """The queues' restricted aggregates as one UNION ALL, kept per tuple of kept statements
+    (`scoped` builds them once per shape of scope)."""
+    return union_all(*parts)
+
+
 def queues(user) -> list[Queue]:
     """The queues the user may work, each with its count, overdue count and oldest item: one
     aggregate per queue, each through `visible_to`, sent together as one UNION ALL."""
     cutoff = utcnow() - timedelta(hours=current_app.config["REVIEW_TARGET_HOURS"])
-    shown, parts = [], []
+    shown, parts, scope = [], [], {}
     for index, (label, endpoint, perm, model, _since, _waiting) in enumerate(_QUEUES):
         if not can(user, perm):
             continue
         shown.append((index, label, endpoint))
-        parts.append(visible_to(_queue_figures(index), user, model))
+        part, scope = scoped(_queue_figures(index), user, model)
+        parts.append(part)
     if not parts:
         return []
     figures = {
         row.queue: row
-        for row in db.session.execute(union_all(*parts), {"cutoff": cutoff, "reader_id": user.id})
+        for row in db.session.execute(
+            _union_all(*parts), {**scope, "cutoff": cutoff, "reader_id": user.id}
+        )
     }
     return [
         Queue(
@@ -226,10 +247,14 @@ def _partner_revenue() -> Select:
         .add_columns(func.sum(SalesMonthly.amount))
         .join(Territory, Territory.id == SalesMonthly.territory_id)
         .join(Partner, Partner.id == SalesMonthly.partner_id)
-        .where(SalesMonthly.territory_id.in_(bindparam("territory_ids", expanding=True)))
         .where(
-            SalesMonthly.month >= bindparam("first", type_=Date),
-            SalesMonthly.month <= bindparam("last", type_=Date),
+            SalesMonthly.territory_id.in_(
+                bindparam("territory_ids", expanding=True, literal_execute=True)
+            )
+        )
+        .where(
+            SalesMonthly.month >= bindparam("first", type_=Date, literal_execute=True),
+            SalesMonthly.month <= bindparam("last", type_=Date, literal_execute=True),
         )
         .group_by(Territory.path, Partner.id, Partner.name, SalesMonthly.currency)
     )
@@ -244,8 +269,12 @@ def _accrued_by_territory() -> Select:
         .add_columns(func.sum(CalcResult.amount))
         .join(PartnerTerritory, PartnerTerritory.partner_id == CalcResult.payee_id)
         .where(current_range(PartnerTerritory, bindparam("today", type_=Date)))
-        .where(PartnerTerritory.territory_id.in_(bindparam("territory_ids", expanding=True)))
-        .where(CalcResult.run_id.in_(bindparam("run_ids", expanding=True)))
+        .where(
+            PartnerTerritory.territory_id.in_(
+                bindparam("territory_ids", expanding=True, literal_execute=True)
+            )
+        )
+        .where(CalcResult.run_id.in_(bindparam("run_ids", expanding=True, literal_execute=True)))
         .group_by(PartnerTerritory.territory_id, CalcResult.currency)
     )
 
@@ -261,8 +290,12 @@ def _accrued_by_partner() -> Select:
         .join(PartnerTerritory, PartnerTerritory.partner_id == Partner.id)
         .join(Territory, Territory.id == PartnerTerritory.territory_id)
         .where(current_range(PartnerTerritory, bindparam("today", type_=Date)))
-        .where(PartnerTerritory.territory_id.in_(bindparam("territory_ids", expanding=True)))
-        .where(CalcResult.run_id.in_(bindparam("run_ids", expanding=True)))
+        .where(
+            PartnerTerritory.territory_id.in_(
+                bindparam("territory_ids", expanding=True, literal_execute=True)
+            )
+        )
+        .where(CalcResult.run_id.in_(bindparam("run_ids", expanding=True, literal_execute=True)))
         .group_by(Territory.path, Partner.id, Partner.name, CalcResult.currency)
     )
 
@@ -319,10 +352,11 @@ def roll_up(
         ),
         "revenue",
     )
+    statement, scope = scoped(_partner_revenue(), user, SalesMonthly)
     for path, partner_id, name, currency, amount in (
         db.session.execute(
-            visible_to(_partner_revenue(), user, SalesMonthly),
-            {"territory_ids": list(uncovered), "first": first, "last": last},
+            statement,
+            {**scope, "territory_ids": list(uncovered), "first": first, "last": last},
         )
         if uncovered
         else ()
@@ -330,17 +364,17 @@ def roll_up(
         row_for(path, partner_id, name).revenue[currency] += amount
     # accrued incentives by the payee's territory of today: per territory for the children,
     # per partner only where a territory no visible child covers holds some
-    accrued = {"today": today, "run_ids": open_accrual_runs()}
+    accrued = {**scope, "today": today, "run_ids": open_accrual_runs()}
     uncovered = add_to_children(
         db.session.execute(
-            visible_to(_accrued_by_territory(), user, CalcResult),
+            scoped(_accrued_by_territory(), user, CalcResult)[0],
             {**accrued, "territory_ids": list(below)},
         ),
         "accrued",
     )
     for path, partner_id, name, currency, amount in (
         db.session.execute(
-            visible_to(_accrued_by_partner(), user, CalcResult),
+            scoped(_accrued_by_partner(), user, CalcResult)[0],
             {**accrued, "territory_ids": list(uncovered)},
         )
         if uncovered
@@ -355,13 +389,17 @@ def roll_up(
     return result
 
 
+@cache
+def _top_node_columns() -> Select:
+    return select(Territory.id, Territory.code, Territory.name, Territory.path).order_by(
+        Territory.path
+    )
+
+
 def top_nodes(user) -> list[Row]:
     """Where a user's roll-up starts: the highest territories they may see (id, code, name and
     path: rows, not entities, as the page reads no more)."""
-    columns = select(Territory.id, Territory.code, Territory.name, Territory.path)
-    visible = db.session.execute(
-        visible_to(columns, user, Territory).order_by(Territory.path)
-    ).all()
+    visible = db.session.execute(*scoped(_top_node_columns(), user, Territory)).all()
     tops: list[Row] = []
     for territory in visible:
         if not any(territory.path.startswith(top.path) for top in tops):
@@ -424,19 +462,25 @@ def _ranking_kept() -> Select:
     return select(SalesQuarterLeader.partner_id).where(_current_ranking()).limit(1)
 
 
+@lru_cache(maxsize=32)
+def _named_leaders(best: Select) -> Select:
+    """The restricted ranking `best` with the partners' names, kept per kept statement."""
+    ranked = best.subquery()
+    return (
+        select(ranked.c.partner_id, Partner.name, ranked.c.revenue_base)
+        .join(Partner, Partner.id == ranked.c.partner_id)
+        .order_by(ranked.c.revenue_base.desc(), ranked.c.partner_id)
+    )
+
+
 def leaders(user, today: date, rates: dict[str, Decimal], size: int) -> list[dict]:
     """The `size` partners in scope with the most revenue this quarter in the base currency
     (ties by id): read in order from the ranking the roll-up keeps while it is for this month
     and these rates, computed from the partners' rows otherwise."""
     _first, through = quarter_bounds(today)
     ranking = {"through": through, "rates_key": rates_key(rates)}
-    best = visible_to(_ranked(size), user, SalesQuarterLeader).subquery()
-    top = db.session.execute(
-        select(best.c.partner_id, Partner.name, best.c.revenue_base)
-        .join(Partner, Partner.id == best.c.partner_id)
-        .order_by(best.c.revenue_base.desc(), best.c.partner_id),
-        ranking,
-    ).all()
+    best, scope = scoped(_ranked(size), user, SalesQuarterLeader)
+    top = db.session.execute(_named_leaders(best), {**scope, **ranking}).all()
     if not top and db.session.scalar(_ranking_kept(), ranking) is None:
         return _leaders_from_rows(user, today, rates, size)
     base = current_app.config["BASE_CURRENCY"]
@@ -475,16 +519,26 @@ def _leaders_from_rows(user, today: date, rates: dict[str, Decimal], size: int) 
     ]
 
 
+@cache
+def _around() -> Select:
+    """The territories above the node bound as `node_id` and its children, by depth and name;
+    built once per process."""
+    ancestry = territory_ancestry()
+    node_id = bindparam("node_id", type_=Integer)
+    above = select(ancestry.c.ancestor_id).where(
+        ancestry.c.territory_id == node_id, ancestry.c.ancestor_id != node_id
+    )
+    return (
+        select(Territory)
+        .where(Territory.id.in_(above) | (Territory.parent_id == node_id))
+        .order_by(Territory.depth, Territory.name)
+    )
+
+
 def visible_around(user, node: Territory) -> tuple[list[Territory], list[Territory]]:
     """The breadcrumb above `node` (stopping where the user's view of the tree begins) and the
     children of `node` the user may see, by name: one statement through `visible_to`."""
-    ancestry = territory_ancestry()
-    above = select(ancestry.c.ancestor_id).where(
-        ancestry.c.territory_id == node.id, ancestry.c.ancestor_id != node.id
-    )
-    stmt = visible_to(select(Territory), user, Territory).where(
-        Territory.id.in_(above) | (Territory.parent_id == node.id)
-    )
-    found = list(db.session.scalars(stmt.order_by(Territory.depth, Territory.name)))
+    stmt, scope = scoped(_around(), user, Territory)
+    found = list(db.session.scalars(stmt, {**scope, "node_id": node.id}))
     children = [t for t in found if t.parent_id == node.id]
     return [t for t in found if t.parent_id != node.id], children

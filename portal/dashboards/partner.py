@@ -37,7 +37,7 @@ from ..models import (
     MdfRequest,
     SalesMonthly,
 )
-from ..security import Perm, can, visible_to
+from ..security import Perm, can, scoped
 from .whatif import Projection, Standing, standing, what_if
 
 RECENT_DEALS = 6
@@ -134,9 +134,9 @@ def tier_progress(
     """Per program with tiers whose period is still running: the partner's latest accrual
     result, read by the engine."""
     extras = extras or {}
-    stmt = visible_to(_latest_results(), user, CalcResult)
+    stmt, scope = scoped(_latest_results(), user, CalcResult)
     progress = []
-    for result in db.session.scalars(stmt, {"running_on": today}):
+    for result in db.session.scalars(stmt, {**scope, "running_on": today}):
         spec = spec_from_dict(result.run.program_version.spec)
         if spec.tiers is None:
             continue
@@ -171,17 +171,25 @@ def category_names(codes) -> list[str]:
     return [names.get(code, code) for code in codes]
 
 
+@cache
+def _recent_deals(limit: int) -> Select:
+    return select(DealRegistration).order_by(DealRegistration.updated_at.desc()).limit(limit)
+
+
 def recent_deals(user, limit: int = RECENT_DEALS) -> list[DealRegistration]:
-    stmt = select(DealRegistration).order_by(DealRegistration.updated_at.desc()).limit(limit)
-    return list(db.session.scalars(visible_to(stmt, user, DealRegistration)))
+    return list(db.session.scalars(*scoped(_recent_deals(limit), user, DealRegistration)))
+
+
+@cache
+def _recent_claims(limit: int) -> Select:
+    return select(Claim).order_by(Claim.created_at.desc(), Claim.id.desc()).limit(limit)
 
 
 def recent_claims(user, limit: int = RECENT_DEALS) -> list[Claim]:
     """The partner's latest reward claims (proof-of-sale SPIF claims), newest first."""
     if not can(user, Perm.VIEW_CLAIMS):
         return []
-    stmt = select(Claim).order_by(Claim.created_at.desc(), Claim.id.desc()).limit(limit)
-    return list(db.session.scalars(visible_to(stmt, user, Claim)))
+    return list(db.session.scalars(*scoped(_recent_claims(limit), user, Claim)))
 
 
 def month_starts(today: date, months: int = CHART_MONTHS) -> list[date]:
@@ -193,20 +201,31 @@ def month_starts(today: date, months: int = CHART_MONTHS) -> list[date]:
 MonthSums = list[tuple[date, str, int, Decimal]]
 
 
-def monthly_sums(user, first: date, last: date) -> MonthSums:
-    """Lines and amount per month and currency in the months from `first` to `last`, from the
-    roll-up."""
-    stmt = (
+@cache
+def _monthly_sums() -> Select:
+    """Lines and amount per month and currency, months `first` to `last` (bound); built once
+    per process."""
+    return (
         select(
             SalesMonthly.month,
             SalesMonthly.currency,
             func.sum(SalesMonthly.line_count),
             func.sum(SalesMonthly.amount),
         )
-        .where(SalesMonthly.month >= first, SalesMonthly.month <= last)
+        .where(
+            SalesMonthly.month >= bindparam("first", type_=Date, literal_execute=True),
+            SalesMonthly.month <= bindparam("last", type_=Date, literal_execute=True),
+        )
         .group_by(SalesMonthly.month, SalesMonthly.currency)
     )
-    return [tuple(row) for row in db.session.execute(visible_to(stmt, user, SalesMonthly))]
+
+
+def monthly_sums(user, first: date, last: date) -> MonthSums:
+    """Lines and amount per month and currency in the months from `first` to `last`, from the
+    roll-up."""
+    stmt, scope = scoped(_monthly_sums(), user, SalesMonthly)
+    rows = db.session.execute(stmt, {**scope, "first": first, "last": last})
+    return [tuple(row) for row in rows]
 
 
 def _chart(rows: MonthSums, months: list[date]) -> dict:
@@ -292,20 +311,20 @@ def _open_requests(limit: int) -> Select:
     )
 
 
+@cache
+def _waiting_claims() -> Select:
+    """The requests whose claim waits for a decision; built once per process."""
+    return select(MdfClaim.request_id).where(MdfClaim.state == "submitted")
+
+
 def marketing_funds(user, limit: int = RECENT_DEALS) -> MarketingFunds | None:
     """Three set-based queries, all through `visible_to`: money per fund, open requests, and
     the requests among them whose claim waits."""
     if user.partner_id is None or not can(user, Perm.VIEW_MDF):
         return None
-    money_rows = db.session.execute(visible_to(_fund_money(), user, MdfEntry)).all()
-    open_requests = list(db.session.scalars(visible_to(_open_requests(limit), user, MdfRequest)))
-    claimed = set(
-        db.session.scalars(
-            visible_to(select(MdfClaim.request_id), user, MdfClaim).where(
-                MdfClaim.state == "submitted"
-            )
-        )
-    )
+    money_rows = db.session.execute(*scoped(_fund_money(), user, MdfEntry)).all()
+    open_requests = list(db.session.scalars(*scoped(_open_requests(limit), user, MdfRequest)))
+    claimed = set(db.session.scalars(*scoped(_waiting_claims(), user, MdfClaim)))
     return MarketingFunds(
         [FundMoney(fund, amount) for fund, amount in money_rows],
         open_requests,

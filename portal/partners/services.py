@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Partner, PartnerTerritory, PartnerTier, SaleLine, Territory
 from ..models.onboarding import PartnerProfile
 from ..models.partners import current_range
-from ..security import visible_to
+from ..security import scoped, visible_to
 
 
 def saved_profile(partner: Partner) -> PartnerProfile | None:
@@ -79,16 +79,27 @@ def own_organisation(user, on: date) -> tuple[Partner | None, tuple[str, str] | 
     users of no organisation. Loaded into the session, so `user.partner` needs no query."""
     if user.partner_id is None:
         return None, None
-    stmt = visible_to(_organisation(), user, Partner).where(Partner.id == user.partner_id)
-    row = db.session.execute(stmt, {"on": on}).first()
+    stmt, scope = scoped(_own_organisation(), user, Partner)
+    row = db.session.execute(stmt, {**scope, "on": on, "own": user.partner_id}).first()
     if row is None:
         return None, None
     return row[0], (row[1] or "", row[2] or "")
 
 
+@cache
+def _own_organisation() -> Select:
+    """`_organisation()` of the partner bound as `own`; built once per process."""
+    return _organisation().where(Partner.id == bindparam("own"))
+
+
+@cache
+def _partner_count() -> Select:
+    return select(func.count(Partner.id))
+
+
 def count_visible(user) -> int:
     """How many partners `user` may see."""
-    return db.session.scalar(visible_to(select(func.count(Partner.id)), user, Partner))
+    return db.session.scalar(*scoped(_partner_count(), user, Partner))
 
 
 def sales_query(

@@ -17,9 +17,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
-from sqlalchemy import Select, bindparam, exists, func, literal, null, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    bindparam,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from portal.extensions import db
 from portal.models import (
@@ -31,7 +41,7 @@ from portal.models import (
     PayoutLine,
     Program,
 )
-from portal.security import visible_to
+from portal.security import scoped, visible_to
 
 ZERO = Decimal("0.0000")  # the scale of money columns, so absent stages read like sums
 STAGES = ("accrued", "approved", "paid")
@@ -142,14 +152,26 @@ def _payable(user, partner_id: int | None) -> Select:
     return visible_to(stmt, user, PayoutLine)
 
 
+@lru_cache(maxsize=32)
+def _both(accrued: Select, payable: Select) -> CompoundSelect:
+    """The two restricted sums as one UNION ALL, kept per pair of kept statements (`scoped`
+    builds one pair per shape of scope)."""
+    return union_all(accrued, payable)
+
+
 def program_balances(user, partner_id: int | None = None) -> list[ProgramBalance]:
     """Accrued, approved and paid per (program, currency) over the payees `user` may see,
     or over one partner's payee rows when `partner_id` is given; by program code, currency.
     The accrued and the payable sums are sent together, as one UNION ALL."""
     rows: dict[tuple[int, str], ProgramBalance] = {}
-    both = union_all(_accrued(user, partner_id), _payable(user, partner_id))
+    if partner_id is None:  # the reader's own: statements kept, the scope bound
+        accrued, scope = scoped(_accrued_sums(), user, CalcResult)
+        payable, _same = scoped(_payable_sums(), user, PayoutLine)
+        both = _both(accrued, payable)
+    else:
+        both, scope = union_all(_accrued(user, partner_id), _payable(user, partner_id)), {}
     for stage, program_id, code, currency, status, amount in db.session.execute(
-        both, {"run_ids": open_accrual_runs()}
+        both, {**scope, "run_ids": open_accrual_runs()}
     ):
         key = (program_id, currency)
         if key not in rows:
