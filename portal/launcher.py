@@ -13,6 +13,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .foundation.redis_conn import announce_embedded, withdraw_embedded
+
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
@@ -47,7 +49,9 @@ def _start_embedded_redis(instance: Path) -> tuple[object, str]:
         ) from None
     instance.mkdir(parents=True, exist_ok=True)
     server = EmbeddedRedis(str(instance / "redis.db"))
-    return server, f"unix://{server.socket_file}"
+    url = f"unix://{server.socket_file}"
+    announce_embedded(instance, url)
+    return server, url
 
 
 def _stop(signum, frame):
@@ -93,4 +97,5 @@ def up(host, port, no_demo):
             except subprocess.TimeoutExpired:
                 child.kill()
         if server is not None:
+            withdraw_embedded(Path(current_app.instance_path), env["REDIS_URL"])
             server.shutdown()

@@ -106,3 +106,71 @@ def test_api_counts_requests_and_failed_tokens(app, db, make, embedded, client):
     assert bad.status_code == 401
     [failures] = embedded.keys("portal:api-auth-fail:*")
     assert embedded.get(failures) == b"1" and embedded.ttl(failures) > 0
+
+
+@pytest.fixture
+def beside_portal_up(app, tmp_path):
+    """The app as a command run without REDIS_URL, whose instance folder is `tmp_path`."""
+    saved = app.config["REDIS_URL"], app.instance_path, app.extensions.pop("portal.redis", None)
+    app.config["REDIS_URL"], app.instance_path = None, str(tmp_path)
+    try:
+        yield tmp_path
+    finally:
+        app.config["REDIS_URL"], app.instance_path = saved[:2]
+        app.extensions.pop("portal.redis", None)
+        if saved[2] is not None:
+            app.extensions["portal.redis"] = saved[2]
+
+
+def test_a_command_beside_portal_up_moves_the_version_in_its_embedded_redis(app, beside_portal_up):
+    """An import run in a terminal beside `portal up` (no REDIS_URL) commits, and the pages
+    `portal up` serves from its cache see the change: the version moves in the same Redis."""
+    from sqlalchemy.orm import Session
+
+    from portal.foundation import data_version
+    from portal.foundation.redis_conn import EMBEDDED_URL_FILE, configured_url, get_redis
+    from portal.launcher import _start_embedded_redis
+
+    server, url = _start_embedded_redis(beside_portal_up)
+    try:
+        assert (beside_portal_up / EMBEDDED_URL_FILE).read_text().strip() == url
+        with app.app_context():
+            assert configured_url(app) == url
+            before = int(server.get(data_version.KEY) or 0)
+            session = Session()
+            data_version.mark_changed(session)
+            session.commit()  # what follows the import's commit
+            assert int(server.get(data_version.KEY)) > before
+            assert get_redis().ping()
+    finally:
+        server.shutdown()
+    with app.app_context():
+        # the server is gone with its socket: no Redis, as before `portal up` started
+        assert configured_url(app) is None
+
+
+def test_portal_up_withdraws_only_its_own_announcement(beside_portal_up):
+    from portal.foundation.redis_conn import (
+        EMBEDDED_URL_FILE,
+        announce_embedded,
+        withdraw_embedded,
+    )
+
+    announced = announce_embedded(beside_portal_up, "unix:///run/other/redis.sock")
+    withdraw_embedded(beside_portal_up, "unix:///run/mine/redis.sock")
+    assert announced.exists()  # another `portal up` took the instance over since
+    withdraw_embedded(beside_portal_up, "unix:///run/other/redis.sock")
+    assert not (beside_portal_up / EMBEDDED_URL_FILE).exists()
+    withdraw_embedded(beside_portal_up, "unix:///run/other/redis.sock")  # nothing to withdraw
+
+
+@pytest.mark.parametrize(
+    "announced",
+    ["unix:///nonexistent/redis.sock", "unix:///tmp/\x00", "redis://127.0.0.1:6379/0", "", "\x00"],
+)
+def test_an_announcement_without_a_live_socket_is_no_redis(app, beside_portal_up, announced):
+    from portal.foundation.redis_conn import EMBEDDED_URL_FILE, RedisNotConfigured, get_redis
+
+    (beside_portal_up / EMBEDDED_URL_FILE).write_text(announced)
+    with app.app_context(), pytest.raises(RedisNotConfigured):
+        get_redis()
