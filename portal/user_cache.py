@@ -7,8 +7,10 @@ data version (`foundation.data_version`) they were read at, and are used only wh
 still current. Every change to a user is audited (created, activated, deactivated, signed in)
 or marks the session changed (language), which moves the version after its commit, so the next
 request reads the database again: a deactivated user is refused on the request after the
-deactivation is committed. Anything else about the user (the password hash, timestamps, the
-territories of a manager) is not kept and loads from the database when a page needs it.
+deactivation is committed. A partner user's organisation is kept by its id and name, which the
+layout shows on every page (renaming it is audited too). Anything else about the user (the
+password hash, timestamps, the territories of a manager) or the organisation is not kept and
+loads from the database when a page needs it.
 
 The session a request is signed in with (`portal.auth.sessions`) is kept the same way, by the
 hash of its secret, with its expiry: ending a session marks the version changed, so a signed-out
@@ -26,14 +28,16 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.foundation import data_version
 from portal.foundation.redis_conn import RedisNotConfigured, get_redis
 
 from .extensions import db
-from .models import User, UserSession, utcnow
+from .models import Partner, User, UserSession, utcnow
 
 KEPT = ("id", "email", "name", "role", "partner_id", "locale", "active")
+ORGANISATION = "partner_name"  # kept beside the columns: the name of the user's organisation
 
 
 def _key(user_id: int) -> str:
@@ -73,7 +77,7 @@ def load(user_id: int) -> User | None:
             return _attached(columns)
     user = db.session.get(User, user_id)
     if user is not None:
-        columns = {name: getattr(user, name) for name in KEPT}
+        columns = _kept_columns(user)
         try:
             get_redis().set(_key(user_id), json.dumps({"version": version, **columns}), ex=seconds)
         except RedisError:
@@ -81,12 +85,30 @@ def load(user_id: int) -> User | None:
     return user
 
 
+def _kept_columns(user: User) -> dict:
+    columns = {name: getattr(user, name) for name in KEPT}
+    columns[ORGANISATION] = user.partner.name if user.partner_id is not None else None
+    return columns
+
+
 def _attached(columns: dict) -> User:
-    """A persistent User built from kept columns without a query; the columns not kept load
-    from the database on first access."""
-    user = User(**columns)
-    make_transient_to_detached(user)
-    return db.session.merge(user, load=False)
+    """A persistent User built from kept columns without a query, with its organisation's id
+    and name; what is not kept loads from the database on first access."""
+    organisation = columns.pop(ORGANISATION, None)
+    user = _detached(User(**columns))
+    if organisation is not None and user.partner_id is not None:
+        # as if loaded with the user (no history): the session only holds it weakly
+        set_committed_value(
+            user, "partner", _detached(Partner(id=user.partner_id, name=organisation))
+        )
+    return user
+
+
+def _detached(instance):
+    """`instance` in the session as if loaded, without a query: its attributes not given are
+    expired, so they load on first access."""
+    make_transient_to_detached(instance)
+    return db.session.merge(instance, load=False)
 
 
 def load_signed_in(user_id: int, token_hash: str) -> tuple[User, int] | None:
@@ -158,7 +180,7 @@ def last_seen(rows) -> dict[int, float]:
 
 
 def _keep(user: User, row: UserSession, token_hash: str, version: str, seconds: int) -> None:
-    columns = {name: getattr(user, name) for name in KEPT}
+    columns = _kept_columns(user)
     signed_in = {
         "version": version,
         "id": row.id,

@@ -94,3 +94,63 @@ def test_a_kept_user_of_an_older_version_is_not_used(app, make, db, redis):
 def test_an_unknown_user_is_none(app, db, redis):
     with app.test_request_context("/"):
         assert user_cache.load(987654) is None
+
+
+def count_partner_lookups(db, action) -> int:
+    """How many SELECTs of one partner by its id `action` runs (the shape of `user.partner`)."""
+    from sqlalchemy import event
+
+    seen = []
+
+    def before(conn, cursor, statement, *args):
+        flat = " ".join(statement.split())
+        if flat.startswith("SELECT") and "FROM partners WHERE partners.id = " in flat:
+            seen.append(flat)
+
+    engine = db.session.get_bind()
+    engine = getattr(engine, "engine", engine)
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    return len(seen)
+
+
+def test_the_organisation_in_the_menu_comes_with_the_kept_user(app, make, login, db, redis):
+    """The layout names a partner user's organisation on every page: kept with the user, so a
+    page does not look the organisation up for it; renamed, the next page shows the new name."""
+    import io
+
+    from workflows.imports import import_csv
+
+    from .imports.helpers import HEADERS, csv_bytes
+
+    partner = make.partner("ACME", make.territory("EMEA"))
+    ann = make.user("partner_user", partner=partner, email="ann@acme.example")
+    ann_id = ann.id
+    client = login(ann)
+    client.get("/contests")
+    assert json.loads(redis.get(f"portal:users:{ann_id}"))["partner_name"] == "ACME Ltd"
+    db.session.expunge_all()  # as in a new request
+    pages = []
+    assert count_partner_lookups(db, lambda: pages.append(client.get("/contests"))) == 0
+    assert "ACME Ltd" in pages[0].get_data(as_text=True)
+    db.session.expunge_all()
+    with app.test_request_context("/"):
+        # what a page needs beyond the kept name still loads: the organisation's currency
+        assert user_cache.load(ann_id).partner.currency == "EUR"
+    db.session.expunge_all()
+
+    row = "ACME,ACME Networks GmbH,,EMEA,gold,DE,EUR"
+    assert import_csv("partners", io.BytesIO(csv_bytes(HEADERS["partners"], row))).ok
+    db.session.commit()
+    db.session.expunge_all()
+    page = client.get("/contests").get_data(as_text=True)
+    assert "ACME Networks GmbH" in page and "ACME Ltd" not in page
+
+
+def test_users_of_no_organisation_keep_none(make, login, db, redis):
+    admin = make.user("admin", email="root@vendor.example")
+    login(admin).get("/contests")
+    assert json.loads(redis.get(f"portal:users:{admin.id}"))["partner_name"] is None
