@@ -168,6 +168,8 @@ def _own_standings(user, run_ids: list[int]) -> dict[int, ContestStanding]:
 
 def _covers_territories(user, specs: list[ProgramSpec]) -> list[bool]:
     """Whether each contest's eligible territories (none: all) meet the manager's subtrees."""
+    if not specs:
+        return []
     managed = list(
         db.session.scalars(
             select(Territory.path).where(Territory.id.in_(managed_territory_ids(user)))
@@ -175,12 +177,7 @@ def _covers_territories(user, specs: list[ProgramSpec]) -> list[bool]:
     )
     if not managed:
         return [False for _spec in specs]
-    codes = {code for spec in specs for code in spec.eligible.territories}
-    paths = dict(
-        db.session.execute(
-            select(Territory.code, Territory.path).where(Territory.code.in_(codes))
-        ).all()
-    )
+    paths = _territory_paths(specs)
 
     def meets(path: str) -> bool:
         return any(path.startswith(own) or own.startswith(path) for own in managed)
