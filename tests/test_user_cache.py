@@ -8,15 +8,16 @@ from portal import user_cache
 from portal.admin.services import set_active
 
 
-def count_user_selects(db, action) -> int:
-    """How many SELECTs of the users table `action` runs."""
+def count_selects(db, action, reads) -> int:
+    """How many SELECTs for which `reads(statement)` holds `action` runs."""
     from sqlalchemy import event
 
     seen = []
 
     def before(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("SELECT") and "FROM users" in statement:
-            seen.append(statement)
+        flat = " ".join(statement.split())
+        if flat.upper().startswith("SELECT") and reads(flat):
+            seen.append(flat)
 
     engine = db.session.get_bind()
     engine = getattr(engine, "engine", engine)
@@ -26,6 +27,11 @@ def count_user_selects(db, action) -> int:
     finally:
         event.remove(engine, "before_cursor_execute", before)
     return len(seen)
+
+
+def count_user_selects(db, action) -> int:
+    """How many SELECTs of the users table `action` runs."""
+    return count_selects(db, action, lambda statement: "FROM users" in statement)
 
 
 def test_a_signed_in_page_reads_the_user_from_redis_once_kept(make, login, db, redis):
@@ -98,23 +104,9 @@ def test_an_unknown_user_is_none(app, db, redis):
 
 def count_partner_lookups(db, action) -> int:
     """How many SELECTs of one partner by its id `action` runs (the shape of `user.partner`)."""
-    from sqlalchemy import event
-
-    seen = []
-
-    def before(conn, cursor, statement, *args):
-        flat = " ".join(statement.split())
-        if flat.startswith("SELECT") and "FROM partners WHERE partners.id = " in flat:
-            seen.append(flat)
-
-    engine = db.session.get_bind()
-    engine = getattr(engine, "engine", engine)
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    return len(seen)
+    return count_selects(
+        db, action, lambda statement: "FROM partners WHERE partners.id = " in statement
+    )
 
 
 def test_the_organisation_in_the_menu_comes_with_the_kept_user(app, make, login, db, redis):
