@@ -16,7 +16,7 @@
       var multiple = select.multiple;
       var noResults = select.dataset.noResults || self.dataset.noResults || "";
       var placeholder = select.dataset.placeholder || self.dataset.placeholder || "";
-      new window.TomSelect(select, {
+      var picker = new window.TomSelect(select, {
         placeholder: placeholder,
         plugins: multiple ? ["remove_button", "checkbox_options"] : [],
         maxOptions: null,
@@ -28,6 +28,18 @@
           }
         }
       });
+      keepFocusOnLeaving(picker);
+    });
+  }
+
+  // The picker filters its options a moment after the last key (tom-select's refresh pause),
+  // and that refresh opens the dropdown, which focuses the picker: whoever typed a search and
+  // went on to the next field within the pause had their next keys land in the picker. Once
+  // the picker has lost the focus, its pending refresh is dropped (focusing it again refreshes).
+  function keepFocusOnLeaving(picker) {
+    picker.control_input.addEventListener("blur", function () {
+      window.clearTimeout(picker.refreshTimeout);
+      picker.refreshTimeout = null;
     });
   }
 

@@ -9,12 +9,17 @@
 
   if (window.TomSelect) {
     form.querySelectorAll("select[data-picker]").forEach(function (select) {
-      // eslint-disable-next-line no-new
-      new window.TomSelect(select, {
+      var picker = new window.TomSelect(select, {
         plugins: ["remove_button"],
         maxOptions: null,
         placeholder: select.dataset.placeholder || "",
         hidePlaceholder: true
+      });
+      // left within the refresh pause, the picker would reopen and take the focus back
+      // (multiselect.js explains): its pending refresh goes with the focus
+      picker.control_input.addEventListener("blur", function () {
+        window.clearTimeout(picker.refreshTimeout);
+        picker.refreshTimeout = null;
       });
     });
   }
