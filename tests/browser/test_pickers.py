@@ -12,6 +12,18 @@ from ..factories import PASSWORD
 pytestmark = pytest.mark.browser
 
 
+def search_then_type_on(page, picker, search: str, field, text: str) -> None:
+    """Type `search` into `picker`, go on to `field` at once and type `text` there, slowly
+    enough that the picker's refresh pause ends meanwhile: every key lands in `field`."""
+    picker.click()
+    picker.press_sequentially(search)
+    field.click()
+    page.keyboard.type(text, delay=120)
+    expect(field).to_have_value(text)
+    expect(field).to_be_focused()
+    expect(page.locator(".ts-dropdown:visible")).to_have_count(0)
+
+
 def test_typing_on_after_a_search_stays_in_the_next_field(
     committed_db, make_committed, redis, sign_in, live_server
 ):
@@ -24,33 +36,19 @@ def test_typing_on_after_a_search_stays_in_the_next_field(
     page = sign_in(ann.email, PASSWORD)
     page.goto(f"{live_server}/deals/new")
     categories = page.get_by_role("combobox", name="Product categories")
-    categories.click()
-    categories.press_sequentially("Netw")
-    # on at once, slowly enough that the pause ends while typing
-    page.get_by_label("Estimated value").click()
-    page.keyboard.type("48000.00", delay=120)
-    expect(page.get_by_label("Estimated value")).to_have_value("48000.00")
-    expect(page.get_by_label("Estimated value")).to_be_focused()
-    expect(page.locator(".ts-dropdown:visible")).to_have_count(0)
+    search_then_type_on(page, categories, "Netw", page.get_by_label("Estimated value"), "48000.00")
     expect(page.locator("#categories")).to_have_values([])  # nothing was chosen
 
 
 def test_the_program_builders_pickers_let_go_of_the_focus_too(
     committed_db, make_committed, redis, sign_in, live_server
 ):
-    make = make_committed
-    make.tree({"WORLD": None, "EMEA": "WORLD"})
-    finance = make.user("finance", email="fin@vendor.ex")
+    make_committed.tree({"WORLD": None, "EMEA": "WORLD"})
+    finance = make_committed.user("finance", email="fin@vendor.ex")
     committed_db.session.commit()
 
     page = sign_in(finance.email, PASSWORD)
     page.goto(f"{live_server}/programs/build")
     territories = page.get_by_role("combobox", name="Territories")
-    territories.click()
-    territories.press_sequentially("EME")
     start = page.locator("input[name='bands-0-start']")
-    start.click()
-    page.keyboard.type("10000", delay=120)
-    expect(start).to_have_value("10000")
-    expect(start).to_be_focused()
-    expect(page.locator(".ts-dropdown:visible")).to_have_count(0)
+    search_then_type_on(page, territories, "EME", start, "10000")
