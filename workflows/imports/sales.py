@@ -242,18 +242,19 @@ class SalesImporter(Importer):
             )
 
     def check(self) -> None:
+        clean = self._known_clean()
         for make_check in STAGED_CHECKS:
-            if make_check in self._known_clean():
+            if make_check in clean:
                 continue  # the usual file: no line to report, known without another pass
+            # the query names the stage, which numbering its lines replaces under that name
+            column, message, query = make_check()
             if make_check is repeated_external_ids:
                 if self.stage.external_ids_distinct():
                     continue  # no line to report, known without grouping the ids
-            elif not self.stage.numbered:
-                _column, _message, query = make_check()
-                if not self.session.scalar(select(query.exists())):
-                    continue
+            elif not self.stage.numbered and not self.session.scalar(select(query.exists())):
+                continue
             self.stage.number_lines()  # the lines to report need their numbers
-            self._report(*make_check())
+            self._report(column, message, query)
 
     def _known_clean(self) -> tuple[Callable[[], tuple[str, str, Select]], ...]:
         """The checks the bulk path's pass over the file already found nothing for."""
