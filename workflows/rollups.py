@@ -8,7 +8,19 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, and_, case, cast, delete, func, insert, literal, or_, select
+from sqlalchemy import (
+    Date,
+    DateTime,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
 
 from portal.extensions import db
 from portal.foundation import data_version, planner_stats
@@ -221,8 +233,36 @@ def _refresh_partner_territories(session) -> None:
         ),
         else_=None,
     )
-    grouped = select(monthly.c.partner_id, single).group_by(monthly.c.partner_id)
-    session.execute(insert(partner_territory).from_select(["partner_id", "territory_id"], grouped))
+    homes = (
+        select(monthly.c.partner_id, single.label("territory_id"))
+        .group_by(monthly.c.partner_id)
+        .subquery("homes")
+    )
+
+    def settled(column):
+        """The partner's latest assignment to its one territory (none: no territory): on its
+        days the partner's rows all lie under its territory of the day. A write to the
+        partner's assignments clears them again (a trigger, migration 0027) until the next
+        roll-up sets them afresh."""
+        return (
+            select(column)
+            .where(
+                assignments.c.partner_id == homes.c.partner_id,
+                assignments.c.territory_id == homes.c.territory_id,
+            )
+            .order_by(assignments.c.valid_from.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    rows = select(
+        homes.c.partner_id,
+        homes.c.territory_id,
+        settled(assignments.c.valid_from),
+        settled(assignments.c.valid_to),
+    )
+    columns = ["partner_id", "territory_id", "settled_from", "settled_to"]
+    session.execute(insert(partner_territory).from_select(columns, rows))
     planner_stats.rebuilt(session, "sales_partner_territory")
 
 

@@ -16,17 +16,15 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import Date, Select, and_, bindparam, func, or_, select
+from sqlalchemy import Date, Select, bindparam, func, or_, select
 
 from ..extensions import db
 from ..models import (
-    PartnerTerritory,
     Role,
     SalesMonthly,
     SalesPartnerTerritory,
     SalesTerritoryMonthly,
 )
-from ..models.partners import current_range
 from ..security import managed_territory_ids, scoped, visible_to
 
 Sums = dict[tuple, list]  # (territory or month, currency) → [lines, amount]
@@ -34,24 +32,16 @@ Sums = dict[tuple, list]  # (territory or month, currency) → [lines, amount]
 
 @cache
 def _moved_partners() -> Select:
-    """Partners with roll-up rows not all under their territory on the day bound as `today`.
-    Built once per process; the day is its one parameter."""
+    """Partners with roll-up rows not all under their territory on the day bound as `today`,
+    or whose assignments changed since the roll-up (their settled days were cleared). Built
+    once per process; the day is its one parameter."""
     home, today = SalesPartnerTerritory, bindparam("today", type_=Date)
-    return (
-        select(home.partner_id)
-        .outerjoin(
-            PartnerTerritory,
-            and_(
-                PartnerTerritory.partner_id == home.partner_id,
-                current_range(PartnerTerritory, today),
-            ),
-        )
-        .where(
-            or_(
-                home.territory_id.is_(None),
-                PartnerTerritory.territory_id.is_(None),
-                PartnerTerritory.territory_id != home.territory_id,
-            )
+    return select(home.partner_id).where(
+        or_(
+            home.territory_id.is_(None),
+            home.settled_from.is_(None),
+            home.settled_from > today,
+            home.settled_to <= today,
         )
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -54,12 +54,31 @@ class SalesTerritoryMonthly(db.Model):
 class SalesPartnerTerritory(db.Model):
     """Per partner with roll-up rows: the one territory all of them name, or none when they name
     several (a move) or none (sales outside every assignment). A partner whose territory of
-    today differs is one whose rows the territory sums above must be corrected for."""
+    today differs is one whose rows the territory sums above must be corrected for.
+
+    `settled_from` to `settled_to` (open-ended when None) is the range of days of an
+    assignment to that territory: on those days the partner is not one to correct for, which
+    the manager pages read from this table alone instead of joining every partner's
+    assignments. Any write to a partner's assignments clears its range (a trigger, migration
+    0027), so a move shows at once, before the next roll-up; a partner without a range is
+    corrected for, which costs a page a little time but never a wrong figure."""
 
     __tablename__ = "sales_partner_territory"
+    # the pages ask for the partners without settled days or outside them today: three index
+    # probes that find the few, instead of reading a row per partner
+    __table_args__ = (
+        Index(
+            "ix_sales_partner_territory_unsettled",
+            "partner_id",
+            postgresql_where=text("territory_id IS NULL OR settled_from IS NULL"),
+            sqlite_where=text("territory_id IS NULL OR settled_from IS NULL"),
+        ),
+    )
 
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
     territory_id: Mapped[int | None] = mapped_column(ForeignKey("territories.id"))
+    settled_from: Mapped[date | None] = mapped_column(Date, index=True)
+    settled_to: Mapped[date | None] = mapped_column(Date, index=True)
 
 
 class SalesQuarterLeader(db.Model):

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from portal.dashboards import manager
+from portal.dashboards import figures, manager
 from portal.models import (
     Partner,
     PartnerTerritory,
@@ -24,6 +24,7 @@ from portal.models import (
 )
 from portal.security import visible_to
 from tests.dashboards.conftest import TODAY
+from tests.factories import BEGINNING
 from workflows.base_currency import latest_rates, quarter_bounds, rates_key, to_base
 from workflows.rollups import refresh_sales_monthly
 
@@ -120,6 +121,24 @@ def shown_roll_up(user, node: Territory) -> list[tuple]:
     ]
 
 
+def settled_days(session) -> dict:
+    """Each partner's settled days as kept (read as rows: the trigger writes behind the ORM)."""
+    home = SalesPartnerTerritory
+    rows = session.execute(select(home.partner_id, home.settled_from, home.settled_to))
+    return {pid: (first, last) for pid, first, last in rows}
+
+
+def expected_settled_days(session, homes: dict) -> dict:
+    """The range of each partner's latest assignment to its one territory (none: no range)."""
+    pt = PartnerTerritory
+    assigned = session.execute(select(pt.partner_id, pt.territory_id, pt.valid_from, pt.valid_to))
+    ranges: dict = defaultdict(list)
+    for pid, territory_id, first, last in assigned:
+        if homes.get(pid) is not None and territory_id == homes[pid]:
+            ranges[pid].append((first, last))
+    return {pid: max(ranges[pid], default=(None, None)) for pid in homes}
+
+
 def derived_tables_match(session) -> None:
     """The three pre-aggregates equal what they are computed from."""
     by_territory: dict = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
@@ -138,10 +157,13 @@ def derived_tables_match(session) -> None:
         for r in session.scalars(select(SalesTerritoryMonthly))
     }
     assert stored == dict(by_territory)
-    homes = {r.partner_id: r.territory_id for r in session.scalars(select(SalesPartnerTerritory))}
+    home = SalesPartnerTerritory
+    kept = session.execute(select(home.partner_id, home.territory_id)).all()
+    homes = dict(kept)
     assert homes == {
         pid: next(iter(ids)) if len(ids) == 1 else None for pid, ids in territories.items()
     }
+    assert settled_days(session) == expected_settled_days(session, homes)
     rates = latest_rates()
     ranked = {
         r.partner_id: (r.through_month, r.revenue_base)
@@ -242,6 +264,40 @@ def test_figures_hold_while_the_roll_up_is_stale_and_after_refreshes(scene, db, 
     figures_match(t, users)
     refresh_sales_monthly()
     derived_tables_match(db.session)
+    figures_match(t, users)
+
+
+def test_a_write_to_a_partners_assignments_counts_it_as_moved_until_the_next_roll_up(
+    scene, db, make
+):
+    t, users, p = scene
+    derived_tables_match(db.session)
+    days = settled_days(db.session)
+    assert days[p["ACME"].id] == (BEGINNING, None)  # the factory's first assignment
+    assert days[p["SOON"].id] == (BEGINNING, TODAY + timedelta(days=1))
+    assert days[p["MOVER"].id] == (None, None)  # rows under two territories
+    # moved today: the mover (two territories) and LATE (rows outside every assignment);
+    # SOON from tomorrow on, when its move to the US takes effect
+    moved = {p["MOVER"].id, p["LATE"].id}
+    assert set(figures.moved_partners(TODAY)) == moved
+    assert set(figures.moved_partners(TODAY + timedelta(days=1))) == moved | {p["SOON"].id}
+    # a new assignment (and the old one's end), a changed one and a deleted one clear the days
+    make.move(p["ACME"], t["US"], TODAY + timedelta(days=10))
+    beta = db.session.scalar(select(PartnerTerritory).filter_by(partner_id=p["BETA"].id))
+    beta.valid_from = beta.valid_from - timedelta(days=1)
+    usco = db.session.scalar(select(PartnerTerritory).filter_by(partner_id=p["USCO"].id))
+    db.session.delete(usco)
+    db.session.flush()
+    days = settled_days(db.session)
+    for code in ("ACME", "BETA", "USCO"):
+        assert days[p[code].id] == (None, None), code
+    assert days[p["SOON"].id] == (BEGINNING, TODAY + timedelta(days=1))
+    cleared = {p["ACME"].id, p["BETA"].id, p["USCO"].id}
+    assert set(figures.moved_partners(TODAY)) == moved | cleared
+    figures_match(t, users)
+    refresh_sales_monthly()
+    derived_tables_match(db.session)
+    assert set(figures.moved_partners(TODAY)) == moved | {p["USCO"].id}  # no assignment left
     figures_match(t, users)
 
 
