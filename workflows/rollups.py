@@ -99,6 +99,15 @@ ROLLUP_COLUMNS = [
 ]
 
 
+# Serialises the roll-up's writing of each partner's settled days with writes to the partners'
+# assignments (PostgreSQL): a rebuild holds it exclusively from reading the assignments until
+# its transaction ends, and the trigger on `partner_territories` (migration 0027) takes it
+# shared before it clears a partner's days. A move committed while a rebuild read the
+# assignments before it would otherwise leave days the move has made wrong: its trigger would
+# clear the row the rebuild was replacing, and the rebuild's new row would keep them.
+SETTLED_LOCK = 0x534554544C45
+
+
 def lock_sales(session) -> None:
     """Wait for, then hold until the transaction ends, the right to write sales lines or the
     roll-up (PostgreSQL; SQLite has one writer at a time anyway)."""
@@ -222,6 +231,8 @@ def _refresh_territory_sums(session, chosen: list[date] | None) -> None:
 def _refresh_partner_territories(session) -> None:
     """Each partner's one territory over all its roll-up rows (none: several, or none at all).
     All months, whichever were rebuilt: a partner's rows of other months count too."""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(SETTLED_LOCK)))
     session.execute(delete(partner_territory))
     single = case(
         (

@@ -12,7 +12,9 @@ roll-up now keeps, per partner, the days of an assignment to its one territory
 (`settled_from` to `settled_to`), and the pages read this one table. A trigger on
 `partner_territories` clears a partner's days whenever its assignments are written (by the
 app, an import or by hand; an update that leaves a row as it was clears nothing), so a move
-counts at once, before the next roll-up. On SQLite the triggers live on
+counts at once, before the next roll-up. The trigger first waits for a roll-up that is writing
+the days to commit (an advisory lock the roll-up holds), so that it clears the rows that
+roll-up wrote rather than the ones it replaced. On SQLite the triggers live on
 `partner_territories`: a later migration that rebuilds that table in batch mode must create
 them again.
 """
@@ -25,6 +27,8 @@ down_revision = "0026"
 branch_labels = None
 depends_on = None
 
+# workflows/rollups.py's SETTLED_LOCK: the roll-up holds it while it writes the settled days
+SETTLED_LOCK = 0x534554544C45
 UNSETTLED = "territory_id IS NULL OR settled_from IS NULL"
 CLEAR = "UPDATE sales_partner_territory SET settled_from = NULL, settled_to = NULL"
 # the latest assignment of each partner to its one territory, as workflows/rollups.py sets it
@@ -66,6 +70,9 @@ def upgrade():
             f"""
             CREATE FUNCTION partner_territories_unsettle() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
+              -- wait for a roll-up writing the settled days (workflows/rollups.py,
+              -- SETTLED_LOCK) to commit, so that the rows cleared are the ones it wrote
+              PERFORM pg_advisory_xact_lock_shared({SETTLED_LOCK});
               IF TG_OP = 'TRUNCATE' THEN
                 {CLEAR};
                 RETURN NULL;

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from portal.dashboards import figures, manager
 from portal.models import (
@@ -386,3 +386,71 @@ def test_an_uploaded_fx_file_ranks_again_after_its_task_commits(scene, db, tmp_p
     key = rates_key(latest_rates())
     assert set(db.session.scalars(select(SalesQuarterLeader.rates_key))) == {key}
     derived_tables_match(db.session)
+
+
+@pytest.mark.postgres
+def test_an_assignment_removed_during_a_rebuild_counts_after_it(app, make_committed, committed_db):
+    """A rebuild has cleared the partners' settled days and not yet read the assignments again
+    when a partner's assignment is removed: the removal waits for the rebuild's commit (the
+    settled lock), then clears the days the rebuild wrote. Without the wait its trigger would
+    clear the row the rebuild was replacing, and the new row would keep days that no longer
+    hold: the partner's sales would stay in its old territory's sums."""
+    import threading
+
+    from sqlalchemy import event
+
+    from portal.extensions import db as _db
+
+    session = committed_db.session
+    t = make_committed.tree({"WORLD": None, "EMEA": "WORLD"})
+    product = make_committed.product("SW", make_committed.category("NET"))
+    partner = make_committed.partner("P1", t["EMEA"])
+    make_committed.sale(partner, product, "100", sold_on=THIS_MONTH)
+    refresh_sales_monthly()
+    session.commit()
+    partner_id = partner.id
+    cleared, go_on, unassigned = threading.Event(), threading.Event(), threading.Event()
+    failures: list[str] = []
+
+    def pause_after_clearing(conn, cursor, statement, *args):
+        if threading.current_thread().name == "rebuild" and statement.startswith(
+            "DELETE FROM sales_partner_territory"
+        ):
+            cleared.set()
+            go_on.wait(timeout=30)
+
+    def unassign():  # one DELETE, whose trigger is the only clearing
+        _db.session.execute(
+            delete(PartnerTerritory).where(PartnerTerritory.partner_id == partner_id)
+        )
+
+    def work(job, done=None):
+        with app.app_context():
+            try:
+                job()
+                _db.session.commit()
+            except Exception as exc:  # the assertion below lists them
+                failures.append(f"{type(exc).__name__}: {exc}")
+            finally:
+                _db.session.remove()
+                if done is not None:
+                    done.set()
+
+    event.listen(_db.engine, "after_cursor_execute", pause_after_clearing)
+    try:
+        rebuild = threading.Thread(target=work, args=(refresh_sales_monthly,), name="rebuild")
+        rebuild.start()
+        assert cleared.wait(timeout=30)
+        writer = threading.Thread(target=work, args=(unassign, unassigned))
+        writer.start()
+        assert not unassigned.wait(timeout=1)  # it waits for the rebuild's commit
+        go_on.set()
+        rebuild.join(timeout=60)
+        writer.join(timeout=60)
+    finally:
+        go_on.set()
+        event.remove(_db.engine, "after_cursor_execute", pause_after_clearing)
+    assert failures == []
+    session.expire_all()
+    assert settled_days(session)[partner_id] == (None, None)
+    assert partner_id in figures.moved_partners(TODAY)
