@@ -25,6 +25,7 @@ from portal.models import (
 from portal.security import visible_to
 from tests.dashboards.conftest import TODAY
 from tests.factories import BEGINNING
+from tests.rebuilds import write_during_rebuild
 from workflows.base_currency import latest_rates, quarter_bounds, rates_key, to_base
 from workflows.rollups import refresh_sales_monthly
 
@@ -395,10 +396,6 @@ def test_an_assignment_removed_during_a_rebuild_counts_after_it(app, make_commit
     settled lock), then clears the days the rebuild wrote. Without the wait its trigger would
     clear the row the rebuild was replacing, and the new row would keep days that no longer
     hold: the partner's sales would stay in its old territory's sums."""
-    import threading
-
-    from sqlalchemy import event
-
     from portal.extensions import db as _db
 
     session = committed_db.session
@@ -409,47 +406,13 @@ def test_an_assignment_removed_during_a_rebuild_counts_after_it(app, make_commit
     refresh_sales_monthly()
     session.commit()
     partner_id = partner.id
-    cleared, go_on, unassigned = threading.Event(), threading.Event(), threading.Event()
-    failures: list[str] = []
-
-    def pause_after_clearing(conn, cursor, statement, *args):
-        if threading.current_thread().name == "rebuild" and statement.startswith(
-            "DELETE FROM sales_partner_territory"
-        ):
-            cleared.set()
-            go_on.wait(timeout=30)
 
     def unassign():  # one DELETE, whose trigger is the only clearing
         _db.session.execute(
             delete(PartnerTerritory).where(PartnerTerritory.partner_id == partner_id)
         )
 
-    def work(job, done=None):
-        with app.app_context():
-            try:
-                job()
-                _db.session.commit()
-            except Exception as exc:  # the assertion below lists them
-                failures.append(f"{type(exc).__name__}: {exc}")
-            finally:
-                _db.session.remove()
-                if done is not None:
-                    done.set()
-
-    event.listen(_db.engine, "after_cursor_execute", pause_after_clearing)
-    try:
-        rebuild = threading.Thread(target=work, args=(refresh_sales_monthly,), name="rebuild")
-        rebuild.start()
-        assert cleared.wait(timeout=30)
-        writer = threading.Thread(target=work, args=(unassign, unassigned))
-        writer.start()
-        assert not unassigned.wait(timeout=1)  # it waits for the rebuild's commit
-        go_on.set()
-        rebuild.join(timeout=60)
-        writer.join(timeout=60)
-    finally:
-        go_on.set()
-        event.remove(_db.engine, "after_cursor_execute", pause_after_clearing)
+    failures = write_during_rebuild(app, "DELETE FROM sales_partner_territory", unassign)
     assert failures == []
     session.expire_all()
     assert settled_days(session)[partner_id] == (None, None)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from portal.models import SalesMonthly, SalesPartnerTerritory, SalesQuarterLeader
 from portal.models import SalesTerritoryMonthly as ByTerritory
 from tests.dashboards.test_rollup import direct_group_by
+from tests.rebuilds import write_during_rebuild
 from workflows.rollups import refresh_sales_monthly
 
 from .helpers import HEADERS
@@ -142,11 +143,6 @@ def test_an_import_during_a_rebuild_waits_and_counts_its_lines_once(
     new lines starts: the import waits for the rebuild's commit (the sales lock), then adds its
     lines. Without the wait they would be counted twice: added by the import, and read by the
     rebuild, whose clearing came before the import's rows existed."""
-    import threading
-
-    from sqlalchemy import event
-
-    from portal.extensions import db as _db
     from workflows.imports import import_csv
 
     session = committed_db.session
@@ -156,43 +152,10 @@ def test_an_import_during_a_rebuild_waits_and_counts_its_lines_once(
     session.commit()
     path = tmp_path / "sales.csv"
     path.write_text(f"{SALES}\nS1,P1,SW-1,2026-08-03,1,10,EUR\nS2,P1,SW-1,2026-08-04,1,5,EUR\n")
-    cleared, go_on, imported = threading.Event(), threading.Event(), threading.Event()
-    failures: list[str] = []
-
-    def pause_after_clearing(conn, cursor, statement, *args):
-        if threading.current_thread().name == "rebuild" and statement.startswith(
-            "DELETE FROM sales_monthly"
-        ):
-            cleared.set()
-            go_on.wait(timeout=30)
-
-    def work(job, done=None):
-        with app.app_context():
-            try:
-                job()
-                _db.session.commit()
-            except Exception as exc:  # the assertion below lists them
-                failures.append(f"{type(exc).__name__}: {exc}")
-            finally:
-                _db.session.remove()
-                if done is not None:
-                    done.set()
-
-    event.listen(_db.engine, "after_cursor_execute", pause_after_clearing)
-    try:
-        rebuild = threading.Thread(target=work, args=(refresh_sales_monthly,), name="rebuild")
-        rebuild.start()
-        assert cleared.wait(timeout=30)
-        importer = threading.Thread(target=work, args=(lambda: import_csv("sales", path), imported))
-        importer.start()
-        # the import cannot finish while the rebuild holds the lock
-        assert not imported.wait(timeout=1)
-        go_on.set()
-        rebuild.join(timeout=60)
-        importer.join(timeout=60)
-    finally:
-        go_on.set()
-        event.remove(_db.engine, "after_cursor_execute", pause_after_clearing)
+    # the import cannot finish while the rebuild holds the lock
+    failures = write_during_rebuild(
+        app, "DELETE FROM sales_monthly", lambda: import_csv("sales", path)
+    )
     assert failures == []
     session.expire_all()
     assert summed(session, SalesMonthly, SalesMonthly.month) == {
