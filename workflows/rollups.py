@@ -8,19 +8,7 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import (
-    Date,
-    DateTime,
-    and_,
-    case,
-    cast,
-    delete,
-    func,
-    insert,
-    literal,
-    or_,
-    select,
-)
+from sqlalchemy import Date, DateTime, and_, case, cast, delete, func, insert, literal, or_, select
 
 from portal.extensions import db
 from portal.foundation import data_version, planner_stats
@@ -108,11 +96,17 @@ ROLLUP_COLUMNS = [
 SETTLED_LOCK = 0x534554544C45
 
 
+def _hold(session, lock: int) -> None:
+    """Wait for, then hold until the transaction ends, the advisory lock `lock` (PostgreSQL;
+    SQLite has one writer at a time anyway)."""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(lock)))
+
+
 def lock_sales(session) -> None:
     """Wait for, then hold until the transaction ends, the right to write sales lines or the
-    roll-up (PostgreSQL; SQLite has one writer at a time anyway)."""
-    if session.connection().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(SALES_LOCK)))
+    roll-up."""
+    _hold(session, SALES_LOCK)
 
 
 def _grouped_lines():
@@ -231,8 +225,7 @@ def _refresh_territory_sums(session, chosen: list[date] | None) -> None:
 def _refresh_partner_territories(session) -> None:
     """Each partner's one territory over all its roll-up rows (none: several, or none at all).
     All months, whichever were rebuilt: a partner's rows of other months count too."""
-    if session.connection().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(SETTLED_LOCK)))
+    _hold(session, SETTLED_LOCK)
     session.execute(delete(partner_territory))
     single = case(
         (

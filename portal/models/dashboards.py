@@ -51,6 +51,9 @@ class SalesTerritoryMonthly(db.Model):
     line_count: Mapped[int] = mapped_column(Integer)
 
 
+UNSETTLED = text("territory_id IS NULL OR settled_from IS NULL")
+
+
 class SalesPartnerTerritory(db.Model):
     """Per partner with roll-up rows: the one territory all of them name, or none when they name
     several (a move) or none (sales outside every assignment). A partner whose territory of
@@ -70,8 +73,8 @@ class SalesPartnerTerritory(db.Model):
         Index(
             "ix_sales_partner_territory_unsettled",
             "partner_id",
-            postgresql_where=text("territory_id IS NULL OR settled_from IS NULL"),
-            sqlite_where=text("territory_id IS NULL OR settled_from IS NULL"),
+            postgresql_where=UNSETTLED,
+            sqlite_where=UNSETTLED,
         ),
     )
 
