@@ -218,3 +218,53 @@ def test_a_sales_import_works_with_its_own_work_mem(app, db, tmp_path, make):
     assert import_csv("sales", path).inserted == 1
     # set for the import's transaction: hash joins and the repeated-id GROUP BY stay in memory
     assert db.session.scalar(text("SHOW work_mem")) == app.config["IMPORT_WORK_MEM"]
+
+
+def stage_tables(session) -> list[str]:
+    """The tables of COPYed cells this session can see: its own, uncommitted ones included."""
+    from sqlalchemy import text
+
+    query = "SELECT relname FROM pg_class WHERE relname LIKE 'import\\_sales\\_copied\\_%'"
+    return list(session.scalars(text(query)))
+
+
+def test_no_table_of_copied_cells_outlives_an_import(db, tmp_path, make):
+    """The COPYed cells live in an UNLOGGED table (so parallel workers may read it), not a
+    temporary one: whatever the import's end, it is gone with it."""
+    from workflows.imports import import_csv
+
+    world = make.territory("WORLD")
+    make.partner("ACME", world)
+    make.product("SW-1", make.category("NET"))
+    clean = write(tmp_path, HEADER + b"S1,ACME,SW-1,2026-07-01,2,100.50,EUR,\n")
+    assert import_csv("sales", clean).inserted == 1  # written
+    assert stage_tables(db.session) == []
+    assert import_csv("sales", clean).unchanged == 1  # compared with the stored line
+    assert stage_tables(db.session) == []
+    assert import_csv("sales", clean, dry_run=True).unchanged == 1
+    assert stage_tables(db.session) == []
+    unknown = write(tmp_path, HEADER + b"S2,NOBODY,SW-1,2026-07-01,2,100.50,EUR,\n")
+    assert import_csv("sales", unknown).error_count == 1  # reported, nothing written
+    assert stage_tables(db.session) == []
+    declined = write(tmp_path, HEADER + b'S3,ACME,SW-1,2026-07-01,2,"1",EUR,\n')
+    assert import_csv("sales", declined).inserted == 1  # read row by row after all
+    assert stage_tables(db.session) == []
+
+
+def test_imports_on_two_connections_stage_at_once(app):
+    """Each connection's table has its own name: one import never waits for another's."""
+    from sqlalchemy import text
+
+    from portal.extensions import db as database
+
+    with app.app_context():
+        engine = database.engine
+    with engine.connect() as first, engine.connect() as second:
+        first_name = Stage(first).create_for_copy()
+        second.execute(text("SET LOCAL lock_timeout = '2s'"))
+        second_name = Stage(second).create_for_copy()  # would time out behind `first`
+        assert first_name != second_name
+        first.rollback()
+        second.rollback()
+    with engine.connect() as later:
+        assert stage_tables(later) == []  # nothing is left once the transactions end

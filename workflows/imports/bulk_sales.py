@@ -40,7 +40,7 @@ from workflows.validators import InvalidValue
 from . import fields
 from .errors import FieldError
 from .reading import BOM, PROGRESS_EVERY, Layout
-from .staging import COPIED, Stage
+from .staging import Stage
 
 CHUNK = 1 << 20
 _CELL = rb"[ !#-+\--~]"  # printable ASCII but the comma and the quote
@@ -59,15 +59,15 @@ EDGE_SPACES = (b" ,", b", ", b" \n", b"\n ")
 # One pass over the COPYed cells: per currency and month, what the pattern cannot vouch for
 # (dates within the window, no line with a sale's quantity and a return's amount), and how
 # many lines name a partner or a product that does not exist (the checks report them).
-SUMMARY = f"""
+SUMMARY = """
 SELECT c.currency, CAST(date_trunc('month', CAST(c.sold_on AS timestamp)) AS date),
        min(c.sold_on), max(c.sold_on), count(*),
        bool_or(c.quantity > 0 AND c.amount < 0 OR c.quantity < 0 AND c.amount > 0),
        count(*) - count(p.id), count(*) - count(pr.id)
-FROM {COPIED} c
+FROM {copied} c
 LEFT JOIN partners p ON p.code = c.partner_code
 LEFT JOIN products pr ON pr.sku = c.sku
-GROUP BY 1, 2"""  # noqa: S608 - the staging table's own name
+GROUP BY 1, 2"""
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ class BulkSales:
                 while self.progress is not None and lines >= reported + PROGRESS_EVERY:
                     reported += PROGRESS_EVERY
                     self.progress(reported, self.total)
-        found = connection.execute(text(SUMMARY)).all()
+        found = connection.execute(text(SUMMARY.format(copied=copied))).all()
         if sum(count for _c, _m, _f, _l, count, *_rest in found) != lines:
             return None
         for currency, _month, first, last, _count, mixed, _partners, _products in found:
@@ -189,9 +189,10 @@ class BulkSales:
             unknown_partners=any(row[6] for row in found),
             unknown_products=any(row[7] for row in found),
         )
-        # a temporary table is never auto-analysed: the checks and the merge need statistics
+        # a table made in this transaction is not auto-analysed: the checks and the merge need
+        # statistics
         connection.execute(text(f"ANALYZE {copied}"))
-        self.stage.view_copied()
+        self.stage.view_copied(copied)
         return lines
 
     def _day_ok(self, first, last) -> bool:

@@ -9,6 +9,13 @@ A file COPYed as it is (bulk_sales) lands in a table of the file's own cells ins
 stage is a view over it that scales the numbers and capitalises the deal references as the
 row path does. Its lines are numbered only when a check has something to report: numbering a
 million rows as they arrive costs more than the rest of staging them.
+
+That table is UNLOGGED rather than TEMPORARY: PostgreSQL never reads a temporary table with
+parallel workers, and the statements that read every staged line (the pass over the file, the
+unique index over its ids, the join with the stored lines) run on two cores instead of one
+(docs/decisions.md, "Sales data at scale"). It is created and dropped inside the import's
+transaction, so no other session ever sees it and a rollback leaves nothing behind; its name
+carries the connection's process id, so concurrent imports never wait for each other's.
 """
 
 from __future__ import annotations
@@ -39,16 +46,17 @@ STAGE = Table(
 )
 COLUMNS = [c.name for c in STAGE.columns]
 COPY_TYPES = ["int8", "text", "text", "text", "text", "int8", "int8", "text", "text"]
-# What a file COPYed as it is fills: its cells, typed, with the numbers as written.
-COPIED = "import_sales_copied"
-COPIED_TABLE = f"""
-CREATE TEMPORARY TABLE {COPIED} (
+# What a file COPYed as it is fills: its cells, typed, with the numbers as written; named
+# {copied} below, `import_sales_copied_<process id of the connection>`.
+COPIED_PREFIX = "import_sales_copied_"
+COPIED_TABLE = """
+CREATE UNLOGGED TABLE {copied} (
     external_id text, partner_code text, sku text, sold_on date,
     quantity numeric, amount numeric, currency text, deal_ref text
-) ON COMMIT DROP"""
+)"""
 # Its statistics from a sample of 3,000 rows instead of 30,000: enough for the plans of the
 # checks and the merge (row count, distinct ids, codes and days), at a tenth of the cost.
-COPIED_SAMPLE = f"ALTER TABLE {COPIED} " + ", ".join(
+COPIED_SAMPLE = "ALTER TABLE {copied} " + ", ".join(
     f"ALTER COLUMN {column} SET STATISTICS 10"
     for column in ("external_id", "partner_code", "sku", "sold_on")
     + ("quantity", "amount", "currency", "deal_ref")
@@ -62,12 +70,12 @@ _STAGED_CELLS = """
     currency, upper(deal_ref) AS deal_ref"""
 COPIED_VIEW = f"""
 CREATE TEMPORARY VIEW {STAGE.name} AS
-SELECT CAST(NULL AS bigint) AS line, {_STAGED_CELLS} FROM {COPIED}"""  # noqa: S608
+SELECT CAST(NULL AS bigint) AS line, {_STAGED_CELLS} FROM {{copied}}"""  # noqa: S608
 # A plain file has one row per line after the header, and one COPY appends its rows to the
 # heap in file order: the row's place in the heap gives its line.
 NUMBERED_TABLE = f"""
 CREATE TEMPORARY TABLE {STAGE.name} ON COMMIT DROP AS
-SELECT row_number() OVER (ORDER BY ctid) + 1 AS line, {_STAGED_CELLS} FROM {COPIED}"""  # noqa: S608
+SELECT row_number() OVER (ORDER BY ctid) + 1 AS line, {_STAGED_CELLS} FROM {{copied}}"""  # noqa: S608
 
 
 def _chunks(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
@@ -83,7 +91,7 @@ class Stage:
         self.connection = connection
         self.postgres = connection.dialect.name == "postgresql"
         self.table = STAGE
-        self.copied = False  # the stage is a view over the file's COPYed cells
+        self.copied: str | None = None  # the table of COPYed cells the stage is a view over
         self.numbered = True  # the stage's lines are known
 
     def create(self) -> None:
@@ -92,21 +100,24 @@ class Stage:
     def create_for_copy(self) -> str:
         """Create the table a plain file is COPYed into as it is (PostgreSQL); returns its name.
         `view_copied` then makes the stage of it."""
-        self.connection.execute(text(COPIED_TABLE))
-        self.connection.execute(text(COPIED_SAMPLE))
-        return COPIED
+        pid = self.connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        copied = f"{COPIED_PREFIX}{pid}"
+        self.connection.execute(text(COPIED_TABLE.format(copied=copied)))
+        self.connection.execute(text(COPIED_SAMPLE.format(copied=copied)))
+        return copied
 
-    def view_copied(self) -> None:
-        """The stage as a view over the COPYed cells, its lines not numbered yet."""
-        self.connection.execute(text(COPIED_VIEW))
-        self.copied, self.numbered = True, False
+    def view_copied(self, copied: str) -> None:
+        """The stage as a view over the COPYed cells of table `copied`, its lines not numbered
+        yet."""
+        self.connection.execute(text(COPIED_VIEW.format(copied=copied)))
+        self.copied, self.numbered = copied, False
 
     def number_lines(self) -> None:
         """Give each staged row its file line (before reporting lines)."""
         if self.numbered:
             return
         self.connection.execute(text(f"DROP VIEW {STAGE.name}"))
-        self.connection.execute(text(NUMBERED_TABLE))
+        self.connection.execute(text(NUMBERED_TABLE.format(copied=self.copied)))
         self.numbered = True
 
     def fill(self, rows: Iterable[tuple]) -> int:
@@ -142,7 +153,7 @@ class Stage:
         them: a sort, about a third of the time of grouping a million ids to count each. The
         build fails on the first repeated id; only then do the import's checks look for the
         repeated lines, to report them. The index goes with the table."""
-        table = COPIED if self.copied else STAGE.name
+        table = self.copied or STAGE.name
         # in byte order on PostgreSQL (SQLite's own): the same ids are equal under any
         # deterministic collation, and the sort compares bytes instead of calling the locale
         ordered = ' COLLATE "C"' if self.postgres else ""
@@ -161,6 +172,6 @@ class Stage:
         if self.copied:
             kind = "TABLE" if self.numbered else "VIEW"
             self.connection.execute(text(f"DROP {kind} {STAGE.name}"))
-            self.connection.execute(text(f"DROP TABLE {COPIED}"))
+            self.connection.execute(text(f"DROP TABLE {self.copied}"))
             return
         STAGE.drop(self.connection)
