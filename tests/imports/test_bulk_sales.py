@@ -264,7 +264,33 @@ def test_imports_on_two_connections_stage_at_once(app):
         second.execute(text("SET LOCAL lock_timeout = '2s'"))
         second_name = Stage(second).create_for_copy()  # would time out behind `first`
         assert first_name != second_name
+        persistence = first.scalar(
+            text("SELECT relpersistence FROM pg_class WHERE relname = :name"), {"name": first_name}
+        )
+        assert persistence == "u"  # unlogged: parallel workers may read it
         first.rollback()
         second.rollback()
     with engine.connect() as later:
         assert stage_tables(later) == []  # nothing is left once the transactions end
+
+
+def test_a_role_that_may_not_create_tables_stages_in_a_temporary_one(app):
+    """Without CREATE on the schema the COPYed cells go to a temporary table (read on one
+    core), and the import still takes the bulk path."""
+    from sqlalchemy import text
+
+    from portal.extensions import db as database
+
+    with app.app_context():
+        engine = database.engine
+    with engine.connect() as connection:
+        # the role and everything else here go with the rollback
+        connection.execute(text("CREATE ROLE portal_stage_probe NOLOGIN"))
+        connection.execute(text("SET LOCAL ROLE portal_stage_probe"))
+        copied = Stage(connection).create_for_copy()
+        connection.execute(text(f"INSERT INTO {copied} (external_id) VALUES ('S1')"))  # noqa: S608
+        persistence = connection.scalar(
+            text("SELECT relpersistence FROM pg_class WHERE relname = :name"), {"name": copied}
+        )
+        assert persistence == "t"  # temporary
+        connection.rollback()

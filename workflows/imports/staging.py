@@ -25,7 +25,7 @@ from itertools import islice
 
 from sqlalchemy import BigInteger, Column, Date, MetaData, Table, Text, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 CHUNK = 5_000
 
@@ -54,6 +54,7 @@ CREATE UNLOGGED TABLE {copied} (
     external_id text, partner_code text, sku text, sold_on date,
     quantity numeric, amount numeric, currency text, deal_ref text
 )"""
+COPIED_TEMPORARY_TABLE = COPIED_TABLE.replace("UNLOGGED", "TEMPORARY") + " ON COMMIT DROP"
 # Its statistics from a sample of 3,000 rows instead of 30,000: enough for the plans of the
 # checks and the merge (row count, distinct ids, codes and days), at a tenth of the cost.
 COPIED_SAMPLE = "ALTER TABLE {copied} " + ", ".join(
@@ -102,7 +103,16 @@ class Stage:
         `view_copied` then makes the stage of it."""
         pid = self.connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
         copied = f"{COPIED_PREFIX}{pid}"
-        self.connection.execute(text(COPIED_TABLE.format(copied=copied)))
+        savepoint = self.connection.begin_nested()
+        try:
+            self.connection.execute(text(COPIED_TABLE.format(copied=copied)))
+        except ProgrammingError:
+            # a database role without CREATE on the schema may still make temporary tables:
+            # the import then reads its stage on one core
+            savepoint.rollback()
+            self.connection.execute(text(COPIED_TEMPORARY_TABLE.format(copied=copied)))
+        else:
+            savepoint.commit()
         self.connection.execute(text(COPIED_SAMPLE.format(copied=copied)))
         return copied
 
