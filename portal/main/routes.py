@@ -31,16 +31,18 @@ def dashboard():
 def _render_dashboard() -> str:
     today = date.today()
     start = quarter_start(today)
-    partner, assignment = partner_services.own_organisation(current_user, today)
-    kind, figures = dashboard_for(current_user, request.args, today)
+    # the user itself, not the request's proxy: the figures read it a hundred times
+    user = current_user._get_current_object()
+    partner, assignment = partner_services.own_organisation(user, today)
+    kind, figures = dashboard_for(user, request.args, today)
     return render_template(
         "main/dashboard.html",
-        role=Role(current_user.role),
+        role=Role(user.role),
         today=today,
         quarter_start=start,
         kind=kind,
-        checklist=checklist_for(current_user),
-        partner_count=partner_services.count_visible(current_user) if kind == "manager" else None,
+        checklist=checklist_for(user),
+        partner_count=partner_services.count_visible(user) if kind == "manager" else None,
         partner=partner,
         assignment=assignment,
         **figures,
