@@ -31,7 +31,7 @@ def dashboard():
 def _render_dashboard() -> str:
     today = date.today()
     start = quarter_start(today)
-    # the user itself, not the request's proxy: the figures read it a hundred times
+    # the user itself, not the request's proxy of it: the figures read it dozens of times
     user = current_user._get_current_object()
     partner, assignment = partner_services.own_organisation(user, today)
     kind, figures = dashboard_for(user, request.args, today)

@@ -21,7 +21,7 @@ from workflows.imports.bulk_sales import BulkSales
 from workflows.imports.errors import ErrorList
 from workflows.imports.reading import CsvFile
 from workflows.imports.sales import SalesImporter
-from workflows.imports.staging import STAGE, Stage
+from workflows.imports.staging import COPIED_PREFIX, STAGE, Stage
 from workflows.validators import DateWindow
 
 pytestmark = pytest.mark.postgres
@@ -224,8 +224,8 @@ def stage_tables(session) -> list[str]:
     """The tables of COPYed cells this session can see: its own, uncommitted ones included."""
     from sqlalchemy import text
 
-    query = "SELECT relname FROM pg_class WHERE relname LIKE 'import\\_sales\\_copied\\_%'"
-    return list(session.scalars(text(query)))
+    query = text("SELECT relname FROM pg_class WHERE starts_with(relname, :prefix)")
+    return list(session.scalars(query, {"prefix": COPIED_PREFIX}))
 
 
 def test_no_table_of_copied_cells_outlives_an_import(db, tmp_path, make):

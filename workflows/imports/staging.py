@@ -50,11 +50,10 @@ COPY_TYPES = ["int8", "text", "text", "text", "text", "int8", "int8", "text", "t
 # {copied} below, `import_sales_copied_<process id of the connection>`.
 COPIED_PREFIX = "import_sales_copied_"
 COPIED_TABLE = """
-CREATE UNLOGGED TABLE {copied} (
+CREATE {kind} TABLE {copied} (
     external_id text, partner_code text, sku text, sold_on date,
     quantity numeric, amount numeric, currency text, deal_ref text
-)"""
-COPIED_TEMPORARY_TABLE = COPIED_TABLE.replace("UNLOGGED", "TEMPORARY") + " ON COMMIT DROP"
+){on_commit}"""
 # Its statistics from a sample of 3,000 rows instead of 30,000: enough for the plans of the
 # checks and the merge (row count, distinct ids, codes and days), at a tenth of the cost.
 COPIED_SAMPLE = "ALTER TABLE {copied} " + ", ".join(
@@ -105,12 +104,17 @@ class Stage:
         copied = f"{COPIED_PREFIX}{pid}"
         savepoint = self.connection.begin_nested()
         try:
-            self.connection.execute(text(COPIED_TABLE.format(copied=copied)))
+            self.connection.execute(
+                text(COPIED_TABLE.format(kind="UNLOGGED", copied=copied, on_commit=""))
+            )
         except ProgrammingError:
             # a database role without CREATE on the schema may still make temporary tables:
             # the import then reads its stage on one core
             savepoint.rollback()
-            self.connection.execute(text(COPIED_TEMPORARY_TABLE.format(copied=copied)))
+            temporary = COPIED_TABLE.format(
+                kind="TEMPORARY", copied=copied, on_commit=" ON COMMIT DROP"
+            )
+            self.connection.execute(text(temporary))
         else:
             savepoint.commit()
         self.connection.execute(text(COPIED_SAMPLE.format(copied=copied)))
